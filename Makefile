@@ -1,0 +1,59 @@
+# Maillage: the README's commands. `make run` and `make test` work on a fresh machine
+# with python3 (3.11+), make and git.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export MAILLAGE_DEV ?= 1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-postgres lint format bench demo messages clean
+
+install: $(STAMP)
+
+# Re-install only when the dependency pins or the project metadata change.
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Maillage needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+var:
+	@mkdir -p var
+
+run: install var
+	$(BIN)/maillage migrate --noinput
+	$(BIN)/maillage load_demo
+	@echo ""
+	@echo "Maillage is starting on http://$(HOST):$(PORT)/ with a background worker. Ctrl-C stops both."
+	@$(BIN)/maillage demo_logins
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/maillage db_worker --queue-name '*' & \
+	  $(BIN)/maillage runserver --noreload $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/maillage} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy maillage config
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+messages: install
+	cd maillage && ../$(BIN)/maillage makemessages -l en -l fr --ignore='*/tests/*'
+	$(BIN)/maillage compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var/maillage.sqlite3*

@@ -1,0 +1,170 @@
+"""Typed readers for settings taken from the environment.
+
+Each helper refuses a bad value with `ImproperlyConfiguredEnv`, whose message names the
+variable and what it expects; `maillage.cli` prints that one line and exits non-zero instead
+of letting a traceback reach the operator.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+
+class ImproperlyConfiguredEnv(Exception):
+    """A setting read from the environment has a value we cannot use."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if required:
+            raise ImproperlyConfiguredEnv(f"{name} is required: set it in the environment.")
+        return default or ""
+    return value
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off.")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfiguredEnv(f"{name}={value} must be at least {minimum}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: dict[str, str]) -> str:
+    """Read a short name and map it to a value (e.g. `database` -> a backend path)."""
+    raw = os.environ.get(name, default).strip()
+    if raw not in choices:
+        allowed = ", ".join(sorted(choices))
+        raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not one of: {allowed}.")
+    return choices[raw]
+
+
+def database_from_url(name: str, default_sqlite_path: Path) -> dict[str, object]:
+    """`DATABASE_URL`: `sqlite:///path`, `sqlite://` (default file) or `postgres://user:pw@host:port/db`."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return _sqlite(default_sqlite_path)
+    parsed = urlparse(raw)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path or "")
+        if path in ("", "/"):
+            return _sqlite(default_sqlite_path)
+        # sqlite:///relative.db -> "relative.db"; sqlite:////abs/path.db -> "/abs/path.db"
+        return _sqlite(Path(path[1:] if path.startswith("/") and not path.startswith("//") else path))
+    if parsed.scheme in ("postgres", "postgresql", "pgsql"):
+        db_name = unquote(parsed.path.lstrip("/"))
+        if not db_name:
+            raise ImproperlyConfiguredEnv(
+                f"{name}={raw!r} names no database: use postgres://user@host:5432/dbname."
+            )
+        options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+        try:
+            port = parsed.port
+        except ValueError:
+            raise ImproperlyConfiguredEnv(f"{name}={raw!r} has a port that is not a number.") from None
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": db_name,
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+            "TEST": {"NAME": f"test_{db_name}"},
+        }
+    raise ImproperlyConfiguredEnv(
+        f"{name}={raw!r} is not understood: use sqlite:///path/to/file.db or postgres://user@host:5432/dbname."
+    )
+
+
+def _sqlite(path: Path) -> dict[str, object]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        # WAL lets the web process read while the task worker writes; IMMEDIATE avoids
+        # "database is locked" upgrades from read to write locks inside transactions.
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        },
+        "TEST": {"NAME": os.environ.get("MAILLAGE_SQLITE_TEST_NAME") or None},
+    }
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    backend: str
+    host: str = ""
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    file_path: str = ""
+
+
+def email_from_url(name: str, default: str) -> EmailConfig:
+    """`EMAIL_URL`: `smtp://user:pw@host:port`, `smtp+tls://…`, `smtps://…`, `console://`, `file:///dir`, `memory://`."""
+    raw = os.environ.get(name, default).strip()
+    parsed = urlparse(raw)
+    scheme = parsed.scheme
+    if scheme == "console":
+        return EmailConfig(backend="django.core.mail.backends.console.EmailBackend")
+    if scheme == "memory":
+        return EmailConfig(backend="django.core.mail.backends.locmem.EmailBackend")
+    if scheme == "file":
+        return EmailConfig(backend="django.core.mail.backends.filebased.EmailBackend", file_path=parsed.path)
+    if scheme in ("smtp", "smtp+tls", "smtps"):
+        if not parsed.hostname:
+            raise ImproperlyConfiguredEnv(f"{name}={raw!r} names no host: use smtp://user:password@host:587.")
+        try:
+            port = parsed.port
+        except ValueError:
+            raise ImproperlyConfiguredEnv(f"{name}={raw!r} has a port that is not a number.") from None
+        return EmailConfig(
+            backend="django.core.mail.backends.smtp.EmailBackend",
+            host=parsed.hostname,
+            port=port or (465 if scheme == "smtps" else 587 if scheme == "smtp+tls" else 25),
+            user=unquote(parsed.username or ""),
+            password=unquote(parsed.password or ""),
+            use_tls=scheme == "smtp+tls",
+            use_ssl=scheme == "smtps",
+        )
+    raise ImproperlyConfiguredEnv(
+        f"{name}={raw!r} is not understood: use smtp://host:25, smtp+tls://user:pw@host:587, smtps://…, console:// or file:///dir."
+    )

@@ -1,0 +1,123 @@
+"""Shared pytest fixtures: a real SMTP server (aiosmtpd) and a real browser (Debian's Chromium
+through Playwright). Browser tests are marked `browser`; without /usr/bin/chromium they are
+skipped with a message saying so (CI installs it, so there they always run)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"browser tests skipped: Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    skipped = 0
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+            skipped += 1
+    if skipped:
+        config._maillage_browser_skipped = skipped  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    skipped = getattr(config, "_maillage_browser_skipped", 0)
+    if skipped:
+        terminalreporter.write_line(
+            f"NOTE: {skipped} browser tests were SKIPPED because {CHROMIUM} is missing; "
+            "install it with `apt-get install chromium` to run them.",
+            yellow=True,
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class SMTPSink:
+    """Collects messages received by a real aiosmtpd server on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[SMTPSink]:  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+
+    sink = SMTPSink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):  # type: ignore[no-untyped-def]
+    """A phone-sized page (390×844, like an iPhone 12-15) in French."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(chromium):  # type: ignore[no-untyped-def]
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,1 @@
+"""Maillage: an open-source platform for running an election campaign."""

@@ -1,0 +1,62 @@
+"""Forms for sign-up, login, invitations and two-factor codes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from maillage.accounts.models import Team, Zone
+from maillage.core.roles import Role
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    error_messages = {
+        "invalid_login": _("Adresse e-mail ou mot de passe incorrect."),
+        "inactive": _("Ce compte n'est pas encore activé : suivez le lien reçu par e-mail."),
+    }
+
+
+class PasswordFieldsMixin(forms.Form):
+    password1 = forms.CharField(label=_("Mot de passe"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), help_text=_("Au moins 10 caractères, pas uniquement des chiffres."))
+    password2 = forms.CharField(label=_("Mot de passe (encore)"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_password2(self) -> str:
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if first and second and first != second:
+            raise forms.ValidationError(_("Les deux mots de passe ne sont pas identiques."))
+        if second:
+            password_validation.validate_password(second)
+        return second or ""
+
+
+class SignupForm(PasswordFieldsMixin):
+    full_name = forms.CharField(label=_("Prénom et nom"), max_length=200)
+    email = forms.EmailField(label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    field_order = ["full_name", "email", "password1", "password2"]
+
+
+class InvitationAcceptForm(PasswordFieldsMixin):
+    full_name = forms.CharField(label=_("Prénom et nom"), max_length=200)
+    field_order = ["full_name", "password1", "password2"]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse e-mail"))
+    role = forms.TypedChoiceField(label=_("Rôle"), coerce=int, choices=Role.choices, initial=Role.VOLUNTEER)
+    team = forms.ModelChoiceField(label=_("Équipe"), queryset=Team.objects.all(), required=False)
+    zone = forms.ModelChoiceField(label=_("Territoire"), queryset=Zone.objects.select_related("parent"), required=False)
+
+
+class RoleForm(forms.Form):
+    role = forms.TypedChoiceField(label=_("Rôle"), coerce=int, choices=Role.choices)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code à 6 chiffres"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}),
+    )

@@ -1,0 +1,142 @@
+"""People who sign in: users, their role, teams and zones, and invitations.
+
+A `User` is only a login. Everyone the campaign knows is a `people.Person`, which points to
+its User (nullable one-to-one), so this app never imports `people`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from maillage.core.models import TimeStampedModel
+from maillage.core.roles import Role
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.setdefault("role", Role.ADMIN)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("is_active", True)
+        return self.create_user(email, password, **fields)
+
+
+class Zone(TimeStampedModel):
+    """A territory a user works in: a name and a parent, e.g. "Bouches-du-Rhône > Marseille 3e".
+
+    `code` optionally names the official area it stands for (a commune INSEE code, a
+    constituency `1303`), so feature apps can scope by the official tables.
+    """
+
+    name = models.CharField(_("nom"), max_length=150)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    code = models.CharField(_("code officiel"), max_length=20, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("territoire")
+        verbose_name_plural = _("territoires")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="zone_unique_name_in_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.parent} › {self.name}" if self.parent_id else self.name
+
+
+class Team(TimeStampedModel):
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    zone = models.ForeignKey(Zone, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.SET_NULL, related_name="teams")
+
+    class Meta:
+        verbose_name = _("équipe")
+        verbose_name_plural = _("équipes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    full_name = models.CharField(_("nom complet"), max_length=200, blank=True)
+    role = models.PositiveSmallIntegerField(_("rôle"), choices=Role.choices, default=Role.SUPPORTER, db_index=True)
+    teams = models.ManyToManyField(Team, verbose_name=_("équipes"), blank=True, related_name="members")
+    zones = models.ManyToManyField(Zone, verbose_name=_("territoires"), blank=True, related_name="users")
+    language = models.CharField(_("langue"), max_length=8, default="fr")
+    is_active = models.BooleanField(_("actif"), default=True)
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmé le"), null=True, blank=True)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def short_name(self) -> str:
+        return (self.full_name.split(" ")[0] if self.full_name else self.email.split("@")[0])[:30]
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access follows the role: campaign staff and admins."""
+        return self.role >= Role.STAFF
+
+    def has_role(self, minimum: Role) -> bool:
+        return self.role >= minimum
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_expiry():  # type: ignore[no-untyped-def]
+    return timezone.now() + timedelta(days=14)
+
+
+class Invitation(TimeStampedModel):
+    """Staff invite someone by email with a role; the link creates the account."""
+
+    email = models.EmailField(_("adresse e-mail"))
+    role = models.PositiveSmallIntegerField(_("rôle"), choices=Role.choices, default=Role.VOLUNTEER)
+    team = models.ForeignKey(Team, verbose_name=_("équipe"), null=True, blank=True, on_delete=models.SET_NULL)
+    zone = models.ForeignKey(Zone, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.SET_NULL)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="invitations_sent")
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("invitation")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

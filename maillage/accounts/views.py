@@ -1,0 +1,189 @@
+"""Account pages: login (with optional TOTP step), sign-up, email confirmation, password reset,
+invitations, roles and two-factor set-up. Each view parses, calls one service, renders."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from maillage.accounts import selectors, services
+from maillage.accounts.forms import (
+    EmailLoginForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    RoleForm,
+    SignupForm,
+    TokenForm,
+)
+from maillage.accounts.middleware import SESSION_KEY
+from maillage.core.decorators import role_required
+from maillage.core.errors import ApplicationError
+from maillage.core.ratelimit import ratelimit
+from maillage.core.roles import Role
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailLoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@ratelimit(key="signup", limit=10, period=3600)
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_signup(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+            )
+        except ApplicationError as error:
+            form.add_error("email", error.message)
+        else:
+            return render(request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]})
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        services.user_confirm_email(token=token)
+    except ApplicationError as error:
+        return render(request, "errors/error.html", {"status": 400, "message": error.message}, status=400)
+    messages.success(request, _("Adresse confirmée : vous pouvez vous connecter."))
+    return redirect("accounts:login")
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = selectors.invitation_by_token(token=token)
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(token=token, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"])
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Bienvenue dans la campagne !"))
+            return redirect("core:dashboard")
+    return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})
+
+
+@role_required(Role.STAFF)
+def invitations(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": invitation.email})
+            return redirect("accounts:invitations")
+    page = Paginator(selectors.invitation_list(actor=request.user), 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    return render(request, "accounts/invitations.html", {"form": form, "page": page})
+
+
+@role_required(Role.STAFF)
+def users(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.user_list(actor=request.user), 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    return render(request, "accounts/users.html", {"page": page, "role_form": RoleForm()})
+
+
+@require_POST
+@role_required(Role.STAFF)
+def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = selectors.access_user(actor=request.user, user_id=user_id)  # type: ignore[arg-type]
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_set_role(actor=request.user, user=target, role=form.cleaned_data["role"])  # type: ignore[arg-type]
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Rôle de %(email)s mis à jour.") % {"email": target.email})
+    return redirect("accounts:users")
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    has_totp = selectors.user_has_confirmed_totp(user=request.user)  # type: ignore[arg-type]
+    return render(request, "accounts/profile.html", {"has_totp": has_totp})
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None or request.method == "GET":
+        device = services.totp_device_start(user=request.user)  # type: ignore[arg-type]
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_device_confirm(user=request.user, device=device, token=form.cleaned_data["token"])  # type: ignore[arg-type]
+        except ApplicationError as error:
+            form.add_error("token", error.message)
+        else:
+            otp_login(request, device)
+            request.session[SESSION_KEY] = True
+            messages.success(request, _("Double authentification activée."))
+            return redirect("accounts:profile")
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#1b1f24")
+    return render(request, "accounts/two_factor_setup.html", {"form": form, "qr_svg": qr_svg, "secret": _base32(device)})
+
+
+def _base32(device: TOTPDevice) -> str:
+    from base64 import b32encode
+
+    return b32encode(device.bin_key).decode()
+
+
+@ratelimit(key="otp", limit=10, period=300)
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    next_url = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"].strip().replace(" ", "")
+        for device in TOTPDevice.objects.filter(user=request.user, confirmed=True):
+            if device.verify_token(token):
+                otp_login(request, device)
+                return redirect(next_url or "core:dashboard")
+        form.add_error("token", _("Code incorrect."))
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+@require_POST
+@login_required
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    services.totp_device_remove(user=request.user)  # type: ignore[arg-type]
+    request.session[SESSION_KEY] = False
+    messages.success(request, _("Double authentification désactivée."))
+    return redirect("accounts:profile")
+
+
+password_reset = ratelimit(key="password-reset", limit=5, period=3600)(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="accounts/email/password_reset.txt",
+        subject_template_name="accounts/email/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
+)

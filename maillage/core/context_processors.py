@@ -1,0 +1,14 @@
+"""Template context shared by every page: navigation filtered by role."""
+
+from django.http import HttpRequest
+
+from maillage.core.navigation import navigation_for
+from maillage.core.roles import Role, role_of
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    return {
+        "nav_items": navigation_for(request.user, request.path),
+        "user_role_level": role_of(request.user),
+        "Role": Role,
+    }

@@ -1,0 +1,72 @@
+"""Dashboard tiles: each app may offer tiles in `<app>/dashboard.py` as `dashboard_tiles(user)`.
+
+Core gathers them for the dashboard page, so the page grows as apps arrive without core
+importing any feature app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from django.apps import apps
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from maillage.core.models import AuditLogEntry, TaskProgress
+from maillage.core.roles import Role, has_role
+
+
+@dataclass
+class Tile:
+    title: str | Promise
+    value: str | int | None = None
+    caption: str | Promise = ""
+    url: str = ""
+    link_label: str | Promise = ""
+    order: int = 100
+    lines: list[str] = field(default_factory=list)
+
+
+def dashboard_tiles(user: Any) -> list[Tile]:
+    tiles: list[Tile] = []
+    if has_role(user, Role.STAFF):
+        tiles.append(
+            Tile(
+                title=_("Journal d'audit"),
+                value=AuditLogEntry.objects.count(),
+                caption=_("actions enregistrées"),
+                url=reverse("core:audit_log"),
+                link_label=_("Lire le journal"),
+                order=900,
+            )
+        )
+        running = TaskProgress.objects.filter(status=TaskProgress.Status.RUNNING).count()
+        tiles.append(
+            Tile(
+                title=_("Tâches de fond"),
+                value=running,
+                caption=_("en cours"),
+                url=reverse("core:census"),
+                link_label=_("Recensement de la base"),
+                order=910,
+            )
+        )
+    return tiles
+
+
+def all_dashboard_tiles(user: Any) -> list[Tile]:
+    tiles: list[Tile] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("maillage."):
+            continue
+        try:
+            module = import_module(f"{config.name}.dashboard")
+        except ModuleNotFoundError:
+            continue
+        provider = getattr(module, "dashboard_tiles", None)
+        if provider is not None:
+            tiles.extend(provider(user))
+    return sorted(tiles, key=lambda tile: tile.order)

@@ -1,0 +1,28 @@
+"""View decorators for role checks: `@role_required(Role.STAFF)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+from maillage.core.errors import PermissionDenied
+from maillage.core.roles import Role, has_role
+
+
+def role_required(minimum: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, minimum):
+                raise PermissionDenied("Votre rôle ne donne pas accès à cette page.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,68 @@
+"""The page shell's navigation: each app lists its entries in `<app>/navigation.py`.
+
+An entry shows only to users whose role is at least `min_role`, so a volunteer never sees a
+link to a page that would refuse them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from maillage.core.roles import Role, role_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    min_role: int
+    order: int = 100
+    icon: str = ""
+
+
+@cache
+def _all_items() -> tuple[NavItem, ...]:
+    items: list[NavItem] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("maillage."):
+            continue
+        try:
+            module = import_module(f"{config.name}.navigation")
+        except ModuleNotFoundError:
+            continue
+        items.extend(getattr(module, "NAV_ITEMS", ()))
+    return tuple(sorted(items, key=lambda item: (item.order, str(item.label))))
+
+
+def navigation_for(user: object, current_path: str = "") -> list[dict[str, object]]:
+    level = role_of(user)
+    entries = []
+    for item in _all_items():
+        if level < item.min_role:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        entries.append(
+            {
+                "label": item.label,
+                "url": url,
+                "icon": item.icon,
+                "active": current_path == url or (url != "/" and current_path.startswith(url)),
+            }
+        )
+    return entries
+
+
+NAV_ITEMS = [
+    NavItem(_("Tableau de bord"), "core:dashboard", Role.SUPPORTER, order=0, icon="⌂"),
+    NavItem(_("Journal d'audit"), "core:audit_log", Role.STAFF, order=900, icon="≡"),
+]

@@ -1,0 +1,56 @@
+"""Reads owned by core: the audit log and task progress, always checked against the acting user."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from maillage.core.errors import NotFound, PermissionDenied
+from maillage.core.models import AuditLogEntry, TaskProgress
+from maillage.core.roles import Role, has_role
+
+
+def audit_log_list(
+    *,
+    user: Any,
+    actor_email: str = "",
+    target_type: str = "",
+    target_id: str = "",
+    action: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditLogEntry]:
+    if not has_role(user, Role.STAFF):
+        raise PermissionDenied("Seule l'équipe de campagne peut lire le journal d'audit.")
+    entries = AuditLogEntry.objects.select_related("actor").order_by("-at", "-id")
+    if actor_email:
+        entries = entries.filter(actor_label__iexact=actor_email.strip())
+    if target_type:
+        entries = entries.filter(target_type=target_type)
+    if target_id:
+        entries = entries.filter(target_id=str(target_id).strip())
+    if action:
+        entries = entries.filter(action=action)
+    if since:
+        entries = entries.filter(at__date__gte=since)
+    if until:
+        entries = entries.filter(at__date__lte=until)
+    return entries
+
+
+def audit_log_target_types() -> list[str]:
+    return list(AuditLogEntry.objects.order_by().values_list("target_type", flat=True).distinct())
+
+
+def access_task_progress(*, user: Any, progress_id: UUID | str) -> TaskProgress:
+    """A progress record is visible to whoever started it, and to staff."""
+    try:
+        progress = TaskProgress.objects.get(pk=progress_id)
+    except (TaskProgress.DoesNotExist, ValueError):
+        raise NotFound("Cette tâche n'existe pas.") from None
+    if progress.owner_id != getattr(user, "pk", None) and not has_role(user, Role.STAFF):
+        raise NotFound("Cette tâche n'existe pas.")
+    return progress

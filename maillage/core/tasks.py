@@ -1,0 +1,44 @@
+"""Background tasks owned by core. `database_census` is the reference example of a long task
+with a progress record: later imports and blasts follow the same shape."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django_tasks import task
+
+from maillage.core.services import (
+    task_progress_advance,
+    task_progress_fail,
+    task_progress_finish,
+    task_progress_start,
+)
+
+
+def census_models() -> list[type]:
+    return [
+        model
+        for config in apps.get_app_configs()
+        if config.name.startswith("maillage.")
+        for model in config.get_models()
+    ]
+
+
+def database_census_run(*, progress_id: str) -> dict[str, int]:
+    """Count the rows of every Maillage table, one table per step, moving the bar each time."""
+    models = census_models()
+    task_progress_start(progress_id=progress_id, total=len(models), message="Recensement en cours")
+    counts: dict[str, int] = {}
+    try:
+        for model in models:
+            counts[model._meta.label] = model._default_manager.count()
+            task_progress_advance(progress_id=progress_id, by=1, message=str(model._meta.verbose_name_plural))
+    except Exception as error:
+        task_progress_fail(progress_id=progress_id, message=f"Recensement interrompu : {error}")
+        raise
+    task_progress_finish(progress_id=progress_id, result={"counts": counts}, message="Recensement terminé")
+    return counts
+
+
+@task(queue_name="default")
+def database_census(progress_id: str) -> dict[str, int]:
+    return database_census_run(progress_id=progress_id)

@@ -1,0 +1,1 @@
+"""Models of elections (built by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of people (built by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of territory (built by its issue)."""
