@@ -1,1 +1,406 @@
-"""Models of people (built by its issue)."""
+"""Everyone the campaign knows: voters from the roll, contacts, sympathisers, members, activists.
+
+`Person` carries the address inline (one residential address per person, as on the roll) with
+keys that group households and buildings; emails and phones are child rows with a status;
+consent is a history per channel, with the current value copied onto Person so segments can
+filter on it without a subquery. Support level is political opinion (GDPR art. 9): it lives
+in `Interaction` rows, and `Person.current_support` is the latest of them, kept by services.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from maillage.core.models import TimeStampedModel
+
+
+class SupportLevel(models.IntegerChoices):
+    FOR = 1, _("Pour")
+    LEANING_FOR = 2, _("Plutôt pour")
+    UNDECIDED = 3, _("Indécis")
+    LEANING_AGAINST = 4, _("Plutôt contre")
+    AGAINST = 5, _("Contre")
+
+
+class Channel(models.TextChoices):
+    DOOR = "door", _("Porte-à-porte")
+    PHONE = "phone", _("Téléphone")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    EVENT = "event", _("Événement")
+    FORUM = "forum", _("Forum")
+    POST = "post", _("Courrier")
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Téléphone")
+    POST = "post", _("Courrier")
+
+
+class ContactStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("non vérifié")
+    VERIFIED = "verified", _("vérifié")
+    BOUNCED = "bounced", _("en échec")
+    INVALID = "invalid", _("invalide")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Femme")
+    MALE = "M", _("Homme")
+    UNKNOWN = "", _("Non renseigné")
+
+
+class Tag(models.Model):
+    """A label used by segments: a profession (`infirmière`), an interest, a list origin."""
+
+    class Kind(models.TextChoices):
+        PROFESSION = "profession", _("Profession")
+        INTEREST = "interest", _("Centre d'intérêt")
+        OTHER = "other", _("Autre")
+
+    name = models.CharField(_("nom"), max_length=100)
+    slug = models.CharField(_("clé"), max_length=120, unique=True, help_text=_("Nom replié, sans accents."))
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("étiquette")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(TimeStampedModel):
+    # Identity, as on the roll.
+    birth_name = models.CharField(_("nom de naissance"), max_length=150, blank=True)
+    usage_name = models.CharField(_("nom d'usage"), max_length=150, blank=True)
+    first_names = models.CharField(_("prénoms"), max_length=200, blank=True)
+    sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices, blank=True)
+    # Partial birth dates ("00/00/1953", "1961") are kept as what they are: a year alone.
+    birth_year = models.PositiveSmallIntegerField(_("année de naissance"), null=True, blank=True)
+    birth_month = models.PositiveSmallIntegerField(_("mois de naissance"), null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(_("jour de naissance"), null=True, blank=True)
+    birth_place = models.CharField(_("lieu de naissance"), max_length=150, blank=True)
+    birth_place_code = models.CharField(_("code commune de naissance"), max_length=10, blank=True)
+    birth_department = models.CharField(_("département de naissance"), max_length=5, blank=True)
+    birth_country = models.CharField(_("pays de naissance"), max_length=80, blank=True)
+    nationality = models.CharField(_("nationalité"), max_length=80, blank=True)
+
+    # Roll identity: commune + polling station + order number, unique together when present.
+    roll_commune_code = models.CharField(_("code commune (liste)"), max_length=10, blank=True)
+    roll_station_code = models.CharField(_("bureau de vote"), max_length=10, blank=True)
+    roll_number = models.PositiveIntegerField(_("numéro d'ordre"), null=True, blank=True)
+    roll_list_type = models.CharField(_("type de liste"), max_length=60, blank=True)
+
+    # Residential address, normalised enough to group households and buildings.
+    address_number = models.CharField(_("numéro"), max_length=20, blank=True)
+    address_street = models.CharField(_("voie"), max_length=200, blank=True)
+    address_complement = models.CharField(_("complément"), max_length=200, blank=True)
+    address_complement2 = models.CharField(_("complément 2"), max_length=200, blank=True)
+    address_locality = models.CharField(_("lieu-dit"), max_length=150, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True)
+    commune_name = models.CharField(_("commune"), max_length=150, blank=True)
+    country = models.CharField(_("pays"), max_length=80, blank=True)
+    building_key = models.CharField(max_length=300, blank=True, db_index=True)
+    household_key = models.CharField(max_length=400, blank=True, db_index=True)
+
+    # Official areas (codes as in `territory`): strings, never integers ("2A", "0703").
+    commune_code = models.CharField(_("code commune"), max_length=10, blank=True)
+    polling_station_code = models.CharField(_("code bureau"), max_length=20, blank=True)
+    constituency_code = models.CharField(_("circonscription"), max_length=8, blank=True)
+    department_code = models.CharField(_("département"), max_length=3, blank=True)
+
+    # Roles the person has in the campaign (several at once).
+    is_voter = models.BooleanField(_("électeur·rice"), default=False)
+    is_contact = models.BooleanField(_("contact"), default=False)
+    is_sympathiser = models.BooleanField(_("sympathisant·e"), default=False)
+    is_member = models.BooleanField(_("adhérent·e"), default=False)
+    is_activist = models.BooleanField(_("militant·e"), default=False)
+    is_volunteer = models.BooleanField(_("bénévole"), default=False)
+
+    tags = models.ManyToManyField(Tag, verbose_name=_("étiquettes"), blank=True, related_name="people", through="PersonTag")
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    extra = models.JSONField(_("colonnes supplémentaires"), default=dict, blank=True, help_text=_("Colonnes d'un fichier importé gardées telles quelles."))
+    notes = models.TextField(_("notes"), blank=True)
+
+    # Latest values, kept by services from the history rows (Interaction, Consent).
+    current_support = models.PositiveSmallIntegerField(_("soutien actuel"), choices=SupportLevel.choices, null=True, blank=True)
+    support_updated_at = models.DateTimeField(null=True, blank=True)
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
+    last_interaction_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    consent_email = models.BooleanField(null=True, blank=True)
+    consent_sms = models.BooleanField(null=True, blank=True)
+    consent_phone = models.BooleanField(null=True, blank=True)
+    consent_post = models.BooleanField(null=True, blank=True)
+
+    search_name = models.CharField(max_length=400, blank=True, db_index=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person")
+
+    class Meta:
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["roll_commune_code", "roll_station_code", "roll_number"],
+                condition=Q(roll_number__isnull=False),
+                name="person_unique_roll_identity",
+            )
+        ]
+        indexes = [
+            # Segment counts "age + polling station + support level" (benchmarked at 1 M people).
+            models.Index(fields=["polling_station_code", "current_support", "birth_year"], name="person_station_support_idx"),
+            models.Index(fields=["commune_code", "birth_year"], name="person_commune_age_idx"),
+            models.Index(fields=["constituency_code"], name="person_constituency_idx"),
+            models.Index(fields=["current_support", "birth_year"], name="person_support_age_idx"),
+            # Dedupe: likely duplicates share a folded birth name and a birth year.
+            models.Index(fields=["birth_year", "birth_name"], name="person_identity_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        last = self.usage_name or self.birth_name
+        return f"{self.first_names.split(' ')[0] if self.first_names else ''} {last}".strip() or f"#{self.pk}"
+
+    @property
+    def birth_date_display(self) -> str:
+        if not self.birth_year:
+            return ""
+        if not self.birth_month:
+            return str(self.birth_year)
+        return f"{self.birth_day or 0:02d}/{self.birth_month:02d}/{self.birth_year}"
+
+
+class PersonTag(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "tag"], name="persontag_unique")]
+        indexes = [models.Index(fields=["tag", "person"], name="persontag_tag_idx")]
+
+
+class EmailAddress(TimeStampedModel):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emails")
+    address = models.EmailField(_("adresse"), max_length=254, db_index=True)
+    status = models.CharField(_("état"), max_length=12, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED)
+    is_primary = models.BooleanField(_("principale"), default=False)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("adresse e-mail")
+        constraints = [models.UniqueConstraint(fields=["person", "address"], name="email_unique_per_person")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class PhoneNumber(TimeStampedModel):
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        LANDLINE = "landline", _("Fixe")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(_("numéro (E.164)"), max_length=20, db_index=True)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
+    status = models.CharField(_("état"), max_length=12, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED)
+    is_primary = models.BooleanField(_("principal"), default=False)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("téléphone")
+        constraints = [models.UniqueConstraint(fields=["person", "number"], name="phone_unique_per_person")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Consent(models.Model):
+    """One consent event for one channel: the latest per channel is the one in force."""
+
+    class LegalBasis(models.TextChoices):
+        CONSENT = "consent", _("Consentement")
+        LEGITIMATE_INTEREST = "legitimate_interest", _("Intérêt légitime")
+        MEMBERSHIP = "membership", _("Adhésion")
+        ELECTORAL_ROLL = "electoral_roll", _("Liste électorale (art. L37)")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("canal"), max_length=10, choices=ConsentChannel.choices)
+    granted = models.BooleanField(_("accordé"))
+    legal_basis = models.CharField(_("base légale"), max_length=24, choices=LegalBasis.choices, default=LegalBasis.CONSENT)
+    source = models.CharField(_("source"), max_length=150, blank=True)
+    recorded_at = models.DateTimeField(_("date"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["person", "channel", "-recorded_at"], name="consent_latest_idx")]
+
+
+class Interaction(models.Model):
+    """One contact attempt on any channel; `support_level` when the person expressed one."""
+
+    class Result(models.TextChoices):
+        TALKED = "talked", _("Conversation")
+        NOT_HOME = "not_home", _("Absent")
+        REFUSED = "refused", _("Refus")
+        MOVED = "moved", _("A déménagé")
+        WRONG_NUMBER = "wrong_number", _("Mauvais numéro")
+        NO_ANSWER = "no_answer", _("Pas de réponse")
+        LEFT_MESSAGE = "left_message", _("Message laissé")
+        DO_NOT_CONTACT = "do_not_contact", _("Ne plus contacter")
+        SENT = "sent", _("Envoyé")
+        ATTENDED = "attended", _("Présent")
+        QUESTION = "question", _("Question transmise")
+
+    id = models.BigAutoField(primary_key=True)
+    client_uuid = models.UUIDField(default=uuid.uuid4, unique=True, help_text=_("Rend l'envoi idempotent (hors ligne, nouvelles tentatives)."))
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="interactions")
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
+    result = models.CharField(_("résultat"), max_length=20, choices=Result.choices)
+    support_level = models.PositiveSmallIntegerField(_("soutien"), choices=SupportLevel.choices, null=True, blank=True)
+    occurred_at = models.DateTimeField(_("date"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    question = models.TextField(_("question pour l'équipe"), blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "-occurred_at"], name="interaction_person_idx"),
+            # "Was undecided and is now for": support history per person.
+            models.Index(fields=["support_level", "person"], name="interaction_support_idx"),
+            models.Index(fields=["channel", "occurred_at"], name="interaction_channel_idx"),
+        ]
+
+
+class SuppressionEntry(models.Model):
+    """The suppression ledger: opt-outs and erasures, kept as hashes so they survive re-imports
+    (a re-imported roll never resurrects someone who asked to be forgotten or unsubscribed)."""
+
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", _("Identité")
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Téléphone")
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("Tout (effacement)")
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+        PHONE = "phone", _("Appels")
+        POST = "post", _("Courrier")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    reason = models.CharField(_("motif"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "value_hash", "scope"], name="suppression_unique")]
+        verbose_name = _("entrée de la liste d'opposition")
+
+
+class PersonList(TimeStampedModel):
+    """A hand-made list of people assigned to users or teams (call lists, walk lists); the
+    scoping selector lets volunteers see the people of the lists assigned to them."""
+
+    name = models.CharField(_("nom"), max_length=150)
+    members = models.ManyToManyField(Person, blank=True, related_name="lists")
+    assigned_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="assigned_person_lists")
+    assigned_teams = models.ManyToManyField("accounts.Team", blank=True, related_name="assigned_person_lists")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("liste de personnes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Segment(TimeStampedModel):
+    """A saved filter compiled to one QuerySet by `selectors.segments.segment_queryset`."""
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    definition = models.JSONField(_("définition"), default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("segment")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportMapping(TimeStampedModel):
+    """The column mapping saved per source, offered again the next time that source is imported."""
+
+    source = models.CharField(_("source"), max_length=100, unique=True)
+    preset = models.CharField(max_length=20, blank=True)
+    mapping = models.JSONField(default=dict)
+
+
+class ImportJob(TimeStampedModel):
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("déposé")
+        RUNNING = "running", _("en cours")
+        SUCCEEDED = "succeeded", _("terminé")
+        FAILED = "failed", _("échoué")
+
+    source = models.CharField(_("source"), max_length=100)
+    preset = models.CharField(_("format"), max_length=20)
+    original_name = models.CharField(_("fichier"), max_length=255)
+    stored_path = models.CharField(max_length=500)
+    mapping = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    dry_run = models.BooleanField(default=False)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    merged_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    suppressed_count = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(default=0)
+    rejected_path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    progress = models.ForeignKey("core.TaskProgress", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+
+
+class DuplicateCandidate(TimeStampedModel):
+    """A likely duplicate pair waiting for a staff decision (exact matches merge automatically)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("à examiner")
+        MERGED = "merged", _("fusionné")
+        DISMISSED = "dismissed", _("distinct")
+
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField(_("score"))
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_unique"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicate_pair_ordered"),
+        ]

@@ -1,0 +1,1 @@
+"""Imports of people files: presets (REU, e-listelec, generic), reading, writing in sets."""

@@ -1,0 +1,1 @@
+"""selectors of people, split by sub-domain."""

@@ -1,0 +1,1 @@
+"""services of people, split by sub-domain."""

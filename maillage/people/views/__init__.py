@@ -1,0 +1,1 @@
+"""views of people, split by sub-domain."""

@@ -1,0 +1,3 @@
+"""Routes of the people, segment, dedupe and GDPR pages."""
+
+urlpatterns: list = []
