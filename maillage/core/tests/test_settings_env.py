@@ -1,0 +1,110 @@
+"""Settings from the environment: bad values stop start-up with one line naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.env import ImproperlyConfiguredEnv, database_from_url, email_from_url, env_bool, env_int
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_maillage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "MAILLAGE_VAR_DIR": "/tmp/maillage-env-test"}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "maillage.cli", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
+    result = run_maillage("check")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "maillage: configuration error: SECRET_KEY is required: set it in the environment."
+    assert "Traceback" not in result.stderr
+
+
+def test_it_names_the_variable_with_a_bad_boolean() -> None:
+    result = run_maillage("check", MAILLAGE_DEV="1", DEBUG="maybe")
+    assert result.returncode == 2
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_says_plainly_when_the_database_cannot_be_reached() -> None:
+    result = run_maillage("migrate", MAILLAGE_DEV="1", DATABASE_URL="postgres://postgres@127.0.0.1:1/nothing")
+    assert result.returncode == 3
+    assert result.stderr.startswith("maillage: cannot reach the database named by DATABASE_URL")
+    assert "Traceback" not in result.stderr
+
+
+def test_the_deploy_check_passes_with_a_production_environment() -> None:
+    result = run_maillage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="k7Qp2vXz9LmN4rT8wYb1cDf6gHj3sKa5eRu0iOp7qWxZ2nMv8BcT",
+        ALLOWED_HOSTS="campagne.example.org",
+        EMAIL_URL="smtp+tls://user:pw@smtp.example.org:587",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_it_refuses_a_short_production_secret() -> None:
+    result = run_maillage("check", SECRET_KEY="short")
+    assert result.returncode == 2
+    assert "SECRET_KEY must be at least 50 characters" in result.stderr
+
+
+def test_database_urls_are_understood(tmp_path: Path) -> None:
+    os.environ["MAILLAGE_TEST_DB"] = "postgres://alice:s%40cret@db.example.org:6543/campagne?sslmode=require"
+    try:
+        config = database_from_url("MAILLAGE_TEST_DB", tmp_path / "x.db")
+    finally:
+        del os.environ["MAILLAGE_TEST_DB"]
+    assert (config["ENGINE"], config["NAME"], config["USER"], config["PASSWORD"], config["HOST"], config["PORT"]) == (
+        "django.db.backends.postgresql", "campagne", "alice", "s@cret", "db.example.org", "6543"
+    )
+    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert database_from_url("UNSET_VARIABLE_FOR_TEST", tmp_path / "x.db")["NAME"] == str(tmp_path / "x.db")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("mysql://root@localhost/db", "is not understood"),
+        ("postgres://localhost", "names no database"),
+        ("postgres://localhost:port/db", "port that is not a number"),
+    ],
+)
+def test_bad_database_urls_are_refused(monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:
+    monkeypatch.setenv("MAILLAGE_TEST_DB", value)
+    with pytest.raises(ImproperlyConfiguredEnv, match=message):
+        database_from_url("MAILLAGE_TEST_DB", Path("/tmp/x.db"))
+
+
+def test_email_urls_are_understood(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILLAGE_TEST_EMAIL", "smtp+tls://user:p%40ss@smtp.example.org")
+    config = email_from_url("MAILLAGE_TEST_EMAIL", "console://")
+    assert (config.host, config.port, config.user, config.password, config.use_tls) == ("smtp.example.org", 587, "user", "p@ss", True)
+    monkeypatch.setenv("MAILLAGE_TEST_EMAIL", "pigeon://coop")
+    with pytest.raises(ImproperlyConfiguredEnv, match="MAILLAGE_TEST_EMAIL='pigeon://coop' is not understood"):
+        email_from_url("MAILLAGE_TEST_EMAIL", "console://")
+
+
+def test_numbers_and_booleans_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILLAGE_TEST_N", "ten")
+    with pytest.raises(ImproperlyConfiguredEnv, match="MAILLAGE_TEST_N='ten' is not a whole number"):
+        env_int("MAILLAGE_TEST_N", 1)
+    monkeypatch.setenv("MAILLAGE_TEST_N", "0")
+    with pytest.raises(ImproperlyConfiguredEnv, match="must be at least 1"):
+        env_int("MAILLAGE_TEST_N", 1, minimum=1)
+    monkeypatch.setenv("MAILLAGE_TEST_B", "Yes")
+    assert env_bool("MAILLAGE_TEST_B") is True
