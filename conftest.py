@@ -20,7 +20,9 @@ CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM", "/usr/bin/chromium")
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
         return
-    skip = pytest.mark.skip(reason=f"browser tests skipped: Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    skip = pytest.mark.skip(
+        reason=f"browser tests skipped: Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    )
     skipped = 0
     for item in items:
         if "browser" in item.keywords:

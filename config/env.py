@@ -39,7 +39,9 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off.")
+    raise ImproperlyConfiguredEnv(
+        f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off."
+    )
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -82,7 +84,9 @@ def database_from_url(name: str, default_sqlite_path: Path) -> dict[str, object]
         if path in ("", "/"):
             return _sqlite(default_sqlite_path)
         # sqlite:///relative.db -> "relative.db"; sqlite:////abs/path.db -> "/abs/path.db"
-        return _sqlite(Path(path[1:] if path.startswith("/") and not path.startswith("//") else path))
+        return _sqlite(
+            Path(path[1:] if path.startswith("/") and not path.startswith("//") else path)
+        )
     if parsed.scheme in ("postgres", "postgresql", "pgsql"):
         db_name = unquote(parsed.path.lstrip("/"))
         if not db_name:
@@ -93,7 +97,9 @@ def database_from_url(name: str, default_sqlite_path: Path) -> dict[str, object]
         try:
             port = parsed.port
         except ValueError:
-            raise ImproperlyConfiguredEnv(f"{name}={raw!r} has a port that is not a number.") from None
+            raise ImproperlyConfiguredEnv(
+                f"{name}={raw!r} has a port that is not a number."
+            ) from None
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": db_name,
@@ -148,14 +154,20 @@ def email_from_url(name: str, default: str) -> EmailConfig:
     if scheme == "memory":
         return EmailConfig(backend="django.core.mail.backends.locmem.EmailBackend")
     if scheme == "file":
-        return EmailConfig(backend="django.core.mail.backends.filebased.EmailBackend", file_path=parsed.path)
+        return EmailConfig(
+            backend="django.core.mail.backends.filebased.EmailBackend", file_path=parsed.path
+        )
     if scheme in ("smtp", "smtp+tls", "smtps"):
         if not parsed.hostname:
-            raise ImproperlyConfiguredEnv(f"{name}={raw!r} names no host: use smtp://user:password@host:587.")
+            raise ImproperlyConfiguredEnv(
+                f"{name}={raw!r} names no host: use smtp://user:password@host:587."
+            )
         try:
             port = parsed.port
         except ValueError:
-            raise ImproperlyConfiguredEnv(f"{name}={raw!r} has a port that is not a number.") from None
+            raise ImproperlyConfiguredEnv(
+                f"{name}={raw!r} has a port that is not a number."
+            ) from None
         return EmailConfig(
             backend="django.core.mail.backends.smtp.EmailBackend",
             host=parsed.hostname,

@@ -33,9 +33,13 @@ if DEBUG or DEV_MODE:
 else:
     SECRET_KEY = env_str("SECRET_KEY", required=True)
     if len(SECRET_KEY) < 50:
-        raise ImproperlyConfiguredEnv("SECRET_KEY must be at least 50 characters long in production.")
+        raise ImproperlyConfiguredEnv(
+            "SECRET_KEY must be at least 50 characters long in production."
+        )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if (DEBUG or DEV_MODE) else [])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if (DEBUG or DEV_MODE) else []
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -111,7 +115,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -129,7 +136,9 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 
 # Two-factor: admins must have a confirmed TOTP device in production; optional for staff.
-MAILLAGE_REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", default=not (DEBUG or DEV_MODE))
+MAILLAGE_REQUIRE_2FA_FOR_ADMINS = env_bool(
+    "REQUIRE_2FA_FOR_ADMINS", default=not (DEBUG or DEV_MODE)
+)
 OTP_TOTP_ISSUER = "Maillage"
 
 LANGUAGE_CODE = "fr"

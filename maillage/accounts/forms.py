@@ -12,7 +12,10 @@ from maillage.core.roles import Role
 
 
 class EmailLoginForm(AuthenticationForm):
-    username = forms.EmailField(label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    username = forms.EmailField(
+        label=_("Adresse e-mail"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
     error_messages = {
         "invalid_login": _("Adresse e-mail ou mot de passe incorrect."),
         "inactive": _("Ce compte n'est pas encore activé : suivez le lien reçu par e-mail."),
@@ -20,8 +23,17 @@ class EmailLoginForm(AuthenticationForm):
 
 
 class PasswordFieldsMixin(forms.Form):
-    password1 = forms.CharField(label=_("Mot de passe"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), help_text=_("Au moins 10 caractères, pas uniquement des chiffres."))
-    password2 = forms.CharField(label=_("Mot de passe (encore)"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Au moins 10 caractères, pas uniquement des chiffres."),
+    )
+    password2 = forms.CharField(
+        label=_("Mot de passe (encore)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_password2(self) -> str:
         first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
@@ -34,7 +46,9 @@ class PasswordFieldsMixin(forms.Form):
 
 class SignupForm(PasswordFieldsMixin):
     full_name = forms.CharField(label=_("Prénom et nom"), max_length=200)
-    email = forms.EmailField(label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     field_order = ["full_name", "email", "password1", "password2"]
 
 
@@ -45,9 +59,13 @@ class InvitationAcceptForm(PasswordFieldsMixin):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Adresse e-mail"))
-    role = forms.TypedChoiceField(label=_("Rôle"), coerce=int, choices=Role.choices, initial=Role.VOLUNTEER)
+    role = forms.TypedChoiceField(
+        label=_("Rôle"), coerce=int, choices=Role.choices, initial=Role.VOLUNTEER
+    )
     team = forms.ModelChoiceField(label=_("Équipe"), queryset=Team.objects.all(), required=False)
-    zone = forms.ModelChoiceField(label=_("Territoire"), queryset=Zone.objects.select_related("parent"), required=False)
+    zone = forms.ModelChoiceField(
+        label=_("Territoire"), queryset=Zone.objects.select_related("parent"), required=False
+    )
 
 
 class RoleForm(forms.Form):
@@ -58,5 +76,7 @@ class TokenForm(forms.Form):
     token = forms.CharField(
         label=_("Code à 6 chiffres"),
         max_length=8,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+        ),
     )

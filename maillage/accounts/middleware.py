@@ -27,9 +27,15 @@ class RequireTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith(_ALWAYS_ALLOWED_PREFIXES):
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(_ALWAYS_ALLOWED_PREFIXES)
+        ):
             if request.session.get(SESSION_KEY) and not user.is_verified():
-                return redirect(f"{reverse('accounts:two_factor_verify')}?next={request.get_full_path()}")
+                return redirect(
+                    f"{reverse('accounts:two_factor_verify')}?next={request.get_full_path()}"
+                )
             if (
                 settings.MAILLAGE_REQUIRE_2FA_FOR_ADMINS
                 and user.role >= Role.ADMIN

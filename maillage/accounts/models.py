@@ -45,14 +45,23 @@ class Zone(TimeStampedModel):
     """
 
     name = models.CharField(_("nom"), max_length=150)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     code = models.CharField(_("code officiel"), max_length=20, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("territoire")
         verbose_name_plural = _("territoires")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="zone_unique_name_in_parent")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="zone_unique_name_in_parent")
+        ]
 
     def __str__(self) -> str:
         return f"{self.parent} › {self.name}" if self.parent_id else self.name
@@ -60,7 +69,14 @@ class Zone(TimeStampedModel):
 
 class Team(TimeStampedModel):
     name = models.CharField(_("nom"), max_length=150, unique=True)
-    zone = models.ForeignKey(Zone, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.SET_NULL, related_name="teams")
+    zone = models.ForeignKey(
+        Zone,
+        verbose_name=_("territoire"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teams",
+    )
 
     class Meta:
         verbose_name = _("équipe")
@@ -74,9 +90,15 @@ class Team(TimeStampedModel):
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("adresse e-mail"), unique=True)
     full_name = models.CharField(_("nom complet"), max_length=200, blank=True)
-    role = models.PositiveSmallIntegerField(_("rôle"), choices=Role.choices, default=Role.SUPPORTER, db_index=True)
-    teams = models.ManyToManyField(Team, verbose_name=_("équipes"), blank=True, related_name="members")
-    zones = models.ManyToManyField(Zone, verbose_name=_("territoires"), blank=True, related_name="users")
+    role = models.PositiveSmallIntegerField(
+        _("rôle"), choices=Role.choices, default=Role.SUPPORTER, db_index=True
+    )
+    teams = models.ManyToManyField(
+        Team, verbose_name=_("équipes"), blank=True, related_name="members"
+    )
+    zones = models.ManyToManyField(
+        Zone, verbose_name=_("territoires"), blank=True, related_name="users"
+    )
     language = models.CharField(_("langue"), max_length=8, default="fr")
     is_active = models.BooleanField(_("actif"), default=True)
     email_confirmed_at = models.DateTimeField(_("e-mail confirmé le"), null=True, blank=True)
@@ -122,13 +144,21 @@ class Invitation(TimeStampedModel):
 
     email = models.EmailField(_("adresse e-mail"))
     role = models.PositiveSmallIntegerField(_("rôle"), choices=Role.choices, default=Role.VOLUNTEER)
-    team = models.ForeignKey(Team, verbose_name=_("équipe"), null=True, blank=True, on_delete=models.SET_NULL)
-    zone = models.ForeignKey(Zone, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.SET_NULL)
-    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="invitations_sent")
+    team = models.ForeignKey(
+        Team, verbose_name=_("équipe"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    zone = models.ForeignKey(
+        Zone, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    invited_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
     token = models.CharField(max_length=64, unique=True, default=_invitation_token)
     expires_at = models.DateTimeField(default=_invitation_expiry)
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("invitation")

@@ -33,10 +33,23 @@ def user_signup(*, email: str, password: str, full_name: str = "") -> User:
     """Public sign-up: the account stays inactive until the email link is followed."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ApplicationError(_("Un compte existe déjà avec cette adresse. Utilisez « mot de passe oublié »."))
+        raise ApplicationError(
+            _("Un compte existe déjà avec cette adresse. Utilisez « mot de passe oublié ».")
+        )
     with transaction.atomic():
-        user = User.objects.create_user(email=email, password=password, full_name=full_name.strip(), is_active=False, role=Role.SUPPORTER)
-        audit_log_record(actor=None, action=AuditLogEntry.Action.CREATE, target=user, changes={"source": "signup"})
+        user = User.objects.create_user(
+            email=email,
+            password=password,
+            full_name=full_name.strip(),
+            is_active=False,
+            role=Role.SUPPORTER,
+        )
+        audit_log_record(
+            actor=None,
+            action=AuditLogEntry.Action.CREATE,
+            target=user,
+            changes={"source": "signup"},
+        )
         token = signing.dumps({"user": user.pk, "email": user.email}, salt=_CONFIRM_SALT)
         link = settings.SITE_URL + reverse("accounts:confirm_email", args=[token])
         transaction.on_commit(
@@ -54,7 +67,9 @@ def user_confirm_email(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=_CONFIRM_SALT, max_age=CONFIRMATION_MAX_AGE)
     except signing.SignatureExpired:
-        raise ApplicationError(_("Ce lien a expiré. Inscrivez-vous à nouveau pour en recevoir un autre.")) from None
+        raise ApplicationError(
+            _("Ce lien a expiré. Inscrivez-vous à nouveau pour en recevoir un autre.")
+        ) from None
     except signing.BadSignature:
         raise ApplicationError(_("Ce lien de confirmation n'est pas valide.")) from None
     user = User.objects.filter(pk=data.get("user"), email=data.get("email")).first()
@@ -64,22 +79,40 @@ def user_confirm_email(*, token: str) -> User:
         user.email_confirmed_at = timezone.now()
         user.is_active = True
         user.save(update_fields=["email_confirmed_at", "is_active"])
-        audit_log_record(actor=user, action=AuditLogEntry.Action.UPDATE, target=user, changes={"email_confirmed": [False, True]})
+        audit_log_record(
+            actor=user,
+            action=AuditLogEntry.Action.UPDATE,
+            target=user,
+            changes={"email_confirmed": [False, True]},
+        )
     return user
 
 
-def invitation_create(*, actor: User, email: str, role: int, team: Team | None = None, zone: Zone | None = None) -> Invitation:
+def invitation_create(
+    *, actor: User, email: str, role: int, team: Team | None = None, zone: Zone | None = None
+) -> Invitation:
     if actor.role < Role.STAFF:
         raise PermissionDenied(_("Seule l'équipe de campagne peut inviter."))
     if role > actor.role:
-        raise PermissionDenied(_("Vous ne pouvez pas inviter quelqu'un à un rôle supérieur au vôtre."))
+        raise PermissionDenied(
+            _("Vous ne pouvez pas inviter quelqu'un à un rôle supérieur au vôtre.")
+        )
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ApplicationError(_("Cette personne a déjà un compte : changez son rôle plutôt que de l'inviter."))
+        raise ApplicationError(
+            _("Cette personne a déjà un compte : changez son rôle plutôt que de l'inviter.")
+        )
     with transaction.atomic():
         Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).delete()
-        invitation = Invitation.objects.create(email=email, role=role, team=team, zone=zone, invited_by=actor)
-        audit_log_record(actor=actor, action=AuditLogEntry.Action.INVITE, target=invitation, changes={"role": Role(role).label})
+        invitation = Invitation.objects.create(
+            email=email, role=role, team=team, zone=zone, invited_by=actor
+        )
+        audit_log_record(
+            actor=actor,
+            action=AuditLogEntry.Action.INVITE,
+            target=invitation,
+            changes={"role": Role(role).label},
+        )
         link = settings.SITE_URL + reverse("accounts:accept_invitation", args=[invitation.token])
         transaction.on_commit(
             lambda: _send(
@@ -96,7 +129,9 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().filter(token=token).first()
         if invitation is None or not invitation.is_usable:
-            raise ApplicationError(_("Cette invitation n'est plus valable. Demandez-en une nouvelle."))
+            raise ApplicationError(
+                _("Cette invitation n'est plus valable. Demandez-en une nouvelle.")
+            )
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise ApplicationError(_("Un compte existe déjà avec cette adresse."))
         user = User.objects.create_user(
@@ -113,7 +148,12 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
         invitation.accepted_at = timezone.now()
         invitation.accepted_user = user
         invitation.save(update_fields=["accepted_at", "accepted_user"])
-        audit_log_record(actor=user, action=AuditLogEntry.Action.CREATE, target=user, changes={"source": "invitation", "invitation": invitation.pk})
+        audit_log_record(
+            actor=user,
+            action=AuditLogEntry.Action.CREATE,
+            target=user,
+            changes={"source": "invitation", "invitation": invitation.pk},
+        )
     return user
 
 
@@ -121,7 +161,9 @@ def user_set_role(*, actor: User, user: User, role: int) -> User:
     if actor.role < Role.STAFF:
         raise PermissionDenied(_("Seule l'équipe de campagne peut changer un rôle."))
     if role > actor.role or user.role > actor.role:
-        raise PermissionDenied(_("Vous ne pouvez pas attribuer ou retirer un rôle supérieur au vôtre."))
+        raise PermissionDenied(
+            _("Vous ne pouvez pas attribuer ou retirer un rôle supérieur au vôtre.")
+        )
     if user.pk == actor.pk:
         raise PermissionDenied(_("Vous ne pouvez pas changer votre propre rôle."))
     old = user.role
@@ -129,29 +171,48 @@ def user_set_role(*, actor: User, user: User, role: int) -> User:
         return user
     user.role = role
     user.save(update_fields=["role"])
-    audit_log_record(actor=actor, action=AuditLogEntry.Action.ROLE_CHANGE, target=user, changes={"role": [Role(old).label, Role(role).label]})
+    audit_log_record(
+        actor=actor,
+        action=AuditLogEntry.Action.ROLE_CHANGE,
+        target=user,
+        changes={"role": [Role(old).label, Role(role).label]},
+    )
     return user
 
 
 def totp_device_start(*, user: User) -> TOTPDevice:
     """An unconfirmed device: its QR code is shown until a first code proves the phone has it."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="Application d'authentification", confirmed=False)
+    return TOTPDevice.objects.create(
+        user=user, name="Application d'authentification", confirmed=False
+    )
 
 
 def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> None:
     if device.user_id != user.pk:
         raise PermissionDenied(_("Cet appareil n'est pas le vôtre."))
     if not device.verify_token(token.strip().replace(" ", "")):
-        raise ApplicationError(_("Ce code ne correspond pas. Vérifiez l'heure de votre téléphone et réessayez."))
+        raise ApplicationError(
+            _("Ce code ne correspond pas. Vérifiez l'heure de votre téléphone et réessayez.")
+        )
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        audit_log_record(actor=user, action=AuditLogEntry.Action.TWO_FACTOR, target=user, changes={"totp": "enabled"})
+        audit_log_record(
+            actor=user,
+            action=AuditLogEntry.Action.TWO_FACTOR,
+            target=user,
+            changes={"totp": "enabled"},
+        )
 
 
 def totp_device_remove(*, user: User) -> None:
     deleted, _count = TOTPDevice.objects.filter(user=user).delete()
     if deleted:
-        audit_log_record(actor=user, action=AuditLogEntry.Action.TWO_FACTOR, target=user, changes={"totp": "disabled"})
+        audit_log_record(
+            actor=user,
+            action=AuditLogEntry.Action.TWO_FACTOR,
+            target=user,
+            changes={"totp": "disabled"},
+        )

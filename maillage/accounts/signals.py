@@ -15,17 +15,23 @@ def _ip(request: Any) -> str | None:
 
 @receiver(user_logged_in)
 def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    audit_log_record(actor=user, action=AuditLogEntry.Action.LOGIN, target=user, ip_address=_ip(request))
+    audit_log_record(
+        actor=user, action=AuditLogEntry.Action.LOGIN, target=user, ip_address=_ip(request)
+    )
 
 
 @receiver(user_logged_out)
 def _on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        audit_log_record(actor=user, action=AuditLogEntry.Action.LOGOUT, target=user, ip_address=_ip(request))
+        audit_log_record(
+            actor=user, action=AuditLogEntry.Action.LOGOUT, target=user, ip_address=_ip(request)
+        )
 
 
 @receiver(user_login_failed)
-def _on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     # Record the address tried, never the password.
     audit_log_record(
         actor=None,

@@ -57,7 +57,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error("email", error.message)
         else:
-            return render(request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]})
+            return render(
+                request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]}
+            )
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -65,7 +67,9 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
         services.user_confirm_email(token=token)
     except ApplicationError as error:
-        return render(request, "errors/error.html", {"status": 400, "message": error.message}, status=400)
+        return render(
+            request, "errors/error.html", {"status": 400, "message": error.message}, status=400
+        )
     messages.success(request, _("Adresse confirmée : vous pouvez vous connecter."))
     return redirect("accounts:login")
 
@@ -75,14 +79,20 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.invitation_accept(token=token, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"])
+            user = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+            )
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Bienvenue dans la campagne !"))
             return redirect("core:dashboard")
-    return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})
+    return render(
+        request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
+    )
 
 
 @role_required(Role.STAFF)
@@ -94,9 +104,13 @@ def invitations(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": invitation.email})
+            messages.success(
+                request, _("Invitation envoyée à %(email)s.") % {"email": invitation.email}
+            )
             return redirect("accounts:invitations")
-    page = Paginator(selectors.invitation_list(actor=request.user), 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    page = Paginator(selectors.invitation_list(actor=request.user), 50).get_page(
+        request.GET.get("page")
+    )  # type: ignore[arg-type]
     return render(request, "accounts/invitations.html", {"form": form, "page": page})
 
 
@@ -135,7 +149,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_device_confirm(user=request.user, device=device, token=form.cleaned_data["token"])  # type: ignore[arg-type]
+            services.totp_device_confirm(
+                user=request.user, device=device, token=form.cleaned_data["token"]
+            )  # type: ignore[arg-type]
         except ApplicationError as error:
             form.add_error("token", error.message)
         else:
@@ -144,7 +160,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Double authentification activée."))
             return redirect("accounts:profile")
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#1b1f24")
-    return render(request, "accounts/two_factor_setup.html", {"form": form, "qr_svg": qr_svg, "secret": _base32(device)})
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {"form": form, "qr_svg": qr_svg, "secret": _base32(device)},
+    )
 
 
 def _base32(device: TOTPDevice) -> str:

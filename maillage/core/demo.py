@@ -21,14 +21,20 @@ DEMO_ACCOUNTS = [
 
 @transaction.atomic
 def load_demo_accounts() -> list[User]:
-    department, _ = Zone.objects.get_or_create(name="Bouches-du-Rhône", parent=None, defaults={"code": "13"})
-    city, _ = Zone.objects.get_or_create(name="Marseille", parent=department, defaults={"code": "13055"})
+    department, _ = Zone.objects.get_or_create(
+        name="Bouches-du-Rhône", parent=None, defaults={"code": "13"}
+    )
+    city, _ = Zone.objects.get_or_create(
+        name="Marseille", parent=department, defaults={"code": "13055"}
+    )
     team, _ = Team.objects.get_or_create(name="Équipe Marseille centre", defaults={"zone": city})
     users = []
     for email, name, role in DEMO_ACCOUNTS:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name, role=role)
+            user = User.objects.create_user(
+                email=email, password=DEMO_PASSWORD, full_name=name, role=role
+            )
         if role <= Role.ORGANISER and role >= Role.VOLUNTEER:
             user.teams.add(team)
             user.zones.add(city)

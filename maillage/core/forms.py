@@ -11,10 +11,16 @@ class AuditLogFilterForm(forms.Form):
     target_type = forms.CharField(label=_("Type d'objet"), required=False)
     target_id = forms.CharField(label=_("Identifiant de l'objet"), required=False)
     action = forms.ChoiceField(
-        label=_("Action"), required=False, choices=[("", _("Toutes"))] + list(AuditLogEntry.Action.choices)
+        label=_("Action"),
+        required=False,
+        choices=[("", _("Toutes"))] + list(AuditLogEntry.Action.choices),
     )
-    since = forms.DateField(label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict:
         data = super().clean() or {}

@@ -20,5 +20,16 @@ class FriendlyErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, ApplicationError):
             return None
-        status = 404 if isinstance(exception, NotFound) else 403 if isinstance(exception, PermissionDenied) else 400
-        return render(request, "errors/error.html", {"message": exception.message, "status": status}, status=status)
+        status = (
+            404
+            if isinstance(exception, NotFound)
+            else 403
+            if isinstance(exception, PermissionDenied)
+            else 400
+        )
+        return render(
+            request,
+            "errors/error.html",
+            {"message": exception.message, "status": status},
+            status=status,
+        )

@@ -16,7 +16,13 @@ def render_bar(progress: TaskProgress, width: int = 30) -> str:
     return f"[{bar}] {progress.percent:3d}% {counts} {progress.message}".rstrip()
 
 
-def follow(progress_id: str, *, stream: TextIO = sys.stdout, interval: float = 0.5, timeout: float | None = None) -> TaskProgress:
+def follow(
+    progress_id: str,
+    *,
+    stream: TextIO = sys.stdout,
+    interval: float = 0.5,
+    timeout: float | None = None,
+) -> TaskProgress:
     """Poll a progress record until it finishes, redrawing the bar in place."""
     started = time.monotonic()
     while True:

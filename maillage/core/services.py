@@ -51,7 +51,13 @@ def audit_log_record(
     )
 
 
-def audit_log_record_many(*, actor: Any | None, action: str, targets: list[tuple[str, str, str]], changes: dict[str, Any] | None = None) -> int:
+def audit_log_record_many(
+    *,
+    actor: Any | None,
+    action: str,
+    targets: list[tuple[str, str, str]],
+    changes: dict[str, Any] | None = None,
+) -> int:
     """Record one action over many records at once ((type, id, label) triples), in one INSERT."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     label = (getattr(actor, "email", "") or str(actor))[:254] if is_user else "system"
@@ -71,20 +77,38 @@ def audit_log_record_many(*, actor: Any | None, action: str, targets: list[tuple
     return len(entries)
 
 
-def task_progress_create(*, kind: str, label: str, owner: Any | None = None, total: int = 0) -> TaskProgress:
+def task_progress_create(
+    *, kind: str, label: str, owner: Any | None = None, total: int = 0
+) -> TaskProgress:
     return TaskProgress.objects.create(
-        kind=kind, label=label[:255], owner=owner if getattr(owner, "is_authenticated", False) else None, total=total
+        kind=kind,
+        label=label[:255],
+        owner=owner if getattr(owner, "is_authenticated", False) else None,
+        total=total,
     )
 
 
-def task_progress_start(*, progress_id: UUID | str, total: int | None = None, message: str = "") -> None:
-    fields: dict[str, Any] = {"status": TaskProgress.Status.RUNNING, "started_at": timezone.now(), "message": message[:500]}
+def task_progress_start(
+    *, progress_id: UUID | str, total: int | None = None, message: str = ""
+) -> None:
+    fields: dict[str, Any] = {
+        "status": TaskProgress.Status.RUNNING,
+        "started_at": timezone.now(),
+        "message": message[:500],
+    }
     if total is not None:
         fields["total"] = total
     TaskProgress.objects.filter(pk=progress_id).update(**fields)
 
 
-def task_progress_advance(*, progress_id: UUID | str, by: int = 0, done: int | None = None, total: int | None = None, message: str | None = None) -> None:
+def task_progress_advance(
+    *,
+    progress_id: UUID | str,
+    by: int = 0,
+    done: int | None = None,
+    total: int | None = None,
+    message: str | None = None,
+) -> None:
     """Move the bar. Called once per batch, never per row."""
     fields: dict[str, Any] = {}
     if done is not None:
@@ -99,7 +123,9 @@ def task_progress_advance(*, progress_id: UUID | str, by: int = 0, done: int | N
         TaskProgress.objects.filter(pk=progress_id).update(**fields)
 
 
-def task_progress_finish(*, progress_id: UUID | str, result: dict[str, Any] | None = None, message: str = "") -> None:
+def task_progress_finish(
+    *, progress_id: UUID | str, result: dict[str, Any] | None = None, message: str = ""
+) -> None:
     progress = TaskProgress.objects.get(pk=progress_id)
     progress.status = TaskProgress.Status.SUCCEEDED
     progress.finished_at = timezone.now()
@@ -109,7 +135,9 @@ def task_progress_finish(*, progress_id: UUID | str, result: dict[str, Any] | No
     progress.save(update_fields=["status", "finished_at", "done", "result", "message"])
 
 
-def task_progress_fail(*, progress_id: UUID | str, message: str, result: dict[str, Any] | None = None) -> None:
+def task_progress_fail(
+    *, progress_id: UUID | str, message: str, result: dict[str, Any] | None = None
+) -> None:
     TaskProgress.objects.filter(pk=progress_id).update(
         status=TaskProgress.Status.FAILED,
         finished_at=timezone.now(),

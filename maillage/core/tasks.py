@@ -31,11 +31,15 @@ def database_census_run(*, progress_id: str) -> dict[str, int]:
     try:
         for model in models:
             counts[model._meta.label] = model._default_manager.count()
-            task_progress_advance(progress_id=progress_id, by=1, message=str(model._meta.verbose_name_plural))
+            task_progress_advance(
+                progress_id=progress_id, by=1, message=str(model._meta.verbose_name_plural)
+            )
     except Exception as error:
         task_progress_fail(progress_id=progress_id, message=f"Recensement interrompu : {error}")
         raise
-    task_progress_finish(progress_id=progress_id, result={"counts": counts}, message="Recensement terminé")
+    task_progress_finish(
+        progress_id=progress_id, result={"counts": counts}, message="Recensement terminé"
+    )
     return counts
 
 

@@ -59,7 +59,9 @@ def census(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.STAFF)
 def census_start(request: HttpRequest) -> HttpResponse:
-    progress = task_progress_create(kind="census", label="Recensement de la base", owner=request.user)
+    progress = task_progress_create(
+        kind="census", label="Recensement de la base", owner=request.user
+    )
     database_census.enqueue(str(progress.pk))
     return redirect("core:task_progress_page", progress_id=progress.pk)
 

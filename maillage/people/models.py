@@ -188,6 +188,9 @@ class PersonTag(models.Model):
         constraints = [models.UniqueConstraint(fields=["person", "tag"], name="persontag_unique")]
         indexes = [models.Index(fields=["tag", "person"], name="persontag_tag_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.tag_id}"
+
 
 class EmailAddress(TimeStampedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emails")
@@ -245,6 +248,9 @@ class Consent(models.Model):
         ordering = ["-recorded_at", "-id"]
         indexes = [models.Index(fields=["person", "channel", "-recorded_at"], name="consent_latest_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.channel}={'yes' if self.granted else 'no'} ({self.recorded_at:%Y-%m-%d})"
+
 
 class Interaction(models.Model):
     """One contact attempt on any channel; `support_level` when the person expressed one."""
@@ -282,6 +288,9 @@ class Interaction(models.Model):
             models.Index(fields=["channel", "occurred_at"], name="interaction_channel_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.result} {self.occurred_at:%Y-%m-%d}"
+
 
 class SuppressionEntry(models.Model):
     """The suppression ledger: opt-outs and erasures, kept as hashes so they survive re-imports
@@ -308,6 +317,9 @@ class SuppressionEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "value_hash", "scope"], name="suppression_unique")]
         verbose_name = _("entrée de la liste d'opposition")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value_hash[:12]}… ({self.scope})"
 
 
 class PersonList(TimeStampedModel):

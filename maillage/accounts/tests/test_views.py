@@ -29,11 +29,18 @@ def _link(body: str) -> str:
 
 
 @pytest.mark.django_db
-def test_sign_up_sends_a_confirmation_through_smtp_and_the_link_activates_the_account(client, smtp_server, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_sign_up_sends_a_confirmation_through_smtp_and_the_link_activates_the_account(
+    client, smtp_server, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("accounts:signup"),
-            {"full_name": "Nadia Nouvelle", "email": "Nadia@Example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+            {
+                "full_name": "Nadia Nouvelle",
+                "email": "Nadia@Example.org",
+                "password1": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+            },
         )
     assert response.status_code == 200
     assert "Vérifiez vos e-mails" in response.content.decode()
@@ -43,13 +50,20 @@ def test_sign_up_sends_a_confirmation_through_smtp_and_the_link_activates_the_ac
 
     assert smtp_server.envelopes == [("campagne@localhost", ["nadia@example.org"])]
     body = smtp_server.messages[0].get_payload(decode=True).decode()
-    assert client.post(reverse("accounts:login"), {"username": "nadia@example.org", "password": NEW_PASSWORD}).status_code == 200
+    assert (
+        client.post(
+            reverse("accounts:login"), {"username": "nadia@example.org", "password": NEW_PASSWORD}
+        ).status_code
+        == 200
+    )
 
     response = client.get(_link(body))
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.is_active and user.email_confirmed_at is not None
-    response = client.post(reverse("accounts:login"), {"username": "nadia@example.org", "password": NEW_PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "nadia@example.org", "password": NEW_PASSWORD}
+    )
     assert response.status_code == 302 and response.url == reverse("core:dashboard")
 
 
@@ -63,10 +77,21 @@ def test_a_forged_confirmation_link_is_refused_with_a_message(client) -> None:  
 @pytest.mark.django_db
 def test_sign_up_explains_password_and_duplicate_errors(client) -> None:  # type: ignore[no-untyped-def]
     UserFactory(email="taken@example.org")
-    response = client.post(reverse("accounts:signup"), {"full_name": "X", "email": "taken@example.org", "password1": "123", "password2": "124"})
+    response = client.post(
+        reverse("accounts:signup"),
+        {"full_name": "X", "email": "taken@example.org", "password1": "123", "password2": "124"},
+    )
     body = response.content.decode()
     assert "Les deux mots de passe ne sont pas identiques." in body
-    response = client.post(reverse("accounts:signup"), {"full_name": "X", "email": "TAKEN@example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "full_name": "X",
+            "email": "TAKEN@example.org",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
     assert "Un compte existe déjà" in response.content.decode()
     assert User.objects.count() == 1
 
@@ -78,7 +103,10 @@ def test_password_reset_mails_a_working_link(client, smtp_server) -> None:  # ty
     assert len(smtp_server.messages) == 1
     link = _link(smtp_server.messages[0].get_payload(decode=True).decode())
     response = client.get(link, follow=True)
-    response = client.post(response.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
@@ -89,19 +117,36 @@ def test_password_reset_mails_a_working_link(client, smtp_server) -> None:  # ty
 def test_login_is_locked_after_repeated_failures(client) -> None:  # type: ignore[no-untyped-def]
     UserFactory(email="cible@example.org")
     for _ in range(3):
-        client.post(reverse("accounts:login"), {"username": "cible@example.org", "password": "wrong"})
-    response = client.post(reverse("accounts:login"), {"username": "cible@example.org", "password": DEFAULT_PASSWORD})
+        client.post(
+            reverse("accounts:login"), {"username": "cible@example.org", "password": "wrong"}
+        )
+    response = client.post(
+        reverse("accounts:login"), {"username": "cible@example.org", "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 429
     assert "Trop de tentatives" in response.content.decode()
     # Three wrong passwords, then the right one refused because the account is locked.
-    assert AuditLogEntry.objects.filter(action="login_failed", target_label="cible@example.org").count() == 4
+    assert (
+        AuditLogEntry.objects.filter(
+            action="login_failed", target_label="cible@example.org"
+        ).count()
+        == 4
+    )
 
 
 @pytest.mark.django_db
 def test_sign_up_is_rate_limited_per_address(client) -> None:  # type: ignore[no-untyped-def]
     cache.clear()
     statuses = [
-        client.post(reverse("accounts:signup"), {"full_name": "Bot", "email": f"bot{i}@example.org", "password1": "1", "password2": "2"}).status_code
+        client.post(
+            reverse("accounts:signup"),
+            {
+                "full_name": "Bot",
+                "email": f"bot{i}@example.org",
+                "password1": "1",
+                "password2": "2",
+            },
+        ).status_code
         for i in range(11)
     ]
     assert statuses[:10] == [200] * 10
@@ -112,18 +157,28 @@ class InvitationTests(BaseTestCase):
     def test_it_validates_access(self) -> None:
         self.login(self.teammate)
         self.assertEqual(self.client.get(reverse("accounts:invitations")).status_code, 403)
-        self.assertEqual(self.client.post(reverse("accounts:invitations"), {"email": "x@example.org", "role": Role.ADMIN}).status_code, 403)
+        self.assertEqual(
+            self.client.post(
+                reverse("accounts:invitations"), {"email": "x@example.org", "role": Role.ADMIN}
+            ).status_code,
+            403,
+        )
 
     def test_staff_invite_a_volunteer_who_joins_with_the_link(self) -> None:
         self.login(self.owner)
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.client.post(reverse("accounts:invitations"), {"email": "recrue@example.org", "role": Role.VOLUNTEER, "team": self.team.pk})
+            response = self.client.post(
+                reverse("accounts:invitations"),
+                {"email": "recrue@example.org", "role": Role.VOLUNTEER, "team": self.team.pk},
+            )
         self.assertRedirects(response, reverse("accounts:invitations"))
         self.assertEqual(len(mail.outbox), 1)
         link = _link(mail.outbox[0].body)
         self.client.logout()
         self.assertContains(self.client.get(link), "Bénévole")
-        response = self.client.post(link, {"full_name": "Rémi Recrue", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+        response = self.client.post(
+            link, {"full_name": "Rémi Recrue", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        )
         self.assertRedirects(response, reverse("core:dashboard"))
         user = User.objects.get(email="recrue@example.org")
         self.assertEqual(user.role, Role.VOLUNTEER)
@@ -132,7 +187,9 @@ class InvitationTests(BaseTestCase):
 
     def test_staff_cannot_invite_above_their_own_role(self) -> None:
         self.login(self.owner)
-        response = self.client.post(reverse("accounts:invitations"), {"email": "boss@example.org", "role": Role.ADMIN})
+        response = self.client.post(
+            reverse("accounts:invitations"), {"email": "boss@example.org", "role": Role.ADMIN}
+        )
         self.assertContains(response, "un rôle supérieur au vôtre")
         self.assertFalse(Invitation.objects.exists())
 
@@ -140,23 +197,31 @@ class InvitationTests(BaseTestCase):
 class RoleTests(BaseTestCase):
     def test_it_validates_access(self) -> None:
         self.login(self.teammate)
-        response = self.client.post(reverse("accounts:user_role", args=[self.outsider.pk]), {"role": Role.STAFF})
+        response = self.client.post(
+            reverse("accounts:user_role", args=[self.outsider.pk]), {"role": Role.STAFF}
+        )
         self.assertEqual(response.status_code, 403)
         self.outsider.refresh_from_db()
         self.assertEqual(self.outsider.role, Role.VOLUNTEER)
 
     def test_a_role_change_is_written_to_the_audit_log(self) -> None:
         self.login(self.owner)
-        self.client.post(reverse("accounts:user_role", args=[self.teammate.pk]), {"role": Role.TEAM_LEADER})
+        self.client.post(
+            reverse("accounts:user_role", args=[self.teammate.pk]), {"role": Role.TEAM_LEADER}
+        )
         self.teammate.refresh_from_db()
         self.assertEqual(self.teammate.role, Role.TEAM_LEADER)
         entry = AuditLogEntry.objects.get(action="role_change")
         self.assertEqual((entry.actor, entry.target_id), (self.owner, str(self.teammate.pk)))
-        self.assertEqual(entry.changes["role"], [str(Role.VOLUNTEER.label), str(Role.TEAM_LEADER.label)])
+        self.assertEqual(
+            entry.changes["role"], [str(Role.VOLUNTEER.label), str(Role.TEAM_LEADER.label)]
+        )
 
     def test_staff_cannot_demote_an_admin(self) -> None:
         self.login(self.owner)
-        self.client.post(reverse("accounts:user_role", args=[self.admin.pk]), {"role": Role.VOLUNTEER})
+        self.client.post(
+            reverse("accounts:user_role", args=[self.admin.pk]), {"role": Role.VOLUNTEER}
+        )
         self.admin.refresh_from_db()
         self.assertEqual(self.admin.role, Role.ADMIN)
 
@@ -166,34 +231,49 @@ class TwoFactorTests(BaseTestCase):
         return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
     def _password_login(self, user: User) -> None:
-        response = self.client.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
+        response = self.client.post(
+            reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD}
+        )
         self.assertEqual(response.status_code, 302)
 
     def test_staff_enable_totp_and_must_then_give_a_code_after_the_password(self) -> None:
         self._password_login(self.owner)
         self.assertContains(self.client.get(reverse("accounts:two_factor_setup")), "<svg")
         device = TOTPDevice.objects.get(user=self.owner, confirmed=False)
-        response = self.client.post(reverse("accounts:two_factor_setup"), {"token": "000000" if self._code(device) != "000000" else "111111"})
+        response = self.client.post(
+            reverse("accounts:two_factor_setup"),
+            {"token": "000000" if self._code(device) != "000000" else "111111"},
+        )
         self.assertContains(response, "Ce code ne correspond pas")
         device.refresh_from_db()
         device.throttle_reset()  # django-otp slows down retries after a failure; the test need not wait
-        response = self.client.post(reverse("accounts:two_factor_setup"), {"token": self._code(device)})
+        response = self.client.post(
+            reverse("accounts:two_factor_setup"), {"token": self._code(device)}
+        )
         self.assertRedirects(response, reverse("accounts:profile"))
         self.client.logout()
 
         self._password_login(self.owner)
         response = self.client.get(reverse("core:audit_log"))
-        self.assertRedirects(response, f"{reverse('accounts:two_factor_verify')}?next=/audit/", fetch_redirect_response=False)
+        self.assertRedirects(
+            response,
+            f"{reverse('accounts:two_factor_verify')}?next=/audit/",
+            fetch_redirect_response=False,
+        )
         device.refresh_from_db()
         device.last_t = -1  # the same 30-second code may be used once only: allow it again here
         device.save()
-        response = self.client.post(reverse("accounts:two_factor_verify") + "?next=/audit/", {"token": self._code(device)})
+        response = self.client.post(
+            reverse("accounts:two_factor_verify") + "?next=/audit/", {"token": self._code(device)}
+        )
         self.assertRedirects(response, "/audit/")
 
     @override_settings(MAILLAGE_REQUIRE_2FA_FOR_ADMINS=True)
     def test_admins_must_set_up_totp_before_anything_else_in_production(self) -> None:
         self._password_login(self.admin)
-        self.assertRedirects(self.client.get(reverse("core:dashboard")), reverse("accounts:two_factor_setup"))
+        self.assertRedirects(
+            self.client.get(reverse("core:dashboard")), reverse("accounts:two_factor_setup")
+        )
 
     @override_settings(MAILLAGE_REQUIRE_2FA_FOR_ADMINS=True)
     def test_staff_are_not_forced_to_use_totp(self) -> None:

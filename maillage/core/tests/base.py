@@ -3,8 +3,8 @@ and an outsider (volunteer in another team), with helpers to log in and pin quer
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 from django.test import TestCase
@@ -23,9 +23,15 @@ class BaseTestCase(TestCase):
         cls.other_zone = ZoneFactory(name="Lyon")
         cls.team = TeamFactory(name="Équipe du 3e", zone=cls.zone)
         cls.other_team = TeamFactory(name="Équipe de Lyon", zone=cls.other_zone)
-        cls.owner = UserFactory(email="owner@example.org", full_name="Olivia Owner", role=Role.STAFF)
-        cls.teammate = UserFactory(email="teammate@example.org", full_name="Théo Teammate", role=Role.VOLUNTEER)
-        cls.outsider = UserFactory(email="outsider@example.org", full_name="Oscar Outsider", role=Role.VOLUNTEER)
+        cls.owner = UserFactory(
+            email="owner@example.org", full_name="Olivia Owner", role=Role.STAFF
+        )
+        cls.teammate = UserFactory(
+            email="teammate@example.org", full_name="Théo Teammate", role=Role.VOLUNTEER
+        )
+        cls.outsider = UserFactory(
+            email="outsider@example.org", full_name="Oscar Outsider", role=Role.VOLUNTEER
+        )
         cls.admin = UserFactory(email="admin@example.org", full_name="Ada Admin", role=Role.ADMIN)
         cls.owner.teams.add(cls.team)
         cls.teammate.teams.add(cls.team)
@@ -43,5 +49,7 @@ class BaseTestCase(TestCase):
             yield context
         executed = len(context.captured_queries)
         if executed > maximum:
-            queries = "\n".join(f"{i}. {q['sql']}" for i, q in enumerate(context.captured_queries, 1))
+            queries = "\n".join(
+                f"{i}. {q['sql']}" for i, q in enumerate(context.captured_queries, 1)
+            )
             self.fail(f"{executed} queries executed, at most {maximum} expected:\n{queries}")

@@ -22,7 +22,9 @@ def test_a_volunteer_on_a_phone_sees_only_volunteer_navigation(page, live_server
     page.get_by_text("Menu").click()
     links = page.get_by_test_id("main-nav").get_by_role("link").all_inner_texts()
     assert any("Tableau de bord" in link for link in links)
-    assert not any("Journal d'audit" in link or "Comptes" in link or "Invitations" in link for link in links)
+    assert not any(
+        "Journal d'audit" in link or "Comptes" in link or "Invitations" in link for link in links
+    )
     # Nothing is wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "volunteer-dashboard-phone")
@@ -32,8 +34,15 @@ def test_a_volunteer_on_a_phone_sees_only_volunteer_navigation(page, live_server
 
 def test_staff_log_in_and_reach_the_audit_log(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
     staff = UserFactory(email="samir@example.org", full_name="Samir Staff", role=Role.STAFF)
-    volunteer = UserFactory(email="vera@example.org", full_name="Véra Volontaire", role=Role.VOLUNTEER)
-    audit_log_record(actor=staff, action=AuditLogEntry.Action.ROLE_CHANGE, target=volunteer, changes={"role": ["Sympathisant", "Bénévole"]})
+    volunteer = UserFactory(
+        email="vera@example.org", full_name="Véra Volontaire", role=Role.VOLUNTEER
+    )
+    audit_log_record(
+        actor=staff,
+        action=AuditLogEntry.Action.ROLE_CHANGE,
+        target=volunteer,
+        changes={"role": ["Sympathisant", "Bénévole"]},
+    )
     page = desktop_page
     browser_login(page, live_server, "samir@example.org", DEFAULT_PASSWORD)
     screenshot(page, "staff-dashboard")

@@ -15,17 +15,29 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_maillage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "MAILLAGE_VAR_DIR": "/tmp/maillage-env-test"}
+    clean = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "MAILLAGE_VAR_DIR": "/tmp/maillage-env-test",
+    }
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "maillage.cli", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "maillage.cli", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
     result = run_maillage("check")
     assert result.returncode == 2
-    assert result.stderr.strip() == "maillage: configuration error: SECRET_KEY is required: set it in the environment."
+    assert (
+        result.stderr.strip()
+        == "maillage: configuration error: SECRET_KEY is required: set it in the environment."
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -37,7 +49,9 @@ def test_it_names_the_variable_with_a_bad_boolean() -> None:
 
 
 def test_it_says_plainly_when_the_database_cannot_be_reached() -> None:
-    result = run_maillage("migrate", MAILLAGE_DEV="1", DATABASE_URL="postgres://postgres@127.0.0.1:1/nothing")
+    result = run_maillage(
+        "migrate", MAILLAGE_DEV="1", DATABASE_URL="postgres://postgres@127.0.0.1:1/nothing"
+    )
     assert result.returncode == 3
     assert result.stderr.startswith("maillage: cannot reach the database named by DATABASE_URL")
     assert "Traceback" not in result.stderr
@@ -64,16 +78,25 @@ def test_it_refuses_a_short_production_secret() -> None:
 
 
 def test_database_urls_are_understood(tmp_path: Path) -> None:
-    os.environ["MAILLAGE_TEST_DB"] = "postgres://alice:s%40cret@db.example.org:6543/campagne?sslmode=require"
+    os.environ["MAILLAGE_TEST_DB"] = (
+        "postgres://alice:s%40cret@db.example.org:6543/campagne?sslmode=require"
+    )
     try:
         config = database_from_url("MAILLAGE_TEST_DB", tmp_path / "x.db")
     finally:
         del os.environ["MAILLAGE_TEST_DB"]
-    assert (config["ENGINE"], config["NAME"], config["USER"], config["PASSWORD"], config["HOST"], config["PORT"]) == (
-        "django.db.backends.postgresql", "campagne", "alice", "s@cret", "db.example.org", "6543"
-    )
+    assert (
+        config["ENGINE"],
+        config["NAME"],
+        config["USER"],
+        config["PASSWORD"],
+        config["HOST"],
+        config["PORT"],
+    ) == ("django.db.backends.postgresql", "campagne", "alice", "s@cret", "db.example.org", "6543")
     assert config["OPTIONS"] == {"sslmode": "require"}
-    assert database_from_url("UNSET_VARIABLE_FOR_TEST", tmp_path / "x.db")["NAME"] == str(tmp_path / "x.db")
+    assert database_from_url("UNSET_VARIABLE_FOR_TEST", tmp_path / "x.db")["NAME"] == str(
+        tmp_path / "x.db"
+    )
 
 
 @pytest.mark.parametrize(
@@ -84,7 +107,9 @@ def test_database_urls_are_understood(tmp_path: Path) -> None:
         ("postgres://localhost:port/db", "port that is not a number"),
     ],
 )
-def test_bad_database_urls_are_refused(monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:
+def test_bad_database_urls_are_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str, message: str
+) -> None:
     monkeypatch.setenv("MAILLAGE_TEST_DB", value)
     with pytest.raises(ImproperlyConfiguredEnv, match=message):
         database_from_url("MAILLAGE_TEST_DB", Path("/tmp/x.db"))
@@ -93,15 +118,25 @@ def test_bad_database_urls_are_refused(monkeypatch: pytest.MonkeyPatch, value: s
 def test_email_urls_are_understood(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILLAGE_TEST_EMAIL", "smtp+tls://user:p%40ss@smtp.example.org")
     config = email_from_url("MAILLAGE_TEST_EMAIL", "console://")
-    assert (config.host, config.port, config.user, config.password, config.use_tls) == ("smtp.example.org", 587, "user", "p@ss", True)
+    assert (config.host, config.port, config.user, config.password, config.use_tls) == (
+        "smtp.example.org",
+        587,
+        "user",
+        "p@ss",
+        True,
+    )
     monkeypatch.setenv("MAILLAGE_TEST_EMAIL", "pigeon://coop")
-    with pytest.raises(ImproperlyConfiguredEnv, match="MAILLAGE_TEST_EMAIL='pigeon://coop' is not understood"):
+    with pytest.raises(
+        ImproperlyConfiguredEnv, match="MAILLAGE_TEST_EMAIL='pigeon://coop' is not understood"
+    ):
         email_from_url("MAILLAGE_TEST_EMAIL", "console://")
 
 
 def test_numbers_and_booleans_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILLAGE_TEST_N", "ten")
-    with pytest.raises(ImproperlyConfiguredEnv, match="MAILLAGE_TEST_N='ten' is not a whole number"):
+    with pytest.raises(
+        ImproperlyConfiguredEnv, match="MAILLAGE_TEST_N='ten' is not a whole number"
+    ):
         env_int("MAILLAGE_TEST_N", 1)
     monkeypatch.setenv("MAILLAGE_TEST_N", "0")
     with pytest.raises(ImproperlyConfiguredEnv, match="must be at least 1"):

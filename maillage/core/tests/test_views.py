@@ -45,23 +45,36 @@ class AuditLogTests(BaseTestCase):
 
     def test_it_filters_by_user_record_and_date(self) -> None:
         audit_log_record(actor=self.owner, action=AuditLogEntry.Action.VIEW, target=self.teammate)
-        audit_log_record(actor=self.admin, action=AuditLogEntry.Action.EXPORT, target_type="people.segment", target_id=7, target_label="Infirmières")
+        audit_log_record(
+            actor=self.admin,
+            action=AuditLogEntry.Action.EXPORT,
+            target_type="people.segment",
+            target_id=7,
+            target_label="Infirmières",
+        )
         self.login(self.owner)
         response = self.client.get(reverse("core:audit_log"), {"actor": "admin@example.org"})
         self.assertContains(response, "Infirmières")
         self.assertNotContains(response, "Théo Teammate")
-        response = self.client.get(reverse("core:audit_log"), {"target_type": "accounts.user", "target_id": self.teammate.pk})
+        response = self.client.get(
+            reverse("core:audit_log"),
+            {"target_type": "accounts.user", "target_id": self.teammate.pk},
+        )
         self.assertContains(response, "Théo Teammate")
         self.assertNotContains(response, "Infirmières")
 
     def test_it_rejects_a_reversed_date_range_with_a_message(self) -> None:
         self.login(self.owner)
-        response = self.client.get(reverse("core:audit_log"), {"since": "2026-02-01", "until": "2026-01-01"})
+        response = self.client.get(
+            reverse("core:audit_log"), {"since": "2026-02-01", "until": "2026-01-01"}
+        )
         self.assertContains(response, "La date de début est après la date de fin.")
 
     def test_the_list_costs_a_fixed_number_of_queries(self) -> None:
         for _ in range(30):
-            audit_log_record(actor=self.admin, action=AuditLogEntry.Action.VIEW, target=self.teammate)
+            audit_log_record(
+                actor=self.admin, action=AuditLogEntry.Action.VIEW, target=self.teammate
+            )
         self.login(self.owner)
         # session + user, count, page rows (actor joined): navigation and tiles cost nothing here.
         with self.assertNumQueries(4):
@@ -80,9 +93,13 @@ class TaskProgressTests(BaseTestCase):
 
     def test_progress_is_polled_as_json(self) -> None:
         progress = task_progress_create(kind="census", label="x", owner=self.teammate, total=10)
-        TaskProgress.objects.filter(pk=progress.pk).update(done=4, status=TaskProgress.Status.RUNNING)
+        TaskProgress.objects.filter(pk=progress.pk).update(
+            done=4, status=TaskProgress.Status.RUNNING
+        )
         self.login(self.teammate)
-        data = self.client.get(reverse("core:task_progress", args=[progress.pk]), HTTP_ACCEPT="application/json").json()
+        data = self.client.get(
+            reverse("core:task_progress", args=[progress.pk]), HTTP_ACCEPT="application/json"
+        ).json()
         self.assertEqual((data["percent"], data["status"]), (40, "running"))
 
     def test_it_validates_access(self) -> None:

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Count the rows of every table, with a progress bar (runs in the worker with --enqueue)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--enqueue", action="store_true", help="Hand the work to the task worker and follow it.")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Hand the work to the task worker and follow it."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = task_progress_create(kind="census", label="Recensement de la base")

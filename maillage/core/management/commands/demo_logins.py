@@ -11,6 +11,6 @@ class Command(BaseCommand):
     help = "Print the demo logins (one per role)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role.label:<40} {email}")
