@@ -3,6 +3,8 @@ invitations, roles and two-factor set-up. Each view parses, calls one service, r
 
 from __future__ import annotations
 
+from typing import cast
+
 import segno
 from django.contrib import messages
 from django.contrib.auth import login
@@ -28,10 +30,16 @@ from maillage.accounts.forms import (
     TokenForm,
 )
 from maillage.accounts.middleware import SESSION_KEY
+from maillage.accounts.models import User
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.ratelimit import ratelimit
 from maillage.core.roles import Role
+
+
+def _me(request: HttpRequest) -> User:
+    """The acting user of a view that requires a login (the decorators guarantee it)."""
+    return cast(User, request.user)
 
 
 class LoginView(auth_views.LoginView):
@@ -100,7 +108,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = services.invitation_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            invitation = services.invitation_create(actor=_me(request), **form.cleaned_data)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
@@ -108,26 +116,26 @@ def invitations(request: HttpRequest) -> HttpResponse:
                 request, _("Invitation envoyée à %(email)s.") % {"email": invitation.email}
             )
             return redirect("accounts:invitations")
-    page = Paginator(selectors.invitation_list(actor=request.user), 50).get_page(
+    page = Paginator(selectors.invitation_list(actor=_me(request)), 50).get_page(
         request.GET.get("page")
-    )  # type: ignore[arg-type]
+    )
     return render(request, "accounts/invitations.html", {"form": form, "page": page})
 
 
 @role_required(Role.STAFF)
 def users(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.user_list(actor=request.user), 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    page = Paginator(selectors.user_list(actor=_me(request)), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/users.html", {"page": page, "role_form": RoleForm()})
 
 
 @require_POST
 @role_required(Role.STAFF)
 def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
-    target = selectors.access_user(actor=request.user, user_id=user_id)  # type: ignore[arg-type]
+    target = selectors.access_user(actor=_me(request), user_id=user_id)
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
-            services.user_set_role(actor=request.user, user=target, role=form.cleaned_data["role"])  # type: ignore[arg-type]
+            services.user_set_role(actor=_me(request), user=target, role=form.cleaned_data["role"])
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -137,21 +145,21 @@ def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    has_totp = selectors.user_has_confirmed_totp(user=request.user)  # type: ignore[arg-type]
+    has_totp = selectors.user_has_confirmed_totp(user=_me(request))
     return render(request, "accounts/profile.html", {"has_totp": has_totp})
 
 
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    device = TOTPDevice.objects.filter(user=_me(request), confirmed=False).first()
     if device is None or request.method == "GET":
-        device = services.totp_device_start(user=request.user)  # type: ignore[arg-type]
+        device = services.totp_device_start(user=_me(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.totp_device_confirm(
-                user=request.user, device=device, token=form.cleaned_data["token"]
-            )  # type: ignore[arg-type]
+                user=_me(request), device=device, token=form.cleaned_data["token"]
+            )
         except ApplicationError as error:
             form.add_error("token", error.message)
         else:
@@ -182,7 +190,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         next_url = ""
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"].strip().replace(" ", "")
-        for device in TOTPDevice.objects.filter(user=request.user, confirmed=True):
+        for device in TOTPDevice.objects.filter(user=_me(request), confirmed=True):
             if device.verify_token(token):
                 otp_login(request, device)
                 return redirect(next_url or "core:dashboard")
@@ -193,14 +201,14 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
-    services.totp_device_remove(user=request.user)  # type: ignore[arg-type]
+    services.totp_device_remove(user=_me(request))
     request.session[SESSION_KEY] = False
     messages.success(request, _("Double authentification désactivée."))
     return redirect("accounts:profile")
 
 
 password_reset = ratelimit(key="password-reset", limit=5, period=3600)(
-    auth_views.PasswordResetView.as_view(
+    auth_views.PasswordResetView.as_view(  # type: ignore[arg-type]
         template_name="accounts/password_reset.html",
         email_template_name="accounts/email/password_reset.txt",
         subject_template_name="accounts/email/password_reset_subject.txt",

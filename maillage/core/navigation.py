@@ -43,7 +43,7 @@ def _all_items() -> tuple[NavItem, ...]:
 
 def navigation_for(user: object, current_path: str = "") -> list[dict[str, object]]:
     level = role_of(user)
-    entries = []
+    entries: list[dict[str, object]] = []
     for item in _all_items():
         if level < item.min_role:
             continue

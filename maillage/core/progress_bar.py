@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any
 
 from maillage.core.models import TaskProgress
 
@@ -19,7 +19,7 @@ def render_bar(progress: TaskProgress, width: int = 30) -> str:
 def follow(
     progress_id: str,
     *,
-    stream: TextIO = sys.stdout,
+    stream: Any = sys.stdout,
     interval: float = 0.5,
     timeout: float | None = None,
 ) -> TaskProgress:

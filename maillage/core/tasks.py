@@ -4,6 +4,7 @@ with a progress record: later imports and blasts follow the same shape."""
 from __future__ import annotations
 
 from django.apps import apps
+from django.db.models import Model
 from django_tasks import task
 
 from maillage.core.services import (
@@ -14,7 +15,7 @@ from maillage.core.services import (
 )
 
 
-def census_models() -> list[type]:
+def census_models() -> list[type[Model]]:
     return [
         model
         for config in apps.get_app_configs()
