@@ -1,0 +1,157 @@
+"""What every importer produces (areas with their candidates), and the cell readers they share.
+
+Importers stream their file and yield `ParsedArea`s; the service validates and stores them.
+Every error names where it happened ("ligne 12, colonne « Voix 3 »", "élément <Tour> ligne 40")
+so a person can open the file and fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from unidecode import unidecode
+
+from maillage.core.errors import ApplicationError
+from maillage.territory.codes import CodeError
+
+
+class ImportFileError(ApplicationError):
+    """The file cannot be read as results: the message says where and why."""
+
+
+@dataclass
+class ParsedCandidate:
+    last_name: str
+    votes: int
+    first_name: str = ""
+    panel_number: int | None = None
+    civility: str = ""
+    nuance_code: str = ""
+    nuance_label: str = ""
+    elected: bool = False
+    qualified: bool = False
+
+
+@dataclass
+class ParsedArea:
+    level: str
+    code: str
+    name: str
+    registered: int
+    voters: int
+    cast: int
+    where: str
+    abstentions: int | None = None
+    blank_ballots: int | None = None
+    null_ballots: int | None = None
+    round_number: int | None = None
+    department_code: str = ""
+    department_name: str = ""
+    constituency_code: str = ""
+    constituency_name: str = ""
+    commune_code: str = ""
+    commune_name: str = ""
+    station_number: str = ""
+    candidates: list[ParsedCandidate] = field(default_factory=list)
+
+
+@dataclass
+class ParsedFile:
+    """Header facts an importer learnt besides the areas (used when creating the election)."""
+
+    format: str
+    encoding: str = ""
+    layout: str = ""
+    round_hint: int | None = None
+    election_type_hint: str = ""
+    year_hint: int | None = None
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_INTEGER = re.compile(r"-?\d+")
+
+
+def text_of(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return _SPACES.sub(" ", str(value)).strip()
+
+
+def parse_count(value: object, *, where: str, required: bool = True) -> int | None:
+    """A vote count: 1234, 1234.0, "1234", " 1 234 ", "1234,00" (numbers stored as text, padded)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ImportFileError(f"{where} : valeur manquante")
+        return None
+    if isinstance(value, bool):
+        raise ImportFileError(f"{where} : « {value} » n'est pas un nombre")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float | Decimal):
+        if value != int(value):
+            raise ImportFileError(f"{where} : « {value} » n'est pas un nombre entier")
+        number = int(value)
+    else:
+        text = _SPACES.sub("", str(value))
+        text = re.sub(r"[,.]0+$", "", text)
+        if not _INTEGER.fullmatch(text):
+            raise ImportFileError(f"{where} : « {str(value).strip()} » n'est pas un nombre entier")
+        number = int(text)
+    if number < 0:
+        raise ImportFileError(f"{where} : nombre négatif « {value} »")
+    return number
+
+
+def parse_percent(value: object, *, where: str) -> Decimal | None:
+    """A share as published: 71.2, "71,20%", "  40,30" (decimal comma, % suffix, padding)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return Decimal(str(value))
+    text = _SPACES.sub("", str(value)).rstrip("%").replace(",", ".")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ImportFileError(f"{where} : « {str(value).strip()} » n'est pas un pourcentage") from None
+
+
+def parse_elected(value: object) -> tuple[bool, bool]:
+    """(elected, qualified) from "Elu", "élu", "OUI", "QUALIF T2", 1, or an empty cell."""
+    text = unidecode(text_of(value)).lower()
+    if not text or text in {"non", "0", "-"}:
+        return False, False
+    if text.startswith("qualif"):
+        return False, True
+    if text in {"elu", "elue", "oui", "1", "o", "x", "true"}:
+        return True, False
+    return False, False
+
+
+def civility_of(value: object) -> str:
+    text = unidecode(text_of(value)).lower().rstrip(".")
+    if text in {"m", "masculin", "monsieur", "h", "homme"}:
+        return "M."
+    if text in {"f", "mme", "feminin", "madame", "femme"}:
+        return "Mme"
+    return text_of(value)[:10]
+
+
+def code_or_error(function, value: object, *args: object, where: str) -> str:  # type: ignore[no-untyped-def]
+    """Call a `territory.codes` normaliser, turning its CodeError into an error naming the place."""
+    try:
+        return function(value, *args)
+    except CodeError as error:
+        raise ImportFileError(f"{where} : {error}") from None
+
+
+ROUND_IN_NAME = re.compile(r"(?:^|[^a-z0-9])(?:t|tour|tour_|tour-|r)\s?([12])(?:[^0-9]|$)", re.IGNORECASE)
+
+
+def round_from_name(name: str) -> int | None:
+    """"Leg_2024_Resultats_T1_officiel.xlsx", "circos23-tour2.csv", sheet "Circo. leg. T2"."""
+    match = ROUND_IN_NAME.search(name)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,90 @@
+"""data.gouv.fr CSV/TXT tables, read as a stream with the `csv` module, in whatever encoding they came.
+
+Encodings seen in official files: UTF-8 (2024 per bureau), ISO-8859-1/CP1252 (2022 tables) and
+CP850 (the 2024 XML-derived CSV, where "é" is byte 0x82). Latin-1 never fails to decode, so a
+wrong guess gives mojibake silently: the guess is made on the bytes (see `detect_encoding`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from maillage.elections.importers.base import ImportFileError, ParsedArea, ParsedFile, round_from_name
+from maillage.elections.importers.tabular import areas_from_rows, layout_from_headers
+
+SAMPLE_SIZE = 1 << 20
+ENCODINGS = ("utf-8", "cp1252", "iso-8859-1", "cp850")
+# Bytes CP850 uses for French lower-case accents (é è à ç ê ë î ï ô û ù ü â É …): in CP1252 the
+# same bytes are rare punctuation, and in ISO-8859-1 they are control characters.
+_CP850_ACCENTS = frozenset(range(0x80, 0xA6))
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 when the bytes decode as UTF-8; otherwise CP850 or CP1252 by where the accents fall."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        # A sample cut in the middle of a multi-byte character is still UTF-8.
+        if error.start >= len(sample) - 3 and error.reason == "unexpected end of data":
+            return "utf-8"
+    high = [byte for byte in sample if byte >= 0x80]
+    dos = sum(1 for byte in high if byte in _CP850_ACCENTS)
+    # ISO-8859-1 text is read as CP1252: the same letters, and CP1252 names the 0x80-0x9F bytes.
+    return "cp850" if high and dos * 2 > len(high) else "cp1252"
+
+
+def detect_delimiter(header_line: str) -> str:
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (";", ",", "\t", "|")}
+    return max(counts, key=lambda delimiter: counts[delimiter])
+
+
+def parse_csv(path: Path, *, encoding: str | None = None, source: str | None = None) -> tuple[ParsedFile, Iterator[ParsedArea]]:
+    source = source or path.name
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_SIZE)
+    if not sample.strip():
+        raise ImportFileError(f"{source} : le fichier est vide")
+    if b"\x00" in sample[:4096]:
+        raise ImportFileError(f"{source} : ce n'est pas un fichier texte (CSV)")
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ImportFileError(f"encodage inconnu « {encoding} »") from None
+    chosen = encoding or detect_encoding(sample)
+    info = ParsedFile(format="csv", encoding=chosen, round_hint=round_from_name(path.name))
+    return info, _areas(path, chosen, source, info)
+
+
+def _areas(path: Path, encoding: str, source: str, info: ParsedFile) -> Iterator[ParsedArea]:
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        line = 1
+        try:
+            header_line = text.readline()
+            delimiter = detect_delimiter(header_line)
+            headers = next(csv.reader([header_line], delimiter=delimiter))
+            layout = layout_from_headers(headers, where=f"{source} ligne 1")
+            info.layout = layout.description
+            reader = csv.reader(text, delimiter=delimiter)
+
+            def rows() -> Iterator[tuple[int, list[str]]]:
+                nonlocal line
+                for row in reader:
+                    line = reader.line_num + 1
+                    yield line, row
+
+            yield from areas_from_rows(rows(), layout, source=source)
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                f"{source} ligne {line + 1} : caractères illisibles en {encoding} (encodage mélangé ?)"
+            ) from None
+        except csv.Error as error:
+            raise ImportFileError(f"{source} ligne {line} : CSV mal formé ({error})") from None

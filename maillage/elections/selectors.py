@@ -1,0 +1,268 @@
+"""Reads of the elections app: elections, close-race lists, area details, and the join to the campaign.
+
+Gap = votes of the first − votes of the second in a round; winner's margin = the elected
+candidate's votes − the best other's, in the round that decided the race. Both are shown in
+votes and as a share of a base: `exprimes` (cast ballots, the default, as in the ministry's
+percentages) or `votants` (everyone who voted, blank and null ballots included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast, NullIf
+
+from maillage.core.errors import NotFound, PermissionDenied
+from maillage.core.roles import Role, has_role
+from maillage.elections.models import AreaResult, CandidateResult, Election, Level, ResultImport
+
+BASES = {"exprimes": "cast", "votants": "voters"}
+BASE_LABELS = {"exprimes": "exprimés", "votants": "votants"}
+ROUND_CHOICES = ("final", "1", "2")
+THRESHOLDS = (1, 2, 5, 10)
+SORTS = {
+    "gap": ("gap_pct", "code"),
+    "-gap": ("-gap_pct", "code"),
+    "gap_votes": ("gap_votes", "code"),
+    "margin": (F("margin_pct").asc(nulls_last=True), "code"),
+    "-margin": (F("margin_pct").desc(nulls_last=True), "code"),
+    "code": ("code",),
+    "-code": ("-code",),
+    "name": ("name", "code"),
+    "abstention": ("-abstentions", "code"),
+    "registered": ("-registered", "code"),
+}
+
+
+@dataclass(frozen=True)
+class RaceFilters:
+    round: str = "final"
+    max_gap: float | None = None
+    max_margin: float | None = None
+    base: str = "exprimes"
+    level: str = Level.CONSTITUENCY
+    sort: str = ""
+
+    @property
+    def base_label(self) -> str:
+        return BASE_LABELS[self.base]
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort in SORTS:
+            return self.sort
+        # "Closest first": by margin when only the margin is filtered, by gap otherwise.
+        return "margin" if self.max_margin is not None and self.max_gap is None else "gap"
+
+
+def _require_staff(user: Any) -> None:
+    if not has_role(user, Role.STAFF):
+        raise PermissionDenied("Les résultats électoraux sont réservés à l'équipe de campagne.")
+
+
+def election_list(*, user: Any) -> QuerySet[Election]:
+    _require_staff(user)
+    return Election.objects.annotate(
+        area_count=Count("area_results", filter=Q(area_results__level=Level.CONSTITUENCY, area_results__is_final=True)),
+        import_count=Count("imports", distinct=True),
+    ).order_by(F("date").desc(nulls_last=True), "slug")
+
+
+def access_election(*, user: Any, slug: str) -> Election:
+    _require_staff(user)
+    election = Election.objects.filter(slug=slug).first()
+    if election is None:
+        raise NotFound(f"Aucune élection « {slug} ».")
+    return election
+
+
+def election_default(*, user: Any) -> Election | None:
+    """The latest election with results, which the close-race page opens on."""
+    _require_staff(user)
+    return Election.objects.filter(area_results__isnull=False).order_by(F("date").desc(nulls_last=True), "-id").first()
+
+
+def election_levels(*, election: Election) -> list[str]:
+    present = set(AreaResult.objects.filter(election=election).values_list("level", flat=True).distinct())
+    return [level for level in Level.values if level in present]
+
+
+def race_queryset(*, election: Election, filters: RaceFilters) -> QuerySet[AreaResult]:
+    """Areas of one level in the chosen round, annotated with gap and margin shares (no filters)."""
+    base_field = BASES[filters.base]
+    queryset = AreaResult.objects.filter(election=election, level=filters.level)
+    if filters.round == "final":
+        queryset = queryset.filter(is_final=True)
+    else:
+        queryset = queryset.filter(round_number=int(filters.round))
+    base = NullIf(F(base_field), 0)
+    return queryset.annotate(
+        gap_pct=Cast("gap_votes", FloatField()) * 100.0 / base,
+        margin_pct=Cast("margin_votes", FloatField()) * 100.0 / base,
+    )
+
+
+def close_race_list(*, election: Election, filters: RaceFilters) -> QuerySet[AreaResult]:
+    """The ranked list: areas under the thresholds, closest first, with their top two candidates."""
+    queryset = race_queryset(election=election, filters=filters)
+    if filters.max_gap is not None:
+        queryset = queryset.filter(gap_pct__lt=filters.max_gap)
+    if filters.max_margin is not None:
+        queryset = queryset.filter(margin_votes__isnull=False, margin_pct__lt=filters.max_margin)
+    top_two = CandidateResult.objects.filter(rank__lte=2).order_by("rank")
+    return queryset.order_by(*SORTS[filters.effective_sort]).prefetch_related(Prefetch("candidates", queryset=top_two, to_attr="top_two"))
+
+
+def close_race_counts(*, election: Election, filters: RaceFilters) -> dict[str, Any]:
+    """How many areas fall under each usual threshold, by gap and by winner's margin (one query)."""
+    queryset = race_queryset(election=election, filters=filters)
+    aggregates: dict[str, Any] = {"total": Count("pk"), "decided": Count("pk", filter=Q(margin_votes__isnull=False))}
+    for threshold in THRESHOLDS:
+        aggregates[f"gap_{threshold}"] = Count("pk", filter=Q(gap_pct__lt=threshold))
+        aggregates[f"margin_{threshold}"] = Count("pk", filter=Q(margin_votes__isnull=False, margin_pct__lt=threshold))
+    counts = queryset.aggregate(**aggregates)
+    counts["rows"] = [
+        {"threshold": threshold, "gap": counts[f"gap_{threshold}"], "margin": counts[f"margin_{threshold}"]}
+        for threshold in THRESHOLDS
+    ]
+    return counts
+
+
+@dataclass
+class RaceRow:
+    """One race as printed by `close_races` and written to the CSV export."""
+
+    code: str
+    name: str
+    round_number: int
+    winner: CandidateResult | None
+    runner_up: CandidateResult | None
+    gap_votes: int
+    gap_pct: float | None
+    margin_votes: int | None
+    margin_pct: float | None
+    registered: int
+    voters: int
+    cast: int
+    abstentions: int
+
+
+def race_rows(areas: Any) -> list[RaceRow]:
+    rows = []
+    for area in areas:
+        top_two = getattr(area, "top_two", None)
+        if top_two is None:
+            top_two = list(area.candidates.filter(rank__lte=2).order_by("rank"))
+        rows.append(
+            RaceRow(
+                code=area.code,
+                name=area.name,
+                round_number=area.round_number,
+                winner=top_two[0] if top_two else None,
+                runner_up=top_two[1] if len(top_two) > 1 else None,
+                gap_votes=area.gap_votes,
+                gap_pct=area.gap_pct,
+                margin_votes=area.margin_votes,
+                margin_pct=area.margin_pct,
+                registered=area.registered,
+                voters=area.voters,
+                cast=area.cast,
+                abstentions=area.abstentions,
+            )
+        )
+    return rows
+
+
+CSV_HEADER = [
+    "code", "zone", "tour", "premier", "nuance premier", "voix premier", "second", "nuance second",
+    "voix second", "écart (voix)", "écart (%)", "marge de l'élu·e (voix)", "marge de l'élu·e (%)",
+    "base des %", "inscrits", "votants", "exprimés", "abstentions",
+]  # fmt: skip
+
+
+def race_csv_rows(rows: list[RaceRow], *, base: str) -> list[list[str]]:
+    def pct(value: float | None) -> str:
+        return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+    out = []
+    for row in rows:
+        out.append(
+            [
+                row.code,
+                row.name,
+                str(row.round_number),
+                row.winner.full_name if row.winner else "",
+                row.winner.nuance_code if row.winner else "",
+                str(row.winner.votes) if row.winner else "",
+                row.runner_up.full_name if row.runner_up else "",
+                row.runner_up.nuance_code if row.runner_up else "",
+                str(row.runner_up.votes) if row.runner_up else "",
+                str(row.gap_votes),
+                pct(row.gap_pct),
+                "" if row.margin_votes is None else str(row.margin_votes),
+                pct(row.margin_pct),
+                BASE_LABELS[base],
+                str(row.registered),
+                str(row.voters),
+                str(row.cast),
+                str(row.abstentions),
+            ]
+        )
+    return out
+
+
+def area_rounds(*, election: Election, level: str, code: str) -> list[AreaResult]:
+    """Every round of one area, candidates ranked by votes (two queries)."""
+    areas = list(
+        AreaResult.objects.filter(election=election, level=level, code=code)
+        .order_by("round_number")
+        .prefetch_related(Prefetch("candidates", queryset=CandidateResult.objects.order_by("rank")))
+    )
+    if not areas:
+        raise NotFound(f"Aucun résultat pour la zone « {code} » dans cette élection.")
+    return areas
+
+
+def area_sub_areas(*, election: Election, constituency_code: str) -> QuerySet[AreaResult]:
+    """Bureaux and communes imported for a constituency (finer targeting inside a race)."""
+    return AreaResult.objects.filter(
+        election=election, constituency_code=constituency_code, level__in=[Level.POLLING_STATION, Level.COMMUNE], is_final=True
+    ).order_by("level", "code")
+
+
+def import_list(*, election: Election) -> QuerySet[ResultImport]:
+    return ResultImport.objects.filter(election=election).select_related("imported_by")
+
+
+def access_result_import(*, user: Any, import_id: int) -> ResultImport:
+    _require_staff(user)
+    record = ResultImport.objects.select_related("election").filter(pk=import_id).first()
+    if record is None:
+        raise NotFound("Import introuvable.")
+    return record
+
+
+PRESENCE_KEYS = ("people", "contacts", "activists", "doors")
+
+
+def campaign_presence_by_area(*, user: Any, area_type: str, codes: list[str]) -> dict[str, dict[str, int]] | None:
+    """What the campaign already has in each area, through the `people` app's selectors.
+
+    Contract (implemented by `maillage.people.selectors.people_counts_by_area`):
+    `people_counts_by_area(*, user, area_type, codes) -> {code: {"people": int, "contacts": int,
+    "activists": int, "doors": int}}` with `area_type` one of "department", "constituency",
+    "commune", "polling_station" and codes in the canonical forms of `territory.codes`; the user
+    scopes the counts. Codes absent from the result count as zero. Returns None while the
+    function does not exist, and the pages show "—".
+    """
+    try:
+        from maillage.people import selectors as people_selectors
+    except ImportError:
+        return None
+    counter = getattr(people_selectors, "people_counts_by_area", None)
+    if counter is None or not codes:
+        return None
+    counts = counter(user=user, area_type=area_type, codes=list(codes)) or {}
+    return {code: {key: int(counts.get(code, {}).get(key, 0) or 0) for key in PRESENCE_KEYS} for code in codes}

@@ -1,0 +1,31 @@
+"""Reads of the territory tables that other apps need (elections places per-bureau results with them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from maillage.territory.models import Commune, Constituency, Department, PollingStation
+
+
+def polling_station_constituencies(*, codes: Iterable[str]) -> dict[str, str]:
+    """{station code: constituency code} for the stations whose constituency is known."""
+    return dict(
+        PollingStation.objects.filter(code__in=list(codes), constituency__isnull=False).values_list(
+            "code", "constituency__code"
+        )
+    )
+
+
+def commune_constituencies(*, codes: Iterable[str]) -> dict[str, str]:
+    """{commune code: constituency code} for communes lying wholly in one constituency."""
+    return dict(
+        Commune.objects.filter(code__in=list(codes), constituency__isnull=False).values_list("code", "constituency__code")
+    )
+
+
+def constituency_names(*, codes: Iterable[str]) -> dict[str, str]:
+    return dict(Constituency.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
+def department_list() -> list[Department]:
+    return list(Department.objects.order_by("code"))

@@ -1,0 +1,106 @@
+"""Writes to the territory tables: make sure areas exist, in bulk (a few queries per batch, never one per row).
+
+Importers call these with every area a file names. Existing rows keep their name unless it was
+empty; links (a polling station's constituency, a commune's single constituency) are filled in
+when learnt and never silently moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from maillage.territory.codes import constituency_department, constituency_number, department_name
+from maillage.territory.models import Commune, Constituency, Department, PollingStation
+
+BATCH_SIZE = 1000
+
+
+def departments_ensure(*, names: Mapping[str, str]) -> dict[str, Department]:
+    """`names` is {canonical code: name (may be empty)}; returns {code: Department}."""
+    existing = {d.code: d for d in Department.objects.filter(code__in=list(names))}
+    missing = [
+        Department(code=code, name=(name or department_name(code))[:100])
+        for code, name in names.items()
+        if code not in existing
+    ]
+    Department.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    if missing:
+        existing = {d.code: d for d in Department.objects.filter(code__in=list(names))}
+    return existing
+
+
+def constituencies_ensure(*, names: Mapping[str, str]) -> dict[str, Constituency]:
+    """`names` is {canonical constituency code: name}; departments are created as needed."""
+    departments = departments_ensure(names={constituency_department(code): "" for code in names})
+    existing = {c.code: c for c in Constituency.objects.filter(code__in=list(names))}
+    missing = [
+        Constituency(
+            code=code,
+            department=departments[constituency_department(code)],
+            number=constituency_number(code),
+            name=(name or code)[:150],
+        )
+        for code, name in names.items()
+        if code not in existing
+    ]
+    Constituency.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    if missing:
+        existing = {c.code: c for c in Constituency.objects.filter(code__in=list(names))}
+    return existing
+
+
+def communes_ensure(*, communes: Mapping[str, tuple[str, str]]) -> dict[str, Commune]:
+    """`communes` is {INSEE code: (department code, name)}."""
+    departments = departments_ensure(names={dept: "" for dept, _ in communes.values()})
+    existing = {c.code: c for c in Commune.objects.filter(code__in=list(communes))}
+    missing = [
+        Commune(code=code, department=departments[dept], name=(name or code)[:150])
+        for code, (dept, name) in communes.items()
+        if code not in existing
+    ]
+    Commune.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    if missing:
+        existing = {c.code: c for c in Commune.objects.filter(code__in=list(communes))}
+    return existing
+
+
+def polling_stations_ensure(
+    *, stations: Mapping[str, tuple[str, str, str | None]], communes: Mapping[str, tuple[str, str]]
+) -> dict[str, PollingStation]:
+    """`stations` is {station code: (commune code, bureau number, constituency code or None)}.
+
+    A known constituency is recorded on stations that have none yet; a commune whose every
+    known station lies in one constituency gets it as its own, which places later files.
+    """
+    commune_rows = communes_ensure(communes=communes)
+    constituency_codes = {c for _, _, c in stations.values() if c}
+    constituencies = {c.code: c for c in Constituency.objects.filter(code__in=constituency_codes)}
+    existing = {s.code: s for s in PollingStation.objects.filter(code__in=list(stations))}
+    missing = []
+    to_link = []
+    for code, (commune_code, number, constituency_code) in stations.items():
+        constituency = constituencies.get(constituency_code or "")
+        station = existing.get(code)
+        if station is None:
+            missing.append(PollingStation(code=code, commune=commune_rows[commune_code], number=number, constituency=constituency))
+        elif station.constituency_id is None and constituency is not None:
+            station.constituency = constituency
+            to_link.append(station)
+    PollingStation.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    PollingStation.objects.bulk_update(to_link, ["constituency"], batch_size=BATCH_SIZE)
+    _communes_link_single_constituency(commune_ids=[c.pk for c in commune_rows.values()])
+    return {s.code: s for s in PollingStation.objects.filter(code__in=list(stations))}
+
+
+def _communes_link_single_constituency(*, commune_ids: list[int]) -> None:
+    spans: dict[int, set[int | None]] = {}
+    for commune_id, constituency_id in PollingStation.objects.filter(commune_id__in=commune_ids).values_list(
+        "commune_id", "constituency_id"
+    ):
+        spans.setdefault(commune_id, set()).add(constituency_id)
+    single = [
+        Commune(pk=commune_id, constituency_id=next(iter(ids)))
+        for commune_id, ids in spans.items()
+        if len(ids) == 1 and None not in ids
+    ]
+    Commune.objects.bulk_update(single, ["constituency"], batch_size=BATCH_SIZE)
