@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 var:
-	@mkdir -p var
+	@mkdir -p var/static
 
 run: install var
 	$(BIN)/maillage migrate --noinput
