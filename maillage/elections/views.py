@@ -1,0 +1,193 @@
+"""Staff pages of the elections app: elections, close races (with CSV export), area detail, upload."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maillage.core.decorators import role_required
+from maillage.core.models import AuditLogEntry
+from maillage.core.roles import Role
+from maillage.core.services import audit_log_record, task_progress_create
+from maillage.elections import selectors
+from maillage.elections.forms import CloseRaceFilterForm, ResultUploadForm
+from maillage.elections.models import Level
+from maillage.elections.tasks import results_import_task
+
+PAGE_SIZE = 100
+CHART_ROWS = 20
+
+
+def _filters_from(request: HttpRequest) -> tuple[CloseRaceFilterForm, selectors.RaceFilters, object | None]:
+    elections = list(selectors.election_list(user=request.user))
+    form = CloseRaceFilterForm(request.GET or None, elections=elections)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    slug = data.get("election") or (request.GET.get("election") if not form.is_bound else "")
+    election = next((e for e in elections if e.slug == slug), None)
+    if election is None:
+        with_results = [e for e in elections if e.area_count]
+        election = with_results[0] if with_results else (elections[0] if elections else None)
+
+    def pct(value: Decimal | None) -> float | None:
+        return float(value) if value is not None else None
+
+    filters = selectors.RaceFilters(
+        round=data.get("round") or "final",
+        max_gap=pct(data.get("max_gap")),
+        max_margin=pct(data.get("max_margin")),
+        base=data.get("base") or "exprimes",
+        level=data.get("level") or Level.CONSTITUENCY,
+        sort=data.get("sort") or "",
+    )
+    return form, filters, election
+
+
+@role_required(Role.STAFF)
+def election_list(request: HttpRequest) -> HttpResponse:
+    elections = selectors.election_list(user=request.user)
+    return render(request, "elections/election_list.html", {"elections": elections})
+
+
+@role_required(Role.STAFF)
+def close_races(request: HttpRequest) -> HttpResponse:
+    form, filters, election = _filters_from(request)
+    context: dict[str, object] = {"form": form, "filters": filters, "election": election}
+    if election is not None:
+        races = selectors.close_race_list(election=election, filters=filters)
+        page = Paginator(races, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = selectors.race_rows(page.object_list)
+        presence = selectors.campaign_presence_by_area(user=request.user, area_type=filters.level, codes=[row.code for row in rows])
+        chart_rows = rows[:CHART_ROWS] if page.number == 1 else []
+        key = "margin_pct" if filters.effective_sort.lstrip("-") == "margin" else "gap_pct"
+        widest = max((getattr(row, key) or 0 for row in chart_rows), default=0) or 1
+        context.update(
+            page=page,
+            rows=[(row, (presence or {}).get(row.code)) for row in rows],
+            presence_known=presence is not None,
+            counts=selectors.close_race_counts(election=election, filters=filters),
+            chart=[(row, getattr(row, key), (getattr(row, key) or 0) * 100 / widest) for row in chart_rows],
+            chart_key=key,
+            query=_query_without(request, "page"),
+            sort_query=_query_without(request, "page", "sort"),
+        )
+    return render(request, "elections/close_races.html", context)
+
+
+def _query_without(request: HttpRequest, *keys: str) -> str:
+    query = request.GET.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@role_required(Role.STAFF)
+def close_races_export(request: HttpRequest) -> HttpResponse:
+    form, filters, election = _filters_from(request)
+    if election is None:
+        return redirect("elections:close_races")
+    rows = selectors.race_rows(selectors.close_race_list(election=election, filters=filters))
+    audit_log_record(
+        actor=request.user,
+        action=AuditLogEntry.Action.EXPORT,
+        target=election,
+        changes={
+            "export": "close_races",
+            "round": filters.round,
+            "max_gap": filters.max_gap,
+            "max_margin": filters.max_margin,
+            "base": filters.base,
+            "level": filters.level,
+            "rows": len(rows),
+        },
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="courses-serrees-{election.slug}-{stamp}.csv"'
+    response.write("\ufeff")  # so that spreadsheet software opens it as UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(selectors.CSV_HEADER)
+    writer.writerows(selectors.race_csv_rows(rows, base=filters.base))
+    return response
+
+
+@role_required(Role.STAFF)
+def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpResponse:
+    election = selectors.access_election(user=request.user, slug=slug)
+    base = request.GET.get("base") if request.GET.get("base") in selectors.BASES else "exprimes"
+    areas = selectors.area_rounds(election=election, level=level, code=code)
+    rounds = []
+    for area in areas:
+        base_value = area.cast if base == "exprimes" else area.voters
+        candidates = [
+            (candidate, candidate.votes * 100 / area.cast if area.cast else 0, candidate.votes * 100 / base_value if base_value else 0)
+            for candidate in area.candidates.all()
+        ]
+        rounds.append(
+            {
+                "area": area,
+                "candidates": candidates,
+                "turnout": area.voters * 100 / area.registered if area.registered else 0,
+                "gap_pct": area.gap_votes * 100 / base_value if base_value else None,
+                "margin_pct": area.margin_votes * 100 / base_value if base_value and area.margin_votes is not None else None,
+            }
+        )
+    sub_areas = selectors.area_sub_areas(election=election, constituency_code=code)[:500] if level == Level.CONSTITUENCY else []
+    presence = selectors.campaign_presence_by_area(user=request.user, area_type=level, codes=[code])
+    return render(
+        request,
+        "elections/area_detail.html",
+        {
+            "election": election,
+            "area": areas[-1],
+            "rounds": rounds,
+            "base": base,
+            "base_label": selectors.BASE_LABELS[base],
+            "sub_areas": sub_areas,
+            "presence": (presence or {}).get(code),
+            "presence_known": presence is not None,
+        },
+    )
+
+
+@role_required(Role.STAFF)
+def upload(request: HttpRequest) -> HttpResponse:
+    elections = list(selectors.election_list(user=request.user))
+    form = ResultUploadForm(request.POST or None, request.FILES or None, elections=elections)
+    if request.method == "POST" and form.is_valid():
+        upload_dir = settings.MAILLAGE_UPLOAD_DIR / "elections"
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        uploaded = form.cleaned_data["file"]
+        # A server-chosen name: the user's file name is kept only as a label.
+        stored = upload_dir / f"{uuid.uuid4().hex}.upload"
+        with stored.open("wb") as handle:
+            for chunk in uploaded.chunks():
+                handle.write(chunk)
+        progress = task_progress_create(kind="elections_import", label=_("Import de %(name)s") % {"name": uploaded.name}, owner=request.user)
+        results_import_task.enqueue(
+            progress_id=str(progress.pk),
+            path=str(stored),
+            election_slug=form.election_slug,
+            filename=uploaded.name,
+            user_id=request.user.pk,
+            round_number=int(form.cleaned_data["round"]) if form.cleaned_data.get("round") else None,
+            format=form.cleaned_data.get("format") or "auto",
+            election_type=form.cleaned_data.get("type") or None,
+            election_date=form.cleaned_data["date"].isoformat() if form.cleaned_data.get("date") else None,
+        )
+        return redirect("core:task_progress_page", progress_id=progress.pk)
+    return render(request, "elections/upload.html", {"form": form})
+
+
+@role_required(Role.STAFF)
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    record = selectors.access_result_import(user=request.user, import_id=import_id)
+    return render(request, "elections/import_detail.html", {"record": record})
