@@ -21,6 +21,7 @@ ENCODINGS = ("utf-8", "cp1252", "iso-8859-1", "cp850")
 # Bytes CP850 uses for French lower-case accents (é è à ç ê ë î ï ô û ù ü â É …): in CP1252 the
 # same bytes are rare punctuation, and in ISO-8859-1 they are control characters.
 _CP850_ACCENTS = frozenset(range(0x80, 0xA6))
+_CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -36,8 +37,11 @@ def detect_encoding(sample: bytes) -> str:
             return "utf-8"
     high = [byte for byte in sample if byte >= 0x80]
     dos = sum(1 for byte in high if byte in _CP850_ACCENTS)
-    # ISO-8859-1 text is read as CP1252: the same letters, and CP1252 names the 0x80-0x9F bytes.
-    return "cp850" if high and dos * 2 > len(high) else "cp1252"
+    if high and dos * 2 > len(high):
+        return "cp850"
+    # ISO-8859-1 text is read as CP1252 (same letters, and CP1252 names most 0x80-0x9F bytes),
+    # unless it holds one of the five bytes CP1252 leaves undefined.
+    return "iso-8859-1" if any(byte in _CP1252_UNDEFINED for byte in high) else "cp1252"
 
 
 def detect_delimiter(header_line: str) -> str:
