@@ -22,7 +22,17 @@ class CandidateInline(admin.TabularInline):
 
 @admin.register(AreaResult)
 class AreaResultAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "election", "round_number", "level", "cast", "gap_votes", "margin_votes", "is_final"]
+    list_display = [
+        "code",
+        "name",
+        "election",
+        "round_number",
+        "level",
+        "cast",
+        "gap_votes",
+        "margin_votes",
+        "is_final",
+    ]
     list_filter = ["election", "level", "round_number", "is_final"]
     search_fields = ["code", "name"]
     list_select_related = ["election"]

@@ -29,7 +29,11 @@ def rank_candidates(candidates: list[ParsedCandidate]) -> list[ParsedCandidate]:
     """By votes (file order is ballot order, not rank); on a tie the one marked elected first."""
     return sorted(
         candidates,
-        key=lambda c: (-c.votes, not c.elected, c.panel_number if c.panel_number is not None else 10_000),
+        key=lambda c: (
+            -c.votes,
+            not c.elected,
+            c.panel_number if c.panel_number is not None else 10_000,
+        ),
     )
 
 
@@ -46,11 +50,16 @@ def summarise_area(area: ParsedArea, *, rounds_in_election: int) -> AreaSummary:
         warnings.append(
             f"{label} : somme des voix {_n(total)} ≠ exprimés {_n(area.cast)} (écart {total - area.cast:+d}) ; conservé tel quel"
         )
-    if area.blank_ballots is not None and area.null_ballots is not None:
-        if area.blank_ballots + area.null_ballots + area.cast != area.voters:
-            warnings.append(f"{label} : blancs + nuls + exprimés ≠ votants ({_n(area.voters)})")
+    if (
+        area.blank_ballots is not None
+        and area.null_ballots is not None
+        and area.blank_ballots + area.null_ballots + area.cast != area.voters
+    ):
+        warnings.append(f"{label} : blancs + nuls + exprimés ≠ votants ({_n(area.voters)})")
     if area.voters > area.registered:
-        warnings.append(f"{label} : plus de votants ({_n(area.voters)}) que d'inscrits ({_n(area.registered)})")
+        warnings.append(
+            f"{label} : plus de votants ({_n(area.voters)}) que d'inscrits ({_n(area.registered)})"
+        )
     if area.abstentions is not None and area.abstentions + area.voters != area.registered:
         warnings.append(f"{label} : abstentions + votants ≠ inscrits")
     elected = [c for c in ranked if c.elected]
@@ -61,11 +70,15 @@ def summarise_area(area: ParsedArea, *, rounds_in_election: int) -> AreaSummary:
         if elected:
             winner = elected[0]
             if winner is not ranked[0]:
-                warnings.append(f"{label} : l'élu·e ({winner.last_name}) n'est pas en tête des voix")
+                warnings.append(
+                    f"{label} : l'élu·e ({winner.last_name}) n'est pas en tête des voix"
+                )
             best_other = max((c.votes for c in ranked if c is not winner), default=0)
             margin = winner.votes - best_other
         elif area.round_number is not None and area.round_number >= rounds_in_election:
-            warnings.append(f"{label} : tour final sans élu·e marqué·e ; le premier en voix est retenu")
+            warnings.append(
+                f"{label} : tour final sans élu·e marqué·e ; le premier en voix est retenu"
+            )
             margin = top - runner_up
     return AreaSummary(
         ranked=ranked,

@@ -17,7 +17,11 @@ class CloseRaceFilterForm(forms.Form):
     round = forms.ChoiceField(
         label=_("Tour"),
         required=False,
-        choices=[("final", _("tour final (2nd tour là où il a eu lieu)")), ("1", _("1er tour")), ("2", _("2nd tour"))],
+        choices=[
+            ("final", _("tour final (2nd tour là où il a eu lieu)")),
+            ("1", _("1er tour")),
+            ("2", _("2nd tour")),
+        ],
     )
     max_gap = forms.DecimalField(
         label=_("Écart entre les deux premiers < (%)"), required=False, min_value=0, max_value=100, decimal_places=2,
@@ -33,7 +37,9 @@ class CloseRaceFilterForm(forms.Form):
         choices=[("exprimes", _("suffrages exprimés")), ("votants", _("votants"))],
     )
     level = forms.ChoiceField(label=_("Niveau"), required=False, choices=Level.choices)
-    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput)
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, elections: list[Election], **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -43,20 +49,34 @@ class CloseRaceFilterForm(forms.Form):
 class ResultUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Fichier de résultats"),
-        help_text=_("XML du ministère, CSV/TXT ou XLSX de data.gouv.fr (par circonscription, commune ou bureau de vote)."),
+        help_text=_(
+            "XML du ministère, CSV/TXT ou XLSX de data.gouv.fr (par circonscription, commune ou bureau de vote)."
+        ),
     )
     election = forms.ChoiceField(label=_("Élection existante"), required=False)
     new_slug = forms.SlugField(
         label=_("… ou nouvelle élection (identifiant)"), required=False, max_length=60,
         help_text=_("Par exemple legislatives-2022."),
     )  # fmt: skip
-    type = forms.ChoiceField(label=_("Type (nouvelle élection)"), required=False, choices=[("", "—")] + list(Election.Type.choices))
-    date = forms.DateField(label=_("Date du 1er tour (nouvelle élection)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    type = forms.ChoiceField(
+        label=_("Type (nouvelle élection)"),
+        required=False,
+        choices=[("", "—")] + list(Election.Type.choices),
+    )
+    date = forms.DateField(
+        label=_("Date du 1er tour (nouvelle élection)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     round = forms.ChoiceField(
-        label=_("Tour"), required=False, choices=[("", _("détecter")), ("1", _("1er tour")), ("2", _("2nd tour"))]
+        label=_("Tour"),
+        required=False,
+        choices=[("", _("détecter")), ("1", _("1er tour")), ("2", _("2nd tour"))],
     )
     format = forms.ChoiceField(
-        label=_("Format"), required=False, choices=[(name, _("détecter") if name == "auto" else name.upper()) for name in FORMATS]
+        label=_("Format"),
+        required=False,
+        choices=[(name, _("détecter") if name == "auto" else name.upper()) for name in FORMATS],
     )
 
     def __init__(self, *args, elections: list[Election], **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +92,11 @@ class ResultUploadForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean() or {}
         if bool(data.get("election")) == bool(data.get("new_slug")):
-            raise forms.ValidationError(_("Choisissez une élection existante ou donnez l'identifiant d'une nouvelle, pas les deux."))
+            raise forms.ValidationError(
+                _(
+                    "Choisissez une élection existante ou donnez l'identifiant d'une nouvelle, pas les deux."
+                )
+            )
         return data
 
     @property

@@ -26,7 +26,9 @@ class Election(TimeStampedModel):
 
     slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
     name = models.CharField(_("nom"), max_length=150)
-    type = models.CharField(_("type"), max_length=20, choices=Type.choices, default=Type.LEGISLATIVE)
+    type = models.CharField(
+        _("type"), max_length=20, choices=Type.choices, default=Type.LEGISLATIVE
+    )
     date = models.DateField(_("date du 1er tour"), null=True, blank=True)
     rounds = models.PositiveSmallIntegerField(_("nombre de tours"), default=2)
 
@@ -46,7 +48,9 @@ class Round(models.Model):
 
     class Meta:
         ordering = ["election", "number"]
-        constraints = [models.UniqueConstraint(fields=["election", "number"], name="elections_round_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "number"], name="elections_round_unique")
+        ]
         verbose_name = _("tour")
 
     def __str__(self) -> str:
@@ -100,7 +104,9 @@ class AreaResult(models.Model):
         verbose_name = _("résultat d'une zone")
         verbose_name_plural = _("résultats par zone")
         constraints = [
-            models.UniqueConstraint(fields=["round", "level", "code"], name="elections_area_unique"),
+            models.UniqueConstraint(
+                fields=["round", "level", "code"], name="elections_area_unique"
+            ),
         ]
         indexes = [
             # Serves the close-race list: one election, one level, final (or one) round.
@@ -158,7 +164,9 @@ class ResultImport(models.Model):
     area_count = models.PositiveIntegerField(_("zones"), default=0)
     candidate_count = models.PositiveIntegerField(_("candidatures"), default=0)
     warnings = models.JSONField(_("avertissements"), default=list, blank=True)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

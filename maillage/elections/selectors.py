@@ -65,7 +65,11 @@ def _require_staff(user: Any) -> None:
 def election_list(*, user: Any) -> QuerySet[Election]:
     _require_staff(user)
     return Election.objects.annotate(
-        area_count=Count("area_results", filter=Q(area_results__level=Level.CONSTITUENCY, area_results__is_final=True)),
+        area_count=Count(
+            "area_results",
+            filter=Q(area_results__level=Level.CONSTITUENCY, area_results__is_final=True),
+            distinct=True,
+        ),
         import_count=Count("imports", distinct=True),
     ).order_by(F("date").desc(nulls_last=True), "slug")
 
@@ -81,11 +85,17 @@ def access_election(*, user: Any, slug: str) -> Election:
 def election_default(*, user: Any) -> Election | None:
     """The latest election with results, which the close-race page opens on."""
     _require_staff(user)
-    return Election.objects.filter(area_results__isnull=False).order_by(F("date").desc(nulls_last=True), "-id").first()
+    return (
+        Election.objects.filter(area_results__isnull=False)
+        .order_by(F("date").desc(nulls_last=True), "-id")
+        .first()
+    )
 
 
 def election_levels(*, election: Election) -> list[str]:
-    present = set(AreaResult.objects.filter(election=election).values_list("level", flat=True).distinct())
+    present = set(
+        AreaResult.objects.filter(election=election).values_list("level", flat=True).distinct()
+    )
     return [level for level in Level.values if level in present]
 
 
@@ -112,19 +122,30 @@ def close_race_list(*, election: Election, filters: RaceFilters) -> QuerySet[Are
     if filters.max_margin is not None:
         queryset = queryset.filter(margin_votes__isnull=False, margin_pct__lt=filters.max_margin)
     top_two = CandidateResult.objects.filter(rank__lte=2).order_by("rank")
-    return queryset.order_by(*SORTS[filters.effective_sort]).prefetch_related(Prefetch("candidates", queryset=top_two, to_attr="top_two"))
+    return queryset.order_by(*SORTS[filters.effective_sort]).prefetch_related(
+        Prefetch("candidates", queryset=top_two, to_attr="top_two")
+    )
 
 
 def close_race_counts(*, election: Election, filters: RaceFilters) -> dict[str, Any]:
     """How many areas fall under each usual threshold, by gap and by winner's margin (one query)."""
     queryset = race_queryset(election=election, filters=filters)
-    aggregates: dict[str, Any] = {"total": Count("pk"), "decided": Count("pk", filter=Q(margin_votes__isnull=False))}
+    aggregates: dict[str, Any] = {
+        "total": Count("pk"),
+        "decided": Count("pk", filter=Q(margin_votes__isnull=False)),
+    }
     for threshold in THRESHOLDS:
         aggregates[f"gap_{threshold}"] = Count("pk", filter=Q(gap_pct__lt=threshold))
-        aggregates[f"margin_{threshold}"] = Count("pk", filter=Q(margin_votes__isnull=False, margin_pct__lt=threshold))
+        aggregates[f"margin_{threshold}"] = Count(
+            "pk", filter=Q(margin_votes__isnull=False, margin_pct__lt=threshold)
+        )
     counts = queryset.aggregate(**aggregates)
     counts["rows"] = [
-        {"threshold": threshold, "gap": counts[f"gap_{threshold}"], "margin": counts[f"margin_{threshold}"]}
+        {
+            "threshold": threshold,
+            "gap": counts[f"gap_{threshold}"],
+            "margin": counts[f"margin_{threshold}"],
+        }
         for threshold in THRESHOLDS
     ]
     return counts
@@ -228,7 +249,10 @@ def area_rounds(*, election: Election, level: str, code: str) -> list[AreaResult
 def area_sub_areas(*, election: Election, constituency_code: str) -> QuerySet[AreaResult]:
     """Bureaux and communes imported for a constituency (finer targeting inside a race)."""
     return AreaResult.objects.filter(
-        election=election, constituency_code=constituency_code, level__in=[Level.POLLING_STATION, Level.COMMUNE], is_final=True
+        election=election,
+        constituency_code=constituency_code,
+        level__in=[Level.POLLING_STATION, Level.COMMUNE],
+        is_final=True,
     ).order_by("level", "code")
 
 
@@ -247,7 +271,9 @@ def access_result_import(*, user: Any, import_id: int) -> ResultImport:
 PRESENCE_KEYS = ("people", "contacts", "activists", "doors")
 
 
-def campaign_presence_by_area(*, user: Any, area_type: str, codes: list[str]) -> dict[str, dict[str, int]] | None:
+def campaign_presence_by_area(
+    *, user: Any, area_type: str, codes: list[str]
+) -> dict[str, dict[str, int]] | None:
     """What the campaign already has in each area, through the `people` app's selectors.
 
     Contract (implemented by `maillage.people.selectors.people_counts_by_area`):
@@ -265,4 +291,7 @@ def campaign_presence_by_area(*, user: Any, area_type: str, codes: list[str]) ->
     if counter is None or not codes:
         return None
     counts = counter(user=user, area_type=area_type, codes=list(codes)) or {}
-    return {code: {key: int(counts.get(code, {}).get(key, 0) or 0) for key in PRESENCE_KEYS} for code in codes}
+    return {
+        code: {key: int(counts.get(code, {}).get(key, 0) or 0) for key in PRESENCE_KEYS}
+        for code in codes
+    }

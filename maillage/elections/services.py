@@ -23,7 +23,14 @@ from maillage.core.services import audit_log_record, task_progress_advance, task
 from maillage.elections.analysis import summarise_area
 from maillage.elections.importers import ParsedArea, open_results
 from maillage.elections.importers.polling_station import resolve_constituencies
-from maillage.elections.models import AreaResult, CandidateResult, Election, Level, ResultImport, Round
+from maillage.elections.models import (
+    AreaResult,
+    CandidateResult,
+    Election,
+    Level,
+    ResultImport,
+    Round,
+)
 from maillage.territory import services as territory_services
 
 BATCH_SIZE = 500
@@ -58,18 +65,24 @@ def election_get_or_create(
     actor: Any | None = None,
 ) -> tuple[Election, bool]:
     if not SLUG_RE.fullmatch(slug or ""):
-        raise ApplicationError(f"identifiant d'élection invalide « {slug} » : minuscules, chiffres et tirets (ex. legislatives-2024)")
+        raise ApplicationError(
+            f"identifiant d'élection invalide « {slug} » : minuscules, chiffres et tirets (ex. legislatives-2024)"
+        )
     election = Election.objects.filter(slug=slug).first()
     if election is not None:
         if type and type != election.type:
-            raise ApplicationError(f"l'élection « {slug} » existe déjà avec le type « {election.get_type_display()} »")
+            raise ApplicationError(
+                f"l'élection « {slug} » existe déjà avec le type « {election.get_type_display()} »"
+            )
         if date and election.date is None:
             election.date = date
             election.save(update_fields=["date", "updated_at"])
         return election, False
     kind = type or Election.Type.LEGISLATIVE
     if kind not in Election.Type.values:
-        raise ApplicationError(f"type d'élection inconnu « {kind} » (choix : {', '.join(Election.Type.values)})")
+        raise ApplicationError(
+            f"type d'élection inconnu « {kind} » (choix : {', '.join(Election.Type.values)})"
+        )
     year = date.year if date else year_hint or _year_in(slug)
     label = str(Election.Type(kind).label).capitalize()
     election = Election.objects.create(
@@ -79,7 +92,12 @@ def election_get_or_create(
         name=(name or (f"{label} {year}" if year else label))[:150],
         rounds=ROUNDS_BY_TYPE.get(kind, 2),
     )
-    audit_log_record(actor=actor, action=AuditLogEntry.Action.CREATE, target=election, changes={"type": kind, "date": date})
+    audit_log_record(
+        actor=actor,
+        action=AuditLogEntry.Action.CREATE,
+        target=election,
+        changes={"type": kind, "date": date},
+    )
     return election, True
 
 
@@ -113,11 +131,17 @@ def results_import(
     for area in stream:
         areas.append(area)
         if progress_id and len(areas) % PARSE_PROGRESS_EVERY == 0:
-            task_progress_advance(progress_id=progress_id, done=len(areas), message=f"{len(areas)} zones lues")
+            task_progress_advance(
+                progress_id=progress_id, done=len(areas), message=f"{len(areas)} zones lues"
+            )
     warnings: list[str] = []
-    areas = _assign_rounds(areas, explicit=round_number, hint=info.round_hint, source=source, warnings=warnings)
+    areas = _assign_rounds(
+        areas, explicit=round_number, hint=info.round_hint, source=source, warnings=warnings
+    )
     if progress_id:
-        task_progress_advance(progress_id=progress_id, total=len(areas) * 2, done=len(areas), message="Enregistrement")
+        task_progress_advance(
+            progress_id=progress_id, total=len(areas) * 2, done=len(areas), message="Enregistrement"
+        )
 
     with transaction.atomic():
         election, created = election_get_or_create(
@@ -130,10 +154,21 @@ def results_import(
         )
         rounds_in_file = sorted({area.round_number or 0 for area in areas})
         if rounds_in_file[-1] > election.rounds:
-            raise ApplicationError(f"l'élection « {election.slug} » n'a que {election.rounds} tour(s) ; le fichier contient le tour {rounds_in_file[-1]}")
-        rounds = {number: Round.objects.get_or_create(election=election, number=number)[0] for number in rounds_in_file}
+            raise ApplicationError(
+                f"l'élection « {election.slug} » n'a que {election.rounds} tour(s) ; le fichier contient le tour {rounds_in_file[-1]}"
+            )
+        rounds = {
+            number: Round.objects.get_or_create(election=election, number=number)[0]
+            for number in rounds_in_file
+        }
         _place_and_register_territory(election=election, areas=areas, warnings=warnings)
-        candidate_count = _write_areas(election=election, rounds=rounds, areas=areas, warnings=warnings, progress_id=progress_id)
+        candidate_count = _write_areas(
+            election=election,
+            rounds=rounds,
+            areas=areas,
+            warnings=warnings,
+            progress_id=progress_id,
+        )
         election_refresh_final_flags(election=election)
         warnings.extend(_cross_round_warnings(election=election))
         level = Counter(area.level for area in areas).most_common(1)[0][0]
@@ -153,7 +188,13 @@ def results_import(
             actor=actor,
             action=AuditLogEntry.Action.IMPORT,
             target=election,
-            changes={"file": source, "format": info.format, "rounds": rounds_in_file, "areas": len(areas), "warnings": len(warnings)},
+            changes={
+                "file": source,
+                "format": info.format,
+                "rounds": rounds_in_file,
+                "areas": len(areas),
+                "warnings": len(warnings),
+            },
         )
     return ImportReport(
         election=election,
@@ -170,14 +211,23 @@ def results_import(
     )
 
 
-def _assign_rounds(areas: list[ParsedArea], *, explicit: int | None, hint: int | None, source: str, warnings: list[str]) -> list[ParsedArea]:
+def _assign_rounds(
+    areas: list[ParsedArea],
+    *,
+    explicit: int | None,
+    hint: int | None,
+    source: str,
+    warnings: list[str],
+) -> list[ParsedArea]:
     if not areas:
         raise ApplicationError(f"{source} : aucune ligne de résultats")
     in_file = {area.round_number for area in areas if area.round_number is not None}
     if in_file:  # the XML says which round each <Tour> is
         if explicit is not None:
             if explicit not in in_file:
-                raise ApplicationError(f"{source} : pas de tour {explicit} dans ce fichier (tours présents : {', '.join(map(str, sorted(in_file)))})")
+                raise ApplicationError(
+                    f"{source} : pas de tour {explicit} dans ce fichier (tours présents : {', '.join(map(str, sorted(in_file)))})"
+                )
             areas = [area for area in areas if area.round_number == explicit]
         return areas
     # "QUALIF T2" only appears in first-round results.
@@ -185,18 +235,26 @@ def _assign_rounds(areas: list[ParsedArea], *, explicit: int | None, hint: int |
     guessed = hint or (1 if qualified else None)
     chosen = explicit or guessed
     if chosen is None:
-        raise ApplicationError(f"{source} : impossible de savoir de quel tour il s'agit ; précisez le tour (--round 1 ou 2)")
+        raise ApplicationError(
+            f"{source} : impossible de savoir de quel tour il s'agit ; précisez le tour (--round 1 ou 2)"
+        )
     if explicit and guessed and explicit != guessed:
-        warnings.append(f"{source} : le nom du fichier ou de la feuille indique le tour {guessed}, importé comme tour {explicit} comme demandé")
+        warnings.append(
+            f"{source} : le nom du fichier ou de la feuille indique le tour {guessed}, importé comme tour {explicit} comme demandé"
+        )
     for area in areas:
         area.round_number = chosen
     return areas
 
 
-def _place_and_register_territory(*, election: Election, areas: list[ParsedArea], warnings: list[str]) -> None:
+def _place_and_register_territory(
+    *, election: Election, areas: list[ParsedArea], warnings: list[str]
+) -> None:
     placed, unplaced = resolve_constituencies(election=election, areas=areas)
     if unplaced:
-        listed = ", ".join(unplaced[:MAX_LISTED]) + (f" … et {len(unplaced) - MAX_LISTED} autres" if len(unplaced) > MAX_LISTED else "")
+        listed = ", ".join(unplaced[:MAX_LISTED]) + (
+            f" … et {len(unplaced) - MAX_LISTED} autres" if len(unplaced) > MAX_LISTED else ""
+        )
         warnings.append(
             f"{len(unplaced)} zone(s) sans circonscription connue (importez d'abord les résultats par circonscription "
             f"du même scrutin, ou renseignez les bureaux) : {listed}"
@@ -208,7 +266,11 @@ def _place_and_register_territory(*, election: Election, areas: list[ParsedArea]
     }
     if constituencies:
         territory_services.constituencies_ensure(names=constituencies)
-    communes = {area.commune_code: (area.department_code, area.commune_name) for area in areas if area.commune_code}
+    communes = {
+        area.commune_code: (area.department_code, area.commune_name)
+        for area in areas
+        if area.commune_code
+    }
     stations = {
         area.code: (area.commune_code, area.station_number, area.constituency_code or None)
         for area in areas
@@ -218,12 +280,21 @@ def _place_and_register_territory(*, election: Election, areas: list[ParsedArea]
         territory_services.polling_stations_ensure(stations=stations, communes=communes)
     elif communes:
         territory_services.communes_ensure(communes=communes)
-    departments = {area.department_code: area.department_name for area in areas if area.department_code}
+    departments = {
+        area.department_code: area.department_name for area in areas if area.department_code
+    }
     if departments:
         territory_services.departments_ensure(names=departments)
 
 
-def _write_areas(*, election: Election, rounds: dict[int, Round], areas: list[ParsedArea], warnings: list[str], progress_id: str | None) -> int:
+def _write_areas(
+    *,
+    election: Election,
+    rounds: dict[int, Round],
+    areas: list[ParsedArea],
+    warnings: list[str],
+    progress_id: str | None,
+) -> int:
     by_key: dict[tuple[int, str], list[str]] = {}
     for area in areas:
         by_key.setdefault((area.round_number or 0, area.level), []).append(area.code)
@@ -231,7 +302,9 @@ def _write_areas(*, election: Election, rounds: dict[int, Round], areas: list[Pa
         for start in range(0, len(codes), BATCH_SIZE):
             chunk = codes[start : start + BATCH_SIZE]
             # Re-importing a round replaces it (definitive results over provisional ones).
-            CandidateResult.objects.filter(area__round=rounds[number], area__level=level, area__code__in=chunk).delete()
+            CandidateResult.objects.filter(
+                area__round=rounds[number], area__level=level, area__code__in=chunk
+            ).delete()
             AreaResult.objects.filter(round=rounds[number], level=level, code__in=chunk).delete()
     candidate_total = 0
     done = len(areas)
@@ -252,9 +325,13 @@ def _write_areas(*, election: Election, rounds: dict[int, Round], areas: list[Pa
                     code=area.code,
                     name=area.name[:200],
                     department_code=area.department_code,
-                    constituency_code=area.constituency_code if area.level != Level.CONSTITUENCY else area.code,
+                    constituency_code=area.constituency_code
+                    if area.level != Level.CONSTITUENCY
+                    else area.code,
                     registered=area.registered,
-                    abstentions=area.abstentions if area.abstentions is not None else max(area.registered - area.voters, 0),
+                    abstentions=area.abstentions
+                    if area.abstentions is not None
+                    else max(area.registered - area.voters, 0),
                     voters=area.voters,
                     blank_ballots=area.blank_ballots or 0,
                     null_ballots=area.null_ballots or 0,
@@ -270,7 +347,19 @@ def _write_areas(*, election: Election, rounds: dict[int, Round], areas: list[Pa
             ranked_lists.append(summary.ranked)
         AreaResult.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         candidates = [
-            (row.pk, rank, c.panel_number, c.last_name, c.first_name, c.civility, c.nuance_code, c.nuance_label, c.votes, c.elected, c.qualified)
+            (
+                row.pk,
+                rank,
+                c.panel_number,
+                c.last_name,
+                c.first_name,
+                c.civility,
+                c.nuance_code,
+                c.nuance_label,
+                c.votes,
+                c.elected,
+                c.qualified,
+            )
             for row, ranked in zip(rows, ranked_lists, strict=True)
             for rank, c in enumerate(ranked, start=1)
         ]
@@ -296,13 +385,19 @@ def _candidates_insert(rows: list[tuple[Any, ...]]) -> None:
     placeholders = ", ".join(["%s"] * len(CANDIDATE_COLUMNS))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows[start : start + 5000])  # noqa: S608 - names come from the model, values are parameters
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
+                rows[start : start + 5000],
+            )  # noqa: S608 - names come from the model, values are parameters
 
 
 def election_refresh_final_flags(*, election: Election) -> None:
     """An area's round is final when no later round of the same area was imported."""
     later = AreaResult.objects.filter(
-        election=OuterRef("election"), level=OuterRef("level"), code=OuterRef("code"), round_number__gt=OuterRef("round_number")
+        election=OuterRef("election"),
+        level=OuterRef("level"),
+        code=OuterRef("code"),
+        round_number__gt=OuterRef("round_number"),
     )
     AreaResult.objects.filter(election=election).update(is_final=~Exists(later))
 
@@ -311,7 +406,9 @@ def _cross_round_warnings(*, election: Election) -> list[str]:
     """Missing rounds at the race level: undecided first rounds with no second, and the reverse."""
     if election.rounds < 2:
         return []
-    rows = AreaResult.objects.filter(election=election, level=Level.CONSTITUENCY).values_list("code", "round_number", "margin_votes")
+    rows = AreaResult.objects.filter(election=election, level=Level.CONSTITUENCY).values_list(
+        "code", "round_number", "margin_votes"
+    )
     first: dict[str, int | None] = {}
     second: set[str] = set()
     for code, number, margin in rows:
@@ -321,23 +418,33 @@ def _cross_round_warnings(*, election: Election) -> list[str]:
             second.add(code)
     warnings = []
     if first and second:
-        pending = sorted(code for code, margin in first.items() if margin is None and code not in second)
+        pending = sorted(
+            code for code, margin in first.items() if margin is None and code not in second
+        )
         if pending:
-            warnings.append(f"{len(pending)} circonscription(s) sans élu·e au 1er tour ni 2nd tour importé : {_listed(pending)}")
+            warnings.append(
+                f"{len(pending)} circonscription(s) sans élu·e au 1er tour ni 2nd tour importé : {_listed(pending)}"
+            )
         extra = sorted(code for code in second if first.get(code) is not None)
         if extra:
-            warnings.append(f"{len(extra)} 2nd(s) tour(s) là où un·e élu·e l'était déjà au 1er tour : {_listed(extra)}")
+            warnings.append(
+                f"{len(extra)} 2nd(s) tour(s) là où un·e élu·e l'était déjà au 1er tour : {_listed(extra)}"
+            )
         orphan = sorted(code for code in second if code not in first)
         if orphan:
-            warnings.append(f"{len(orphan)} 2nd(s) tour(s) sans 1er tour importé : {_listed(orphan)}")
+            warnings.append(
+                f"{len(orphan)} 2nd(s) tour(s) sans 1er tour importé : {_listed(orphan)}"
+            )
     elif first and not second:
         pending = [code for code, margin in first.items() if margin is None]
         if pending:
-            warnings.append(f"2nd tour pas encore importé : {len(pending)} circonscription(s) en ballottage")
+            warnings.append(
+                f"2nd tour pas encore importé : {len(pending)} circonscription(s) en ballottage"
+            )
     return warnings
 
 
 def _listed(codes: list[str]) -> str:
-    return ", ".join(codes[:MAX_LISTED]) + (f" … et {len(codes) - MAX_LISTED} autres" if len(codes) > MAX_LISTED else "")
-
-
+    return ", ".join(codes[:MAX_LISTED]) + (
+        f" … et {len(codes) - MAX_LISTED} autres" if len(codes) > MAX_LISTED else ""
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -23,10 +24,13 @@ from maillage.elections.models import Level
 from maillage.elections.tasks import results_import_task
 
 PAGE_SIZE = 100
+KNOWN_SUFFIXES = {".xlsx", ".csv", ".txt", ".tsv", ".xml"}
 CHART_ROWS = 20
 
 
-def _filters_from(request: HttpRequest) -> tuple[CloseRaceFilterForm, selectors.RaceFilters, object | None]:
+def _filters_from(
+    request: HttpRequest,
+) -> tuple[CloseRaceFilterForm, selectors.RaceFilters, object | None]:
     elections = list(selectors.election_list(user=request.user))
     form = CloseRaceFilterForm(request.GET or None, elections=elections)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -64,7 +68,9 @@ def close_races(request: HttpRequest) -> HttpResponse:
         races = selectors.close_race_list(election=election, filters=filters)
         page = Paginator(races, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = selectors.race_rows(page.object_list)
-        presence = selectors.campaign_presence_by_area(user=request.user, area_type=filters.level, codes=[row.code for row in rows])
+        presence = selectors.campaign_presence_by_area(
+            user=request.user, area_type=filters.level, codes=[row.code for row in rows]
+        )
         chart_rows = rows[:CHART_ROWS] if page.number == 1 else []
         key = "margin_pct" if filters.effective_sort.lstrip("-") == "margin" else "gap_pct"
         widest = max((getattr(row, key) or 0 for row in chart_rows), default=0) or 1
@@ -73,7 +79,10 @@ def close_races(request: HttpRequest) -> HttpResponse:
             rows=[(row, (presence or {}).get(row.code)) for row in rows],
             presence_known=presence is not None,
             counts=selectors.close_race_counts(election=election, filters=filters),
-            chart=[(row, getattr(row, key), (getattr(row, key) or 0) * 100 / widest) for row in chart_rows],
+            chart=[
+                (row, getattr(row, key), (getattr(row, key) or 0) * 100 / widest)
+                for row in chart_rows
+            ],
             chart_key=key,
             query=_query_without(request, "page"),
             sort_query=_query_without(request, "page", "sort"),
@@ -111,7 +120,9 @@ def close_races_export(request: HttpRequest) -> HttpResponse:
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="courses-serrees-{election.slug}-{stamp}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="courses-serrees-{election.slug}-{stamp}.csv"'
+    )
     response.write("\ufeff")  # so that spreadsheet software opens it as UTF-8
     writer = csv.writer(response, delimiter=";")
     writer.writerow(selectors.CSV_HEADER)
@@ -128,7 +139,11 @@ def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpR
     for area in areas:
         base_value = area.cast if base == "exprimes" else area.voters
         candidates = [
-            (candidate, candidate.votes * 100 / area.cast if area.cast else 0, candidate.votes * 100 / base_value if base_value else 0)
+            (
+                candidate,
+                candidate.votes * 100 / area.cast if area.cast else 0,
+                candidate.votes * 100 / base_value if base_value else 0,
+            )
             for candidate in area.candidates.all()
         ]
         rounds.append(
@@ -137,10 +152,16 @@ def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpR
                 "candidates": candidates,
                 "turnout": area.voters * 100 / area.registered if area.registered else 0,
                 "gap_pct": area.gap_votes * 100 / base_value if base_value else None,
-                "margin_pct": area.margin_votes * 100 / base_value if base_value and area.margin_votes is not None else None,
+                "margin_pct": area.margin_votes * 100 / base_value
+                if base_value and area.margin_votes is not None
+                else None,
             }
         )
-    sub_areas = selectors.area_sub_areas(election=election, constituency_code=code)[:500] if level == Level.CONSTITUENCY else []
+    sub_areas = (
+        selectors.area_sub_areas(election=election, constituency_code=code)[:500]
+        if level == Level.CONSTITUENCY
+        else []
+    )
     presence = selectors.campaign_presence_by_area(user=request.user, area_type=level, codes=[code])
     return render(
         request,
@@ -167,21 +188,32 @@ def upload(request: HttpRequest) -> HttpResponse:
         upload_dir.mkdir(parents=True, exist_ok=True)
         uploaded = form.cleaned_data["file"]
         # A server-chosen name: the user's file name is kept only as a label.
-        stored = upload_dir / f"{uuid.uuid4().hex}.upload"
+        suffix = Path(uploaded.name).suffix.lower()
+        stored = (
+            upload_dir / f"{uuid.uuid4().hex}{suffix if suffix in KNOWN_SUFFIXES else '.upload'}"
+        )
         with stored.open("wb") as handle:
             for chunk in uploaded.chunks():
                 handle.write(chunk)
-        progress = task_progress_create(kind="elections_import", label=_("Import de %(name)s") % {"name": uploaded.name}, owner=request.user)
+        progress = task_progress_create(
+            kind="elections_import",
+            label=_("Import de %(name)s") % {"name": uploaded.name},
+            owner=request.user,
+        )
         results_import_task.enqueue(
             progress_id=str(progress.pk),
             path=str(stored),
             election_slug=form.election_slug,
             filename=uploaded.name,
             user_id=request.user.pk,
-            round_number=int(form.cleaned_data["round"]) if form.cleaned_data.get("round") else None,
+            round_number=int(form.cleaned_data["round"])
+            if form.cleaned_data.get("round")
+            else None,
             format=form.cleaned_data.get("format") or "auto",
             election_type=form.cleaned_data.get("type") or None,
-            election_date=form.cleaned_data["date"].isoformat() if form.cleaned_data.get("date") else None,
+            election_date=form.cleaned_data["date"].isoformat()
+            if form.cleaned_data.get("date")
+            else None,
         )
         return redirect("core:task_progress_page", progress_id=progress.pk)
     return render(request, "elections/upload.html", {"form": form})

@@ -37,7 +37,9 @@ OVERSEAS_LETTER_CODES = {
     "ZX": "ZX",  # Saint-Barthélemy et Saint-Martin
     "ZZ": "ZZ",  # Français établis hors de France
 }
-OVERSEAS_NUMERIC_CODES = frozenset({"971", "972", "973", "974", "975", "976", "977", "978", "986", "987", "988"})
+OVERSEAS_NUMERIC_CODES = frozenset(
+    {"971", "972", "973", "974", "975", "976", "977", "978", "986", "987", "988"}
+)
 # Some presidential and European files number French residents abroad "99".
 ABROAD_ALIASES = {"99": "ZZ", "099": "ZZ"}
 
@@ -134,7 +136,9 @@ def normalize_constituency(value: object, department: object = None) -> str:
         return _join_constituency(dept, int(text), value)
     dept, number = _split_full_constituency(text, value)
     if dept_text and dept_text not in {"97", "98"} and normalize_department(dept_text) != dept:
-        raise CodeError(f"la circonscription « {value} » n'est pas dans le département « {department} »")
+        raise CodeError(
+            f"la circonscription « {value} » n'est pas dans le département « {department} »"
+        )
     return _join_constituency(dept, number, value)
 
 
@@ -199,7 +203,9 @@ def normalize_commune(value: object, department: object = None) -> str:
         text = text.zfill(5)
     if re.fullmatch(r"(\d{2}|2A|2B)\d{3}", text):
         if not text.startswith(("2A", "2B")):
-            normalize_department(text[:3] if text.startswith("97") or text.startswith("98") else text[:2])
+            normalize_department(
+                text[:3] if text.startswith("97") or text.startswith("98") else text[:2]
+            )
         return text
     raise CodeError(f"« {value} » n'est pas un code de commune")
 

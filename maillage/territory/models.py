@@ -27,7 +27,12 @@ class Constituency(models.Model):
     """A circonscription législative: "0703" is the Ardèche's 3rd."""
 
     code = models.CharField(_("code"), max_length=5, unique=True)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="constituencies", verbose_name=_("département"))
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="constituencies",
+        verbose_name=_("département"),
+    )
     number = models.PositiveSmallIntegerField(_("numéro"))
     name = models.CharField(_("nom"), max_length=150)
 
@@ -44,12 +49,18 @@ class Commune(models.Model):
     """A commune, or an arrondissement of Paris, Lyon or Marseille (then `parent` is the city)."""
 
     code = models.CharField(_("code INSEE"), max_length=5, unique=True)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="communes", verbose_name=_("département"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="communes", verbose_name=_("département")
+    )
     name = models.CharField(_("nom"), max_length=150)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="arrondissements")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="arrondissements"
+    )
     # Set only when the whole commune lies in one constituency, which lets a per-bureau file
     # without a constituency column be placed; split communes are resolved bureau by bureau.
-    constituency = models.ForeignKey(Constituency, null=True, blank=True, on_delete=models.SET_NULL, related_name="communes")
+    constituency = models.ForeignKey(
+        Constituency, null=True, blank=True, on_delete=models.SET_NULL, related_name="communes"
+    )
 
     class Meta:
         ordering = ["code"]
@@ -64,10 +75,22 @@ class PollingStation(models.Model):
     """A bureau de vote: "29011-0001" is Bohars's first."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="polling_stations", verbose_name=_("commune"))
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.CASCADE,
+        related_name="polling_stations",
+        verbose_name=_("commune"),
+    )
     number = models.CharField(_("numéro du bureau"), max_length=8)
     name = models.CharField(_("nom"), max_length=150, blank=True)
-    constituency = models.ForeignKey(Constituency, null=True, blank=True, on_delete=models.SET_NULL, related_name="polling_stations", verbose_name=_("circonscription"))
+    constituency = models.ForeignKey(
+        Constituency,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="polling_stations",
+        verbose_name=_("circonscription"),
+    )
 
     class Meta:
         ordering = ["code"]

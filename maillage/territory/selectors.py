@@ -19,7 +19,9 @@ def polling_station_constituencies(*, codes: Iterable[str]) -> dict[str, str]:
 def commune_constituencies(*, codes: Iterable[str]) -> dict[str, str]:
     """{commune code: constituency code} for communes lying wholly in one constituency."""
     return dict(
-        Commune.objects.filter(code__in=list(codes), constituency__isnull=False).values_list("code", "constituency__code")
+        Commune.objects.filter(code__in=list(codes), constituency__isnull=False).values_list(
+            "code", "constituency__code"
+        )
     )
 
 

@@ -82,7 +82,14 @@ def polling_stations_ensure(
         constituency = constituencies.get(constituency_code or "")
         station = existing.get(code)
         if station is None:
-            missing.append(PollingStation(code=code, commune=commune_rows[commune_code], number=number, constituency=constituency))
+            missing.append(
+                PollingStation(
+                    code=code,
+                    commune=commune_rows[commune_code],
+                    number=number,
+                    constituency=constituency,
+                )
+            )
         elif station.constituency_id is None and constituency is not None:
             station.constituency = constituency
             to_link.append(station)
@@ -94,9 +101,9 @@ def polling_stations_ensure(
 
 def _communes_link_single_constituency(*, commune_ids: list[int]) -> None:
     spans: dict[int, set[int | None]] = {}
-    for commune_id, constituency_id in PollingStation.objects.filter(commune_id__in=commune_ids).values_list(
-        "commune_id", "constituency_id"
-    ):
+    for commune_id, constituency_id in PollingStation.objects.filter(
+        commune_id__in=commune_ids
+    ).values_list("commune_id", "constituency_id"):
         spans.setdefault(commune_id, set()).add(constituency_id)
     single = [
         Commune(pk=commune_id, constituency_id=next(iter(ids)))

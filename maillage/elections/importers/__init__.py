@@ -9,14 +9,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from maillage.elections.importers.base import ImportFileError, ParsedArea, ParsedCandidate, ParsedFile
+from maillage.elections.importers.base import (
+    ImportFileError,
+    ParsedArea,
+    ParsedCandidate,
+    ParsedFile,
+)
 from maillage.elections.importers.csv import parse_csv
 from maillage.elections.importers.xlsx import parse_xlsx
 from maillage.elections.importers.xml import looks_like_xml, parse_xml
 
 FORMATS = ("auto", "xml", "csv", "xlsx")
 
-__all__ = ["FORMATS", "ImportFileError", "ParsedArea", "ParsedCandidate", "ParsedFile", "detect_format", "open_results"]
+__all__ = [
+    "FORMATS",
+    "ImportFileError",
+    "ParsedArea",
+    "ParsedCandidate",
+    "ParsedFile",
+    "detect_format",
+    "open_results",
+]
 
 
 def detect_format(path: Path) -> str:
@@ -33,10 +46,14 @@ def detect_format(path: Path) -> str:
     if looks_like_xml(head):
         return "xml"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(f"{path.name} : ancien format Excel (.xls) ; enregistrez-le en .xlsx ou en CSV")
+        raise ImportFileError(
+            f"{path.name} : ancien format Excel (.xls) ; enregistrez-le en .xlsx ou en CSV"
+        )
     if path.suffix.lower() in {".csv", ".txt", ".tsv"} or b";" in head or b"," in head:
         return "csv"
-    raise ImportFileError(f"{path.name} : format non reconnu (attendu XML du ministère, CSV/TXT ou XLSX)")
+    raise ImportFileError(
+        f"{path.name} : format non reconnu (attendu XML du ministère, CSV/TXT ou XLSX)"
+    )
 
 
 def open_results(

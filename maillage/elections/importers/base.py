@@ -116,7 +116,9 @@ def parse_percent(value: object, *, where: str) -> Decimal | None:
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise ImportFileError(f"{where} : « {str(value).strip()} » n'est pas un pourcentage") from None
+        raise ImportFileError(
+            f"{where} : « {str(value).strip()} » n'est pas un pourcentage"
+        ) from None
 
 
 def parse_elected(value: object) -> tuple[bool, bool]:
@@ -148,10 +150,12 @@ def code_or_error(function, value: object, *args: object, where: str) -> str:  #
         raise ImportFileError(f"{where} : {error}") from None
 
 
-ROUND_IN_NAME = re.compile(r"(?:^|[^a-z0-9])(?:t|tour|tour_|tour-|r)\s?([12])(?:[^0-9]|$)", re.IGNORECASE)
+ROUND_IN_NAME = re.compile(
+    r"(?:^|[^a-z0-9])(?:t|tour|tour_|tour-|r)\s?([12])(?:[^0-9]|$)", re.IGNORECASE
+)
 
 
 def round_from_name(name: str) -> int | None:
-    """"Leg_2024_Resultats_T1_officiel.xlsx", "circos23-tour2.csv", sheet "Circo. leg. T2"."""
+    """ "Leg_2024_Resultats_T1_officiel.xlsx", "circos23-tour2.csv", sheet "Circo. leg. T2"."""
     match = ROUND_IN_NAME.search(name)
     return int(match.group(1)) if match else None

@@ -13,7 +13,12 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from maillage.elections.importers.base import ImportFileError, ParsedArea, ParsedFile, round_from_name
+from maillage.elections.importers.base import (
+    ImportFileError,
+    ParsedArea,
+    ParsedFile,
+    round_from_name,
+)
 from maillage.elections.importers.tabular import areas_from_rows, layout_from_headers
 
 SAMPLE_SIZE = 1 << 20
@@ -49,7 +54,9 @@ def detect_delimiter(header_line: str) -> str:
     return max(counts, key=lambda delimiter: counts[delimiter])
 
 
-def parse_csv(path: Path, *, encoding: str | None = None, source: str | None = None) -> tuple[ParsedFile, Iterator[ParsedArea]]:
+def parse_csv(
+    path: Path, *, encoding: str | None = None, source: str | None = None
+) -> tuple[ParsedFile, Iterator[ParsedArea]]:
     source = source or path.name
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_SIZE)
@@ -63,7 +70,7 @@ def parse_csv(path: Path, *, encoding: str | None = None, source: str | None = N
         except LookupError:
             raise ImportFileError(f"encodage inconnu « {encoding} »") from None
     chosen = encoding or detect_encoding(sample)
-    info = ParsedFile(format="csv", encoding=chosen, round_hint=round_from_name(path.name))
+    info = ParsedFile(format="csv", encoding=chosen, round_hint=round_from_name(source))
     return info, _areas(path, chosen, source, info)
 
 

@@ -25,7 +25,11 @@ def _surname(name: str) -> str:
 def resolve_constituencies(*, election: Election, areas: list[ParsedArea]) -> tuple[int, list[str]]:
     """Fill `constituency_code` on bureau/commune areas that lack it. Returns (placed, unplaced codes)."""
     # Communes matter only where seats are per constituency; a presidential commune needs none.
-    levels = {Level.POLLING_STATION, Level.COMMUNE} if election.type == Election.Type.LEGISLATIVE else {Level.POLLING_STATION}
+    levels = (
+        {Level.POLLING_STATION, Level.COMMUNE}
+        if election.type == Election.Type.LEGISLATIVE
+        else {Level.POLLING_STATION}
+    )
     pending = [area for area in areas if area.level in levels and not area.constituency_code]
     if not pending:
         return 0, []
@@ -43,7 +47,9 @@ def resolve_constituencies(*, election: Election, areas: list[ParsedArea]) -> tu
         else:
             still.append(area)
     if still:
-        signatures = _constituency_signatures(election=election, departments={a.department_code for a in still})
+        signatures = _constituency_signatures(
+            election=election, departments={a.department_code for a in still}
+        )
         for area in still:
             names = frozenset(_surname(c.last_name) for c in area.candidates)
             same_round = signatures.get((area.department_code, area.round_number or 0), {})
@@ -58,10 +64,14 @@ def resolve_constituencies(*, election: Election, areas: list[ParsedArea]) -> tu
     return placed, list(dict.fromkeys(a.code for a in pending if not a.constituency_code))
 
 
-def _constituency_signatures(*, election: Election, departments: set[str]) -> dict[tuple[str, int], dict[str, frozenset[str]]]:
+def _constituency_signatures(
+    *, election: Election, departments: set[str]
+) -> dict[tuple[str, int], dict[str, frozenset[str]]]:
     names: dict[tuple[str, int, str], set[str]] = defaultdict(set)
     rows = CandidateResult.objects.filter(
-        area__election=election, area__level=Level.CONSTITUENCY, area__department_code__in=departments
+        area__election=election,
+        area__level=Level.CONSTITUENCY,
+        area__department_code__in=departments,
     ).values_list("area__department_code", "area__round_number", "area__code", "last_name")
     for dept, round_number, code, last_name in rows.iterator(chunk_size=5000):
         names[(dept, round_number, code)].add(_surname(last_name))

@@ -75,7 +75,9 @@ AREA_FIELDS: dict[str, set[str]] = {
 }  # fmt: skip
 
 CANDIDATE_FIELDS: dict[str, set[str]] = {
-    "panel_number": _keys("N°Panneau", "Numéro de panneau", "NumPanneauCand", "N° de panneau", "Panneau"),
+    "panel_number": _keys(
+        "N°Panneau", "Numéro de panneau", "NumPanneauCand", "N° de panneau", "Panneau"
+    ),
     "civility": _keys("Sexe", "Sexe candidat", "CivilitePsn", "Civilité"),
     "last_name": _keys("Nom", "Nom candidat", "NomPsn"),
     "first_name": _keys("Prénom", "Prénom candidat", "PrenomPsn"),
@@ -123,7 +125,9 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
             continue
         field_name = _CANDIDATE_LOOKUP.get(key)
         # The first block ends where a field repeats or the block number changes.
-        if (field_name is not None and field_name in block_fields) or (number is not None and number != block_number):
+        if (field_name is not None and field_name in block_fields) or (
+            number is not None and number != block_number
+        ):
             block_size = index - first_candidate
             break
         if field_name is not None:
@@ -132,10 +136,13 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
         if first_candidate >= 0:
             block_size = len(headers) - first_candidate
     missing = [name for name in REQUIRED_AREA if name not in area_columns]
-    if first_candidate < 0 or "votes" not in block_fields or "last_name" not in block_fields or missing:
-        wanted = ", ".join(
-            ["Inscrits", "Votants", "Exprimés"] if missing else ["Nom", "Voix"]
-        )
+    if (
+        first_candidate < 0
+        or "votes" not in block_fields
+        or "last_name" not in block_fields
+        or missing
+    ):
+        wanted = ", ".join(["Inscrits", "Votants", "Exprimés"] if missing else ["Nom", "Voix"])
         seen = ", ".join(f"« {text_of(h)} »" for h in headers[:8] if text_of(h))
         raise ImportFileError(
             f"{where} : colonnes non reconnues (attendu au moins {wanted} et les blocs de candidats ; "
@@ -143,7 +150,9 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
         )
     if "station" in area_columns:
         if "commune_code" not in area_columns:
-            raise ImportFileError(f"{where} : une colonne « Code BV » sans colonne « Code commune »")
+            raise ImportFileError(
+                f"{where} : une colonne « Code BV » sans colonne « Code commune »"
+            )
         level, description = "polling_station", "par bureau de vote"
     elif "commune_code" in area_columns:
         level, description = "commune", "par commune"
@@ -152,7 +161,9 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
     elif "department_code" in area_columns:
         level, description = "department", "par département"
     else:
-        raise ImportFileError(f"{where} : aucune colonne de code de zone (département, circonscription, commune)")
+        raise ImportFileError(
+            f"{where} : aucune colonne de code de zone (département, circonscription, commune)"
+        )
     return TableLayout(area_columns, first_candidate, block_size, block_fields, level, description)
 
 
@@ -169,7 +180,9 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         return _cell(row, columns.get(name))
 
     def count(name: str, required: bool = True) -> int | None:
-        return parse_count(cell(name), where=f"{where}, colonne « {name_of(name)} »", required=required)
+        return parse_count(
+            cell(name), where=f"{where}, colonne « {name_of(name)} »", required=required
+        )
 
     raw_dept = text_of(cell("department_code"))
     constituency_code = constituency_name = commune_code = commune_name = station = ""
@@ -178,19 +191,26 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         dept = code_or_error(normalize_department, raw_dept, where=f"{where}, département")
     if "constituency_code" in columns and text_of(cell("constituency_code")):
         constituency_code = code_or_error(
-            normalize_constituency, cell("constituency_code"), raw_dept or None, where=f"{where}, circonscription"
+            normalize_constituency,
+            cell("constituency_code"),
+            raw_dept or None,
+            where=f"{where}, circonscription",
         )
         dept = dept or constituency_code[:-2]
         constituency_name = text_of(cell("constituency_name"))
     if "commune_code" in columns:
-        commune_code = code_or_error(normalize_commune, cell("commune_code"), dept or None, where=f"{where}, commune")
+        commune_code = code_or_error(
+            normalize_commune, cell("commune_code"), dept or None, where=f"{where}, commune"
+        )
         dept = dept or commune_department(commune_code)
         commune_name = text_of(cell("commune_name"))
     if not dept:
         raise ImportFileError(f"{where} : code de département manquant")
     dept_name = text_of(cell("department_name")) or department_name(dept)
     if layout.level == "polling_station":
-        station = code_or_error(normalize_polling_station, cell("station"), where=f"{where}, bureau de vote")
+        station = code_or_error(
+            normalize_polling_station, cell("station"), where=f"{where}, bureau de vote"
+        )
         code, name = f"{commune_code}-{station}", f"{commune_name} — bureau {station}"
     elif layout.level == "commune":
         code, name = commune_code, commune_name or commune_code
@@ -232,9 +252,13 @@ def name_of(field_name: str) -> str:
     }.get(field_name, field_name)  # fmt: skip
 
 
-def candidates_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> Iterator[ParsedCandidate]:
+def candidates_from_row(
+    row: Sequence[object], layout: TableLayout, *, where: str
+) -> Iterator[ParsedCandidate]:
     fields = layout.block_fields
-    for block, start in enumerate(range(layout.first_candidate, len(row), layout.block_size), start=1):
+    for block, start in enumerate(
+        range(layout.first_candidate, len(row), layout.block_size), start=1
+    ):
         values = row[start : start + layout.block_size]
         if all(text_of(value) == "" for value in values):
             continue
@@ -262,7 +286,9 @@ def candidates_from_row(row: Sequence[object], layout: TableLayout, *, where: st
         )
 
 
-def areas_from_rows(rows: Iterable[tuple[int, Sequence[object]]], layout: TableLayout, *, source: str) -> Iterator[ParsedArea]:
+def areas_from_rows(
+    rows: Iterable[tuple[int, Sequence[object]]], layout: TableLayout, *, source: str
+) -> Iterator[ParsedArea]:
     """Yield one area per row, merging consecutive rows of one area (one-row-per-candidate files)."""
     seen: set[str] = set()
     current: ParsedArea | None = None
@@ -271,7 +297,11 @@ def areas_from_rows(rows: Iterable[tuple[int, Sequence[object]]], layout: TableL
             continue
         area = area_from_row(row, layout, where=f"{source} ligne {line}")
         if current is not None and area.code == current.code:
-            if (area.registered, area.voters, area.cast) != (current.registered, current.voters, current.cast):
+            if (area.registered, area.voters, area.cast) != (
+                current.registered,
+                current.voters,
+                current.cast,
+            ):
                 raise ImportFileError(
                     f"{source} ligne {line} : la zone {area.code} a d'autres inscrits/votants/exprimés "
                     "que sur les lignes précédentes"
@@ -281,7 +311,9 @@ def areas_from_rows(rows: Iterable[tuple[int, Sequence[object]]], layout: TableL
         if current is not None:
             yield current
         if area.code in seen:
-            raise ImportFileError(f"{source} ligne {line} : la zone {area.code} apparaît deux fois dans le fichier")
+            raise ImportFileError(
+                f"{source} ligne {line} : la zone {area.code} apparaît deux fois dans le fichier"
+            )
         seen.add(area.code)
         current = area
     if current is not None:

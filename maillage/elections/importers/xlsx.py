@@ -15,35 +15,60 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from maillage.elections.importers.base import ImportFileError, ParsedArea, ParsedFile, round_from_name
-from maillage.elections.importers.tabular import areas_from_rows, layout_from_headers, recognised_area_columns
+from maillage.elections.importers.base import (
+    ImportFileError,
+    ParsedArea,
+    ParsedFile,
+    round_from_name,
+)
+from maillage.elections.importers.tabular import (
+    areas_from_rows,
+    layout_from_headers,
+    recognised_area_columns,
+)
 
 HEADER_SEARCH_ROWS = 10
 
 
-def parse_xlsx(path: Path, *, source: str | None = None, sheet: str | None = None) -> tuple[ParsedFile, Iterator[ParsedArea]]:
+def parse_xlsx(
+    path: Path, *, source: str | None = None, sheet: str | None = None
+) -> tuple[ParsedFile, Iterator[ParsedArea]]:
     source = source or path.name
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        # A file object, not a path: openpyxl refuses paths whose extension is not .xlsx, and
+        # uploads are stored under a server-chosen name.
+        handle = path.open("rb")
+    except OSError as error:
+        raise ImportFileError(f"{source} : fichier illisible ({error.strerror})") from None
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
-        raise ImportFileError(f"{source} : classeur XLSX illisible ({error.__class__.__name__})") from None
+        handle.close()
+        raise ImportFileError(
+            f"{source} : classeur XLSX illisible ({error.__class__.__name__})"
+        ) from None
     names = workbook.sheetnames
     if sheet:
         if sheet not in names:
             workbook.close()
-            raise ImportFileError(f"{source} : pas de feuille « {sheet} » (feuilles : {', '.join(names)})")
+            handle.close()
+            raise ImportFileError(
+                f"{source} : pas de feuille « {sheet} » (feuilles : {', '.join(names)})"
+            )
         chosen = sheet
     else:
         constituency_sheets = [name for name in names if re.search(r"circo", name, re.IGNORECASE)]
         chosen = constituency_sheets[0] if constituency_sheets else names[0]
     info = ParsedFile(
         format="xlsx",
-        round_hint=round_from_name(chosen) or round_from_name(path.name),
+        round_hint=round_from_name(chosen) or round_from_name(source),
     )
-    return info, _areas(workbook, chosen, source, info)
+    return info, _areas(workbook, handle, chosen, source, info)
 
 
-def _areas(workbook, sheet_name: str, source: str, info: ParsedFile) -> Iterator[ParsedArea]:  # type: ignore[no-untyped-def]
+def _areas(
+    workbook, handle, sheet_name: str, source: str, info: ParsedFile
+) -> Iterator[ParsedArea]:  # type: ignore[no-untyped-def]
     where = f"{source}, feuille « {sheet_name} »"
     try:
         rows = workbook[sheet_name].iter_rows(values_only=True)
@@ -57,9 +82,12 @@ def _areas(workbook, sheet_name: str, source: str, info: ParsedFile) -> Iterator
             if line >= HEADER_SEARCH_ROWS:
                 break
         if layout is None:
-            raise ImportFileError(f"{where} : aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières lignes")
+            raise ImportFileError(
+                f"{where} : aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières lignes"
+            )
         info.layout = layout.description
         numbered = ((header_line + offset, row) for offset, row in enumerate(rows, start=1))
         yield from areas_from_rows(numbered, layout, source=where)
     finally:
         workbook.close()
+        handle.close()

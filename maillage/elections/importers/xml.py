@@ -37,7 +37,13 @@ from maillage.territory.codes import (
     ordinal_label,
 )
 
-SCOPES = {"Circonscription": "constituency", "Commune": "commune", "Departement": "department", "EnsembleGeo": "national", "FE": "national"}
+SCOPES = {
+    "Circonscription": "constituency",
+    "Commune": "commune",
+    "Departement": "department",
+    "EnsembleGeo": "national",
+    "FE": "national",
+}
 # Leaf elements whose text describes the enclosing scope.
 SCOPE_FIELDS = {
     "CodDpt", "CodMinDpt", "CodDpt3Car", "LibDpt", "CodCirElec", "LibCirElec", "CodCirLg",
@@ -74,7 +80,13 @@ def _areas(path: Path, source: str, info: ParsedFile) -> Iterator[ParsedArea]:
     in_scrutin = False
     found = 0
     try:
-        for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=False, forbid_entities=True, forbid_external=True):
+        for event, element in iterparse(
+            str(path),
+            events=("start", "end"),
+            forbid_dtd=False,
+            forbid_entities=True,
+            forbid_external=True,
+        ):
             tag = element.tag
             if event == "start":
                 stack.append(tag)
@@ -86,7 +98,9 @@ def _areas(path: Path, source: str, info: ParsedFile) -> Iterator[ParsedArea]:
             stack.pop()
             if in_scrutin:
                 if tag == "Type":
-                    kind = re.sub(r"[^a-z]", "", _ascii(text_of(element.text)).split(" ")[0].lower())
+                    kind = re.sub(
+                        r"[^a-z]", "", _ascii(text_of(element.text)).split(" ")[0].lower()
+                    )
                     info.election_type_hint = TYPES.get(kind, "")
                 elif tag == "Annee" and text_of(element.text).isdigit():
                     info.year_hint = int(text_of(element.text))
@@ -106,11 +120,17 @@ def _areas(path: Path, source: str, info: ParsedFile) -> Iterator[ParsedArea]:
                 element.clear()
     except ParseError as error:
         line, column = getattr(error, "position", (0, 0))
-        raise ImportFileError(f"{source} : XML mal formé ligne {line}, colonne {column} ({_reason(error)})") from None
+        raise ImportFileError(
+            f"{source} : XML mal formé ligne {line}, colonne {column} ({_reason(error)})"
+        ) from None
     except DefusedXmlException as error:
-        raise ImportFileError(f"{source} : XML refusé, il déclare des entités ou un DTD dangereux ({error.__class__.__name__})") from None
+        raise ImportFileError(
+            f"{source} : XML refusé, il déclare des entités ou un DTD dangereux ({error.__class__.__name__})"
+        ) from None
     if not found:
-        raise ImportFileError(f"{source} : aucun résultat (<Tour> avec <Mentions>) dans ce fichier XML ; est-ce un fichier d'index ?")
+        raise ImportFileError(
+            f"{source} : aucun résultat (<Tour> avec <Mentions>) dans ce fichier XML ; est-ce un fichier d'index ?"
+        )
 
 
 def _ascii(text: str) -> str:
@@ -123,7 +143,9 @@ def _reason(error: ParseError) -> str:
     return str(error).split(":")[0]
 
 
-def _area_from_tour(tour: Element, scopes: list[tuple[str, dict[str, str]]], *, source: str) -> ParsedArea | None:
+def _area_from_tour(
+    tour: Element, scopes: list[tuple[str, dict[str, str]]], *, source: str
+) -> ParsedArea | None:
     mentions = tour.find("Mentions")
     if mentions is None:
         return None  # index files list communes per round without figures
@@ -164,7 +186,10 @@ def _area_from_tour(tour: Element, scopes: list[tuple[str, dict[str, str]]], *, 
     )
     if merged.get("CodCirElec") or merged.get("CodCirLg"):
         area.constituency_code = code_or_error(
-            normalize_constituency, merged.get("CodCirElec") or merged.get("CodCirLg"), dept or None, where=f"{where}, <CodCirElec>"
+            normalize_constituency,
+            merged.get("CodCirElec") or merged.get("CodCirLg"),
+            dept or None,
+            where=f"{where}, <CodCirElec>",
         )
         area.constituency_name = merged.get("LibCirElec", "")
     if level == "constituency":
@@ -173,7 +198,9 @@ def _area_from_tour(tour: Element, scopes: list[tuple[str, dict[str, str]]], *, 
         area.code = area.constituency_code
         area.name = f"{area.department_name} {ordinal_label(constituency_number(area.code))} circonscription"
     elif level == "commune":
-        area.commune_code = code_or_error(normalize_commune, merged.get("CodSubCom"), dept or None, where=f"{where}, <CodSubCom>")
+        area.commune_code = code_or_error(
+            normalize_commune, merged.get("CodSubCom"), dept or None, where=f"{where}, <CodSubCom>"
+        )
         area.commune_name = merged.get("LibSubCom", "")
         area.code, area.name = area.commune_code, area.commune_name or area.commune_code
     elif level == "department":
@@ -191,7 +218,11 @@ def _area_from_tour(tour: Element, scopes: list[tuple[str, dict[str, str]]], *, 
                 last_name=last_name[:150],
                 first_name=text_of(candidate.findtext("PrenomPsn"))[:150],
                 votes=parse_count(candidate.findtext("NbVoix"), where=f"{here}, <NbVoix>") or 0,
-                panel_number=parse_count(candidate.findtext("NumPanneauCand"), where=f"{here}, <NumPanneauCand>", required=False),
+                panel_number=parse_count(
+                    candidate.findtext("NumPanneauCand"),
+                    where=f"{here}, <NumPanneauCand>",
+                    required=False,
+                ),
                 civility=civility_of(candidate.findtext("CivilitePsn")),
                 nuance_code=text_of(candidate.findtext("CodNuaCand"))[:20],
                 nuance_label=text_of(candidate.findtext("LibNuaCand"))[:150],

@@ -87,7 +87,16 @@ ARDECHE_T2 = [
 def legislative_xml(*, encoding: str = "UTF-8", t1_cast: int = 57371) -> str:
     def candidates(rows: list[tuple]) -> str:
         return "".join(
-            CANDIDATE_XML.format(panel=p, last=last, first=first, civility=civ, nuance=nu, label=label, votes=votes, elected=elu)
+            CANDIDATE_XML.format(
+                panel=p,
+                last=last,
+                first=first,
+                civility=civ,
+                nuance=nu,
+                label=label,
+                votes=votes,
+                elected=elu,
+            )
             for p, last, first, civ, nu, label, votes, elu in rows
         )
 

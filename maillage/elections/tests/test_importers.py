@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from maillage.elections.importers import ImportFileError, detect_format, open_results
-from maillage.elections.importers.base import parse_count, parse_elected, parse_percent, round_from_name
+from maillage.elections.importers.base import (
+    parse_count,
+    parse_elected,
+    parse_percent,
+    round_from_name,
+)
 from maillage.elections.importers.csv import detect_encoding
 from maillage.elections.tests import helpers
 
@@ -32,11 +37,29 @@ def test_it_reads_the_2024_first_round_workbook_with_numeric_codes() -> None:
     codes = {area.code for area in areas}
     assert {"0101", "2A01", "2B02", "97101", "98801", "ZX01", "ZZ04", "0703"} <= codes
     ardeche = next(area for area in areas if area.code == "0703")
-    assert (ardeche.registered, ardeche.voters, ardeche.cast, ardeche.abstentions) == (81022, 58687, 57371, 22335)
-    assert (ardeche.blank_ballots, ardeche.null_ballots, ardeche.department_name) == (845, 471, "Ardèche")
-    assert [c.last_name for c in ardeche.candidates][:3] == ["FAURE", "ZAGUEDOUN-REYNAUD", "BONNETAIN"]  # ballot order kept
+    assert (ardeche.registered, ardeche.voters, ardeche.cast, ardeche.abstentions) == (
+        81022,
+        58687,
+        57371,
+        22335,
+    )
+    assert (ardeche.blank_ballots, ardeche.null_ballots, ardeche.department_name) == (
+        845,
+        471,
+        "Ardèche",
+    )
+    assert [c.last_name for c in ardeche.candidates][:3] == [
+        "FAURE",
+        "ZAGUEDOUN-REYNAUD",
+        "BONNETAIN",
+    ]  # ballot order kept
     grangier = ardeche.candidates[7]
-    assert (grangier.panel_number, grangier.nuance_code, grangier.votes, grangier.civility) == (8, "RN", 18328, "M.")
+    assert (grangier.panel_number, grangier.nuance_code, grangier.votes, grangier.civility) == (
+        8,
+        "RN",
+        18328,
+        "M.",
+    )
     assert sum(len(area.candidates) for area in areas) == 4009
     assert sum(1 for area in areas for c in area.candidates if c.elected) == 76
 
@@ -69,9 +92,15 @@ def test_it_reads_the_cp850_one_row_per_candidate_csv() -> None:
     assert len(areas) == 577
     assert sum(len(area.candidates) for area in areas) == 4009
     first = areas[0]
-    assert (first.code, first.candidates[0].first_name, first.candidates[1].last_name) == ("0101", "Éric", "MAÎTRE")
+    assert (first.code, first.candidates[0].first_name, first.candidates[1].last_name) == (
+        "0101",
+        "Éric",
+        "MAÎTRE",
+    )
     assert first.candidates[1].qualified and not first.candidates[1].elected
-    assert {"97101", "98801", "ZX01", "ZZ04"} <= {area.code for area in areas}  # "97"/"98" completed from the code
+    assert {"97101", "98801", "ZX01", "ZZ04"} <= {
+        area.code for area in areas
+    }  # "97"/"98" completed from the code
 
 
 def test_it_reads_per_bureau_tables_quoted_or_not_and_pads_bureau_codes() -> None:
@@ -80,7 +109,11 @@ def test_it_reads_per_bureau_tables_quoted_or_not_and_pads_bureau_codes() -> Non
     assert len(first) == len(second) == 201
     assert first[0].level == "polling_station"
     assert (first[0].code, second[0].code) == ("29011-0001", "29011-0001")
-    assert (first[0].commune_code, first[0].station_number, first[0].constituency_code) == ("29011", "0001", "")
+    assert (first[0].commune_code, first[0].station_number, first[0].constituency_code) == (
+        "29011",
+        "0001",
+        "",
+    )
     assert sum(area.registered for area in second) == 78185 + 93868
 
 
@@ -101,8 +134,27 @@ def test_it_reads_a_2022_style_ragged_table_in_latin_1(tmp_path: Path) -> None:
     path = tmp_path / "resultats-par-niveau-cirlg-t1-france-entiere.txt"
     text = helpers.table_2022(
         [
-            ("01", "Ain", "1", "1ère circonscription", [(1, "F", "LÉPAGNOT", "Maude", "EXG", 293, ""), (2, "M", "BRETON", "Xavier", "LR", 900, "")]),
-            ("ZZ", "Français établis hors de France", "4", "4e", [(1, "M", "ANGLADE", "Pieyre-Alexandre", "ENS", 500, "Elu"), (2, "F", "GONDARD", "Cécilia", "NUP", 300, ""), (3, "F", "MÜLLBACHER", "Anne", "DVD", 40, "")]),
+            (
+                "01",
+                "Ain",
+                "1",
+                "1ère circonscription",
+                [
+                    (1, "F", "LÉPAGNOT", "Maude", "EXG", 293, ""),
+                    (2, "M", "BRETON", "Xavier", "LR", 900, ""),
+                ],
+            ),
+            (
+                "ZZ",
+                "Français établis hors de France",
+                "4",
+                "4e",
+                [
+                    (1, "M", "ANGLADE", "Pieyre-Alexandre", "ENS", 500, "Elu"),
+                    (2, "F", "GONDARD", "Cécilia", "NUP", 300, ""),
+                    (3, "F", "MÜLLBACHER", "Anne", "DVD", 40, ""),
+                ],
+            ),
         ]
     )
     path.write_bytes(text.encode("iso-8859-1"))
@@ -130,10 +182,24 @@ def test_it_honours_a_forced_encoding(tmp_path: Path) -> None:
 def test_it_reads_a_ministry_xml_with_both_rounds_of_an_arrondissement() -> None:
     info, areas = parse(helpers.XML_ARRONDISSEMENT)
     assert (info.format, info.election_type_hint, info.year_hint) == ("xml", "presidential", 2017)
-    assert [(a.code, a.round_number, a.level) for a in areas] == [("75101", 1, "commune"), ("75101", 2, "commune")]
+    assert [(a.code, a.round_number, a.level) for a in areas] == [
+        ("75101", 1, "commune"),
+        ("75101", 2, "commune"),
+    ]
     first = areas[0]
-    assert (first.registered, first.abstentions, first.voters, first.blank_ballots, first.null_ballots, first.cast) == (11262, 4539, 6723, 207, 132, 6384)
-    assert (first.candidates[0].last_name, first.candidates[0].votes, first.candidates[0].civility) == ("HORTALA", 274, "M.")
+    assert (
+        first.registered,
+        first.abstentions,
+        first.voters,
+        first.blank_ballots,
+        first.null_ballots,
+        first.cast,
+    ) == (11262, 4539, 6723, 207, 132, 6384)
+    assert (
+        first.candidates[0].last_name,
+        first.candidates[0].votes,
+        first.candidates[0].civility,
+    ) == ("HORTALA", 274, "M.")
 
 
 def test_it_reads_department_and_commune_list_files() -> None:
@@ -152,16 +218,28 @@ def test_it_refuses_an_index_file_with_a_clear_message() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["UTF-8", "ISO-8859-1"])
-def test_it_reads_the_legislative_xml_schema_in_its_declared_encoding(tmp_path: Path, encoding: str) -> None:
+def test_it_reads_the_legislative_xml_schema_in_its_declared_encoding(
+    tmp_path: Path, encoding: str
+) -> None:
     path = tmp_path / "R207CIR.xml"
     path.write_bytes(helpers.legislative_xml(encoding=encoding).encode(encoding))
     info, areas = parse(path)
     assert (info.election_type_hint, info.encoding) == ("legislative", encoding.lower())
-    assert [(a.code, a.round_number, a.level) for a in areas] == [("0703", 1, "constituency"), ("0703", 2, "constituency")]
+    assert [(a.code, a.round_number, a.level) for a in areas] == [
+        ("0703", 1, "constituency"),
+        ("0703", 2, "constituency"),
+    ]
     second = areas[1]
-    assert [(c.last_name, c.votes, c.elected) for c in second.candidates] == [("PALLOT", 18125, False), ("BRUN", 20414, True), ("GRANGIER", 20379, False)]
+    assert [(c.last_name, c.votes, c.elected) for c in second.candidates] == [
+        ("PALLOT", 18125, False),
+        ("BRUN", 20414, True),
+        ("GRANGIER", 20379, False),
+    ]
     assert areas[0].candidates[3].qualified and areas[0].candidates[3].civility == "Mme"
-    assert second.candidates[1].first_name == "Fabrice" and areas[0].candidates[1].first_name == "Félix"
+    assert (
+        second.candidates[1].first_name == "Fabrice"
+        and areas[0].candidates[1].first_name == "Félix"
+    )
 
 
 # ---- broken files -----------------------------------------------------------------------
@@ -176,7 +254,10 @@ def test_a_truncated_xml_is_refused_naming_the_line(tmp_path: Path) -> None:
 
 def test_an_entity_bomb_is_refused_without_expanding_it(tmp_path: Path) -> None:
     path = tmp_path / "bomb.xml"
-    lols = "".join(f'<!ENTITY lol{i} "{"&lol" + str(i - 1) + ";" * 1}{("&lol" + str(i - 1) + ";") * 9}">' for i in range(1, 10))
+    lols = "".join(
+        f'<!ENTITY lol{i} "{"&lol" + str(i - 1) + ";" * 1}{("&lol" + str(i - 1) + ";") * 9}">'
+        for i in range(1, 10)
+    )
     path.write_text(
         f'<?xml version="1.0"?><!DOCTYPE Election [<!ENTITY lol0 "lol">{lols}]>'
         "<Election><Departement><CodDpt>75</CodDpt><Tours><Tour><NumTour>1</NumTour><Mentions><Inscrits><Nombre>&lol9;</Nombre>"
@@ -189,7 +270,10 @@ def test_an_entity_bomb_is_refused_without_expanding_it(tmp_path: Path) -> None:
 
 def test_an_external_entity_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "xxe.xml"
-    path.write_text('<?xml version="1.0"?><!DOCTYPE Election [<!ENTITY x SYSTEM "file:///etc/passwd">]><Election>&x;</Election>', encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0"?><!DOCTYPE Election [<!ENTITY x SYSTEM "file:///etc/passwd">]><Election>&x;</Election>',
+        encoding="utf-8",
+    )
     with pytest.raises(ImportFileError, match="entités"):
         parse(path)
 
@@ -197,24 +281,44 @@ def test_an_external_entity_is_refused(tmp_path: Path) -> None:
 def test_a_table_with_the_wrong_columns_is_refused_naming_what_it_found(tmp_path: Path) -> None:
     path = tmp_path / "contacts.csv"
     path.write_text("Nom;Prénom;Téléphone\nDUPONT;Jean;0600000000\n", encoding="utf-8")
-    with pytest.raises(ImportFileError, match="colonnes non reconnues.*« Nom », « Prénom », « Téléphone »"):
+    with pytest.raises(
+        ImportFileError, match="colonnes non reconnues.*« Nom », « Prénom », « Téléphone »"
+    ):
         parse(path)
 
 
 def test_a_bad_number_is_refused_naming_line_and_column(tmp_path: Path) -> None:
-    text = helpers.table_2022([("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "")]), ("01", "Ain", "2", "2e", [(1, "F", "C", "D", "EXG", 10, "")])])
+    text = helpers.table_2022(
+        [
+            ("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "")]),
+            ("01", "Ain", "2", "2e", [(1, "F", "C", "D", "EXG", 10, "")]),
+        ]
+    )
     lines = text.split("\r\n")
     fields = lines[2].split(";")
     fields[5] = "2O"  # Inscrits, with a letter O
     lines[2] = ";".join(fields)
     path = tmp_path / "t1.csv"
     path.write_text("\r\n".join(lines), encoding="utf-8")
-    with pytest.raises(ImportFileError, match=r"t1.csv ligne 3, colonne « Inscrits » : « 2O » n'est pas un nombre entier"):
+    with pytest.raises(
+        ImportFileError,
+        match=r"t1.csv ligne 3, colonne « Inscrits » : « 2O » n'est pas un nombre entier",
+    ):
         parse(path)
 
 
 def test_a_bad_vote_count_names_the_candidate_block(tmp_path: Path) -> None:
-    text = helpers.table_2022([("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, ""), (2, "M", "C", "D", "LR", 5, "")])])
+    text = helpers.table_2022(
+        [
+            (
+                "01",
+                "Ain",
+                "1",
+                "1re",
+                [(1, "F", "A", "B", "EXG", 10, ""), (2, "M", "C", "D", "LR", 5, "")],
+            )
+        ]
+    )
     path = tmp_path / "t1.csv"
     path.write_text(text.replace(";LR;5;", ";LR;cinq;"), encoding="utf-8")
     with pytest.raises(ImportFileError, match="ligne 2, candidat 2, voix : « cinq »"):
@@ -223,13 +327,19 @@ def test_a_bad_vote_count_names_the_candidate_block(tmp_path: Path) -> None:
 
 def test_a_bad_department_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "t1.csv"
-    path.write_text(helpers.table_2022([("20", "Corse", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "")])]), encoding="utf-8")
+    path.write_text(
+        helpers.table_2022([("20", "Corse", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "")])]),
+        encoding="utf-8",
+    )
     with pytest.raises(ImportFileError, match="ligne 2, département : « 20 » est ambigu"):
         parse(path)
 
 
 def test_an_area_repeated_further_down_is_refused(tmp_path: Path) -> None:
-    rows = [("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "")]), ("01", "Ain", "2", "2e", [(1, "F", "C", "D", "EXG", 10, "")])]
+    rows = [
+        ("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "")]),
+        ("01", "Ain", "2", "2e", [(1, "F", "C", "D", "EXG", 10, "")]),
+    ]
     path = tmp_path / "t1.csv"
     path.write_text(helpers.table_2022(rows + rows[:1]), encoding="utf-8")
     with pytest.raises(ImportFileError, match="ligne 4 : la zone 0101 apparaît deux fois"):
@@ -262,7 +372,21 @@ def test_formats_are_detected_by_content() -> None:
 # ---- cell readers -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "expected"), [(12, 12), (12.0, 12), ("12", 12), (" 1 234 ", 1234), ("1\u00a0234", 1234), ("1\u202f234", 1234), ("1234,00", 1234), (Decimal("5"), 5), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (12, 12),
+        (12.0, 12),
+        ("12", 12),
+        (" 1 234 ", 1234),
+        ("1\u00a0234", 1234),
+        ("1\u202f234", 1234),
+        ("1234,00", 1234),
+        (Decimal("5"), 5),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_counts_are_read_from_numbers_or_text(raw: object, expected: int | None) -> None:
     assert parse_count(raw, where="x", required=False) == expected
 
@@ -273,17 +397,49 @@ def test_counts_that_are_not_whole_numbers_are_refused(raw: object) -> None:
         parse_count(raw, where="x")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("71,20%", Decimal("71.20")), ("  40,30", Decimal("40.30")), (50.87, Decimal("50.87")), ("0,5 %", Decimal("0.5")), ("", None)])
-def test_percentages_accept_decimal_commas_padding_and_percent_signs(raw: object, expected: Decimal | None) -> None:
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("71,20%", Decimal("71.20")),
+        ("  40,30", Decimal("40.30")),
+        (50.87, Decimal("50.87")),
+        ("0,5 %", Decimal("0.5")),
+        ("", None),
+    ],
+)
+def test_percentages_accept_decimal_commas_padding_and_percent_signs(
+    raw: object, expected: Decimal | None
+) -> None:
     assert parse_percent(raw, where="x") == expected
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("Elu", (True, False)), ("élu", (True, False)), ("OUI", (True, False)), ("QUALIF T2", (False, True)), ("NON", (False, False)), (None, (False, False))])
-def test_elected_markers_of_every_vintage_are_understood(raw: object, expected: tuple[bool, bool]) -> None:
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Elu", (True, False)),
+        ("élu", (True, False)),
+        ("OUI", (True, False)),
+        ("QUALIF T2", (False, True)),
+        ("NON", (False, False)),
+        (None, (False, False)),
+    ],
+)
+def test_elected_markers_of_every_vintage_are_understood(
+    raw: object, expected: tuple[bool, bool]
+) -> None:
     assert parse_elected(raw) == expected
 
 
-@pytest.mark.parametrize(("name", "expected"), [("Leg_2024_Resultats_T1_officiel.xlsx", 1), ("circos23-tour2.csv", 2), ("Circo. leg. T2", 2), ("resultats.csv", None), ("lg2024.csv", None)])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Leg_2024_Resultats_T1_officiel.xlsx", 1),
+        ("circos23-tour2.csv", 2),
+        ("Circo. leg. T2", 2),
+        ("resultats.csv", None),
+        ("lg2024.csv", None),
+    ],
+)
 def test_the_round_is_read_from_file_and_sheet_names(name: str, expected: int | None) -> None:
     assert round_from_name(name) == expected
 

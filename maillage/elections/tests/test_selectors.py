@@ -25,7 +25,9 @@ class Legislatives2024Tests(BaseTestCase):
     def test_it_has_577_constituencies_76_decided_in_round_one_and_501_second_rounds(self) -> None:
         constituencies = AreaResult.objects.filter(election=self.election, level="constituency")
         self.assertEqual(constituencies.filter(round_number=1).count(), 577)
-        self.assertEqual(constituencies.filter(round_number=1, margin_votes__isnull=False).count(), 76)
+        self.assertEqual(
+            constituencies.filter(round_number=1, margin_votes__isnull=False).count(), 76
+        )
         self.assertEqual(constituencies.filter(round_number=2).count(), 501)
         self.assertEqual(constituencies.filter(is_final=True).count(), 577)
 
@@ -36,13 +38,20 @@ class Legislatives2024Tests(BaseTestCase):
     def test_24_winners_have_a_margin_under_1_percent(self) -> None:
         races = self.races(max_margin=1)
         self.assertEqual(len(races), 24)
-        self.assertTrue(all(race.margin_votes is not None and race.margin_pct < 1 for race in races))
+        self.assertTrue(
+            all(race.margin_votes is not None and race.margin_pct < 1 for race in races)
+        )
 
     def test_the_closest_race_is_ardeche_3e_won_by_35_votes_in_a_three_way_runoff(self) -> None:
         closest = race_rows(self.races(max_margin=1))[0]
         self.assertEqual((closest.code, closest.margin_votes, closest.gap_votes), ("0703", 35, 35))
-        self.assertEqual((closest.winner.last_name, closest.winner.votes, closest.winner.elected), ("BRUN", 20414, True))
-        self.assertEqual((closest.runner_up.last_name, closest.runner_up.votes), ("GRANGIER", 20379))
+        self.assertEqual(
+            (closest.winner.last_name, closest.winner.votes, closest.winner.elected),
+            ("BRUN", 20414, True),
+        )
+        self.assertEqual(
+            (closest.runner_up.last_name, closest.runner_up.votes), ("GRANGIER", 20379)
+        )
         self.assertAlmostEqual(closest.gap_pct, 35 * 100 / 58918)
 
     def test_the_base_can_be_voters_instead_of_cast_votes(self) -> None:
@@ -55,11 +64,16 @@ class Legislatives2024Tests(BaseTestCase):
         with self.assertNumQueries(1):
             counts = close_race_counts(election=self.election, filters=RaceFilters())
         self.assertEqual((counts["total"], counts["decided"]), (577, 577))
-        self.assertEqual([(row["threshold"], row["gap"], row["margin"]) for row in counts["rows"]][:3], [(1, 24, 24), (2, 49, 49), (5, 109, 109)])
+        self.assertEqual(
+            [(row["threshold"], row["gap"], row["margin"]) for row in counts["rows"]][:3],
+            [(1, 24, 24), (2, 49, 49), (5, 109, 109)],
+        )
 
     def test_first_round_gaps_rank_by_votes_not_ballot_order(self) -> None:
         ardeche = AreaResult.objects.get(election=self.election, code="0703", round_number=1)
-        self.assertEqual((ardeche.top_votes, ardeche.runner_up_votes, ardeche.gap_votes), (18328, 16239, 2089))
+        self.assertEqual(
+            (ardeche.top_votes, ardeche.runner_up_votes, ardeche.gap_votes), (18328, 16239, 2089)
+        )
         self.assertIsNone(ardeche.margin_votes)
         self.assertFalse(ardeche.is_final)
         ranks = list(ardeche.candidates.order_by("rank").values_list("last_name", flat=True)[:3])
@@ -70,14 +84,31 @@ class Legislatives2024Tests(BaseTestCase):
         self.assertEqual((lone.gap_votes, lone.margin_votes), (lone.top_votes, lone.top_votes))
 
     def test_four_way_second_rounds_are_kept_whole(self) -> None:
-        self.assertEqual(AreaResult.objects.filter(election=self.election, round_number=2, candidate_count=4).count(), 2)
-        self.assertEqual(AreaResult.objects.filter(election=self.election, round_number=2, candidate_count=3).count(), 89)
+        self.assertEqual(
+            AreaResult.objects.filter(
+                election=self.election, round_number=2, candidate_count=4
+            ).count(),
+            2,
+        )
+        self.assertEqual(
+            AreaResult.objects.filter(
+                election=self.election, round_number=2, candidate_count=3
+            ).count(),
+            89,
+        )
 
     def test_abstention_potential_is_registered_minus_voters(self) -> None:
         ardeche = AreaResult.objects.get(election=self.election, code="0703", round_number=2)
         self.assertEqual(ardeche.abstentions, 81011 - 60042)
         biggest = self.races(sort="abstention")[0]
-        self.assertEqual(biggest.abstentions, max(AreaResult.objects.filter(election=self.election, is_final=True).values_list("abstentions", flat=True)))
+        self.assertEqual(
+            biggest.abstentions,
+            max(
+                AreaResult.objects.filter(election=self.election, is_final=True).values_list(
+                    "abstentions", flat=True
+                )
+            ),
+        )
 
     def test_the_area_page_selector_returns_both_rounds(self) -> None:
         rounds = selectors.area_rounds(election=self.election, level="constituency", code="0703")
@@ -107,14 +138,18 @@ class Legislatives2017Tests(BaseTestCase):
         self.assertEqual(wallis.round_number, 1)
         self.assertAlmostEqual(wallis.gap_pct, 4.1, delta=0.05)
 
-    def test_19_winners_have_a_margin_under_1_percent_the_closest_loiret_4e_by_8_votes(self) -> None:
+    def test_19_winners_have_a_margin_under_1_percent_the_closest_loiret_4e_by_8_votes(
+        self,
+    ) -> None:
         rows = race_rows(self.races(max_margin=1))
         self.assertEqual(len(rows), 19)
         self.assertEqual((rows[0].code, rows[0].margin_votes), ("4504", 8))
         self.assertTrue(rows[0].winner.elected)
 
     def test_four_seats_were_won_in_round_one(self) -> None:
-        decided = AreaResult.objects.filter(election=self.election, round_number=1, margin_votes__isnull=False)
+        decided = AreaResult.objects.filter(
+            election=self.election, round_number=1, margin_votes__isnull=False
+        )
         self.assertEqual(decided.count(), 4)
 
 
@@ -139,14 +174,18 @@ class AccessAndPresenceTests(BaseTestCase):
         original = getattr(people_selectors, "people_counts_by_area", None)
         people_selectors.people_counts_by_area = people_counts_by_area  # type: ignore[attr-defined]
         try:
-            presence = selectors.campaign_presence_by_area(user=self.owner, area_type="constituency", codes=["0703", "2105"])
+            presence = selectors.campaign_presence_by_area(
+                user=self.owner, area_type="constituency", codes=["0703", "2105"]
+            )
         finally:
             if original is None:
                 del people_selectors.people_counts_by_area  # type: ignore[attr-defined]
             else:
                 people_selectors.people_counts_by_area = original  # type: ignore[attr-defined]
         self.assertEqual(calls, [(self.owner, "constituency", ["0703", "2105"])])
-        self.assertEqual(presence["0703"], {"people": 12, "contacts": 5, "activists": 2, "doors": 40})
+        self.assertEqual(
+            presence["0703"], {"people": 12, "contacts": 5, "activists": 2, "doors": 40}
+        )
         self.assertEqual(presence["2105"], {"people": 0, "contacts": 0, "activists": 0, "doors": 0})
 
     def test_campaign_presence_is_unknown_without_the_people_selector(self) -> None:
@@ -154,4 +193,8 @@ class AccessAndPresenceTests(BaseTestCase):
 
         if hasattr(people_selectors, "people_counts_by_area"):
             self.skipTest("the people app now provides people_counts_by_area")
-        self.assertIsNone(selectors.campaign_presence_by_area(user=self.owner, area_type="constituency", codes=["0703"]))
+        self.assertIsNone(
+            selectors.campaign_presence_by_area(
+                user=self.owner, area_type="constituency", codes=["0703"]
+            )
+        )

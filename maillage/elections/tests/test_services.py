@@ -37,8 +37,12 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
         report = results_import(path=path, election_slug="legislatives-2024", actor=self.owner)
         election = report.election
         self.assertTrue(report.created_election)
-        self.assertEqual((election.type, election.name, election.rounds), ("legislative", "Législatives 2024", 2))
-        self.assertEqual((report.rounds, report.area_count, report.candidate_count), ([1, 2], 2, 12))
+        self.assertEqual(
+            (election.type, election.name, election.rounds), ("legislative", "Législatives 2024", 2)
+        )
+        self.assertEqual(
+            (report.rounds, report.area_count, report.candidate_count), ([1, 2], 2, 12)
+        )
         final = AreaResult.objects.get(election=election, is_final=True)
         self.assertEqual((final.round_number, final.margin_votes, final.gap_votes), (2, 35, 35))
         self.assertEqual(Constituency.objects.get(code="0703").department.name, "Ardèche")
@@ -50,10 +54,15 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
         report = results_import(path=path, election_slug="lg", round_number=1)
         self.assertEqual(report.rounds, [1])
         self.assertEqual(AreaResult.objects.count(), 1)
-        self.assertIn("2nd tour pas encore importé : 1 circonscription(s) en ballottage", report.warnings)
+        self.assertIn(
+            "2nd tour pas encore importé : 1 circonscription(s) en ballottage", report.warnings
+        )
 
     def test_a_file_that_does_not_say_its_round_needs_the_option(self) -> None:
-        path = self.write("resultats.csv", helpers.table_2022([("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "Elu")])]))
+        path = self.write(
+            "resultats.csv",
+            helpers.table_2022([("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "Elu")])]),
+        )
         with self.assertRaisesMessage(ApplicationError, "précisez le tour"):
             results_import(path=path, election_slug="lg-2022")
         self.assertFalse(Election.objects.exists())
@@ -61,7 +70,10 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
         self.assertEqual(report.rounds, [1])
 
     def test_an_explicit_round_wins_over_the_file_name_with_a_warning(self) -> None:
-        path = self.write("t2.csv", helpers.table_2022([("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "Elu")])]))
+        path = self.write(
+            "t2.csv",
+            helpers.table_2022([("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "Elu")])]),
+        )
         report = results_import(path=path, election_slug="lg-2022", round_number=1)
         self.assertIn("indique le tour 2, importé comme tour 1", report.warnings[0])
 
@@ -71,7 +83,9 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
         self.assertEqual((essonne.cast, essonne.votes_mismatch), (62360, 1))
         self.assertEqual(
             report.warnings,
-            ["Essonne 3e circonscription (9103), tour 2 : somme des voix 62 361 ≠ exprimés 62 360 (écart +1) ; conservé tel quel"],
+            [
+                "Essonne 3e circonscription (9103), tour 2 : somme des voix 62 361 ≠ exprimés 62 360 (écart +1) ; conservé tel quel"
+            ],
         )
 
     def test_reimporting_a_round_replaces_it_without_duplicates(self) -> None:
@@ -88,7 +102,9 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
             results_import(path=helpers.LG2024_T2, election_slug="lg-2024")
 
     def test_a_malformed_file_writes_nothing(self) -> None:
-        good = helpers.table_2022([("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "")])] * 1)
+        good = helpers.table_2022(
+            [("01", "Ain", "1", "1re", [(1, "F", "A", "B", "EXG", 10, "")])] * 1
+        )
         path = self.write("t1.csv", good + "01;Ain;2;2e;Complet;xx\r\n")
         with self.assertRaises(ApplicationError):
             results_import(path=path, election_slug="lg-2022")
@@ -113,22 +129,41 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
 
     def test_missing_and_orphan_rounds_are_reported(self) -> None:
         xml = helpers.legislative_xml()
-        round_two_only = xml.replace("<CodCirElec>0703</CodCirElec>", "<CodCirElec>0704</CodCirElec>")
+        round_two_only = xml.replace(
+            "<CodCirElec>0703</CodCirElec>", "<CodCirElec>0704</CodCirElec>"
+        )
         results_import(path=self.write("a.xml", xml), election_slug="lg", round_number=1)
-        report = results_import(path=self.write("b.xml", round_two_only), election_slug="lg", round_number=2)
-        self.assertIn("1 circonscription(s) sans élu·e au 1er tour ni 2nd tour importé : 0703", report.warnings)
+        report = results_import(
+            path=self.write("b.xml", round_two_only), election_slug="lg", round_number=2
+        )
+        self.assertIn(
+            "1 circonscription(s) sans élu·e au 1er tour ni 2nd tour importé : 0703",
+            report.warnings,
+        )
         self.assertIn("1 2nd(s) tour(s) sans 1er tour importé : 0704", report.warnings)
 
     def test_progress_is_recorded_while_importing(self) -> None:
         progress = task_progress_create(kind="elections_import", label="x", owner=self.owner)
-        results_import(path=helpers.LG2024_T2, election_slug="lg-2024", progress_id=str(progress.pk))
+        results_import(
+            path=helpers.LG2024_T2, election_slug="lg-2024", progress_id=str(progress.pk)
+        )
         progress.refresh_from_db()
-        self.assertEqual((progress.status, progress.done, progress.total), (TaskProgress.Status.RUNNING, 1002, 1002))
+        self.assertEqual(
+            (progress.status, progress.done, progress.total),
+            (TaskProgress.Status.RUNNING, 1002, 1002),
+        )
 
-    def test_the_task_fails_its_progress_record_with_the_importers_message_and_removes_the_upload(self) -> None:
+    def test_the_task_fails_its_progress_record_with_the_importers_message_and_removes_the_upload(
+        self,
+    ) -> None:
         path = self.write("upload.bin", "Nom;Prénom\nA;B\n")
         progress = task_progress_create(kind="elections_import", label="x", owner=self.owner)
-        result = results_import_run(progress_id=str(progress.pk), path=str(path), election_slug="lg", filename="contacts.csv")
+        result = results_import_run(
+            progress_id=str(progress.pk),
+            path=str(path),
+            election_slug="lg",
+            filename="contacts.csv",
+        )
         progress.refresh_from_db()
         self.assertEqual(progress.status, TaskProgress.Status.FAILED)
         self.assertIn("contacts.csv ligne 1 : colonnes non reconnues", progress.message)
@@ -145,11 +180,15 @@ class PollingStationImportTests(TempDirMixin, BaseTestCase):
 
     def test_bureaux_are_placed_by_their_candidates_and_add_up_to_the_constituency(self) -> None:
         report = results_import(path=helpers.BUREAUX_T1, election_slug="lg-2024")
-        self.assertEqual((report.level, report.area_count, report.warnings), ("polling_station", 201, []))
+        self.assertEqual(
+            (report.level, report.area_count, report.warnings), ("polling_station", 201, [])
+        )
         report = results_import(path=helpers.BUREAUX_T2, election_slug="lg-2024")
         self.assertEqual(report.warnings, [])
         for code, registered, cast in (("2902", 78185, 53916), ("2903", 93868, 64297)):
-            bureaux = AreaResult.objects.filter(level="polling_station", round_number=2, constituency_code=code)
+            bureaux = AreaResult.objects.filter(
+                level="polling_station", round_number=2, constituency_code=code
+            )
             self.assertEqual(sum(bureaux.values_list("registered", flat=True)), registered)
             self.assertEqual(sum(bureaux.values_list("cast", flat=True)), cast)
             constituency = AreaResult.objects.get(level="constituency", round_number=2, code=code)
@@ -163,17 +202,33 @@ class PollingStationImportTests(TempDirMixin, BaseTestCase):
         results_import(path=helpers.BUREAUX_T1, election_slug="lg-2024")
         report = results_import(path=helpers.BUREAUX_T2, election_slug="lg-2024-bis")
         self.assertEqual(report.warnings, [])
-        self.assertEqual(AreaResult.objects.filter(election__slug="lg-2024-bis", constituency_code="2903").count(), 201 - AreaResult.objects.filter(election__slug="lg-2024-bis", constituency_code="2902").count())
+        self.assertEqual(
+            AreaResult.objects.filter(
+                election__slug="lg-2024-bis", constituency_code="2903"
+            ).count(),
+            201
+            - AreaResult.objects.filter(
+                election__slug="lg-2024-bis", constituency_code="2902"
+            ).count(),
+        )
 
     def test_bureaux_that_cannot_be_placed_are_kept_and_listed(self) -> None:
         text = helpers.BUREAUX_T1.read_text(encoding="utf-8").replace("KERVELLA", "INCONNU")
         report = results_import(path=self.write("circos-tour1.csv", text), election_slug="lg-2024")
         self.assertIn("zone(s) sans circonscription connue", report.warnings[0])
-        self.assertTrue(AreaResult.objects.filter(level="polling_station", constituency_code="").exists())
+        self.assertTrue(
+            AreaResult.objects.filter(level="polling_station", constituency_code="").exists()
+        )
 
 
 class RaceArithmeticTests(BaseTestCase):
-    def area(self, *votes: tuple[str, int, bool], round_number: int = 2, level: str = "constituency", cast: int | None = None) -> ParsedArea:
+    def area(
+        self,
+        *votes: tuple[str, int, bool],
+        round_number: int = 2,
+        level: str = "constituency",
+        cast: int | None = None,
+    ) -> ParsedArea:
         total = sum(v for _, v, _ in votes)
         return ParsedArea(
             level=level, code="0101", name="Ain 1re", registered=total * 2, voters=total, cast=total if cast is None else cast,
@@ -182,29 +237,49 @@ class RaceArithmeticTests(BaseTestCase):
         )  # fmt: skip
 
     def test_candidates_are_ranked_by_votes_and_the_margin_is_the_winners(self) -> None:
-        summary = summarise_area(self.area(("A", 100, False), ("B", 300, True), ("C", 250, False)), rounds_in_election=2)
+        summary = summarise_area(
+            self.area(("A", 100, False), ("B", 300, True), ("C", 250, False)), rounds_in_election=2
+        )
         self.assertEqual([c.last_name for c in summary.ranked], ["B", "C", "A"])
         self.assertEqual((summary.gap_votes, summary.margin_votes, summary.warnings), (50, 50, []))
 
     def test_a_tie_puts_the_elected_candidate_first(self) -> None:
-        summary = summarise_area(self.area(("A", 300, False), ("B", 300, True)), rounds_in_election=2)
+        summary = summarise_area(
+            self.area(("A", 300, False), ("B", 300, True)), rounds_in_election=2
+        )
         self.assertEqual((summary.ranked[0].last_name, summary.margin_votes), ("B", 0))
 
     def test_suspicious_winners_are_flagged(self) -> None:
         two = summarise_area(self.area(("A", 300, True), ("B", 200, True)), rounds_in_election=2)
         self.assertIn("2 candidats marqués élus", two.warnings[0])
-        behind = summarise_area(self.area(("A", 300, False), ("B", 200, True)), rounds_in_election=2)
+        behind = summarise_area(
+            self.area(("A", 300, False), ("B", 200, True)), rounds_in_election=2
+        )
         self.assertEqual(behind.margin_votes, -100)
         self.assertIn("n'est pas en tête", behind.warnings[0])
-        unmarked = summarise_area(self.area(("A", 300, False), ("B", 200, False)), rounds_in_election=2)
+        unmarked = summarise_area(
+            self.area(("A", 300, False), ("B", 200, False)), rounds_in_election=2
+        )
         self.assertEqual(unmarked.margin_votes, 100)
         self.assertIn("sans élu·e marqué·e", unmarked.warnings[0])
 
     def test_an_undecided_first_round_and_a_bureau_have_no_margin(self) -> None:
-        self.assertIsNone(summarise_area(self.area(("A", 300, False), ("B", 200, False), round_number=1), rounds_in_election=2).margin_votes)
-        self.assertIsNone(summarise_area(self.area(("A", 300, True), ("B", 200, False), level="polling_station"), rounds_in_election=2).margin_votes)
+        self.assertIsNone(
+            summarise_area(
+                self.area(("A", 300, False), ("B", 200, False), round_number=1),
+                rounds_in_election=2,
+            ).margin_votes
+        )
+        self.assertIsNone(
+            summarise_area(
+                self.area(("A", 300, True), ("B", 200, False), level="polling_station"),
+                rounds_in_election=2,
+            ).margin_votes
+        )
 
     def test_inconsistent_totals_are_reported(self) -> None:
-        summary = summarise_area(self.area(("A", 300, True), ("B", 200, False), cast=499), rounds_in_election=2)
+        summary = summarise_area(
+            self.area(("A", 300, True), ("B", 200, False), cast=499), rounds_in_election=2
+        )
         self.assertTrue(any("≠ exprimés 499 (écart +1)" in w for w in summary.warnings))
         self.assertTrue(any("blancs + nuls + exprimés ≠ votants" in w for w in summary.warnings))

@@ -35,7 +35,27 @@ def test_it_normalises_department_codes(raw: object, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["", None, "0", "00", "20", "96", "970", "979", "985", "989", "2C", "ZY", "ZE", "A1", "123", 1.5, True, "01A"]
+    "raw",
+    [
+        "",
+        None,
+        "0",
+        "00",
+        "20",
+        "96",
+        "970",
+        "979",
+        "985",
+        "989",
+        "2C",
+        "ZY",
+        "ZE",
+        "A1",
+        "123",
+        1.5,
+        True,
+        "01A",
+    ],
 )
 def test_it_rejects_department_codes_that_do_not_exist(raw: object) -> None:
     with pytest.raises(CodeError):
@@ -93,18 +113,33 @@ def test_it_normalises_commune_codes(raw: object, department: object, expected: 
     assert normalize_commune(raw, department) == expected
 
 
-@pytest.mark.parametrize(("raw", "department"), [("", "75"), ("abc", "75"), ("001AR01", "75"), ("056", "ZZ"), ("2C004", None), ("123456", None)])
+@pytest.mark.parametrize(
+    ("raw", "department"),
+    [
+        ("", "75"),
+        ("abc", "75"),
+        ("001AR01", "75"),
+        ("056", "ZZ"),
+        ("2C004", None),
+        ("123456", None),
+    ],
+)
 def test_it_rejects_commune_codes(raw: object, department: object) -> None:
     with pytest.raises(CodeError):
         normalize_commune(raw, department)
 
 
-@pytest.mark.parametrize(("code", "department"), [("29011", "29"), ("2A004", "2A"), ("97101", "971"), ("98818", "988")])
+@pytest.mark.parametrize(
+    ("code", "department"), [("29011", "29"), ("2A004", "2A"), ("97101", "971"), ("98818", "988")]
+)
 def test_it_finds_the_department_of_a_commune(code: str, department: str) -> None:
     assert commune_department(code) == department
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", "0001"), (1, "0001"), ("0001", "0001"), ("12", "0012"), ("a1", "A1"), (" 7 ", "0007")])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", "0001"), (1, "0001"), ("0001", "0001"), ("12", "0012"), ("a1", "A1"), (" 7 ", "0007")],
+)
 def test_it_pads_polling_station_codes(raw: object, expected: str) -> None:
     assert normalize_polling_station(raw) == expected
 

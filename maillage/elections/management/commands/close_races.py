@@ -35,17 +35,40 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--election", required=True, help="election slug")
-        parser.add_argument("--round", default="final", choices=ROUND_CHOICES, help="round whose gap is measured (default: final, i.e. 2 where held)")
-        parser.add_argument("--max-gap", type=str, help="keep races whose gap between the top two is under PCT %%")
-        parser.add_argument("--max-margin", type=str, help="keep decided races whose winner's margin is under PCT %%")
-        parser.add_argument("--base", default="exprimes", choices=list(BASES), help="base of the percentages (default: exprimes)")
-        parser.add_argument("--level", default=Level.CONSTITUENCY, choices=Level.values, help="area level (default: constituency)")
+        parser.add_argument(
+            "--round",
+            default="final",
+            choices=ROUND_CHOICES,
+            help="round whose gap is measured (default: final, i.e. 2 where held)",
+        )
+        parser.add_argument(
+            "--max-gap", type=str, help="keep races whose gap between the top two is under PCT %%"
+        )
+        parser.add_argument(
+            "--max-margin",
+            type=str,
+            help="keep decided races whose winner's margin is under PCT %%",
+        )
+        parser.add_argument(
+            "--base",
+            default="exprimes",
+            choices=list(BASES),
+            help="base of the percentages (default: exprimes)",
+        )
+        parser.add_argument(
+            "--level",
+            default=Level.CONSTITUENCY,
+            choices=Level.values,
+            help="area level (default: constituency)",
+        )
         parser.add_argument("--csv", dest="csv_path", help="also write the rows to this CSV file")
 
     def handle(self, *args: Any, **options: Any) -> None:
         election = Election.objects.filter(slug=options["election"]).first()
         if election is None:
-            raise CommandError(f"aucune élection « {options['election']} » (importez-la avec import_results)")
+            raise CommandError(
+                f"aucune élection « {options['election']} » (importez-la avec import_results)"
+            )
         filters = RaceFilters(
             round=options["round"],
             max_gap=_percent(options["max_gap"]) if options["max_gap"] else None,
@@ -87,7 +110,9 @@ def _candidate(candidate: Any) -> str:
     if candidate is None:
         return "—"
     elected = " élu·e" if candidate.elected else ""
-    return f"{candidate.full_name} ({candidate.nuance_code or '?'}, {candidate.votes} voix{elected})"
+    return (
+        f"{candidate.full_name} ({candidate.nuance_code or '?'}, {candidate.votes} voix{elected})"
+    )
 
 
 def _pct(value: float | None) -> str:

@@ -19,13 +19,33 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="path of the file to import")
-        parser.add_argument("--election", required=True, help="election slug, e.g. legislatives-2024 (created when new)")
-        parser.add_argument("--round", type=int, choices=[1, 2], help="round of the file (detected from the file or its name when possible)")
-        parser.add_argument("--format", default="auto", choices=FORMATS, help="file format (default: detected)")
-        parser.add_argument("--type", choices=Election.Type.values, help="election type, for a new election (default: legislative)")
-        parser.add_argument("--date", help="date of the first round, YYYY-MM-DD, for a new election")
+        parser.add_argument(
+            "--election",
+            required=True,
+            help="election slug, e.g. legislatives-2024 (created when new)",
+        )
+        parser.add_argument(
+            "--round",
+            type=int,
+            choices=[1, 2],
+            help="round of the file (detected from the file or its name when possible)",
+        )
+        parser.add_argument(
+            "--format", default="auto", choices=FORMATS, help="file format (default: detected)"
+        )
+        parser.add_argument(
+            "--type",
+            choices=Election.Type.values,
+            help="election type, for a new election (default: legislative)",
+        )
+        parser.add_argument(
+            "--date", help="date of the first round, YYYY-MM-DD, for a new election"
+        )
         parser.add_argument("--name", help="display name, for a new election")
-        parser.add_argument("--encoding", help="force the text encoding of a CSV (default: detected; utf-8, cp1252, iso-8859-1, cp850)")
+        parser.add_argument(
+            "--encoding",
+            help="force the text encoding of a CSV (default: detected; utf-8, cp1252, iso-8859-1, cp850)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -36,7 +56,9 @@ class Command(BaseCommand):
             try:
                 date = dt.date.fromisoformat(options["date"])
             except ValueError:
-                raise CommandError(f"date invalide « {options['date']} » (attendu AAAA-MM-JJ)") from None
+                raise CommandError(
+                    f"date invalide « {options['date']} » (attendu AAAA-MM-JJ)"
+                ) from None
         try:
             report = results_import(
                 path=path,
@@ -52,7 +74,9 @@ class Command(BaseCommand):
             raise CommandError(error.message) from None
         created = " (nouvelle élection)" if report.created_election else ""
         rounds = " et ".join(str(number) for number in report.rounds)
-        details = ", ".join(part for part in (report.format, report.layout, report.encoding) if part)
+        details = ", ".join(
+            part for part in (report.format, report.layout, report.encoding) if part
+        )
         self.stdout.write(
             f"{report.election.name} [{report.election.slug}]{created} : tour {rounds}, "
             f"{report.area_count} zones ({report.record.get_level_display()}), {report.candidate_count} candidatures enregistrées ({details})."

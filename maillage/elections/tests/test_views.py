@@ -1,0 +1,210 @@
+"""Staff pages: elections list, close races (filters, sorting, chart, counts, CSV export), area, upload."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+
+from maillage.core.models import AuditLogEntry, TaskProgress
+from maillage.core.tests.base import BaseTestCase
+from maillage.elections.models import AreaResult, Election, ResultImport
+from maillage.elections.services import results_import
+from maillage.elections.tests import helpers
+
+
+class ElectionPagesTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        results_import(path=helpers.LG2024_T1, election_slug="legislatives-2024")
+        results_import(path=helpers.LG2024_T2, election_slug="legislatives-2024")
+        cls.election = Election.objects.get()
+
+    def test_it_validates_access(self) -> None:
+        urls = [
+            reverse("elections:list"),
+            reverse("elections:close_races"),
+            reverse("elections:close_races_export"),
+            reverse("elections:area_detail", args=["legislatives-2024", "constituency", "0703"]),
+            reverse("elections:upload"),
+            reverse("elections:import_detail", args=[ResultImport.objects.first().pk]),
+        ]
+        for url in urls:
+            with self.subTest(url=url):
+                self.client.logout()
+                self.assertEqual(
+                    self.client.get(url).status_code, 302
+                )  # visitors go to the login page
+                self.login(self.teammate)
+                self.assertEqual(self.client.get(url).status_code, 403)
+                self.login(self.owner)
+                self.assertEqual(self.client.get(url).status_code, 200)
+
+    def test_staff_see_the_navigation_entry_and_the_dashboard_tile(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(reverse("core:dashboard"))
+        self.assertContains(response, reverse("elections:close_races"))
+        self.assertContains(response, "courses à moins de 5 % d&#x27;écart")
+        self.login(self.teammate)
+        self.assertNotContains(
+            self.client.get(reverse("core:dashboard")), reverse("elections:close_races")
+        )
+
+    def test_the_list_shows_each_election_with_its_constituencies(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(reverse("elections:list"))
+        self.assertContains(response, "Législatives 2024")
+        self.assertContains(response, '<td class="num">577</td>', html=True)
+
+    def test_close_races_under_one_percent_start_with_ardeche(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(
+            reverse("elections:close_races"), {"election": "legislatives-2024", "max_margin": "1"}
+        )
+        self.assertContains(response, "24 courses")
+        body = response.content.decode()
+        table = body[body.index('data-testid="race-table"') :]
+        self.assertLess(
+            table.index("Ardèche 3e circonscription"),
+            table.index("Côte-d&#x27;Or 5e circonscription"),
+        )
+        self.assertContains(
+            response, "Pourcentages calculés sur les <strong>exprimés</strong>", html=False
+        )
+        self.assertContains(response, 'data-testid="race-chart"')
+        self.assertContains(response, '<td>&lt; 5 %</td><td class="num">109</td>', html=False)
+
+    def test_the_table_sorts_and_switches_base(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(
+            reverse("elections:close_races"), {"max_gap": "5", "sort": "-gap", "base": "votants"}
+        )
+        rows = [row for row, _ in response.context["rows"]]
+        self.assertEqual(response.context["page"].paginator.count, 116)  # gap < 5 % of voters
+        self.assertEqual(len(rows), 100)  # one page
+        self.assertEqual([r.gap_pct for r in rows], sorted((r.gap_pct for r in rows), reverse=True))
+        self.assertContains(
+            response, "Pourcentages calculés sur les <strong>votants</strong>", html=False
+        )
+
+    def test_a_bad_filter_value_shows_the_form_error(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(reverse("elections:close_races"), {"max_gap": "beaucoup"})
+        self.assertContains(response, "Saisissez un nombre.")
+
+    def test_the_close_race_page_costs_a_fixed_number_of_queries(self) -> None:
+        self.login(self.owner)
+        # session + user, elections with counts (form choices), threshold counts, page count,
+        # page rows, their top-two candidates: the same whatever the number of races.
+        with self.assertNumQueries(7):
+            self.client.get(reverse("elections:close_races"), {"max_gap": "5"})
+        with self.assertNumQueries(7):
+            self.client.get(reverse("elections:close_races"), {"max_gap": "50"})
+
+    def test_the_csv_export_says_its_base_and_is_audit_logged(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(
+            reverse("elections:close_races_export"),
+            {"election": "legislatives-2024", "max_margin": "1"},
+        )
+        self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+        self.assertEqual(len(rows), 25)
+        self.assertEqual((rows[1][0], rows[1][9], rows[1][13]), ("0703", "35", "exprimés"))
+        entry = AuditLogEntry.objects.get(action=AuditLogEntry.Action.EXPORT)
+        self.assertEqual(
+            (entry.actor, entry.changes["rows"], entry.changes["max_margin"]), (self.owner, 24, 1.0)
+        )
+
+    def test_the_area_page_shows_both_rounds_ranked_by_votes(self) -> None:
+        self.login(self.owner)
+        url = reverse("elections:area_detail", args=["legislatives-2024", "constituency", "0703"])
+        response = self.client.get(url)
+        self.assertContains(response, 'data-testid="round-1"')
+        self.assertContains(response, 'data-testid="round-2"')
+        self.assertContains(response, "35 voix (0,06 %)")
+        body = response.content.decode()
+        second = body[body.index('data-testid="candidates-2"') :]
+        self.assertLess(second.index("BRUN"), second.index("GRANGIER"))
+        self.assertLess(second.index("GRANGIER"), second.index("PALLOT"))
+        self.assertContains(self.client.get(url, {"base": "votants"}), "35 voix (0,06 %)")
+        missing = self.client.get(
+            reverse("elections:area_detail", args=["legislatives-2024", "constituency", "0799"])
+        )
+        self.assertEqual(missing.status_code, 404)
+
+    def test_the_area_page_flags_an_inconsistent_official_file(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(
+            reverse("elections:area_detail", args=["legislatives-2024", "constituency", "9103"])
+        )
+        self.assertContains(response, "diffère des exprimés de 1")
+
+
+@override_settings(MAILLAGE_UPLOAD_DIR=None)
+class UploadPageTests(BaseTestCase):
+    def setUp(self) -> None:
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        super().setUp()
+        folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, folder, True)
+        override = override_settings(MAILLAGE_UPLOAD_DIR=folder)
+        override.enable()
+        self.addCleanup(override.disable)
+        self.folder = folder
+
+    def test_an_upload_runs_as_a_task_and_links_to_its_report(self) -> None:
+        self.login(self.owner)
+        upload = SimpleUploadedFile(
+            "Leg_2024_Resultats_T2_officiel.xlsx", helpers.LG2024_T2.read_bytes()
+        )
+        response = self.client.post(
+            reverse("elections:upload"),
+            {
+                "file": upload,
+                "new_slug": "legislatives-2024",
+                "type": "legislative",
+                "format": "auto",
+            },
+        )
+        progress = TaskProgress.objects.get(kind="elections_import")
+        self.assertRedirects(response, reverse("core:task_progress_page", args=[progress.pk]))
+        self.assertEqual(progress.status, TaskProgress.Status.SUCCEEDED, progress.message)
+        record = ResultImport.objects.get()
+        self.assertEqual(
+            (record.filename, record.area_count, record.imported_by),
+            ("Leg_2024_Resultats_T2_officiel.xlsx", 501, self.owner),
+        )
+        self.assertEqual(
+            progress.result["url"], reverse("elections:import_detail", args=[record.pk])
+        )
+        self.assertEqual(list(self.folder.glob("elections/*")), [])  # the stored upload is removed
+        report = self.client.get(progress.result["url"])
+        self.assertContains(report, "Essonne 3e circonscription (9103)")
+
+    def test_a_bad_file_fails_the_task_with_a_readable_message(self) -> None:
+        self.login(self.owner)
+        upload = SimpleUploadedFile("contacts.csv", "Nom;Prénom\nA;B\n".encode())
+        self.client.post(
+            reverse("elections:upload"), {"file": upload, "new_slug": "lg", "format": "auto"}
+        )
+        progress = TaskProgress.objects.get(kind="elections_import")
+        self.assertEqual(progress.status, TaskProgress.Status.FAILED)
+        self.assertIn("colonnes non reconnues", progress.message)
+        page = self.client.get(reverse("core:task_progress", args=[progress.pk]))
+        self.assertContains(page, "colonnes non reconnues")
+        self.assertFalse(AreaResult.objects.exists())
+
+    def test_the_form_wants_one_election(self) -> None:
+        self.login(self.owner)
+        upload = SimpleUploadedFile("t2.csv", b"x")
+        response = self.client.post(reverse("elections:upload"), {"file": upload, "format": "auto"})
+        self.assertContains(response, "Choisissez une élection existante")
+        self.assertFalse(TaskProgress.objects.exists())
