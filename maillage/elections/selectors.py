@@ -268,7 +268,7 @@ def access_result_import(*, user: Any, import_id: int) -> ResultImport:
     return record
 
 
-PRESENCE_KEYS = ("people", "contacts", "activists", "doors")
+PRESENCE_KEYS = ("people", "contacts", "reachable", "activists", "doors")
 
 
 def campaign_presence_by_area(
@@ -278,7 +278,8 @@ def campaign_presence_by_area(
 
     Contract (implemented by `maillage.people.selectors.people_counts_by_area`):
     `people_counts_by_area(*, user, area_type, codes) -> {code: {"people": int, "contacts": int,
-    "activists": int, "doors": int}}` with `area_type` one of "department", "constituency",
+    "reachable": int, "activists": int, "doors": int}}` ("reachable": contacts with a consented,
+    working email or phone; "doors": people canvassed at their door) with `area_type` one of "department", "constituency",
     "commune", "polling_station" and codes in the canonical forms of `territory.codes`; the user
     scopes the counts. Codes absent from the result count as zero. Returns None while the
     function does not exist, and the pages show "—".

@@ -386,9 +386,10 @@ def _candidates_insert(rows: list[tuple[Any, ...]]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
             cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
+                # Names come from the model; every value is a parameter.
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
                 rows[start : start + 5000],
-            )  # noqa: S608 - names come from the model, values are parameters
+            )
 
 
 def election_refresh_final_flags(*, election: Election) -> None:

@@ -14,7 +14,7 @@ Canonical forms (the ones stored in the database and shown to users):
   "97101", "ZZ04"): the format of the 2024 files, which the `people` app uses too;
 - commune: the INSEE code ("29011", "2A004", "97101"), Paris/Lyon/Marseille arrondissements
   with their own INSEE codes ("75101", "69381", "13201");
-- polling station: the commune code, a dash, and the four-character bureau code ("29011-0001").
+- polling station: the commune code, an underscore, and the four-character bureau code ("29011_0001").
 """
 
 from __future__ import annotations
@@ -232,8 +232,8 @@ def normalize_polling_station(value: object) -> str:
 
 
 def polling_station_code(commune_code: str, station: object) -> str:
-    """The canonical key of a polling station: "29011-0001"."""
-    return f"{commune_code}-{normalize_polling_station(station)}"
+    """The canonical key of a polling station: "29011_0001"."""
+    return f"{commune_code}_{normalize_polling_station(station)}"
 
 
 def department_name(code: str) -> str:

@@ -72,7 +72,7 @@ class Commune(models.Model):
 
 
 class PollingStation(models.Model):
-    """A bureau de vote: "29011-0001" is Bohars's first."""
+    """A bureau de vote: "29011_0001" is Bohars's first."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     commune = models.ForeignKey(

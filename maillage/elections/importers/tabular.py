@@ -34,6 +34,7 @@ from maillage.territory.codes import (
     normalize_department,
     normalize_polling_station,
     ordinal_label,
+    polling_station_code,
 )
 
 
@@ -211,7 +212,10 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         station = code_or_error(
             normalize_polling_station, cell("station"), where=f"{where}, bureau de vote"
         )
-        code, name = f"{commune_code}-{station}", f"{commune_name} — bureau {station}"
+        code, name = (
+            polling_station_code(commune_code, station),
+            f"{commune_name} — bureau {station}",
+        )
     elif layout.level == "commune":
         code, name = commune_code, commune_name or commune_code
     elif layout.level == "constituency":

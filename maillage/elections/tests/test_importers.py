@@ -108,7 +108,7 @@ def test_it_reads_per_bureau_tables_quoted_or_not_and_pads_bureau_codes() -> Non
     _, second = parse(helpers.BUREAUX_T2)
     assert len(first) == len(second) == 201
     assert first[0].level == "polling_station"
-    assert (first[0].code, second[0].code) == ("29011-0001", "29011-0001")
+    assert (first[0].code, second[0].code) == ("29011_0001", "29011_0001")
     assert (first[0].commune_code, first[0].station_number, first[0].constituency_code) == (
         "29011",
         "0001",

@@ -169,7 +169,9 @@ class AccessAndPresenceTests(BaseTestCase):
 
         def people_counts_by_area(*, user, area_type, codes):  # type: ignore[no-untyped-def]
             calls.append((user, area_type, codes))
-            return {"0703": {"people": 12, "contacts": 5, "activists": 2, "doors": 40}}
+            return {
+                "0703": {"people": 12, "contacts": 5, "reachable": 4, "activists": 2, "doors": 40}
+            }
 
         original = getattr(people_selectors, "people_counts_by_area", None)
         people_selectors.people_counts_by_area = people_counts_by_area  # type: ignore[attr-defined]
@@ -184,9 +186,13 @@ class AccessAndPresenceTests(BaseTestCase):
                 people_selectors.people_counts_by_area = original  # type: ignore[attr-defined]
         self.assertEqual(calls, [(self.owner, "constituency", ["0703", "2105"])])
         self.assertEqual(
-            presence["0703"], {"people": 12, "contacts": 5, "activists": 2, "doors": 40}
+            presence["0703"],
+            {"people": 12, "contacts": 5, "reachable": 4, "activists": 2, "doors": 40},
         )
-        self.assertEqual(presence["2105"], {"people": 0, "contacts": 0, "activists": 0, "doors": 0})
+        self.assertEqual(
+            presence["2105"],
+            {"people": 0, "contacts": 0, "reachable": 0, "activists": 0, "doors": 0},
+        )
 
     def test_campaign_presence_is_unknown_without_the_people_selector(self) -> None:
         from maillage.people import selectors as people_selectors

@@ -195,7 +195,7 @@ class PollingStationImportTests(TempDirMixin, BaseTestCase):
             self.assertEqual((constituency.registered, constituency.cast), (registered, cast))
         self.assertEqual(PollingStation.objects.filter(constituency__isnull=False).count(), 201)
         self.assertEqual(Commune.objects.get(code="29011").constituency.code, "2902")
-        bureau = AreaResult.objects.get(code="29011-0001", round_number=2)
+        bureau = AreaResult.objects.get(code="29011_0001", round_number=2)
         self.assertIsNone(bureau.margin_votes)  # a bureau elects nobody
 
     def test_once_known_the_territory_tables_place_bureaux_of_another_election(self) -> None:

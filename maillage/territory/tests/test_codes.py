@@ -145,7 +145,7 @@ def test_it_pads_polling_station_codes(raw: object, expected: str) -> None:
 
 
 def test_it_builds_polling_station_keys_and_refuses_junk() -> None:
-    assert polling_station_code("29011", 1) == "29011-0001"
+    assert polling_station_code("29011", 1) == "29011_0001"
     for junk in ("", "12345", "a b", "é"):
         with pytest.raises(CodeError):
             normalize_polling_station(junk)

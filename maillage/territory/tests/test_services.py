@@ -30,10 +30,10 @@ class TerritoryServicesTests(BaseTestCase):
         services.constituencies_ensure(names={"2902": "", "2903": ""})
         services.polling_stations_ensure(
             stations={
-                "29011-0001": ("29011", "0001", "2902"),
-                "29011-0002": ("29011", "0002", "2902"),
-                "29019-0001": ("29019", "0001", "2902"),
-                "29019-0002": ("29019", "0002", "2903"),
+                "29011_0001": ("29011", "0001", "2902"),
+                "29011_0002": ("29011", "0002", "2902"),
+                "29019_0001": ("29019", "0001", "2902"),
+                "29019_0002": ("29019", "0002", "2903"),
             },
             communes={"29011": ("29", "Bohars"), "29019": ("29", "Brest")},
         )
@@ -41,8 +41,8 @@ class TerritoryServicesTests(BaseTestCase):
         self.assertEqual(Commune.objects.get(code="29011").constituency.code, "2902")
         self.assertIsNone(Commune.objects.get(code="29019").constituency)  # split between two
         self.assertEqual(
-            selectors.polling_station_constituencies(codes=["29019-0002", "99999-0001"]),
-            {"29019-0002": "2903"},
+            selectors.polling_station_constituencies(codes=["29019_0002", "99999-0001"]),
+            {"29019_0002": "2903"},
         )
         self.assertEqual(
             selectors.commune_constituencies(codes=["29011", "29019"]), {"29011": "2902"}
@@ -52,12 +52,12 @@ class TerritoryServicesTests(BaseTestCase):
         services.constituencies_ensure(names={"2902": "", "2903": ""})
         communes = {"29011": ("29", "Bohars")}
         services.polling_stations_ensure(
-            stations={"29011-0001": ("29011", "0001", None)}, communes=communes
+            stations={"29011_0001": ("29011", "0001", None)}, communes=communes
         )
         services.polling_stations_ensure(
-            stations={"29011-0001": ("29011", "0001", "2902")}, communes=communes
+            stations={"29011_0001": ("29011", "0001", "2902")}, communes=communes
         )
         services.polling_stations_ensure(
-            stations={"29011-0001": ("29011", "0001", "2903")}, communes=communes
+            stations={"29011_0001": ("29011", "0001", "2903")}, communes=communes
         )
         self.assertEqual(PollingStation.objects.get().constituency.code, "2902")
