@@ -1,3 +1,21 @@
 """Routes of the people, segment, dedupe and GDPR pages."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from maillage.people.views import dedupe, gdpr, people, segments
+
+urlpatterns = [
+    path("", people.person_list, name="person_list"),
+    path("<int:person_id>/", people.person_detail, name="person_detail"),
+    path("<int:person_id>/interactions/", people.person_interaction, name="person_interaction"),
+    path("<int:person_id>/consent/", people.person_consent, name="person_consent"),
+    path("<int:person_id>/access-export/", gdpr.person_sar, name="person_sar"),
+    path("<int:person_id>/erase/", gdpr.person_erase, name="person_erase"),
+    path("segments/", segments.segment_list, name="segment_list"),
+    path("segments/new/", segments.segment_create, name="segment_create"),
+    path("segments/count/", segments.segment_count, name="segment_count"),
+    path("segments/<int:segment_id>/", segments.segment_detail, name="segment_detail"),
+    path("segments/<int:segment_id>/export/", segments.segment_export, name="segment_export"),
+    path("duplicates/", dedupe.duplicate_list, name="duplicate_list"),
+    path("duplicates/<int:candidate_id>/", dedupe.duplicate_review, name="duplicate_review"),
+]

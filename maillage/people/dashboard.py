@@ -1,0 +1,89 @@
+"""Dashboard tiles of the people app: who is in scope, who is undecided, who can be reached;
+for staff, the duplicate queue and support levels as a small bar chart. Two aggregate queries
+for everyone, one more for staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from maillage.core.dashboard import Tile
+from maillage.core.roles import Role, has_role
+from maillage.people.models import DuplicateCandidate, SupportLevel
+from maillage.people.selectors.people import people_visible_to, reachable_any_q
+
+
+def dashboard_tiles(user: Any) -> list[Tile]:
+    if not has_role(user, Role.VOLUNTEER):
+        return []
+    is_staff = has_role(user, Role.STAFF)
+    aggregates: dict[str, Any] = {
+        "people": Count("pk"),
+        "undecided": Count("pk", filter=Q(current_support=SupportLevel.UNDECIDED)),
+        "reachable": Count("pk", filter=reachable_any_q()),
+    }
+    if is_staff:
+        for level in SupportLevel:
+            aggregates[f"support_{level.value}"] = Count(
+                "pk", filter=Q(current_support=level.value)
+            )
+    counts = people_visible_to(user=user).aggregate(**aggregates)
+    url = reverse("people:person_list")
+    tiles = [
+        Tile(
+            title=_("Personnes"),
+            value=counts["people"],
+            caption=_("dans votre périmètre"),
+            url=url,
+            link_label=_("Voir la liste"),
+            order=20,
+        ),
+        Tile(
+            title=_("Indécis"),
+            value=counts["undecided"],
+            caption=_("soutien actuel : indécis"),
+            order=21,
+        ),
+        Tile(
+            title=_("Joignables"),
+            value=counts["reachable"],
+            caption=_("avec coordonnées et consentement"),
+            order=22,
+        ),
+    ]
+    if is_staff:
+        widest = max((counts[f"support_{level.value}"] for level in SupportLevel), default=0) or 1
+        tiles.append(
+            Tile(
+                title=_("Doublons"),
+                value=DuplicateCandidate.objects.filter(
+                    status=DuplicateCandidate.Status.OPEN
+                ).count(),
+                caption=_("paires à examiner"),
+                url=reverse("people:duplicate_list"),
+                link_label=_("Examiner"),
+                order=23,
+            )
+        )
+        tiles.append(
+            Tile(
+                title=_("Soutien"),
+                caption=_("personnes par niveau de soutien"),
+                order=24,
+                # format_html escapes the values; the markup reuses core's .bar-row/.bar styles.
+                lines=[
+                    format_html(
+                        '<span class="bar-row"><span>{}</span><span class="bar" style="width: {}%"></span><span class="num">{}</span></span>',
+                        level.label,
+                        round(counts[f"support_{level.value}"] * 100 / widest),
+                        counts[f"support_{level.value}"],
+                    )
+                    for level in SupportLevel
+                ],
+            )
+        )
+    return tiles

@@ -1,0 +1,13 @@
+"""Navigation entries of the people app (each shown only from the role that can use the page)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from maillage.core.navigation import NavItem
+from maillage.core.roles import Role
+
+NAV_ITEMS = [
+    NavItem(_("Personnes"), "people:person_list", Role.VOLUNTEER, order=20, icon="☺"),
+    NavItem(_("Segments"), "people:segment_list", Role.STAFF, order=21, icon="◎"),
+    NavItem(_("Doublons"), "people:duplicate_list", Role.STAFF, order=22, icon="⧉"),
+    NavItem(_("Imports"), "people:import_list", Role.STAFF, order=23, icon="⇪"),
+]

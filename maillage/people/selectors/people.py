@@ -1,0 +1,196 @@
+"""Reads of people: the one scoping selector, permission-checked loads, quick search and area counts.
+
+Every list of people starts from `people_visible_to(user=...)`, so a volunteer can never reach
+a person outside the lists assigned to them, whatever page or export asks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from maillage.accounts.models import Zone
+from maillage.core.errors import NotFound
+from maillage.core.roles import Role, role_of
+from maillage.people.models import (
+    ContactStatus,
+    EmailAddress,
+    Interaction,
+    Person,
+    PersonList,
+    PhoneNumber,
+)
+from maillage.people.normalise import fold, normalise_email, normalise_phone
+
+AREA_FIELDS = {
+    "commune": "commune_code",
+    "polling_station": "polling_station_code",
+    "constituency": "constituency_code",
+    "department": "department_code",
+}
+
+# Bounced and invalid addresses cannot carry a message; unverified ones still may.
+USABLE_STATUSES = [ContactStatus.UNVERIFIED, ContactStatus.VERIFIED]
+
+
+def _assigned_lists_q(user: Any) -> Q:
+    """People of a PersonList assigned to the user or to one of the user's teams, as an EXISTS
+    (a join would repeat a person once per list)."""
+    Membership = PersonList.members.through
+    lists = PersonList.objects.filter(
+        Q(assigned_users=user) | Q(assigned_teams__members=user)
+    ).values("pk")
+    return Q(Exists(Membership.objects.filter(person_id=OuterRef("pk"), personlist_id__in=lists)))
+
+
+def people_visible_to(*, user: Any) -> QuerySet[Person]:
+    """The people this user may see. Lazy: adds no query of its own (zones and lists are subqueries)."""
+    level = role_of(user)
+    if level >= Role.STAFF:
+        return Person.objects.all()
+    if level < Role.VOLUNTEER:
+        return Person.objects.none()
+    scope = _assigned_lists_q(user)
+    if level >= Role.ORGANISER:
+        # An organiser's zone code may name a commune, a department or a constituency.
+        codes = Zone.objects.filter(users=user).exclude(code="").values("code")
+        scope |= (
+            Q(commune_code__in=codes)
+            | Q(department_code__in=codes)
+            | Q(constituency_code__in=codes)
+        )
+    return Person.objects.filter(scope)
+
+
+def access_person(*, user: Any, person_id: int | str) -> Person:
+    """Load one person the user may see; NotFound otherwise (the user may not know it exists)."""
+    try:
+        pk = int(person_id)
+    except (TypeError, ValueError):
+        raise NotFound("Cette personne n'existe pas ou ne vous est pas accessible.") from None
+    person = people_visible_to(user=user).filter(pk=pk).first()
+    if person is None:
+        raise NotFound("Cette personne n'existe pas ou ne vous est pas accessible.")
+    return person
+
+
+def search_name_q(text: str) -> Q:
+    """Every word of the query must start a word of the folded name (accent-insensitive prefix)."""
+    q = Q()
+    for word in fold(text).split():
+        q &= Q(search_name__startswith=word) | Q(search_name__contains=f" {word}")
+    return q
+
+
+def person_search(*, user: Any, query: str) -> QuerySet[Person]:
+    """Quick search by name prefix, email or phone, within the user's scope."""
+    people = people_visible_to(user=user)
+    text = (query or "").strip()
+    if not text:
+        return people
+    if "@" in text:
+        email = normalise_email(text)
+        return people.filter(
+            Exists(
+                EmailAddress.objects.filter(person_id=OuterRef("pk"), address__istartswith=email)
+            )
+        )
+    digits = sum(ch.isdigit() for ch in text)
+    if digits >= 6 and digits >= len(text.replace(" ", "")) - 3:
+        phone = normalise_phone(text)
+        if phone:
+            return people.filter(
+                Exists(PhoneNumber.objects.filter(person_id=OuterRef("pk"), number=phone))
+            )
+    if not fold(text):
+        return people.none()
+    return people.filter(search_name_q(text))
+
+
+def reachable_q(channel: str) -> Q:
+    """Has a usable address for the channel and consent in force. The suppression ledger is
+    enforced when consent is recorded or an address added (see services.consent), so a
+    suppressed address never carries consent; send time checks the ledger once more."""
+    if channel == "email":
+        usable = EmailAddress.objects.filter(person_id=OuterRef("pk"), status__in=USABLE_STATUSES)
+        return Q(consent_email=True) & Q(Exists(usable))
+    phones = PhoneNumber.objects.filter(person_id=OuterRef("pk"), status__in=USABLE_STATUSES)
+    if channel == "sms":
+        return Q(consent_sms=True) & Q(Exists(phones.filter(kind=PhoneNumber.Kind.MOBILE)))
+    if channel == "phone":
+        return Q(consent_phone=True) & Q(Exists(phones))
+    raise ValueError(channel)
+
+
+def reachable_any_q() -> Q:
+    return reachable_q("email") | reachable_q("sms") | reachable_q("phone")
+
+
+def people_counts_by_area(
+    *, user: Any, area_type: str, codes: list[str]
+) -> dict[str, dict[str, int]]:
+    """Per area code: {"people", "contacts", "reachable", "activists", "canvassed", "doors"}
+    in one grouped query, within the user's scope. "canvassed" (alias "doors", the name the
+    elections pages use) counts people with at least one door interaction. Codes with nobody
+    are absent."""
+    field = AREA_FIELDS.get(area_type)
+    if field is None:
+        raise ValueError(f"unknown area type {area_type!r}")
+    if not codes:
+        return {}
+    door = Interaction.objects.filter(person_id=OuterRef("pk"), channel="door")
+    rows = (
+        people_visible_to(user=user)
+        .filter(**{f"{field}__in": list(codes)})
+        .order_by()
+        .values(field)
+        .annotate(
+            people=Count("pk"),
+            contacts=Count("pk", filter=Q(is_contact=True)),
+            reachable=Count("pk", filter=reachable_any_q()),
+            activists=Count("pk", filter=Q(is_activist=True)),
+            canvassed=Count("pk", filter=Q(Exists(door))),
+        )
+    )
+    result: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts = {
+            key: int(row[key])
+            for key in ("people", "contacts", "reachable", "activists", "canvassed")
+        }
+        counts["doors"] = counts["canvassed"]
+        result[row[field]] = counts
+    return result
+
+
+def household_members(*, user: Any, person: Person) -> QuerySet[Person]:
+    if not person.household_key:
+        return Person.objects.none()
+    return (
+        people_visible_to(user=user)
+        .filter(household_key=person.household_key)
+        .exclude(pk=person.pk)
+        .order_by("birth_year", "first_names")
+    )
+
+
+def person_list_page(*, user: Any, query: str = "", sort: str = "name") -> QuerySet[Person]:
+    """The people list: scoped, searched, sorted; only the columns the page shows."""
+    return sort_people(person_search(user=user, query=query), sort)
+
+
+SORTS = {
+    "name": ("search_name", "pk"),
+    "-name": ("-search_name", "-pk"),
+    "age": ("-birth_year", "pk"),
+    "-age": ("birth_year", "pk"),
+    "station": ("polling_station_code", "roll_number", "pk"),
+    "-station": ("-polling_station_code", "-roll_number", "-pk"),
+    "support": ("current_support", "pk"),
+    "-support": ("-current_support", "pk"),
+}
+
+
+def sort_people(people: QuerySet[Person], sort: str) -> QuerySet[Person]:
+    return people.order_by(*SORTS.get(sort, SORTS["name"]))

@@ -1,0 +1,268 @@
+"""The one segment engine: a definition (JSON) compiled to one QuerySet of people.
+
+Every filter becomes a condition on Person itself (a column or an EXISTS subquery), never a
+join, so OR-ing two segments counts a person once and the count, the list page and the CSV
+export all come from the same query. Definitions are described in docs/segments.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from maillage.core.errors import ApplicationError, NotFound
+from maillage.core.roles import Role, has_role
+from maillage.people.models import (
+    Channel,
+    Interaction,
+    Person,
+    PersonTag,
+    Segment,
+    Sex,
+    SupportLevel,
+)
+from maillage.people.selectors.people import people_visible_to, reachable_q
+
+FIELDS = (
+    "age",
+    "sex",
+    "commune",
+    "polling_station",
+    "constituency",
+    "tag",
+    "role",
+    "support",
+    "support_change",
+    "last_interaction",
+    "reachable",
+    "not_contacted_since",
+    "segment",
+)
+ROLES = ("voter", "contact", "sympathiser", "member", "activist", "volunteer")
+REACHABLE_CHANNELS = ("email", "sms", "phone")
+MAX_DEPTH = 8
+
+
+class SegmentError(ApplicationError):
+    """A definition that cannot be compiled; the message says which filter and why."""
+
+
+def _values(flt: dict[str, Any], key: str = "values") -> list[Any]:
+    values = flt.get(key)
+    if not isinstance(values, list) or not values:
+        raise SegmentError(f"Le filtre « {flt.get('field')} » demande au moins une valeur.")
+    return values
+
+
+def _strings(flt: dict[str, Any]) -> list[str]:
+    values = _values(flt)
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise SegmentError(
+            f"Le filtre « {flt.get('field')} » attend des codes sous forme de texte."
+        )
+    return [v.strip() for v in values]
+
+
+def _support_levels(flt: dict[str, Any], key: str) -> list[int]:
+    values = _values(flt, key)
+    allowed = set(SupportLevel.values)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v in allowed for v in values):
+        raise SegmentError("Un niveau de soutien va de 1 (pour) à 5 (contre).")
+    return values
+
+
+def _date(flt: dict[str, Any], key: str, *, required: bool = False) -> date | None:
+    raw = flt.get(key)
+    if raw in (None, ""):
+        if required:
+            raise SegmentError(f"Le filtre « {flt.get('field')} » demande une date.")
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise SegmentError(
+            f"Date invalide dans le filtre « {flt.get('field')} » : {raw}."
+        ) from None
+
+
+def _start_of(day: date) -> Any:
+    return timezone.make_aware(timezone.datetime(day.year, day.month, day.day))
+
+
+def _age(flt: dict[str, Any], today: date) -> Q:
+    low, high = flt.get("min"), flt.get("max")
+    for bound in (low, high):
+        if bound is not None and (
+            not isinstance(bound, int) or isinstance(bound, bool) or not 0 <= bound <= 130
+        ):
+            raise SegmentError("Un âge est un nombre entier entre 0 et 130.")
+    if low is None and high is None:
+        raise SegmentError("Le filtre d'âge demande un minimum, un maximum ou les deux.")
+    if low is not None and high is not None and low > high:
+        raise SegmentError(f"Tranche d'âge impossible : de {low} à {high} ans.")
+    # Age in the calendar year (as on the roll, where many birth dates are a year alone), so
+    # the filter is a range on birth_year that the composite indexes serve.
+    q = Q(birth_year__isnull=False)
+    if low is not None:
+        q &= Q(birth_year__lte=today.year - low)
+    if high is not None:
+        q &= Q(birth_year__gte=today.year - high)
+    return q
+
+
+def _filter_q(flt: dict[str, Any], *, stack: tuple[int, ...], today: date) -> Q:
+    if not isinstance(flt, dict):
+        raise SegmentError("Chaque filtre est un objet JSON.")
+    if "filters" in flt or "op" in flt:
+        q = _group_q(flt, stack=stack, today=today)
+    else:
+        q = _leaf_q(flt, stack=stack, today=today)
+    return ~q if flt.get("negate") else q
+
+
+def _leaf_q(flt: dict[str, Any], *, stack: tuple[int, ...], today: date) -> Q:
+    field = flt.get("field")
+    if field == "age":
+        return _age(flt, today)
+    if field == "sex":
+        value = flt.get("value")
+        if value not in (Sex.FEMALE, Sex.MALE):
+            raise SegmentError("Le filtre de sexe attend « F » ou « M ».")
+        return Q(sex=value)
+    if field == "commune":
+        return Q(commune_code__in=_strings(flt))
+    if field == "polling_station":
+        return Q(polling_station_code__in=_strings(flt))
+    if field == "constituency":
+        return Q(constituency_code__in=_strings(flt))
+    if field == "tag":
+        tagged = PersonTag.objects.filter(person_id=OuterRef("pk"), tag__slug__in=_strings(flt))
+        return Q(Exists(tagged))
+    if field == "role":
+        roles = _values(flt)
+        unknown = [r for r in roles if r not in ROLES]
+        if unknown:
+            raise SegmentError(f"Rôle inconnu : {', '.join(map(str, unknown))}.")
+        q = Q()
+        for role in roles:
+            q |= Q(**{f"is_{role}": True})
+        return q
+    if field == "support":
+        return Q(current_support__in=_support_levels(flt, "values"))
+    if field == "support_change":
+        was = Interaction.objects.filter(
+            person_id=OuterRef("pk"), support_level__in=_support_levels(flt, "from")
+        )
+        return Q(current_support__in=_support_levels(flt, "to")) & Q(Exists(was))
+    if field == "last_interaction":
+        interactions = Interaction.objects.filter(person_id=OuterRef("pk"))
+        channel, result = flt.get("channel"), flt.get("result")
+        if channel:
+            if channel not in Channel.values:
+                raise SegmentError(f"Canal inconnu : {channel}.")
+            interactions = interactions.filter(channel=channel)
+        if result:
+            if result not in Interaction.Result.values:
+                raise SegmentError(f"Résultat inconnu : {result}.")
+            interactions = interactions.filter(result=result)
+        since, until = _date(flt, "since"), _date(flt, "until")
+        if since and until and since > until:
+            raise SegmentError("La période du dernier contact finit avant de commencer.")
+        if since:
+            interactions = interactions.filter(occurred_at__gte=_start_of(since))
+        if until:
+            interactions = interactions.filter(
+                occurred_at__lt=_start_of(until) + timezone.timedelta(days=1)
+            )
+        return Q(Exists(interactions))
+    if field == "reachable":
+        channel = flt.get("channel")
+        if channel not in REACHABLE_CHANNELS:
+            raise SegmentError("Le filtre « joignable » attend le canal email, sms ou phone.")
+        return reachable_q(channel)
+    if field == "not_contacted_since":
+        day = _date(flt, "date", required=True)
+        assert day is not None
+        return Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=_start_of(day))
+    if field == "segment":
+        return _segment_ref_q(flt, stack=stack, today=today)
+    raise SegmentError(f"Filtre inconnu : « {field} ».")
+
+
+def _segment_ref_q(flt: dict[str, Any], *, stack: tuple[int, ...], today: date) -> Q:
+    try:
+        segment_id = int(flt.get("id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise SegmentError("Le filtre « segment » demande l'identifiant d'un segment.") from None
+    if segment_id in stack:
+        raise SegmentError(
+            "Un segment ne peut pas se contenir lui-même (directement ou par un autre segment)."
+        )
+    if len(stack) >= MAX_DEPTH:
+        raise SegmentError("Trop de segments imbriqués.")
+    definition = Segment.objects.filter(pk=segment_id).values_list("definition", flat=True).first()
+    if definition is None:
+        raise SegmentError(f"Le segment n°{segment_id} n'existe pas.")
+    return _group_q(definition, stack=(*stack, segment_id), today=today)
+
+
+def _group_q(group: dict[str, Any], *, stack: tuple[int, ...], today: date) -> Q:
+    if not isinstance(group, dict):
+        raise SegmentError("Une définition de segment est un objet JSON.")
+    op = group.get("op", "and")
+    if op not in ("and", "or"):
+        raise SegmentError(f"Opérateur inconnu : « {op} » (and ou or).")
+    filters = group.get("filters", [])
+    if not isinstance(filters, list):
+        raise SegmentError("« filters » est une liste.")
+    q = Q()
+    for flt in filters:
+        part = _filter_q(flt, stack=stack, today=today)
+        q = (q & part) if op == "and" else (q | part)
+    if not filters and op == "or":
+        return Q(pk__in=[])  # an empty OR matches nobody, like an empty ANY
+    return q
+
+
+def segment_q(
+    *, definition: dict[str, Any], segment_id: int | None = None, today: date | None = None
+) -> Q:
+    """Compile a definition to a Q on Person; raises SegmentError with a readable message."""
+    stack = (segment_id,) if segment_id else ()
+    return _group_q(definition, stack=stack, today=today or timezone.localdate())
+
+
+def segment_definition_validate(
+    *, definition: dict[str, Any], segment_id: int | None = None
+) -> None:
+    segment_q(definition=definition, segment_id=segment_id)
+
+
+def segment_queryset(
+    *, user: Any, definition: dict[str, Any], segment_id: int | None = None
+) -> QuerySet[Person]:
+    """The people of a segment that this user may see: one QuerySet, no query run yet (only
+    referenced segments' definitions are read while compiling)."""
+    return people_visible_to(user=user).filter(
+        segment_q(definition=definition, segment_id=segment_id)
+    )
+
+
+def segment_count(*, user: Any, definition: dict[str, Any], segment_id: int | None = None) -> int:
+    return segment_queryset(user=user, definition=definition, segment_id=segment_id).count()
+
+
+def segment_list(*, user: Any) -> QuerySet[Segment]:
+    return Segment.objects.select_related("created_by").order_by("name")
+
+
+def access_segment(*, user: Any, segment_id: int | str) -> Segment:
+    if not has_role(user, Role.STAFF):
+        raise NotFound("Ce segment n'existe pas.")
+    segment = Segment.objects.filter(pk=segment_id).first() if str(segment_id).isdigit() else None
+    if segment is None:
+        raise NotFound("Ce segment n'existe pas.")
+    return segment

@@ -1,0 +1,342 @@
+"""Likely duplicates (blocking + rapidfuzz scoring, in sets) and the merge that keeps everything.
+
+Exact matches (roll identity, email, E.164 phone) are merged by the import itself; this module
+proposes the fuzzy ones to staff and carries out the merge they choose.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from rapidfuzz import fuzz, process
+
+from maillage.core.errors import ApplicationError
+from maillage.core.models import AuditLogEntry
+from maillage.core.services import audit_log_record
+from maillage.people.models import (
+    Consent,
+    ConsentChannel,
+    DuplicateCandidate,
+    EmailAddress,
+    Interaction,
+    Person,
+    PersonList,
+    PersonTag,
+    PhoneNumber,
+)
+from maillage.people.normalise import fold
+from maillage.people.services.persons import person_keys_refresh
+
+# A pair is proposed from this score up (0-100): a name at ~85 % token similarity with the
+# same birth year, lifted by a matching full birth date or a shared household.
+THRESHOLD = 85
+_COLUMNS = (
+    "pk",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "household_key",
+)
+
+
+def _name(row: dict[str, Any]) -> str:
+    return fold(f"{row['birth_name']} {row['first_names']}")
+
+
+def _score(a: dict[str, Any], b: dict[str, Any], name_score: float) -> tuple[int, list[str]]:
+    reasons = [f"noms semblables ({round(name_score)} %)"]
+    score = name_score
+    if a["usage_name"] or b["usage_name"]:
+        # A married name on one record and the birth name on the other.
+        alt = max(
+            fuzz.token_sort_ratio(
+                fold(f"{a['usage_name'] or a['birth_name']} {a['first_names']}"),
+                fold(f"{b['usage_name'] or b['birth_name']} {b['first_names']}"),
+            ),
+            name_score,
+        )
+        score = max(score, alt)
+    if a["birth_year"] and b["birth_year"]:
+        if a["birth_year"] != b["birth_year"]:
+            score -= 20
+        elif a["birth_month"] and b["birth_month"] and a["birth_day"] and b["birth_day"]:
+            if (a["birth_month"], a["birth_day"]) == (b["birth_month"], b["birth_day"]):
+                score += 10
+                reasons.append("même date de naissance")
+            else:
+                score -= 30
+        else:
+            reasons.append("même année de naissance")
+    if a["household_key"] and a["household_key"] == b["household_key"]:
+        score += 10
+        reasons.append("même foyer")
+    return max(0, min(100, round(score))), reasons
+
+
+def _pairs_in_block(
+    rows: list[dict[str, Any]], only: set[int] | None
+) -> Iterator[tuple[dict[str, Any], dict[str, Any], float]]:
+    if len(rows) < 2:
+        return
+    names = [_name(r) for r in rows]
+    # One vectorised call per block instead of a Python loop over pairs.
+    matrix = process.cdist(
+        names, names, scorer=fuzz.token_sort_ratio, score_cutoff=THRESHOLD - 20, workers=-1
+    )
+    for i in range(len(rows)):
+        for j in range(i + 1, len(rows)):
+            name_score = float(matrix[i][j])
+            if not name_score:
+                continue
+            if only is not None and rows[i]["pk"] not in only and rows[j]["pk"] not in only:
+                continue
+            yield rows[i], rows[j], name_score
+
+
+def _identity_blocks(people: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Blocks of people sharing a birth year and the first letter of their folded birth name."""
+    blocks: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in people:
+        initial = fold(row["birth_name"] or row["usage_name"])[:1]
+        if row["birth_year"] and initial:
+            blocks[(row["birth_year"], initial)].append(row)
+    return list(blocks.values())
+
+
+def _household_blocks(people: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    blocks: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in people:
+        if row["household_key"]:
+            blocks[row["household_key"]].append(row)
+    return list(blocks.values())
+
+
+def _score_blocks(
+    blocks: Iterable[list[dict[str, Any]]],
+    only: set[int] | None,
+    found: dict[tuple[int, int], tuple[int, list[str]]],
+) -> None:
+    for block in blocks:
+        for a, b, name_score in _pairs_in_block(block, only):
+            score, reasons = _score(a, b, name_score)
+            key = (min(a["pk"], b["pk"]), max(a["pk"], b["pk"]))
+            if score >= THRESHOLD and (key not in found or found[key][0] < score):
+                found[key] = (score, reasons)
+
+
+def duplicates_detect(*, person_ids: list[int] | None = None) -> int:
+    """Find likely duplicates among (or against) the given people; returns new candidates.
+
+    Reads people one birth year at a time (or only the blocks of the given people) plus the
+    households shared by several people, scores each block with rapidfuzz, skips pairs already
+    decided or queued, and writes the new pairs in one bulk insert."""
+    only = set(person_ids) if person_ids is not None else None
+    found: dict[tuple[int, int], tuple[int, list[str]]] = {}
+    if only is not None:
+        if not only:
+            return 0
+        seeds = list(Person.objects.filter(pk__in=list(only)).values(*_COLUMNS))
+        years = {r["birth_year"] for r in seeds if r["birth_year"]}
+        households = {r["household_key"] for r in seeds if r["household_key"]}
+        rows = list(
+            Person.objects.filter(Q(birth_year__in=years) | Q(household_key__in=households)).values(
+                *_COLUMNS
+            )
+        )
+        _score_blocks(_identity_blocks(rows), only, found)
+        _score_blocks(_household_blocks(rows), only, found)
+    else:
+        years_all = (
+            Person.objects.exclude(birth_year=None)
+            .order_by()
+            .values_list("birth_year", flat=True)
+            .distinct()
+        )
+        for year in sorted(years_all):
+            _score_blocks(
+                _identity_blocks(Person.objects.filter(birth_year=year).values(*_COLUMNS)),
+                None,
+                found,
+            )
+        shared = (
+            Person.objects.exclude(household_key="")
+            .order_by()
+            .values("household_key")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .values("household_key")
+        )
+        _score_blocks(
+            _household_blocks(Person.objects.filter(household_key__in=shared).values(*_COLUMNS)),
+            None,
+            found,
+        )
+    if not found:
+        return 0
+    involved = sorted({pk for pair in found for pk in pair})
+    existing: set[tuple[int, int]] = set()
+    for start in range(0, len(involved), 900):  # SQLite's bound-parameter limit
+        chunk = involved[start : start + 900]
+        existing.update(
+            DuplicateCandidate.objects.filter(first_id__in=chunk).values_list(
+                "first_id", "second_id"
+            )
+        )
+    new = [
+        DuplicateCandidate(first_id=first, second_id=second, score=score, reasons=reasons)
+        for (first, second), (score, reasons) in found.items()
+        if (first, second) not in existing
+    ]
+    DuplicateCandidate.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    return len(new)
+
+
+# Identity and address fields a merge fills on the kept person when they are blank there.
+_FILL_FIELDS = (
+    "birth_name", "usage_name", "first_names", "sex", "birth_year", "birth_month", "birth_day",
+    "birth_place", "birth_place_code", "birth_department", "birth_country", "nationality",
+    "roll_list_type", "address_number", "address_street", "address_complement", "address_complement2",
+    "address_locality", "postcode", "commune_name", "country",
+    "commune_code", "polling_station_code", "constituency_code", "department_code",
+)  # fmt: skip
+_ROLES = ("is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer")
+
+
+def _move_unique_children(model: Any, field: str, keep: Person, merge: Person) -> int:
+    """Move the merged person's rows unless the kept person already has the same value."""
+    kept_values = set(model.objects.filter(person=keep).values_list(field, flat=True))
+    rows = model.objects.filter(person=merge)
+    moved = rows.exclude(**{f"{field}__in": kept_values}).update(
+        person=keep, **({"is_primary": False} if kept_values else {})
+    )
+    rows.delete()  # the duplicates left behind
+    return moved
+
+
+@transaction.atomic
+def person_merge(*, actor: Any, keep: Person, merge: Person) -> Person:
+    """Fold `merge` into `keep`: every interaction, consent, email, phone, tag, list membership,
+    source and extra column moves; blanks are filled; the denormalised columns are recomputed
+    from the history; `merge` is deleted. Audit-logged as `merge`."""
+    if keep.pk == merge.pk:
+        raise ApplicationError("Une personne ne peut pas être fusionnée avec elle-même.")
+    keep = Person.objects.select_for_update().get(pk=keep.pk)
+    merge = Person.objects.select_for_update().get(pk=merge.pk)
+    moved = {
+        "interactions": Interaction.objects.filter(person=merge).update(person=keep),
+        "consents": Consent.objects.filter(person=merge).update(person=keep),
+        "emails": _move_unique_children(EmailAddress, "address", keep, merge),
+        "phones": _move_unique_children(PhoneNumber, "number", keep, merge),
+    }
+    kept_tags = PersonTag.objects.filter(person=keep).values("tag_id")
+    moved["tags"] = (
+        PersonTag.objects.filter(person=merge).exclude(tag_id__in=kept_tags).update(person=keep)
+    )
+    Membership = PersonList.members.through
+    kept_lists = Membership.objects.filter(person_id=keep.pk).values("personlist_id")
+    moved["lists"] = (
+        Membership.objects.filter(person_id=merge.pk)
+        .exclude(personlist_id__in=kept_lists)
+        .update(person_id=keep.pk)
+    )
+
+    filled = [
+        name
+        for name in _FILL_FIELDS
+        if getattr(keep, name) in ("", None) and getattr(merge, name) not in ("", None)
+    ]
+    for name in filled:
+        setattr(keep, name, getattr(merge, name))
+    for name in _ROLES:
+        setattr(keep, name, getattr(keep, name) or getattr(merge, name))
+    keep.sources = list(dict.fromkeys([*(keep.sources or []), *(merge.sources or [])]))
+    keep.extra = {**(merge.extra or {}), **(keep.extra or {})}
+    if merge.notes and merge.notes not in keep.notes:
+        keep.notes = f"{keep.notes}\n{merge.notes}".strip()
+    take_roll = keep.roll_number is None and merge.roll_number is not None
+    roll = (merge.roll_commune_code, merge.roll_station_code, merge.roll_number)
+    take_user = keep.user_id is None and merge.user_id is not None
+    user_id = merge.user_id
+    merged_pk = merge.pk
+    merge.delete()  # frees its roll identity and user link before the kept person takes them
+    if take_roll:
+        keep.roll_commune_code, keep.roll_station_code, keep.roll_number = roll
+    if take_user:
+        keep.user_id = user_id
+    _recompute_denormalised(keep)
+    person_keys_refresh(keep)
+    keep.save()
+    audit_log_record(
+        actor=actor,
+        action=AuditLogEntry.Action.MERGE,
+        target=keep,
+        target_label=f"#{keep.pk}",
+        changes={"merged_id": merged_pk, "moved": moved, "filled": filled},
+    )
+    return keep
+
+
+def _recompute_denormalised(person: Person) -> None:
+    """Latest interaction, latest support level and the consent in force per channel, from history."""
+    latest = (
+        Interaction.objects.filter(person=person)
+        .order_by("-occurred_at", "-id")
+        .values("occurred_at", "channel")
+        .first()
+    )
+    person.last_interaction_at = latest["occurred_at"] if latest else None
+    person.last_interaction_channel = latest["channel"] if latest else ""
+    support = (
+        Interaction.objects.filter(person=person)
+        .exclude(support_level=None)
+        .order_by("-occurred_at", "-id")
+        .values("support_level", "occurred_at")
+        .first()
+    )
+    person.current_support = support["support_level"] if support else None
+    person.support_updated_at = support["occurred_at"] if support else None
+    in_force: dict[str, bool] = {}
+    for channel, granted in (
+        Consent.objects.filter(person=person)
+        .order_by("-recorded_at", "-id")
+        .values_list("channel", "granted")
+    ):
+        in_force.setdefault(channel, granted)
+    for channel in ConsentChannel.values:
+        setattr(person, f"consent_{channel}", in_force.get(channel))
+
+
+@transaction.atomic
+def duplicate_dismiss(*, actor: Any, candidate: DuplicateCandidate) -> DuplicateCandidate:
+    candidate.status = DuplicateCandidate.Status.DISMISSED
+    candidate.decided_by = actor
+    candidate.save(update_fields=["status", "decided_by", "updated_at"])
+    audit_log_record(
+        actor=actor,
+        action=AuditLogEntry.Action.UPDATE,
+        target=candidate,
+        target_label=f"doublon #{candidate.pk}",
+        changes={"status": "dismissed"},
+    )
+    return candidate
+
+
+@transaction.atomic
+def duplicate_merge(*, actor: Any, candidate: DuplicateCandidate, keep_id: int) -> Person:
+    if candidate.status != DuplicateCandidate.Status.OPEN:
+        raise ApplicationError("Cette paire a déjà été traitée.")
+    if keep_id not in (candidate.first_id, candidate.second_id):
+        raise ApplicationError("La personne à garder doit être l'une des deux de la paire.")
+    keep, merge = (
+        (candidate.first, candidate.second)
+        if keep_id == candidate.first_id
+        else (candidate.second, candidate.first)
+    )
+    return person_merge(actor=actor, keep=keep, merge=merge)

@@ -1,0 +1,123 @@
+"""Recording contact attempts: idempotent on the client's UUID, latest-wins denormalisation.
+
+Door results arrive late and out of order from phones that were offline, so an interaction
+only moves `current_support` / `last_interaction_*` when it is newer than what the person shows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from maillage.core.errors import ApplicationError
+from maillage.people.models import Channel, ConsentChannel, Interaction, Person, SupportLevel
+from maillage.people.services.consent import consent_record
+from maillage.people.services.suppression import Kind, Scope, suppression_add
+
+Result = Interaction.Result
+
+
+def interaction_record(
+    *,
+    actor: Any,
+    person: Person,
+    channel: str,
+    result: str,
+    support_level: int | None = None,
+    occurred_at: datetime,
+    note: str = "",
+    question: str = "",
+    client_uuid: uuid.UUID | str | None = None,
+) -> Interaction:
+    """Record one interaction; sending the same client_uuid again returns the first one unchanged."""
+    if channel not in Channel.values:
+        raise ApplicationError(f"Canal inconnu : {channel}.")
+    if result not in Result.values:
+        raise ApplicationError(f"Résultat inconnu : {result}.")
+    if support_level is not None and support_level not in SupportLevel.values:
+        raise ApplicationError("Le niveau de soutien va de 1 (pour) à 5 (contre).")
+    if client_uuid is not None:
+        try:
+            client_uuid = uuid.UUID(str(client_uuid))
+        except ValueError:
+            raise ApplicationError("Identifiant d'envoi invalide.") from None
+        existing = Interaction.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            return _same_or_conflict(existing, person)
+    try:
+        with transaction.atomic():
+            interaction = Interaction.objects.create(
+                client_uuid=client_uuid or uuid.uuid4(),
+                person=person,
+                channel=channel,
+                result=result,
+                support_level=support_level,
+                occurred_at=occurred_at,
+                actor=actor if getattr(actor, "is_authenticated", False) else None,
+                note=note,
+                question=question,
+            )
+            _denormalise(interaction)
+            if result == Result.DO_NOT_CONTACT:
+                _do_not_contact(actor=actor, person=person, occurred_at=occurred_at)
+    except IntegrityError:
+        # The same offline result posted twice at once: the other request stored it.
+        existing = Interaction.objects.filter(client_uuid=client_uuid).first()
+        if existing is None:
+            raise
+        return _same_or_conflict(existing, person)
+    person.refresh_from_db(
+        fields=[
+            "current_support",
+            "support_updated_at",
+            "last_interaction_at",
+            "last_interaction_channel",
+        ]
+    )
+    return interaction
+
+
+def _same_or_conflict(existing: Interaction, person: Person) -> Interaction:
+    if existing.person_id != person.pk:
+        raise ApplicationError("Cet identifiant d'envoi a déjà servi pour une autre personne.")
+    return existing
+
+
+def _denormalise(interaction: Interaction) -> None:
+    """Conditional UPDATEs, so two concurrent results cannot let the older one win."""
+    at = interaction.occurred_at
+    Person.objects.filter(
+        Q(pk=interaction.person_id)
+        & (Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lte=at))
+    ).update(last_interaction_at=at, last_interaction_channel=interaction.channel)
+    if interaction.support_level is not None:
+        Person.objects.filter(
+            Q(pk=interaction.person_id)
+            & (Q(support_updated_at__isnull=True) | Q(support_updated_at__lte=at))
+        ).update(current_support=interaction.support_level, support_updated_at=at)
+
+
+def _do_not_contact(*, actor: Any, person: Person, occurred_at: datetime) -> None:
+    """ "Ne plus contacter": every channel refused, every address on the ledger."""
+    for channel in ConsentChannel.values:
+        consent_record(
+            actor=actor, person=person, channel=channel, granted=False,
+            legal_basis="consent", source="ne plus contacter", recorded_at=occurred_at,
+        )  # fmt: skip
+    for address in person.emails.values_list("address", flat=True):
+        suppression_add(
+            kind=Kind.EMAIL, value=address, scope=Scope.EMAIL, reason="ne plus contacter"
+        )
+    for number in person.phones.values_list("number", flat=True):
+        suppression_add(kind=Kind.PHONE, value=number, scope=Scope.SMS, reason="ne plus contacter")
+        suppression_add(
+            kind=Kind.PHONE, value=number, scope=Scope.PHONE, reason="ne plus contacter"
+        )
+
+
+def person_support_history(*, person: Person) -> list[Interaction]:
+    return list(person.interactions.exclude(support_level=None).order_by("occurred_at", "id"))

@@ -1,0 +1,212 @@
+"""Writes of a person's own record: create, update, emails and phones, tags, the sheet-view audit.
+
+The derived columns (search name, building and household keys) are recomputed here every time
+the fields they come from change, so search and household grouping never go stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from maillage.core.errors import ApplicationError
+from maillage.core.models import AuditLogEntry
+from maillage.core.services import audit_log_record
+from maillage.people.models import (
+    Consent,
+    ConsentChannel,
+    EmailAddress,
+    Person,
+    PersonTag,
+    PhoneNumber,
+    Tag,
+)
+from maillage.people.normalise import (
+    fold,
+    household_key,
+    normalise_email,
+    normalise_phone,
+    phone_is_mobile,
+    search_key,
+    street_key,
+)
+from maillage.people.services.suppression import Kind, Scope, is_suppressed
+
+# What a person's own form and the services may set directly; the denormalised columns
+# (current_support, consent_*, last_interaction_*) are kept by the history services only.
+EDITABLE_FIELDS = (
+    "birth_name", "usage_name", "first_names", "sex", "birth_year", "birth_month", "birth_day",
+    "birth_place", "birth_place_code", "birth_department", "birth_country", "nationality",
+    "roll_commune_code", "roll_station_code", "roll_number", "roll_list_type",
+    "address_number", "address_street", "address_complement", "address_complement2", "address_locality",
+    "postcode", "commune_name", "country",
+    "commune_code", "polling_station_code", "constituency_code", "department_code",
+    "is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer", "notes",
+)  # fmt: skip
+
+
+def person_keys_refresh(person: Person) -> None:
+    """Recompute search_name, building_key and household_key in memory (the caller saves)."""
+    person.search_name = search_key(person.usage_name, person.birth_name, person.first_names)[:400]
+    person.building_key = street_key(person.address_number, person.address_street, person.postcode)[
+        :300
+    ]
+    person.household_key = household_key(
+        person.address_number, person.address_street, person.address_complement, person.postcode
+    )[:400]
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ApplicationError(f"Champs inconnus : {', '.join(unknown)}.")
+    if not (fields.get("birth_name") or fields.get("usage_name") or fields.get("first_names")):
+        raise ApplicationError("Une personne a au moins un nom ou un prénom.")
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Any,
+    fields: dict[str, Any],
+    emails: Iterable[str] = (),
+    phones: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    source: str = "",
+) -> Person:
+    _check_fields(fields)
+    person = Person(**fields)
+    if source:
+        person.sources = [source]
+    person_keys_refresh(person)
+    person.save()
+    for address in emails:
+        email_add(actor=actor, person=person, address=address, source=source)
+    for number in phones:
+        phone_add(actor=actor, person=person, number=number, source=source)
+    if tags:
+        person_tags_add(person=person, names=list(tags))
+    audit_log_record(
+        actor=actor, action=AuditLogEntry.Action.CREATE, target=person, changes={"source": source}
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person: Person, fields: dict[str, Any]) -> Person:
+    _check_fields(
+        {**{f: getattr(person, f) for f in ("birth_name", "usage_name", "first_names")}, **fields}
+    )
+    changes = {
+        name: [getattr(person, name), value]
+        for name, value in fields.items()
+        if getattr(person, name) != value
+    }
+    if not changes:
+        return person
+    for name, value in fields.items():
+        setattr(person, name, value)
+    person_keys_refresh(person)
+    person.save(
+        update_fields=[*changes, "search_name", "building_key", "household_key", "updated_at"]
+    )
+    audit_log_record(
+        actor=actor, action=AuditLogEntry.Action.UPDATE, target=person, changes=changes
+    )
+    return person
+
+
+def _suppressed_for(kind: str, value: str, scopes: Iterable[str]) -> bool:
+    return any(is_suppressed(kind=kind, value=value, channel_scope=scope) for scope in scopes)
+
+
+def _withdraw(person: Person, channels: list[str], source: str) -> None:
+    """Record a refusal for channels whose address is on the ledger, so it is never reachable."""
+    now = timezone.now()
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                person=person,
+                channel=c,
+                granted=False,
+                legal_basis=Consent.LegalBasis.CONSENT,
+                source=source,
+                recorded_at=now,
+            )
+            for c in channels
+        ]
+    )
+    for channel in channels:
+        setattr(person, f"consent_{channel}", False)
+    person.save(update_fields=[f"consent_{c}" for c in channels])
+
+
+def email_add(
+    *, actor: Any, person: Person, address: str, source: str = "", is_primary: bool | None = None
+) -> EmailAddress:
+    normalised = normalise_email(address)
+    if "@" not in normalised:
+        raise ApplicationError(f"Adresse e-mail invalide : {address}.")
+    if is_primary is None:
+        is_primary = not person.emails.exists()
+    email, _created = EmailAddress.objects.get_or_create(
+        person=person,
+        address=normalised,
+        defaults={"source": source[:100], "is_primary": is_primary},
+    )
+    # An address someone unsubscribed or asked to erase stays unreachable, whoever it comes back with.
+    if _suppressed_for(Kind.EMAIL, normalised, [Scope.ALL, Scope.EMAIL]):
+        _withdraw(person, [ConsentChannel.EMAIL], "liste d'opposition")
+    return email
+
+
+def phone_add(
+    *, actor: Any, person: Person, number: str, source: str = "", is_primary: bool | None = None
+) -> PhoneNumber:
+    e164 = normalise_phone(number)
+    if e164 is None:
+        raise ApplicationError(f"Numéro de téléphone invalide : {number}.")
+    if is_primary is None:
+        is_primary = not person.phones.exists()
+    kind = PhoneNumber.Kind.MOBILE if phone_is_mobile(e164) else PhoneNumber.Kind.LANDLINE
+    phone, _created = PhoneNumber.objects.get_or_create(
+        person=person,
+        number=e164,
+        defaults={"source": source[:100], "is_primary": is_primary, "kind": kind},
+    )
+    withdrawn = [
+        channel
+        for channel, scope in ((ConsentChannel.SMS, Scope.SMS), (ConsentChannel.PHONE, Scope.PHONE))
+        if _suppressed_for(Kind.PHONE, e164, [Scope.ALL, scope])
+    ]
+    if withdrawn:
+        _withdraw(person, withdrawn, "liste d'opposition")
+    return phone
+
+
+def person_tags_add(*, person: Person, names: list[str]) -> list[Tag]:
+    """Attach tags by name, creating the missing ones (slug = folded name)."""
+    wanted = {fold(name): name.strip() for name in names if fold(name)}
+    existing = {tag.slug: tag for tag in Tag.objects.filter(slug__in=list(wanted))}
+    missing = [Tag(slug=slug, name=name) for slug, name in wanted.items() if slug not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {tag.slug: tag for tag in Tag.objects.filter(slug__in=list(wanted))}
+    PersonTag.objects.bulk_create(
+        [PersonTag(person=person, tag=tag) for tag in existing.values()], ignore_conflicts=True
+    )
+    return list(existing.values())
+
+
+def person_sheet_view(*, actor: Any, person: Person, ip_address: str | None = None) -> None:
+    """Every opening of a contact sheet goes to the audit log (support level is art. 9 data)."""
+    audit_log_record(
+        actor=actor,
+        action=AuditLogEntry.Action.VIEW,
+        target=person,
+        target_label=f"#{person.pk}",
+        ip_address=ip_address,
+    )

@@ -1,0 +1,168 @@
+"""Scoping, quick search and area counts."""
+
+from __future__ import annotations
+
+from maillage.accounts.models import Zone
+from maillage.core.errors import NotFound
+from maillage.core.roles import Role
+from maillage.core.tests.base import BaseTestCase
+from maillage.core.tests.factories import UserFactory
+from maillage.people.models import Channel, EmailAddress, Interaction, PhoneNumber
+from maillage.people.selectors.people import (
+    access_person,
+    people_counts_by_area,
+    people_visible_to,
+    person_search,
+)
+from maillage.people.tests.helpers import assign, at, make_person
+
+
+class ScopingTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.marseille = make_person(
+            birth_name="MARTIN",
+            commune_code="13055",
+            department_code="13",
+            constituency_code="1303",
+        )
+        cls.aix = make_person(
+            birth_name="BERNARD",
+            commune_code="13001",
+            department_code="13",
+            constituency_code="1314",
+        )
+        cls.lyon = make_person(
+            birth_name="DURAND",
+            commune_code="69123",
+            department_code="69",
+            constituency_code="6901",
+        )
+        cls.listed = make_person(
+            birth_name="PETIT", commune_code="69123", department_code="69", constituency_code="6901"
+        )
+        cls.team_list = assign([cls.marseille], teams=[cls.team])
+        cls.own_list = assign([cls.listed], users=[cls.outsider])
+
+    def visible(self, user) -> set[int]:  # type: ignore[no-untyped-def]
+        return set(people_visible_to(user=user).values_list("pk", flat=True))
+
+    def test_staff_and_admin_see_everyone(self) -> None:
+        everyone = {self.marseille.pk, self.aix.pk, self.lyon.pk, self.listed.pk}
+        self.assertEqual(self.visible(self.owner), everyone)
+        self.assertEqual(self.visible(self.admin), everyone)
+
+    def test_a_volunteer_sees_the_lists_of_their_team(self) -> None:
+        self.assertEqual(self.visible(self.teammate), {self.marseille.pk})
+
+    def test_a_volunteer_sees_the_lists_assigned_to_them(self) -> None:
+        self.assertEqual(self.visible(self.outsider), {self.listed.pk})
+
+    def test_a_team_leader_sees_only_assigned_lists_even_with_a_zone(self) -> None:
+        leader = UserFactory(role=Role.TEAM_LEADER)
+        leader.zones.add(Zone.objects.create(name="Bouches-du-Rhône", code="13"))
+        self.assertEqual(self.visible(leader), set())
+
+    def test_an_organiser_sees_their_zones_by_department_commune_or_constituency(self) -> None:
+        organiser = UserFactory(role=Role.ORGANISER)
+        organiser.zones.add(Zone.objects.create(name="Aix", code="13001"))
+        self.assertEqual(self.visible(organiser), {self.aix.pk})
+        organiser.zones.add(Zone.objects.create(name="3e circo", code="1303"))
+        self.assertEqual(self.visible(organiser), {self.aix.pk, self.marseille.pk})
+        organiser.zones.add(Zone.objects.create(name="Rhône", code="69"))
+        self.assertEqual(
+            self.visible(organiser), {self.aix.pk, self.marseille.pk, self.lyon.pk, self.listed.pk}
+        )
+
+    def test_an_organiser_also_sees_their_lists(self) -> None:
+        organiser = UserFactory(role=Role.ORGANISER)
+        assign([self.lyon], users=[organiser])
+        self.assertEqual(self.visible(organiser), {self.lyon.pk})
+
+    def test_a_supporter_sees_nobody(self) -> None:
+        supporter = UserFactory(role=Role.SUPPORTER)
+        assign([self.lyon], users=[supporter])
+        self.assertEqual(self.visible(supporter), set())
+
+    def test_a_person_in_two_assigned_lists_is_listed_once(self) -> None:
+        assign([self.marseille], users=[self.teammate])
+        self.assertEqual(people_visible_to(user=self.teammate).count(), 1)
+
+    def test_access_person_refuses_people_out_of_scope(self) -> None:
+        self.assertEqual(
+            access_person(user=self.teammate, person_id=self.marseille.pk), self.marseille
+        )
+        with self.assertRaises(NotFound):
+            access_person(user=self.teammate, person_id=self.lyon.pk)
+        with self.assertRaises(NotFound):
+            access_person(user=self.teammate, person_id="abc")
+
+
+class SearchTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.helene = make_person(birth_name="LEFÈVRE-DUPONT", first_names="Hélène Marie")
+        cls.henri = make_person(birth_name="LEMAIRE", first_names="Henri")
+        EmailAddress.objects.create(person=cls.helene, address="helene@example.org")
+        PhoneNumber.objects.create(person=cls.henri, number="+33612345678")
+
+    def found(self, query: str, user=None) -> set[int]:  # type: ignore[no-untyped-def]
+        return set(person_search(user=user or self.owner, query=query).values_list("pk", flat=True))
+
+    def test_it_finds_by_name_prefix_without_accents(self) -> None:
+        self.assertEqual(self.found("lefev"), {self.helene.pk})
+        self.assertEqual(self.found("Hélè"), {self.helene.pk})
+        self.assertEqual(self.found("dupont hel"), {self.helene.pk})
+        self.assertEqual(self.found("le"), {self.helene.pk, self.henri.pk})
+        self.assertEqual(self.found("upont"), set())
+
+    def test_it_finds_by_email_and_by_phone_in_any_format(self) -> None:
+        self.assertEqual(self.found("Helene@Example.org"), {self.helene.pk})
+        self.assertEqual(self.found("06 12 34 56 78"), {self.henri.pk})
+        self.assertEqual(self.found("+33 6 12 34 56 78"), {self.henri.pk})
+
+    def test_it_searches_within_scope_only(self) -> None:
+        self.assertEqual(self.found("lefev", user=self.teammate), set())
+
+
+class CountsByAreaTestCase(BaseTestCase):
+    def test_it_counts_people_contacts_reachable_activists_and_canvassed_per_code(self) -> None:
+        a = make_person(polling_station_code="13055_0001", is_contact=True, consent_email=True)
+        EmailAddress.objects.create(person=a, address="a@example.org")
+        b = make_person(polling_station_code="13055_0001", is_activist=True)
+        Interaction.objects.create(
+            person=b, channel=Channel.DOOR, result="talked", occurred_at=at("2026-05-01T10:00")
+        )
+        Interaction.objects.create(
+            person=b, channel=Channel.DOOR, result="talked", occurred_at=at("2026-05-02T10:00")
+        )
+        make_person(polling_station_code="13055_0002")
+        make_person(polling_station_code="13055_0009")
+        with self.assertNumQueries(1):
+            counts = people_counts_by_area(
+                user=self.owner,
+                area_type="polling_station",
+                codes=["13055_0001", "13055_0002", "13055_0003"],
+            )
+        self.assertEqual(
+            counts["13055_0001"],
+            {
+                "people": 2,
+                "contacts": 1,
+                "reachable": 1,
+                "activists": 1,
+                "canvassed": 1,
+                "doors": 1,
+            },
+        )
+        self.assertEqual(counts["13055_0002"]["people"], 1)
+        self.assertNotIn("13055_0003", counts)
+        self.assertNotIn("13055_0009", counts)
+
+    def test_it_counts_only_people_in_scope(self) -> None:
+        make_person(commune_code="13055")
+        self.assertEqual(
+            people_counts_by_area(user=self.teammate, area_type="commune", codes=["13055"]), {}
+        )

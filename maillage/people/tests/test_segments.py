@@ -1,0 +1,321 @@
+"""The segment engine: every filter, groups, negation, overlaps, validation and scoping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from maillage.core.tests.base import BaseTestCase
+from maillage.people.models import (
+    Channel,
+    EmailAddress,
+    Interaction,
+    Person,
+    PhoneNumber,
+    Segment,
+    SupportLevel,
+)
+from maillage.people.selectors.segments import SegmentError, segment_count, segment_queryset
+from maillage.people.services.interactions import interaction_record
+from maillage.people.services.persons import person_tags_add
+from maillage.people.tests.helpers import assign, at, make_person
+
+YEAR = timezone.localdate().year
+
+
+def one(filter_: dict[str, Any], *, op: str = "and") -> dict[str, Any]:
+    return {"op": op, "filters": [filter_]}
+
+
+class SegmentFiltersTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.senior = make_person(
+            birth_year=YEAR - 70, sex="F", polling_station_code="13055_0003", is_member=True
+        )
+        cls.young = make_person(
+            birth_year=YEAR - 25,
+            sex="M",
+            commune_code="13001",
+            polling_station_code="13001_0001",
+            constituency_code="1314",
+        )
+        cls.middle = make_person(birth_year=YEAR - 45, sex="F", is_activist=True)
+        cls.unknown_age = make_person(birth_year=None)
+        person_tags_add(person=cls.middle, names=["Infirmière"])
+
+    def ids(self, definition: dict[str, Any], user=None) -> set[int]:  # type: ignore[no-untyped-def]
+        return set(
+            segment_queryset(user=user or self.owner, definition=definition).values_list(
+                "pk", flat=True
+            )
+        )
+
+    def test_age_range_uses_the_calendar_year(self) -> None:
+        self.assertEqual(self.ids(one({"field": "age", "min": 60, "max": None})), {self.senior.pk})
+        self.assertEqual(
+            self.ids(one({"field": "age", "min": 25, "max": 45})), {self.young.pk, self.middle.pk}
+        )
+        self.assertEqual(self.ids(one({"field": "age", "min": None, "max": 24})), set())
+
+    def test_sex_and_areas(self) -> None:
+        self.assertEqual(
+            self.ids(one({"field": "sex", "value": "F"})), {self.senior.pk, self.middle.pk}
+        )
+        self.assertEqual(self.ids(one({"field": "commune", "values": ["13001"]})), {self.young.pk})
+        self.assertEqual(
+            self.ids(one({"field": "polling_station", "values": ["13055_0003", "13001_0001"]})),
+            {self.senior.pk, self.young.pk},
+        )
+        self.assertEqual(
+            self.ids(one({"field": "constituency", "values": ["1314"]})), {self.young.pk}
+        )
+
+    def test_tags_and_roles(self) -> None:
+        self.assertEqual(
+            self.ids(one({"field": "tag", "values": ["infirmiere", "absent"]})), {self.middle.pk}
+        )
+        self.assertEqual(
+            self.ids(one({"field": "role", "values": ["member", "activist"]})),
+            {self.senior.pk, self.middle.pk},
+        )
+
+    def test_current_support_and_support_change(self) -> None:
+        def record(person: Person, level: int, when: str) -> None:
+            interaction_record(
+                actor=self.owner,
+                person=person,
+                channel="door",
+                result="talked",
+                support_level=level,
+                occurred_at=at(when),
+            )
+
+        record(self.senior, SupportLevel.UNDECIDED, "2026-03-01T10:00")
+        record(self.senior, SupportLevel.FOR, "2026-06-01T10:00")  # was undecided, now for
+        record(self.young, SupportLevel.UNDECIDED, "2026-03-01T10:00")  # still undecided
+        record(self.middle, SupportLevel.AGAINST, "2026-03-01T10:00")
+        record(
+            self.middle, SupportLevel.LEANING_FOR, "2026-06-01T10:00"
+        )  # moved, but never undecided
+        self.assertEqual(self.ids(one({"field": "support", "values": [3]})), {self.young.pk})
+        self.assertEqual(
+            self.ids(one({"field": "support_change", "from": [3], "to": [1, 2]})), {self.senior.pk}
+        )
+        self.assertEqual(
+            self.ids(one({"field": "support_change", "from": [4, 5], "to": [1, 2]})),
+            {self.middle.pk},
+        )
+
+    def test_last_interaction_channel_result_and_dates(self) -> None:
+        Interaction.objects.create(
+            person=self.senior,
+            channel=Channel.DOOR,
+            result="talked",
+            occurred_at=at("2026-02-10T18:00"),
+        )
+        Interaction.objects.create(
+            person=self.young,
+            channel=Channel.PHONE,
+            result="talked",
+            occurred_at=at("2026-02-10T18:00"),
+        )
+        Interaction.objects.create(
+            person=self.middle,
+            channel=Channel.DOOR,
+            result="not_home",
+            occurred_at=at("2025-12-01T18:00"),
+        )
+        door_talk = {
+            "field": "last_interaction",
+            "channel": "door",
+            "result": "talked",
+            "since": "2026-01-01",
+            "until": None,
+        }
+        self.assertEqual(self.ids(one(door_talk)), {self.senior.pk})
+        self.assertEqual(
+            self.ids(
+                one(
+                    {
+                        "field": "last_interaction",
+                        "channel": "door",
+                        "since": None,
+                        "until": "2026-01-31",
+                    }
+                )
+            ),
+            {self.middle.pk},
+        )
+        self.assertEqual(
+            self.ids(
+                one({"field": "last_interaction", "since": "2026-02-10", "until": "2026-02-10"})
+            ),
+            {self.senior.pk, self.young.pk},
+        )
+
+    def test_not_contacted_since(self) -> None:
+        interaction_record(
+            actor=self.owner,
+            person=self.senior,
+            channel="door",
+            result="talked",
+            occurred_at=at("2026-10-05T10:00"),
+        )
+        interaction_record(
+            actor=self.owner,
+            person=self.young,
+            channel="door",
+            result="talked",
+            occurred_at=at("2026-09-05T10:00"),
+        )
+        self.assertEqual(
+            self.ids(one({"field": "not_contacted_since", "date": "2026-10-01"})),
+            {self.young.pk, self.middle.pk, self.unknown_age.pk},
+        )
+
+    def test_reachable_needs_a_usable_address_and_consent(self) -> None:
+        Person.objects.filter(pk__in=[self.senior.pk, self.young.pk]).update(
+            consent_email=True, consent_sms=True, consent_phone=True
+        )
+        EmailAddress.objects.create(person=self.senior, address="s@example.org")
+        EmailAddress.objects.create(person=self.young, address="y@example.org", status="bounced")
+        EmailAddress.objects.create(person=self.middle, address="m@example.org")  # no consent
+        PhoneNumber.objects.create(
+            person=self.young, number="+33491000000", kind=PhoneNumber.Kind.LANDLINE
+        )
+        self.assertEqual(
+            self.ids(one({"field": "reachable", "channel": "email"})), {self.senior.pk}
+        )
+        self.assertEqual(self.ids(one({"field": "reachable", "channel": "phone"})), {self.young.pk})
+        self.assertEqual(self.ids(one({"field": "reachable", "channel": "sms"})), set())
+
+    def test_nested_groups_and_negation(self) -> None:
+        definition = {
+            "op": "or",
+            "filters": [
+                {
+                    "op": "and",
+                    "filters": [
+                        {"field": "sex", "value": "F"},
+                        {"field": "age", "min": 60, "max": None},
+                    ],
+                },
+                {
+                    "op": "and",
+                    "filters": [
+                        {"field": "sex", "value": "F"},
+                        {"field": "role", "values": ["activist"]},
+                    ],
+                    "negate": True,
+                },
+            ],
+        }
+        # The senior woman, plus everyone who is not a female activist.
+        self.assertEqual(self.ids(definition), {self.senior.pk, self.young.pk, self.unknown_age.pk})
+        self.assertEqual(
+            self.ids(one({"field": "sex", "value": "F", "negate": True})),
+            {self.young.pk, self.unknown_age.pk},
+        )
+
+    def test_negated_support_keeps_people_without_a_level(self) -> None:
+        interaction_record(
+            actor=self.owner,
+            person=self.senior,
+            channel="door",
+            result="talked",
+            support_level=5,
+            occurred_at=at("2026-03-01T10:00"),
+        )
+        self.assertEqual(
+            self.ids(one({"field": "support", "values": [5], "negate": True})),
+            {self.young.pk, self.middle.pk, self.unknown_age.pk},
+        )
+
+    def test_or_of_two_overlapping_segments_counts_each_person_once(self) -> None:
+        women = Segment.objects.create(
+            name="Femmes", definition=one({"field": "sex", "value": "F"})
+        )
+        person_tags_add(person=self.senior, names=["Infirmière", "Retraitée"])
+        nurses = Segment.objects.create(
+            name="Infirmières",
+            definition=one({"field": "tag", "values": ["infirmiere", "retraitee"]}),
+        )
+        both = {
+            "op": "or",
+            "filters": [
+                {"field": "segment", "id": women.pk},
+                {"field": "segment", "id": nurses.pk},
+            ],
+        }
+        self.assertEqual(segment_count(user=self.owner, definition=both), 2)
+        self.assertEqual(
+            segment_count(user=self.owner, definition={"op": "and", "filters": both["filters"]}), 2
+        )
+        self.assertEqual(
+            segment_queryset(user=self.owner, definition=both).count(),
+            len(
+                set(segment_queryset(user=self.owner, definition=both).values_list("pk", flat=True))
+            ),
+        )
+
+    def test_an_empty_definition_is_everyone_in_scope(self) -> None:
+        self.assertEqual(segment_count(user=self.owner, definition={"op": "and", "filters": []}), 4)
+
+    def test_segments_are_always_cut_to_the_users_scope(self) -> None:
+        assign([self.senior], teams=[self.team])
+        self.assertEqual(
+            self.ids({"op": "and", "filters": []}, user=self.teammate), {self.senior.pk}
+        )
+        self.assertEqual(self.ids(one({"field": "sex", "value": "M"}), user=self.teammate), set())
+
+    def test_it_compiles_in_one_query_per_referenced_segment(self) -> None:
+        inner = Segment.objects.create(
+            name="Jeunes", definition=one({"field": "age", "max": 30, "min": None})
+        )
+        definition = {
+            "op": "and",
+            "filters": [{"field": "segment", "id": inner.pk}, {"field": "sex", "value": "M"}],
+        }
+        with self.assertNumQueries(2):  # the referenced definition, then the count
+            self.assertEqual(segment_count(user=self.owner, definition=definition), 1)
+
+
+class SegmentValidationTestCase(BaseTestCase):
+    def assertRejected(self, definition: Any, fragment: str) -> None:
+        with self.assertRaises(SegmentError) as caught:
+            segment_queryset(user=self.owner, definition=definition)
+        self.assertIn(fragment, caught.exception.message)
+
+    def test_it_rejects_unknown_fields_operators_and_values(self) -> None:
+        self.assertRejected(one({"field": "zodiac", "values": ["lion"]}), "Filtre inconnu")
+        self.assertRejected({"op": "xor", "filters": []}, "Opérateur inconnu")
+        self.assertRejected(one({"field": "role", "values": ["astronaut"]}), "Rôle inconnu")
+        self.assertRejected(one({"field": "support", "values": [7]}), "niveau de soutien")
+        self.assertRejected(one({"field": "commune", "values": []}), "au moins une valeur")
+        self.assertRejected(one({"field": "reachable", "channel": "pigeon"}), "joignable")
+        self.assertRejected(
+            one({"field": "not_contacted_since", "date": "31/12/2026"}), "Date invalide"
+        )
+        self.assertRejected(
+            one({"field": "last_interaction", "channel": "telepathy"}), "Canal inconnu"
+        )
+        self.assertRejected(one({"field": "sex", "value": "X"}), "sexe")
+
+    def test_it_rejects_bad_age_ranges(self) -> None:
+        self.assertRejected(one({"field": "age", "min": 70, "max": 20}), "Tranche d'âge impossible")
+        self.assertRejected(one({"field": "age", "min": -1, "max": None}), "entier entre 0 et 130")
+        self.assertRejected(one({"field": "age", "min": None, "max": None}), "minimum")
+
+    def test_it_rejects_segment_cycles_and_missing_segments(self) -> None:
+        a = Segment.objects.create(name="A", definition={"op": "and", "filters": []})
+        b = Segment.objects.create(name="B", definition=one({"field": "segment", "id": a.pk}))
+        a.definition = one({"field": "segment", "id": b.pk})
+        a.save()
+        self.assertRejected(one({"field": "segment", "id": a.pk}), "lui-même")
+        self.assertRejected(one({"field": "segment", "id": 99999}), "n'existe pas")
+
+    def test_a_date_filter_needs_a_date(self) -> None:
+        self.assertRejected(one({"field": "not_contacted_since"}), "demande une date")

@@ -1,0 +1,82 @@
+"""Staff review queue of likely duplicates and the side-by-side merge."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from maillage.core.decorators import role_required
+from maillage.core.errors import ApplicationError
+from maillage.core.roles import Role
+from maillage.people.forms import DuplicateDecisionForm
+from maillage.people.selectors.dedupe import access_duplicate
+from maillage.people.selectors.dedupe import duplicate_list as duplicates
+from maillage.people.services.dedupe import duplicate_dismiss, duplicate_merge
+from maillage.people.services.gdpr import person_subject_access_data
+
+COMPARED = (
+    ("birth_name", _("Nom de naissance")), ("usage_name", _("Nom d'usage")), ("first_names", _("Prénoms")),
+    ("birth_date_display", _("Naissance")), ("birth_place", _("Lieu de naissance")), ("address_street", _("Voie")),
+    ("address_number", _("Numéro")), ("postcode", _("Code postal")), ("commune_name", _("Commune")),
+    ("polling_station_code", _("Bureau")), ("sources", _("Sources")),
+)  # fmt: skip
+
+
+@role_required(Role.STAFF)
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(duplicates(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "people/duplicate_list.html", {"page": page, "query": ""})
+
+
+@role_required(Role.STAFF)
+def duplicate_review(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    candidate = access_duplicate(user=request.user, candidate_id=candidate_id)
+    first, second = candidate.first, candidate.second
+    form = DuplicateDecisionForm(
+        request.POST or None,
+        choices=[(first.pk, str(first)), (second.pk, str(second))],
+        initial={"keep": first.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "dismiss":
+                duplicate_dismiss(actor=request.user, candidate=candidate)
+                messages.success(request, _("Paire marquée comme deux personnes distinctes."))
+            else:
+                kept = duplicate_merge(
+                    actor=request.user,
+                    candidate=candidate,
+                    keep_id=form.cleaned_data["keep"] or first.pk,
+                )
+                messages.success(request, _("Fiches fusionnées."))
+                return redirect("people:person_detail", person_id=kept.pk)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("people:duplicate_list")
+    rows = [(label, getattr(first, name), getattr(second, name)) for name, label in COMPARED]
+    held = [person_subject_access_data(person=p) for p in (first, second)]
+    counts = [
+        {
+            "interactions": len(h["interactions"]),
+            "consents": len(h["consents"]),
+            "emails": ", ".join(e["address"] for e in h["emails"]),
+            "phones": ", ".join(p["number"] for p in h["phones"]),
+            "tags": ", ".join(h["tags"]),
+        }
+        for h in held
+    ]
+    return render(
+        request,
+        "people/duplicate_review.html",
+        {
+            "candidate": candidate,
+            "first": first,
+            "second": second,
+            "rows": rows,
+            "counts": counts,
+            "form": form,
+        },
+    )

@@ -1,0 +1,150 @@
+"""The people list (scoped, quick search) and the contact sheet with its interaction and consent forms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from maillage.core.decorators import role_required
+from maillage.core.errors import ApplicationError
+from maillage.core.roles import Role, has_role
+from maillage.people.forms import ConsentForm, InteractionForm
+from maillage.people.models import ConsentChannel, Person
+from maillage.people.selectors.people import access_person, household_members, person_list_page
+from maillage.people.services.consent import consent_record
+from maillage.people.services.interactions import interaction_record
+from maillage.people.services.persons import person_sheet_view
+
+PAGE_SIZE = 50
+LIST_COLUMNS = (
+    "pk", "birth_name", "usage_name", "first_names", "birth_year", "birth_month", "birth_day",
+    "address_number", "address_street", "commune_name", "polling_station_code", "current_support", "search_name", "roll_number",
+)  # fmt: skip
+
+
+def _query_without(request: HttpRequest, *keys: str) -> str:
+    query = request.GET.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@role_required(Role.VOLUNTEER)
+def person_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:200]
+    sort = request.GET.get("sort", "name")
+    people = person_list_page(user=request.user, query=q, sort=sort).only(*LIST_COLUMNS)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    year = timezone.localdate().year
+    return render(
+        request,
+        "people/person_list.html",
+        {
+            "page": page,
+            "q": q,
+            "sort": sort,
+            "query": _query_without(request, "page"),
+            "sort_query": _query_without(request, "page", "sort"),
+            "show_support": has_role(request.user, Role.STAFF),
+            # Age in the calendar year, as segments count it.
+            "rows": [(p, year - p.birth_year if p.birth_year else None) for p in page.object_list],
+        },
+    )
+
+
+def _sheet(
+    request: HttpRequest,
+    person: Person,
+    interaction_form: InteractionForm | None = None,
+    consent_form: ConsentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    interactions = list(person.interactions.select_related("actor").order_by("-occurred_at", "-id"))
+    consents = list(person.consents.order_by("-recorded_at", "-id"))
+    in_force = {c.channel: c for c in reversed(consents)}
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "emails": list(person.emails.all()),
+            "phones": list(person.phones.all()),
+            "tags": list(person.tags.all()),
+            "household": list(household_members(user=request.user, person=person)[:20]),
+            "interactions": interactions,
+            "support_history": [i for i in reversed(interactions) if i.support_level],
+            "consents": consents,
+            "consent_rows": [
+                (value, label, getattr(person, f"consent_{value}"), in_force.get(value))
+                for value, label in ConsentChannel.choices
+            ],
+            "interaction_form": interaction_form or InteractionForm(),
+            "consent_form": consent_form or ConsentForm(),
+            "is_staff": has_role(request.user, Role.STAFF),
+            "age": person.birth_year and (timezone.localdate().year - person.birth_year),
+        },
+        status=status,
+    )
+
+
+@role_required(Role.VOLUNTEER)
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person(user=request.user, person_id=person_id)
+    person_sheet_view(actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR"))
+    return _sheet(request, person)
+
+
+@require_POST
+@role_required(Role.VOLUNTEER)
+def person_interaction(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person(user=request.user, person_id=person_id)
+    form = InteractionForm(request.POST)
+    if not form.is_valid():
+        return _sheet(request, person, interaction_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        interaction_record(
+            actor=request.user,
+            person=person,
+            channel=data["channel"],
+            result=data["result"],
+            support_level=data["support_level"],
+            occurred_at=timezone.now(),
+            note=data["note"],
+            question=data["question"],
+            client_uuid=data["client_uuid"],
+        )
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return _sheet(request, person, interaction_form=form, status=400)
+    messages.success(request, _("Résultat enregistré."))
+    return redirect("people:person_detail", person_id=person.pk)
+
+
+@require_POST
+@role_required(Role.VOLUNTEER)
+def person_consent(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person(user=request.user, person_id=person_id)
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        return _sheet(request, person, consent_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        consent_record(
+            actor=request.user,
+            person=person,
+            channel=data["channel"],
+            granted=data["granted"],
+            legal_basis=data["legal_basis"],
+            source=data["source"],
+        )
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return _sheet(request, person, consent_form=form, status=400)
+    messages.success(request, _("Consentement enregistré."))
+    return redirect("people:person_detail", person_id=person.pk)
