@@ -36,7 +36,12 @@ class CloseRaceFilterForm(forms.Form):
         required=False,
         choices=[("exprimes", _("suffrages exprimés")), ("votants", _("votants"))],
     )
-    level = forms.ChoiceField(label=_("Niveau"), required=False, choices=Level.choices)
+    # Constituencies first: that is where seats are won, and the page's default.
+    level = forms.ChoiceField(
+        label=_("Niveau"),
+        required=False,
+        choices=sorted(Level.choices, key=lambda choice: choice[0] != Level.CONSTITUENCY),
+    )
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput
     )

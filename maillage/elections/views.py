@@ -32,24 +32,33 @@ def _filters_from(
     request: HttpRequest,
 ) -> tuple[CloseRaceFilterForm, selectors.RaceFilters, object | None]:
     elections = list(selectors.election_list(user=request.user))
-    form = CloseRaceFilterForm(request.GET or None, elections=elections)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    slug = data.get("election") or (request.GET.get("election") if not form.is_bound else "")
-    election = next((e for e in elections if e.slug == slug), None)
-    if election is None:
-        with_results = [e for e in elections if e.area_count]
-        election = with_results[0] if with_results else (elections[0] if elections else None)
+    with_results = [e for e in elections if e.area_count]
+    fallback = with_results[0] if with_results else (elections[0] if elections else None)
+    # Missing parameters take their defaults, so the form always shows what the list uses.
+    data = request.GET.copy()
+    defaults = {
+        "election": fallback.slug if fallback else "",
+        "round": "final",
+        "base": "exprimes",
+        "level": Level.CONSTITUENCY,
+    }
+    for key, value in defaults.items():
+        if not data.get(key):
+            data[key] = value
+    form = CloseRaceFilterForm(data, elections=elections)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    election = next((e for e in elections if e.slug == cleaned.get("election")), fallback)
 
     def pct(value: Decimal | None) -> float | None:
         return float(value) if value is not None else None
 
     filters = selectors.RaceFilters(
-        round=data.get("round") or "final",
-        max_gap=pct(data.get("max_gap")),
-        max_margin=pct(data.get("max_margin")),
-        base=data.get("base") or "exprimes",
-        level=data.get("level") or Level.CONSTITUENCY,
-        sort=data.get("sort") or "",
+        round=cleaned.get("round") or "final",
+        max_gap=pct(cleaned.get("max_gap")),
+        max_margin=pct(cleaned.get("max_margin")),
+        base=cleaned.get("base") or "exprimes",
+        level=cleaned.get("level") or Level.CONSTITUENCY,
+        sort=cleaned.get("sort") or "",
     )
     return form, filters, election
 
