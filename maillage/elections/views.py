@@ -88,8 +88,9 @@ def close_races(request: HttpRequest) -> HttpResponse:
             rows=[(row, (presence or {}).get(row.code)) for row in rows],
             presence_known=presence is not None,
             counts=selectors.close_race_counts(election=election, filters=filters),
+            # Widths as CSS text here: template filters would write a French decimal comma.
             chart=[
-                (row, getattr(row, key), (getattr(row, key) or 0) * 100 / widest)
+                (row, getattr(row, key), f"{(getattr(row, key) or 0) * 100 / widest:.1f}")
                 for row in chart_rows
             ],
             chart_key=key,
@@ -150,7 +151,8 @@ def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpR
         candidates = [
             (
                 candidate,
-                candidate.votes * 100 / area.cast if area.cast else 0,
+                # Bar width as CSS text (a French decimal comma would break it).
+                f"{candidate.votes * 100 / area.cast if area.cast else 0:.1f}",
                 candidate.votes * 100 / base_value if base_value else 0,
             )
             for candidate in area.candidates.all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -76,6 +77,11 @@ class ElectionPagesTests(BaseTestCase):
             response, "Pourcentages calculés sur les <strong>exprimés</strong>", html=False
         )
         self.assertContains(response, 'data-testid="race-chart"')
+        # Bar widths are CSS numbers (a French decimal comma would make every bar full width).
+        widths = re.findall(r'class="bar" style="width: ([^%]+)%"', body)
+        self.assertEqual(len(widths), 20)
+        self.assertEqual(widths[-1], "100.0")
+        self.assertLess(float(widths[0]), 10)
         self.assertContains(response, '<td>&lt; 5 %</td><td class="num">109</td>', html=False)
 
     def test_the_table_sorts_and_switches_base(self) -> None:
@@ -132,6 +138,7 @@ class ElectionPagesTests(BaseTestCase):
         second = body[body.index('data-testid="candidates-2"') :]
         self.assertLess(second.index("BRUN"), second.index("GRANGIER"))
         self.assertLess(second.index("GRANGIER"), second.index("PALLOT"))
+        self.assertIn('class="bar" style="width: 34.6%"', body)  # BRUN: 20414 / 58918
         self.assertContains(self.client.get(url, {"base": "votants"}), "35 voix (0,06 %)")
         missing = self.client.get(
             reverse("elections:area_detail", args=["legislatives-2024", "constituency", "0799"])
