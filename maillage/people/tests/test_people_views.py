@@ -1,0 +1,346 @@
+"""Pages: access rules, pinned query counts, audit of sheet views and exports, the builder's count."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.urls import reverse
+
+from maillage.core.models import AuditLogEntry
+from maillage.core.roles import Role
+from maillage.core.tests.base import BaseTestCase
+from maillage.core.tests.factories import UserFactory
+from maillage.people.dashboard import dashboard_tiles
+from maillage.people.models import DuplicateCandidate, EmailAddress, Interaction, Person, Segment
+from maillage.people.services.interactions import interaction_record
+from maillage.people.tests.helpers import assign, at, make_person
+
+
+class PersonPagesTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.assigned = make_person(birth_name="ASSIGNÉE", first_names="Inès")
+        cls.hidden = make_person(birth_name="CACHÉ", first_names="Hugo")
+        assign([cls.assigned], teams=[cls.team])
+        interaction_record(
+            actor=cls.owner,
+            person=cls.assigned,
+            channel="door",
+            result="talked",
+            support_level=3,
+            occurred_at=at("2026-03-01T10:00"),
+        )
+
+    def test_it_validates_access(self) -> None:
+        url = reverse("people:person_list")
+        self.assertEqual(self.client.get(url).status_code, 302)
+        self.login(UserFactory(role=Role.SUPPORTER))
+        self.assertEqual(self.client.get(url).status_code, 403)
+        self.login(self.teammate)
+        response = self.client.get(url)
+        self.assertContains(response, "ASSIGNÉE")
+        self.assertNotContains(response, "CACHÉ")
+        self.assertNotContains(response, "Indécis")  # support level is for staff on the list
+
+    def test_the_contact_sheet_validates_access(self) -> None:
+        self.login(self.teammate)
+        self.assertEqual(
+            self.client.get(reverse("people:person_detail", args=[self.hidden.pk])).status_code, 404
+        )
+        self.login(self.outsider)
+        self.assertEqual(
+            self.client.get(reverse("people:person_detail", args=[self.assigned.pk])).status_code,
+            404,
+        )
+        self.assertEqual(
+            self.client.post(
+                reverse("people:person_interaction", args=[self.assigned.pk]),
+                {"channel": "door", "result": "talked"},
+            ).status_code,
+            404,
+        )
+        self.assertEqual(
+            self.client.post(
+                reverse("people:person_consent", args=[self.assigned.pk]), {}
+            ).status_code,
+            404,
+        )
+
+    def test_the_list_page_runs_a_fixed_number_of_queries(self) -> None:
+        for n in range(60):
+            make_person(birth_name=f"VOISIN{n}")
+        self.login(self.owner)
+        # session, user, count of the page, the page of people (whatever the page size).
+        with self.assertNumQueries(4):
+            response = self.client.get(reverse("people:person_list"), {"sort": "age"})
+        self.assertEqual(len(response.context["rows"]), 50)
+        self.login(self.teammate)
+        with self.assertNumQueries(4):
+            self.client.get(reverse("people:person_list"), {"q": "ass"})
+
+    def test_the_list_searches_by_name(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(reverse("people:person_list"), {"q": "ines"})
+        self.assertContains(response, "ASSIGNÉE")
+        self.assertNotContains(response, "CACHÉ")
+
+    def test_opening_a_contact_sheet_is_audit_logged(self) -> None:
+        self.login(self.teammate)
+        response = self.client.get(reverse("people:person_detail", args=[self.assigned.pk]))
+        self.assertContains(response, "Indécis")
+        self.assertNotContains(response, "Effacer cette personne")
+        entry = AuditLogEntry.objects.get(action="view", target_id=str(self.assigned.pk))
+        self.assertEqual(entry.actor, self.teammate)
+
+    def test_a_volunteer_records_a_door_result_once_even_when_posted_twice(self) -> None:
+        self.login(self.teammate)
+        key = str(uuid.uuid4())
+        data = {
+            "channel": "door",
+            "result": "talked",
+            "support_level": "1",
+            "note": "convaincue",
+            "client_uuid": key,
+        }
+        url = reverse("people:person_interaction", args=[self.assigned.pk])
+        self.assertRedirects(
+            self.client.post(url, data), reverse("people:person_detail", args=[self.assigned.pk])
+        )
+        self.client.post(url, data)
+        self.assertEqual(Interaction.objects.filter(client_uuid=key).count(), 1)
+        self.assigned.refresh_from_db()
+        self.assertEqual(self.assigned.current_support, 1)
+
+    def test_a_bad_interaction_is_refused_with_a_message(self) -> None:
+        self.login(self.teammate)
+        response = self.client.post(
+            reverse("people:person_interaction", args=[self.assigned.pk]),
+            {"channel": "door", "result": "dunno"},
+        )
+        self.assertEqual(response.status_code, 400)
+
+    def test_recording_a_consent_from_the_sheet(self) -> None:
+        EmailAddress.objects.create(person=self.assigned, address="ines@example.org")
+        self.login(self.teammate)
+        self.client.post(
+            reverse("people:person_consent", args=[self.assigned.pk]),
+            {"channel": "email", "granted": "1", "legal_basis": "consent", "source": "porte"},
+        )
+        self.assigned.refresh_from_db()
+        self.assertIs(self.assigned.consent_email, True)
+
+
+class GdprPagesTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.person = make_person(birth_name="LOUVET", first_names="Rose")
+        assign([self.person], teams=[self.team])
+
+    def test_it_validates_access(self) -> None:
+        self.login(self.teammate)
+        self.assertEqual(
+            self.client.get(reverse("people:person_sar", args=[self.person.pk])).status_code, 403
+        )
+        self.assertEqual(
+            self.client.post(
+                reverse("people:person_erase", args=[self.person.pk]), {"confirm": "yes"}
+            ).status_code,
+            403,
+        )
+        self.assertTrue(Person.objects.filter(pk=self.person.pk).exists())
+
+    def test_staff_download_the_subject_access_export(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(reverse("people:person_sar", args=[self.person.pk]))
+        self.assertEqual(json.loads(response.content)["identity"]["birth_name"], "LOUVET")
+        response = self.client.get(
+            reverse("people:person_sar", args=[self.person.pk]), {"format": "txt"}
+        )
+        self.assertIn("LOUVET", response.content.decode())
+        self.assertEqual(AuditLogEntry.objects.filter(action="export").count(), 2)
+
+    def test_erasure_asks_for_confirmation_then_erases(self) -> None:
+        self.login(self.owner)
+        url = reverse("people:person_erase", args=[self.person.pk])
+        self.assertContains(self.client.get(url), "Effacer définitivement")
+        self.client.post(url, {})
+        self.assertTrue(Person.objects.filter(pk=self.person.pk).exists())
+        self.assertRedirects(
+            self.client.post(url, {"confirm": "yes"}), reverse("people:person_list")
+        )
+        self.assertFalse(Person.objects.filter(pk=self.person.pk).exists())
+
+
+class SegmentPagesTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.seniors = Segment.objects.create(
+            name="Seniors du bureau 3",
+            definition={
+                "op": "and",
+                "filters": [
+                    {"field": "age", "min": 60, "max": None},
+                    {"field": "polling_station", "values": ["13055_0003"]},
+                ],
+            },
+        )
+        for n in range(55):
+            make_person(
+                birth_name=f"AINE{n}",
+                birth_year=1940 + n % 5,
+                polling_station_code="13055_0003",
+                current_support=1 + n % 5,
+            )
+        make_person(birth_name="JEUNE", birth_year=2000, polling_station_code="13055_0003")
+
+    def test_it_validates_access(self) -> None:
+        self.login(self.teammate)
+        for url in (
+            reverse("people:segment_list"),
+            reverse("people:segment_create"),
+            reverse("people:segment_detail", args=[self.seniors.pk]),
+            reverse("people:segment_export", args=[self.seniors.pk]),
+        ):
+            self.assertEqual(self.client.get(url).status_code, 403, url)
+        self.assertEqual(self.client.post(reverse("people:segment_count"), {}).status_code, 403)
+        self.client.logout()
+        self.assertEqual(self.client.get(reverse("people:segment_list")).status_code, 302)
+
+    def test_the_segment_list_runs_a_fixed_number_of_queries(self) -> None:
+        for n in range(5):
+            Segment.objects.create(
+                name=f"S{n}", definition={"op": "and", "filters": []}, created_by=self.owner
+            )
+        self.login(self.owner)
+        with self.assertNumQueries(4):  # session, user, count, the page with its creators (joined)
+            response = self.client.get(reverse("people:segment_list"))
+        self.assertContains(response, "Seniors du bureau 3")
+
+    def test_the_people_of_a_segment_page_runs_a_fixed_number_of_queries(self) -> None:
+        self.login(self.owner)
+        # session, user, the segment, count, the page of people: the same for any page and sort.
+        for sort in ("name", "-age", "station", "support"):
+            with self.assertNumQueries(5):
+                response = self.client.get(
+                    reverse("people:segment_detail", args=[self.seniors.pk]),
+                    {"sort": sort, "page": 2},
+                )
+        self.assertEqual(response.context["page"].paginator.count, 55)
+        self.assertEqual(len(response.context["rows"]), 5)
+        self.assertNotContains(response, "JEUNE")
+
+    def test_the_export_is_the_same_set_and_is_audit_logged_with_its_count(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(reverse("people:segment_export", args=[self.seniors.pk]))
+        lines = b"".join(response.streaming_content).decode().lstrip("\ufeff").strip().splitlines()
+        self.assertEqual(len(lines), 56)
+        self.assertIn("soutien", lines[0])
+        entry = AuditLogEntry.objects.get(action="export")
+        self.assertEqual(entry.changes["rows"], 55)
+
+    def test_the_builder_counts_live_and_saves(self) -> None:
+        self.login(self.owner)
+        response = self.client.post(
+            reverse("people:segment_count"),
+            {"op": "and", "age_min": "60", "polling_stations": "13055_0003"},
+        )
+        self.assertEqual(response.context["count"], 55)
+        response = self.client.post(
+            reverse("people:segment_count"), {"op": "and", "age_min": "60", "age_max": "20"}
+        )
+        self.assertContains(response, "Tranche d&#x27;âge impossible")
+        response = self.client.post(
+            reverse("people:segment_create"), {"op": "and", "name": "Femmes", "sex": "F"}
+        )
+        segment = Segment.objects.get(name="Femmes")
+        self.assertRedirects(response, reverse("people:segment_detail", args=[segment.pk]))
+        self.assertEqual(
+            segment.definition, {"op": "and", "filters": [{"field": "sex", "value": "F"}]}
+        )
+
+    def test_the_builder_accepts_json_and_refers_to_other_segments(self) -> None:
+        self.login(self.owner)
+        definition = {
+            "op": "or",
+            "filters": [
+                {"field": "segment", "id": self.seniors.pk},
+                {"field": "sex", "value": "M", "negate": True},
+            ],
+        }
+        response = self.client.post(
+            reverse("people:segment_count"),
+            {"op": "and", "definition_json": json.dumps(definition)},
+        )
+        self.assertEqual(response.context["count"], 56)
+        response = self.client.post(
+            reverse("people:segment_count"), {"op": "and", "definition_json": "{oops"}
+        )
+        self.assertContains(response, "JSON invalide")
+        response = self.client.post(
+            reverse("people:segment_count"), {"op": "and", "not_in_segments": [self.seniors.pk]}
+        )
+        self.assertEqual(response.context["count"], 1)
+
+
+class DuplicatePagesTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.a = make_person(birth_name="DUPONT", first_names="Marie")
+        self.b = make_person(birth_name="DUPOND", first_names="Marie", birth_place="Arles")
+        self.pair = DuplicateCandidate.objects.create(
+            first=self.a, second=self.b, score=92, reasons=["noms semblables"]
+        )
+
+    def test_it_validates_access(self) -> None:
+        self.login(self.teammate)
+        self.assertEqual(self.client.get(reverse("people:duplicate_list")).status_code, 403)
+        self.assertEqual(
+            self.client.get(reverse("people:duplicate_review", args=[self.pair.pk])).status_code,
+            403,
+        )
+
+    def test_staff_merge_a_pair_keeping_the_chosen_person(self) -> None:
+        self.login(self.owner)
+        self.assertContains(self.client.get(reverse("people:duplicate_list")), "DUPOND")
+        self.assertContains(
+            self.client.get(reverse("people:duplicate_review", args=[self.pair.pk])), "Arles"
+        )
+        response = self.client.post(
+            reverse("people:duplicate_review", args=[self.pair.pk]),
+            {"keep": self.b.pk, "decision": "merge"},
+        )
+        self.assertRedirects(response, reverse("people:person_detail", args=[self.b.pk]))
+        self.assertFalse(Person.objects.filter(pk=self.a.pk).exists())
+
+    def test_staff_mark_a_pair_as_distinct(self) -> None:
+        self.login(self.owner)
+        self.client.post(
+            reverse("people:duplicate_review", args=[self.pair.pk]),
+            {"keep": self.a.pk, "decision": "dismiss"},
+        )
+        self.pair.refresh_from_db()
+        self.assertEqual(self.pair.status, "dismissed")
+        self.assertEqual(
+            self.client.get(reverse("people:duplicate_review", args=[self.pair.pk])).status_code,
+            404,
+        )
+
+
+class DashboardTestCase(BaseTestCase):
+    def test_people_tiles_show_scope_and_staff_extras_in_few_queries(self) -> None:
+        make_person(current_support=3)
+        make_person(current_support=1)
+        with self.assertNumQueries(2):  # one aggregate over the people in scope, the open pairs
+            dashboard_tiles(self.owner)
+        with self.assertNumQueries(1):
+            dashboard_tiles(self.teammate)
+        self.login(self.owner)
+        response = self.client.get(reverse("core:dashboard"))
+        self.assertContains(response, "Indécis")
+        self.assertContains(response, "Doublons")
+        self.assertContains(response, 'class="bar-row"')
+        self.login(self.teammate)
+        response = self.client.get(reverse("core:dashboard"))
+        self.assertContains(response, "Personnes")
+        self.assertNotContains(response, "Doublons")
