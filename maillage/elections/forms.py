@@ -48,7 +48,7 @@ class CloseRaceFilterForm(forms.Form):
 
     def __init__(self, *args, elections: list[Election], **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["election"].choices = [(e.slug, e.name) for e in elections]
+        self.fields["election"].choices = [(e.slug, e.name) for e in elections]  # type: ignore[attr-defined]
 
 
 class ResultUploadForm(forms.Form):
@@ -86,7 +86,7 @@ class ResultUploadForm(forms.Form):
 
     def __init__(self, *args, elections: list[Election], **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["election"].choices = [("", "—")] + [(e.slug, e.name) for e in elections]
+        self.fields["election"].choices = [("", "—")] + [(e.slug, e.name) for e in elections]  # type: ignore[attr-defined]
 
     def clean_file(self):  # type: ignore[no-untyped-def]
         upload = self.cleaned_data["file"]

@@ -22,7 +22,7 @@ BASES = {"exprimes": "cast", "votants": "voters"}
 BASE_LABELS = {"exprimes": "exprimés", "votants": "votants"}
 ROUND_CHOICES = ("final", "1", "2")
 THRESHOLDS = (1, 2, 5, 10)
-SORTS = {
+SORTS: dict[str, tuple[Any, ...]] = {
     "gap": ("gap_pct", "code"),
     "-gap": ("-gap_pct", "code"),
     "gap_votes": ("gap_votes", "code"),
@@ -117,10 +117,13 @@ def race_queryset(*, election: Election, filters: RaceFilters) -> QuerySet[AreaR
 def close_race_list(*, election: Election, filters: RaceFilters) -> QuerySet[AreaResult]:
     """The ranked list: areas under the thresholds, closest first, with their top two candidates."""
     queryset = race_queryset(election=election, filters=filters)
+    # Filters on the annotations of race_queryset (django-stubs cannot see those names).
     if filters.max_gap is not None:
-        queryset = queryset.filter(gap_pct__lt=filters.max_gap)
+        queryset = queryset.filter(**{"gap_pct__lt": filters.max_gap})
     if filters.max_margin is not None:
-        queryset = queryset.filter(margin_votes__isnull=False, margin_pct__lt=filters.max_margin)
+        queryset = queryset.filter(
+            margin_votes__isnull=False, **{"margin_pct__lt": filters.max_margin}
+        )
     top_two = CandidateResult.objects.filter(rank__lte=2).order_by("rank")
     return queryset.order_by(*SORTS[filters.effective_sort]).prefetch_related(
         Prefetch("candidates", queryset=top_two, to_attr="top_two")

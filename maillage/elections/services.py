@@ -36,7 +36,7 @@ from maillage.territory import services as territory_services
 BATCH_SIZE = 500
 PARSE_PROGRESS_EVERY = 500
 MAX_LISTED = 20
-ROUNDS_BY_TYPE = {Election.Type.EUROPEAN: 1}
+ROUNDS_BY_TYPE: dict[str, int] = {Election.Type.EUROPEAN.value: 1}
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
 

@@ -20,7 +20,7 @@ from maillage.core.roles import Role
 from maillage.core.services import audit_log_record, task_progress_create
 from maillage.elections import selectors
 from maillage.elections.forms import CloseRaceFilterForm, ResultUploadForm
-from maillage.elections.models import Level
+from maillage.elections.models import Election, Level
 from maillage.elections.tasks import results_import_task
 
 PAGE_SIZE = 100
@@ -30,9 +30,9 @@ CHART_ROWS = 20
 
 def _filters_from(
     request: HttpRequest,
-) -> tuple[CloseRaceFilterForm, selectors.RaceFilters, object | None]:
+) -> tuple[CloseRaceFilterForm, selectors.RaceFilters, Election | None]:
     elections = list(selectors.election_list(user=request.user))
-    with_results = [e for e in elections if e.area_count]
+    with_results = [e for e in elections if getattr(e, "area_count", 0)]
     fallback = with_results[0] if with_results else (elections[0] if elections else None)
     # Missing parameters take their defaults, so the form always shows what the list uses.
     data = request.GET.copy()
@@ -143,7 +143,9 @@ def close_races_export(request: HttpRequest) -> HttpResponse:
 @role_required(Role.STAFF)
 def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpResponse:
     election = selectors.access_election(user=request.user, slug=slug)
-    base = request.GET.get("base") if request.GET.get("base") in selectors.BASES else "exprimes"
+    base = request.GET.get("base") or "exprimes"
+    if base not in selectors.BASES:
+        base = "exprimes"
     areas = selectors.area_rounds(election=election, level=level, code=code)
     rounds = []
     for area in areas:
