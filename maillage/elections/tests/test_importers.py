@@ -450,3 +450,23 @@ def test_bytes_cp1252_leaves_undefined_are_read_as_latin_1() -> None:
 
 def test_encoding_detection_keeps_utf8_cut_mid_character() -> None:
     assert detect_encoding("Éric".encode()[:-1] + "é".encode()[:1]) == "utf-8"
+
+
+def test_a_2017_legislative_commune_file_carries_its_constituency(tmp_path: Path) -> None:
+    path = tmp_path / "045com.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><Election><Scrutin><Type>Législatives</Type><Annee>2017</Annee></Scrutin>'
+        "<Departement><CodDpt>45</CodDpt><LibDpt>Loiret</LibDpt><Communes><Commune><CodCirLg>04</CodCirLg>"
+        "<CodSubCom>208</CodSubCom><LibSubCom>Montargis</LibSubCom><Tours><Tour><NumTour>2</NumTour><Mentions>"
+        "<Inscrits><Nombre>8000</Nombre></Inscrits><Abstentions><Nombre>4000</Nombre></Abstentions>"
+        "<Votants><Nombre>4000</Nombre></Votants><Blancs><Nombre>100</Nombre></Blancs><Nuls><Nombre>50</Nombre></Nuls>"
+        "<Exprimes><Nombre>3850</Nombre></Exprimes></Mentions><Resultats><Candidats>"
+        "<Candidat><NomPsn>A</NomPsn><NbVoix>2000</NbVoix></Candidat><Candidat><NomPsn>B</NomPsn><NbVoix>1850</NbVoix></Candidat>"
+        "</Candidats></Resultats></Tour></Tours></Commune></Communes></Departement></Election>",
+        encoding="utf-8",
+    )
+    info, areas = parse(path)
+    assert info.election_type_hint == "legislative"
+    assert [(a.level, a.code, a.constituency_code, a.round_number) for a in areas] == [
+        ("commune", "45208", "4504", 2)
+    ]
