@@ -19,8 +19,8 @@ from maillage.people.models import (
     Sex,
     SupportLevel,
 )
-from maillage.people.normalise import fold
 from maillage.people.selectors.segments import SegmentError, segment_definition_validate
+from maillage.people.services.persons import tag_slug
 
 ROLE_LABELS = {
     "voter": _("Électeur·rice"),
@@ -219,7 +219,7 @@ class SegmentBuilderForm(forms.Form):
             if _codes(data.get(key) or ""):
                 filters.append({"field": field, "values": _codes(data[key])})
         if _codes(data.get("tags") or ""):
-            filters.append({"field": "tag", "values": [fold(t) for t in _codes(data["tags"])]})
+            filters.append({"field": "tag", "values": [tag_slug(t) for t in _codes(data["tags"])]})
         if data.get("roles"):
             filters.append({"field": "role", "values": list(data["roles"])})
         if data.get("support"):

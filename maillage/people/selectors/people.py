@@ -181,8 +181,8 @@ def person_list_page(*, user: Any, query: str = "", sort: str = "name") -> Query
 
 
 SORTS = {
-    "name": ("search_name", "pk"),
-    "-name": ("-search_name", "-pk"),
+    "name": ("birth_name", "first_names", "pk"),
+    "-name": ("-birth_name", "-first_names", "-pk"),
     "age": ("-birth_year", "pk"),
     "-age": ("birth_year", "pk"),
     "station": ("polling_station_code", "roll_number", "pk"),

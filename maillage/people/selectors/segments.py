@@ -24,6 +24,7 @@ from maillage.people.models import (
     Sex,
     SupportLevel,
 )
+from maillage.people.normalise import fold
 from maillage.people.selectors.people import people_visible_to, reachable_q
 
 FIELDS = (
@@ -139,7 +140,10 @@ def _leaf_q(flt: dict[str, Any], *, stack: tuple[int, ...], today: date) -> Q:
     if field == "constituency":
         return Q(constituency_code__in=_strings(flt))
     if field == "tag":
-        tagged = PersonTag.objects.filter(person_id=OuterRef("pk"), tag__slug__in=_strings(flt))
+        tagged = PersonTag.objects.filter(
+            person_id=OuterRef("pk"),
+            tag__slug__in=[fold(v).replace(" ", "-") for v in _strings(flt)],
+        )
         return Q(Exists(tagged))
     if field == "role":
         roles = _values(flt)

@@ -50,7 +50,8 @@ EDITABLE_FIELDS = (
 
 def person_keys_refresh(person: Person) -> None:
     """Recompute search_name, building_key and household_key in memory (the caller saves)."""
-    person.search_name = search_key(person.usage_name, person.birth_name, person.first_names)[:400]
+    # Same order as the import writes it (first names, usage name, birth name).
+    person.search_name = search_key(person.first_names, person.usage_name, person.birth_name)[:400]
     person.building_key = street_key(person.address_number, person.address_street, person.postcode)[
         :300
     ]
@@ -187,9 +188,14 @@ def phone_add(
     return phone
 
 
+def tag_slug(name: str) -> str:
+    return fold(name).replace(" ", "-")[:120]
+
+
 def person_tags_add(*, person: Person, names: list[str]) -> list[Tag]:
-    """Attach tags by name, creating the missing ones (slug = folded name)."""
-    wanted = {fold(name): name.strip() for name in names if fold(name)}
+    """Attach tags by name, creating the missing ones (slug = folded name, words joined by
+    hyphens, as the import makes them)."""
+    wanted = {tag_slug(name): name.strip() for name in names if tag_slug(name)}
     existing = {tag.slug: tag for tag in Tag.objects.filter(slug__in=list(wanted))}
     missing = [Tag(slug=slug, name=name) for slug, name in wanted.items() if slug not in existing]
     if missing:

@@ -209,7 +209,7 @@ class PersonServicesTestCase(BaseTestCase):
             tags=["Infirmière"],
             source="fiche papier",
         )
-        self.assertEqual(person.search_name, "muller zoe")
+        self.assertEqual(person.search_name, "zoe muller")
         self.assertEqual(person.household_key, "13001|3|boulevard de la liberte|")
         self.assertEqual(person.phones.get().number, "+33611223344")
         self.assertEqual(person.tags.get().slug, "infirmiere")
@@ -219,7 +219,7 @@ class PersonServicesTestCase(BaseTestCase):
             fields={"usage_name": "Durand", "address_complement": "Apt 4"},
         )
         person.refresh_from_db()
-        self.assertEqual(person.search_name, "durand muller zoe")
+        self.assertEqual(person.search_name, "zoe durand muller")
         self.assertEqual(person.household_key, "13001|3|boulevard de la liberte|apt 4")
         self.assertTrue(
             AuditLogEntry.objects.filter(action="update", target_id=str(person.pk)).exists()

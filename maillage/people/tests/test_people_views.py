@@ -126,7 +126,12 @@ class PersonPagesTestCase(BaseTestCase):
         self.login(self.teammate)
         self.client.post(
             reverse("people:person_consent", args=[self.assigned.pk]),
-            {"channel": "email", "granted": "1", "legal_basis": "consent", "source": "porte"},
+            {
+                "consent-channel": "email",
+                "consent-granted": "1",
+                "consent-legal_basis": "consent",
+                "consent-source": "porte",
+            },
         )
         self.assigned.refresh_from_db()
         self.assertIs(self.assigned.consent_email, True)

@@ -84,7 +84,7 @@ def _sheet(
                 for value, label in ConsentChannel.choices
             ],
             "interaction_form": interaction_form or InteractionForm(),
-            "consent_form": consent_form or ConsentForm(),
+            "consent_form": consent_form or ConsentForm(prefix="consent"),
             "is_staff": has_role(request.user, Role.STAFF),
             "age": person.birth_year and (timezone.localdate().year - person.birth_year),
         },
@@ -130,7 +130,7 @@ def person_interaction(request: HttpRequest, person_id: int) -> HttpResponse:
 @role_required(Role.VOLUNTEER)
 def person_consent(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
-    form = ConsentForm(request.POST)
+    form = ConsentForm(request.POST, prefix="consent")
     if not form.is_valid():
         return _sheet(request, person, consent_form=form, status=400)
     data = form.cleaned_data

@@ -151,7 +151,7 @@ def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
     people = (
         segment_queryset(user=request.user, definition=segment.definition, segment_id=segment.pk)
         .annotate(email=Subquery(email), phone=Subquery(phone))
-        .order_by("polling_station_code", "search_name", "pk")
+        .order_by("polling_station_code", "birth_name", "first_names", "pk")
     )
     count = people.count()
     segment_export_record(

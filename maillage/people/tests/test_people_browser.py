@@ -1,0 +1,113 @@
+"""People pages in a real browser: the staff segment builder's live count, a volunteer
+recording a door result on a phone, the people list."""
+
+from __future__ import annotations
+
+import pytest
+
+from maillage.accounts.models import Team
+from maillage.core.roles import Role
+from maillage.core.tests.browser import browser_login, screenshot
+from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
+from maillage.people.models import Interaction, SupportLevel
+from maillage.people.services.interactions import interaction_record
+from maillage.people.tests.helpers import assign, at, make_person
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_staff_build_a_segment_and_watch_the_count_change(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    UserFactory(email="sara@example.org", full_name="Sara Staff", role=Role.STAFF)
+    for n in range(6):
+        make_person(
+            birth_name=f"ANCIEN{n}", birth_year=1940, sex="F", polling_station_code="13055_0003"
+        )
+    for n in range(4):
+        make_person(
+            birth_name=f"JEUNE{n}", birth_year=2000, sex="M", polling_station_code="13055_0003"
+        )
+    page = desktop_page
+    browser_login(page, live_server, "sara@example.org", DEFAULT_PASSWORD)
+    page.get_by_test_id("main-nav").get_by_role("link", name="Segments").click()
+    page.get_by_role("link", name="Nouveau segment").click()
+    page.get_by_label("Bureaux de vote").fill("13055_0003")
+    page.get_by_label("Bureaux de vote").dispatch_event("change")
+    value = page.get_by_test_id("segment-count-value")
+    value.wait_for()
+    assert value.inner_text() == "10"
+    page.get_by_label("Âge minimum").fill("60")
+    page.get_by_label("Âge minimum").dispatch_event("change")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=segment-count-value]').innerText === '6'"
+    )
+    page.get_by_label("Sexe").select_option("M")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=segment-count-value]').innerText === '0'"
+    )
+    page.get_by_label("Sexe").select_option("F")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=segment-count-value]').innerText === '6'"
+    )
+    page.get_by_label("Nom", exact=True).fill("Seniors du bureau 3")
+    screenshot(page, "segment-builder")
+    page.get_by_role("button", name="Enregistrer le segment").click()
+    page.wait_for_url(f"{live_server.url}/people/segments/*/")
+    assert "6 personnes" in page.get_by_test_id("segment-total").inner_text()
+
+
+def test_a_volunteer_on_a_phone_records_a_door_result(page, live_server) -> None:  # type: ignore[no-untyped-def]
+    volunteer = UserFactory(email="vic@example.org", full_name="Vic Bénévole", role=Role.VOLUNTEER)
+    team = Team.objects.create(name="Porte-à-porte 3e")
+    volunteer.teams.add(team)
+    person = make_person(
+        birth_name="LEBLANC",
+        first_names="Odile",
+        birth_year=1952,
+        address_number="8",
+        address_street="rue Paradis",
+        postcode="13006",
+        commune_name="Marseille",
+    )
+    neighbour = make_person(
+        birth_name="LEBLANC",
+        first_names="Marcel",
+        birth_year=1950,
+        address_number="8",
+        address_street="rue Paradis",
+        postcode="13006",
+    )
+    make_person(birth_name="INCONNU")
+    assign([person, neighbour], teams=[team])
+    interaction_record(
+        actor=None,
+        person=person,
+        channel="phone",
+        result="talked",
+        support_level=SupportLevel.UNDECIDED,
+        occurred_at=at("2026-02-01T18:00"),
+    )
+    browser_login(page, live_server, "vic@example.org", DEFAULT_PASSWORD)
+    page.goto(f"{live_server.url}/people/")
+    assert "INCONNU" not in page.get_by_test_id("person-table").inner_text()
+    page.get_by_label("Rechercher (nom, e-mail ou téléphone)").fill("odile")
+    page.get_by_role("button", name="Chercher").click()
+    screenshot(page, "people-list")
+    page.get_by_role("link", name="LEBLANC Odile").click()
+    assert "Marcel" in page.content()  # the household
+    page.locator("#id_channel").select_option("door")
+    page.get_by_label("Résultat").select_option("talked")
+    page.get_by_label("Soutien exprimé").select_option(str(SupportLevel.LEANING_FOR))
+    page.get_by_label("Note").fill("Intéressée par les transports")
+    page.get_by_role("button", name="Enregistrer le résultat").click()
+    page.wait_for_selector("text=Résultat enregistré.")
+    assert "Plutôt pour" in page.get_by_test_id("current-support").inner_text()
+    history = page.get_by_test_id("support-history").inner_text()
+    assert "Indécis" in history and "Plutôt pour" in history
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "contact-sheet")
+    door = Interaction.objects.get(person=person, channel="door")
+    assert (door.actor, door.support_level, door.note) == (
+        volunteer,
+        SupportLevel.LEANING_FOR,
+        "Intéressée par les transports",
+    )
