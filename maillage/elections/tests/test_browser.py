@@ -51,3 +51,26 @@ def test_close_races_fit_a_phone(page, live_server) -> None:  # type: ignore[no-
     )
     # The wide table scrolls inside its frame; the page itself does not.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_staff_upload_a_results_file_and_read_its_report(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    UserFactory(email="samir@example.org", full_name="Samir Staff", role=Role.STAFF)
+    page = desktop_page
+    browser_login(page, live_server, "samir@example.org", DEFAULT_PASSWORD)
+    page.get_by_test_id("main-nav").get_by_role("link", name="Résultats électoraux").click()
+    assert "Aucune élection importée" in page.get_by_test_id("election-table").inner_text()
+    page.get_by_role("link", name="Importer un fichier de résultats").click()
+    page.get_by_label("Fichier de résultats").set_input_files(str(helpers.LG2024_T2))
+    page.get_by_label("… ou nouvelle élection (identifiant)").fill("legislatives-2024")
+    page.get_by_role("button", name="Importer").click()
+    # Tasks run inline in tests: the progress page is already finished and links to the report.
+    assert page.get_by_test_id("progress-status").inner_text() == "terminé"
+    page.get_by_role("link", name="Voir le résultat").click()
+    assert (
+        "Essonne 3e circonscription (9103)" in page.get_by_test_id("import-warnings").inner_text()
+    )
+    page.get_by_role("link", name="Voir les courses serrées").click()
+    assert (
+        "Ardèche 3e circonscription"
+        in page.get_by_test_id("race-table").locator("tbody tr").first.inner_text()
+    )
