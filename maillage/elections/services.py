@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 
 from maillage.core.errors import ApplicationError
@@ -143,59 +143,65 @@ def results_import(
             progress_id=progress_id, total=len(areas) * 2, done=len(areas), message="Enregistrement"
         )
 
-    with transaction.atomic():
-        election, created = election_get_or_create(
-            slug=election_slug,
-            type=election_type or info.election_type_hint or None,
-            date=election_date,
-            name=election_name,
-            year_hint=info.year_hint,
-            actor=actor,
-        )
-        rounds_in_file = sorted({area.round_number or 0 for area in areas})
-        if rounds_in_file[-1] > election.rounds:
-            raise ApplicationError(
-                f"l'élection « {election.slug} » n'a que {election.rounds} tour(s) ; le fichier contient le tour {rounds_in_file[-1]}"
+    try:
+        with transaction.atomic():
+            election, created = election_get_or_create(
+                slug=election_slug,
+                type=election_type or info.election_type_hint or None,
+                date=election_date,
+                name=election_name,
+                year_hint=info.year_hint,
+                actor=actor,
             )
-        rounds = {
-            number: Round.objects.get_or_create(election=election, number=number)[0]
-            for number in rounds_in_file
-        }
-        _place_and_register_territory(election=election, areas=areas, warnings=warnings)
-        candidate_count = _write_areas(
-            election=election,
-            rounds=rounds,
-            areas=areas,
-            warnings=warnings,
-            progress_id=progress_id,
-        )
-        election_refresh_final_flags(election=election)
-        warnings.extend(_cross_round_warnings(election=election))
-        level = Counter(area.level for area in areas).most_common(1)[0][0]
-        record = ResultImport.objects.create(
-            election=election,
-            filename=source[:255],
-            format=info.format,
-            encoding=info.encoding,
-            rounds=rounds_in_file,
-            level=level,
-            area_count=len(areas),
-            candidate_count=candidate_count,
-            warnings=warnings,
-            imported_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        audit_log_record(
-            actor=actor,
-            action=AuditLogEntry.Action.IMPORT,
-            target=election,
-            changes={
-                "file": source,
-                "format": info.format,
-                "rounds": rounds_in_file,
-                "areas": len(areas),
-                "warnings": len(warnings),
-            },
-        )
+            rounds_in_file = sorted({area.round_number or 0 for area in areas})
+            if rounds_in_file[-1] > election.rounds:
+                raise ApplicationError(
+                    f"l'élection « {election.slug} » n'a que {election.rounds} tour(s) ; le fichier contient le tour {rounds_in_file[-1]}"
+                )
+            rounds = {
+                number: Round.objects.get_or_create(election=election, number=number)[0]
+                for number in rounds_in_file
+            }
+            _place_and_register_territory(election=election, areas=areas, warnings=warnings)
+            candidate_count = _write_areas(
+                election=election,
+                rounds=rounds,
+                areas=areas,
+                warnings=warnings,
+                progress_id=progress_id,
+            )
+            election_refresh_final_flags(election=election)
+            warnings.extend(_cross_round_warnings(election=election))
+            level = Counter(area.level for area in areas).most_common(1)[0][0]
+            record = ResultImport.objects.create(
+                election=election,
+                filename=source[:255],
+                format=info.format,
+                encoding=info.encoding,
+                rounds=rounds_in_file,
+                level=level,
+                area_count=len(areas),
+                candidate_count=candidate_count,
+                warnings=warnings,
+                imported_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            audit_log_record(
+                actor=actor,
+                action=AuditLogEntry.Action.IMPORT,
+                target=election,
+                changes={
+                    "file": source,
+                    "format": info.format,
+                    "rounds": rounds_in_file,
+                    "areas": len(areas),
+                    "warnings": len(warnings),
+                },
+            )
+    except IntegrityError:
+        # Only a concurrent import of the same areas and round can collide on the unique keys.
+        raise ApplicationError(
+            f"{source} : un autre import des mêmes zones est en cours ; rien n'a été enregistré, réessayez ensuite"
+        ) from None
     return ImportReport(
         election=election,
         created_election=created,

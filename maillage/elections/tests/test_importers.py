@@ -470,3 +470,24 @@ def test_a_2017_legislative_commune_file_carries_its_constituency(tmp_path: Path
     assert [(a.level, a.code, a.constituency_code, a.round_number) for a in areas] == [
         ("commune", "45208", "4504", 2)
     ]
+
+
+def test_a_2022_per_bureau_table_names_its_constituency(tmp_path: Path) -> None:
+    header = helpers.HEADER_2022.replace(
+        "Libellé de la circonscription;",
+        "Libellé de la circonscription;Code de la commune;Libellé de la commune;Code du b.vote;",
+    )
+    row = "29;Finistère;3;3ème circonscription;011;Bohars;0001;Complet;997;210;21,06;787;78,94;8;0,80;1,02;3;0,30;0,38;776;77,83;98,60;"
+    row += "1;M;BRÉHIER;Tristan;ENS;400;40,1;51,5;;2;M;CADALEN;Pierre-Yves;NUP;376;37,7;48,5;"
+    path = tmp_path / "resultats-par-niveau-burvot-t2-france-entiere.txt"
+    path.write_bytes(f"{header}\r\n{row}\r\n".encode("iso-8859-1"))
+    info, areas = parse(path)
+    assert info.round_hint == 2
+    area = areas[0]
+    assert (area.level, area.code, area.constituency_code, area.commune_code) == (
+        "polling_station",
+        "29011_0001",
+        "2903",
+        "29011",
+    )
+    assert [c.last_name for c in area.candidates] == ["BRÉHIER", "CADALEN"]

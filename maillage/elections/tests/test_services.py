@@ -119,6 +119,23 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
         self.assertFalse(AreaResult.objects.exists())
         self.assertFalse(AuditLogEntry.objects.exists())
 
+    def test_a_concurrent_import_of_the_same_areas_is_refused_cleanly(self) -> None:
+        from unittest import mock
+
+        from django.db import IntegrityError
+
+        path = self.write("R207CIR.xml", helpers.legislative_xml())
+        with (
+            mock.patch(
+                "maillage.elections.services._write_areas", side_effect=IntegrityError("unique")
+            ),
+            self.assertRaisesMessage(
+                ApplicationError, "un autre import des mêmes zones est en cours"
+            ),
+        ):
+            results_import(path=path, election_slug="lg-2024")
+        self.assertFalse(Election.objects.exists())
+
     def test_an_existing_election_keeps_its_type(self) -> None:
         path = self.write("R207CIR.xml", helpers.legislative_xml())
         results_import(path=path, election_slug="lg-2024")
