@@ -46,6 +46,7 @@ def constituencies_ensure(*, names: Mapping[str, str]) -> dict[str, Constituency
     Constituency.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
     if missing:
         existing = {c.code: c for c in Constituency.objects.filter(code__in=list(names))}
+    _fill_placeholder_names(Constituency, existing, names)
     return existing
 
 
@@ -61,7 +62,23 @@ def communes_ensure(*, communes: Mapping[str, tuple[str, str]]) -> dict[str, Com
     Commune.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
     if missing:
         existing = {c.code: c for c in Commune.objects.filter(code__in=list(communes))}
+    _fill_placeholder_names(Commune, existing, {code: name for code, (_, name) in communes.items()})
     return existing
+
+
+def _fill_placeholder_names(
+    model: type[Constituency] | type[Commune],
+    rows: Mapping[str, Constituency | Commune],
+    names: Mapping[str, str],
+) -> None:
+    """An area first met without a name (a bureau file) is named by its code until a file names it."""
+    named = []
+    for code, row in rows.items():
+        name = (names.get(code) or "")[:150]
+        if name and row.name == code:
+            row.name = name
+            named.append(row)
+    model.objects.bulk_update(named, ["name"], batch_size=BATCH_SIZE)  # type: ignore[arg-type]
 
 
 def polling_stations_ensure(

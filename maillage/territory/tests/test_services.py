@@ -26,6 +26,13 @@ class TerritoryServicesTests(BaseTestCase):
         self.assertEqual(rows["0703"].name, "Ardèche 3e")
         self.assertEqual(Constituency.objects.count(), 1)
 
+    def test_a_placeholder_name_is_replaced_once_a_file_names_the_area(self) -> None:
+        services.constituencies_ensure(names={"2902": ""})
+        self.assertEqual(Constituency.objects.get().name, "2902")
+        services.constituencies_ensure(names={"2902": "Finistère 2e circonscription"})
+        services.constituencies_ensure(names={"2902": "autre"})
+        self.assertEqual(Constituency.objects.get().name, "Finistère 2e circonscription")
+
     def test_it_records_polling_stations_and_places_single_constituency_communes(self) -> None:
         services.constituencies_ensure(names={"2902": "", "2903": ""})
         services.polling_stations_ensure(
