@@ -38,6 +38,7 @@ def test_staff_filter_close_races_under_one_percent_and_see_ardeche_first(
     first_row.get_by_role("link", name="Ardèche 3e circonscription").click()
     assert page.get_by_test_id("round-1").is_visible()
     assert "BRUN" in page.get_by_test_id("candidates-2").inner_text()
+    screenshot(page, "election-area")
 
 
 def test_close_races_fit_a_phone(page, live_server) -> None:  # type: ignore[no-untyped-def]
