@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -192,8 +192,8 @@ class SegmentBuilderForm(forms.Form):
         others = Segment.objects.order_by("name")
         if segment_id:
             others = others.exclude(pk=segment_id)
-        self.fields["in_segments"].queryset = others
-        self.fields["not_in_segments"].queryset = others
+        cast(forms.ModelMultipleChoiceField, self.fields["in_segments"]).queryset = others
+        cast(forms.ModelMultipleChoiceField, self.fields["not_in_segments"]).queryset = others
 
     def definition(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -289,5 +289,5 @@ class DuplicateDecisionForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["keep"].choices = choices
+        cast(forms.TypedChoiceField, self.fields["keep"]).choices = choices
         self.fields["keep"].required = False

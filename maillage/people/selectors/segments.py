@@ -7,7 +7,7 @@ export all come from the same query. Definitions are described in docs/segments.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -90,7 +90,7 @@ def _date(flt: dict[str, Any], key: str, *, required: bool = False) -> date | No
 
 
 def _start_of(day: date) -> Any:
-    return timezone.make_aware(timezone.datetime(day.year, day.month, day.day))
+    return timezone.make_aware(datetime(day.year, day.month, day.day))
 
 
 def _age(flt: dict[str, Any], today: date) -> Q:
@@ -178,9 +178,7 @@ def _leaf_q(flt: dict[str, Any], *, stack: tuple[int, ...], today: date) -> Q:
         if since:
             interactions = interactions.filter(occurred_at__gte=_start_of(since))
         if until:
-            interactions = interactions.filter(
-                occurred_at__lt=_start_of(until) + timezone.timedelta(days=1)
-            )
+            interactions = interactions.filter(occurred_at__lt=_start_of(until) + timedelta(days=1))
         return Q(Exists(interactions))
     if field == "reachable":
         channel = flt.get("channel")

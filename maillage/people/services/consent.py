@@ -16,7 +16,7 @@ from maillage.people.models import Consent, ConsentChannel, Person
 from maillage.people.services.suppression import Kind, Scope, is_suppressed, suppression_add
 
 # Which ledger entry a refusal writes, and which contact values it covers.
-_LEDGER = {
+_LEDGER: dict[str, tuple[str, str]] = {
     ConsentChannel.EMAIL: (Kind.EMAIL, Scope.EMAIL),
     ConsentChannel.SMS: (Kind.PHONE, Scope.SMS),
     ConsentChannel.PHONE: (Kind.PHONE, Scope.PHONE),

@@ -161,7 +161,7 @@ def duplicates_detect(*, person_ids: list[int] | None = None) -> int:
             .values_list("birth_year", flat=True)
             .distinct()
         )
-        for year in sorted(years_all):
+        for year in sorted(y for y in years_all if y is not None):
             _score_blocks(
                 _identity_blocks(Person.objects.filter(birth_year=year).values(*_COLUMNS)),
                 None,

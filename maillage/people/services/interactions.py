@@ -66,6 +66,8 @@ def interaction_record(
                 _do_not_contact(actor=actor, person=person, occurred_at=occurred_at)
     except IntegrityError:
         # The same offline result posted twice at once: the other request stored it.
+        if client_uuid is None:
+            raise
         existing = Interaction.objects.filter(client_uuid=client_uuid).first()
         if existing is None:
             raise

@@ -6,7 +6,7 @@ the fields they come from change, so search and household grouping never go stal
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -124,7 +124,7 @@ def _suppressed_for(kind: str, value: str, scopes: Iterable[str]) -> bool:
     return any(is_suppressed(kind=kind, value=value, channel_scope=scope) for scope in scopes)
 
 
-def _withdraw(person: Person, channels: list[str], source: str) -> None:
+def _withdraw(person: Person, channels: Sequence[str], source: str) -> None:
     """Record a refusal for channels whose address is on the ledger, so it is never reachable."""
     now = timezone.now()
     Consent.objects.bulk_create(

@@ -227,4 +227,4 @@ def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="segment-{segment.pk}-{timezone.localdate():%Y%m%d}.csv"'
     )
-    return response
+    return response  # type: ignore[return-value]  # streamed; role_required is typed for HttpResponse
