@@ -207,6 +207,7 @@ class SegmentPagesTestCase(BaseTestCase):
             reverse("people:segment_create"),
             reverse("people:segment_detail", args=[self.seniors.pk]),
             reverse("people:segment_export", args=[self.seniors.pk]),
+            reverse("people:segment_edit", args=[self.seniors.pk]),
         ):
             self.assertEqual(self.client.get(url).status_code, 403, url)
         self.assertEqual(self.client.post(reverse("people:segment_count"), {}).status_code, 403)
@@ -287,6 +288,33 @@ class SegmentPagesTestCase(BaseTestCase):
             reverse("people:segment_count"), {"op": "and", "not_in_segments": [self.seniors.pk]}
         )
         self.assertEqual(response.context["count"], 1)
+
+
+class SegmentEditTestCase(BaseTestCase):
+    def test_staff_edit_a_segment_and_cannot_make_it_contain_itself(self) -> None:
+        segment = Segment.objects.create(
+            name="Femmes", definition={"op": "and", "filters": [{"field": "sex", "value": "F"}]}
+        )
+        make_person(sex="F")
+        make_person(sex="M")
+        self.login(self.owner)
+        url = reverse("people:segment_edit", args=[segment.pk])
+        response = self.client.get(url)
+        self.assertEqual(response.context["count"], 1)
+        self.assertContains(response, "&quot;sex&quot;")
+        cycle = json.dumps({"op": "and", "filters": [{"field": "segment", "id": segment.pk}]})
+        response = self.client.post(url, {"op": "and", "name": "Femmes", "definition_json": cycle})
+        self.assertContains(response, "lui-même", status_code=400)
+        response = self.client.post(url, {"op": "and", "name": "Hommes", "sex": "M"})
+        self.assertRedirects(response, reverse("people:segment_detail", args=[segment.pk]))
+        segment.refresh_from_db()
+        self.assertEqual(
+            (segment.name, segment.definition["filters"]),
+            ("Hommes", [{"field": "sex", "value": "M"}]),
+        )
+        self.assertTrue(
+            AuditLogEntry.objects.filter(action="update", target_id=str(segment.pk)).exists()
+        )
 
 
 class DuplicatePagesTestCase(BaseTestCase):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("segments/new/", segments.segment_create, name="segment_create"),
     path("segments/count/", segments.segment_count, name="segment_count"),
     path("segments/<int:segment_id>/", segments.segment_detail, name="segment_detail"),
+    path("segments/<int:segment_id>/edit/", segments.segment_edit, name="segment_edit"),
     path("segments/<int:segment_id>/export/", segments.segment_export, name="segment_export"),
     path("duplicates/", dedupe.duplicate_list, name="duplicate_list"),
     path("duplicates/<int:candidate_id>/", dedupe.duplicate_review, name="duplicate_review"),

@@ -24,7 +24,7 @@ from maillage.people.selectors.people import sort_people
 from maillage.people.selectors.segments import access_segment, segment_queryset
 from maillage.people.selectors.segments import segment_list as segments
 from maillage.people.services.segments import segment_create as create
-from maillage.people.services.segments import segment_export_record
+from maillage.people.services.segments import segment_export_record, segment_update
 
 PAGE_SIZE = 50
 LIST_COLUMNS = (
@@ -74,6 +74,47 @@ def segment_create(request: HttpRequest) -> HttpResponse:
         request,
         "people/segment_form.html",
         {"form": form, "count": count},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.STAFF)
+def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
+    """The builder again, opened on the saved definition (as JSON, which the builder accepts)."""
+    segment = access_segment(user=request.user, segment_id=segment_id)
+    initial = {
+        "name": segment.name,
+        "description": segment.description,
+        **SegmentBuilderForm.initial_from(segment.definition),
+    }
+    form = SegmentBuilderForm(request.POST or None, initial=initial, segment_id=segment.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            segment_update(
+                actor=request.user,
+                segment=segment,
+                name=form.cleaned_data["name"] or segment.name,
+                description=form.cleaned_data["description"],
+                definition=form.compiled,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Segment modifié."))
+            return redirect("people:segment_detail", segment_id=segment.pk)
+    count = (
+        segment_queryset(
+            user=request.user,
+            definition=form.compiled if form.is_bound and not form.errors else segment.definition,
+            segment_id=segment.pk,
+        ).count()
+        if not form.errors
+        else None
+    )
+    return render(
+        request,
+        "people/segment_form.html",
+        {"form": form, "count": count, "segment": segment},
         status=400 if form.errors else 200,
     )
 
