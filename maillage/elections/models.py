@@ -59,6 +59,7 @@ class Round(models.Model):
 
 class Level(models.TextChoices):
     NATIONAL = "national", _("France entière")
+    REGION = "region", _("région")
     DEPARTMENT = "department", _("département")
     CONSTITUENCY = "constituency", _("circonscription")
     COMMUNE = "commune", _("commune")

@@ -32,6 +32,7 @@ from maillage.elections.models import (
     Round,
 )
 from maillage.territory import services as territory_services
+from maillage.territory.codes import is_insee_commune
 
 BATCH_SIZE = 500
 PARSE_PROGRESS_EVERY = 500
@@ -275,7 +276,7 @@ def _place_and_register_territory(
     communes = {
         area.commune_code: (area.department_code, area.commune_name)
         for area in areas
-        if area.commune_code
+        if area.commune_code and is_insee_commune(area.commune_code)
     }
     stations = {
         area.code: (area.commune_code, area.station_number, area.constituency_code or None)

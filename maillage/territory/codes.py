@@ -13,7 +13,7 @@ Canonical forms (the ones stored in the database and shown to users):
 - constituency: the department code followed by the two-digit number ("0101", "2A01",
   "97101", "ZZ04"): the format of the 2024 files, which the `people` app uses too;
 - commune: the INSEE code ("29011", "2A004", "97101"), Paris/Lyon/Marseille arrondissements
-  with their own INSEE codes ("75101", "69381", "13201");
+  with their own INSEE codes ("75101", "69381", "13201"), Marseille's sectors as "13055SR01";
 - polling station: the commune code, an underscore, and the four-character bureau code ("29011_0001").
 """
 
@@ -183,6 +183,14 @@ def normalize_commune(value: object, department: object = None) -> str:
     text = _as_text(value)
     if not text:
         raise CodeError("code de commune vide")
+    sector = re.fullmatch(r"(\w{3})SR(\d{1,2})", text)
+    if sector:
+        # Sectors (Marseille's 8, grouping arrondissements) have no INSEE code: the city's code
+        # plus the ministry's suffix keeps them apart from communes.
+        city = normalize_commune(sector.group(1), department)
+        if city not in ARRONDISSEMENT_BASE:
+            raise CodeError(f"« {value} » : secteur d'une commune qui n'en a pas")
+        return f"{city}SR{int(sector.group(2)):02d}"
     arrondissement = re.fullmatch(r"(\w{3})AR(\d{1,2})", text)
     if arrondissement:
         city = normalize_commune(arrondissement.group(1), department)
@@ -208,6 +216,11 @@ def normalize_commune(value: object, department: object = None) -> str:
             )
         return text
     raise CodeError(f"« {value} » n'est pas un code de commune")
+
+
+def is_insee_commune(code: str) -> bool:
+    """False for sectors ("13055SR01"), which are results areas but not communes."""
+    return len(code) == 5
 
 
 def commune_department(code: str) -> str:

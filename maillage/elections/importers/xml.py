@@ -38,16 +38,13 @@ from maillage.territory.codes import (
 )
 
 SCOPES = {
-    "Circonscription": "constituency",
-    "Commune": "commune",
-    "Departement": "department",
-    "EnsembleGeo": "national",
-    "FE": "national",
-}
+    "Circonscription": "constituency", "Commune": "commune", "Departement": "department",
+    "Region": "region", "EnsembleGeo": "national", "FE": "national",
+}  # fmt: skip
 # Leaf elements whose text describes the enclosing scope.
 SCOPE_FIELDS = {
     "CodDpt", "CodMinDpt", "CodDpt3Car", "LibDpt", "CodCirElec", "LibCirElec", "CodCirLg",
-    "CodSubCom", "LibSubCom",
+    "CodSubCom", "LibSubCom", "CodReg", "LibReg",
 }  # fmt: skip
 MENTIONS = {
     "Inscrits": "registered", "Abstentions": "abstentions", "Votants": "voters",
@@ -203,6 +200,11 @@ def _area_from_tour(
         )
         area.commune_name = merged.get("LibSubCom", "")
         area.code, area.name = area.commune_code, area.commune_name or area.commune_code
+    elif level == "region":
+        region = text_of(merged.get("CodReg"))
+        if not region.isdigit():
+            raise ImportFileError(f"{where} : <CodReg> manquant ou invalide « {region} »")
+        area.code, area.name = region.zfill(2), merged.get("LibReg") or region
     elif level == "department":
         if not dept:
             raise ImportFileError(f"{where} : <CodDpt> manquant")

@@ -17,6 +17,7 @@ XML_DEPARTMENT = FIXTURES / "075.xml"
 XML_COMMUNES = FIXTURES / "075com.xml"
 XML_INDEX = FIXTURES / "075IDX.xml"
 XML_OVERSEAS_COMMUNE = FIXTURES / "971101.xml"
+XML_REGION = FIXTURES / "001.xml"
 
 # Ardèche 3e (0703) in 2024, both rounds, with the real figures, in the ministry's legislative
 # XML schema (FORMATS.md §3.2): no real legislative XML is stored, so the tests write one.

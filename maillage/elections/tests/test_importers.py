@@ -212,6 +212,14 @@ def test_it_reads_department_and_commune_list_files() -> None:
     assert overseas[0].code == "97101" and overseas[0].department_code == "971"
 
 
+def test_it_reads_a_region_file() -> None:
+    _, areas = parse(helpers.XML_REGION)
+    assert [(a.level, a.code, a.name, a.round_number) for a in areas] == [
+        ("region", "01", "Guadeloupe", 1),
+        ("region", "01", "Guadeloupe", 2),
+    ]
+
+
 def test_it_refuses_an_index_file_with_a_clear_message() -> None:
     with pytest.raises(ImportFileError, match="aucun résultat"):
         parse(helpers.XML_INDEX)

@@ -136,6 +136,17 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
             results_import(path=path, election_slug="lg-2024")
         self.assertFalse(Election.objects.exists())
 
+    def test_marseille_sectors_are_results_areas_but_not_communes(self) -> None:
+        xml = (helpers.XML_ARRONDISSEMENT.read_text(encoding="utf-8")
+               .replace("<CodDpt>75</CodDpt>", "<CodDpt>13</CodDpt>").replace("<CodMinDpt>75</CodMinDpt>", "<CodMinDpt>13</CodMinDpt>")
+               .replace("<CodSubCom>056AR01</CodSubCom>", "<CodSubCom>055SR01</CodSubCom>"))  # fmt: skip
+        report = results_import(
+            path=self.write("013055SR01.xml", xml), election_slug="presidentielle-2017-test"
+        )
+        self.assertEqual(report.election.type, "presidential")
+        self.assertEqual(set(AreaResult.objects.values_list("code", flat=True)), {"13055SR01"})
+        self.assertFalse(Commune.objects.exists())
+
     def test_an_existing_election_keeps_its_type(self) -> None:
         path = self.write("R207CIR.xml", helpers.legislative_xml())
         results_import(path=path, election_slug="lg-2024")

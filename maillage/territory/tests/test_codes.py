@@ -106,7 +106,7 @@ def test_it_rejects_constituency_codes_it_cannot_place(raw: object, department: 
         ("2A004", None, "2A004"), ("97101", None, "97101"), ("056", "75", "75056"), ("56", "75", "75056"),
         ("123", "69", "69123"), ("055", "13", "13055"), ("101", "971", "97101"), ("101", "ZA", "97101"),
         ("004", "2A", "2A004"), ("056AR01", "75", "75101"), ("056AR20", "75", "75120"),
-        ("123AR05", "69", "69385"), ("055AR16", "13", "13216"),
+        ("123AR05", "69", "69385"), ("055AR16", "13", "13216"), ("055SR01", "13", "13055SR01"), ("055SR8", "13", "13055SR08"),
     ],
 )  # fmt: skip
 def test_it_normalises_commune_codes(raw: object, department: object, expected: str) -> None:
@@ -119,6 +119,7 @@ def test_it_normalises_commune_codes(raw: object, department: object, expected: 
         ("", "75"),
         ("abc", "75"),
         ("001AR01", "75"),
+        ("001SR01", "13"),
         ("056", "ZZ"),
         ("2C004", None),
         ("123456", None),
