@@ -26,6 +26,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
         model = Person
 
     birth_name = factory.Sequence(lambda n: f"MARTIN{n}")
+    usage_name = ""
     first_names = factory.Sequence(lambda n: f"Camille{n} Marie")
     sex = "F"
     birth_year = 1980
@@ -33,6 +34,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     birth_day = 17
     address_number = "12"
     address_street = "RUE DE LA REPUBLIQUE"
+    address_complement = ""
     postcode = "13002"
     commune_name = "MARSEILLE"
     commune_code = "13055"

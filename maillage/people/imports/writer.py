@@ -1,0 +1,510 @@
+# ruff: noqa: S608 - SQL is built only from module constants, column lists and ints; values are parameters
+"""Writing an import in sets: rows go to a temporary staging table (COPY on PostgreSQL,
+`executemany` on SQLite), then a fixed number of set-based statements match, insert and
+update people, emails, phones, tags and consents. The number of queries does not depend on
+the number of rows, and nothing here is Django's ORM on the hot path.
+
+Matching, in order (the first that applies wins):
+1. roll identity (commune + polling station + order number) with the same birth date → the
+   same voter, updated when anything changed, else counted unchanged;
+2. a roll row whose identity is unknown but whose name + birth date (`identity_key`) is a voter
+   of the same commune that the new roll no longer lists at their old place → that voter moved;
+3. exact email or E.164 phone of an existing person → merged into that person (for roll rows,
+   only into someone who has no roll identity yet: relatives share a phone);
+4. otherwise a new person. Within one file, a later non-roll row with the same email or phone
+   as an earlier one is merged into it; a repeated roll identity is rejected.
+After a roll import, voters of the file's communes that the file no longer lists are marked
+`is_voter=False` and lose their order number (never deleted).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+
+from maillage.people.imports.rows import PERSON_COLUMNS, STAGING_COLUMNS, STAGING_NAMES
+from maillage.people.normalise import fold
+
+STAGING = "people_import_staging"
+KEEP = "people_import_keep"
+MOVED = "people_import_moved"
+
+
+@dataclass
+class WriteResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged: int = 0
+    removed: int = 0
+    duplicate_lines: dict[int, int] = field(
+        default_factory=dict
+    )  # line → first line with that roll identity
+    new_ids: list[int] = field(default_factory=list)
+
+
+class StagingWriter:
+    """Owns the staging table for one import; call `add` per batch, then `apply` once."""
+
+    def __init__(self, *, source: str, is_roll: bool) -> None:
+        self.source = source
+        self.base = 0
+        self.is_roll = is_roll
+        self.pg = connection.vendor == "postgresql"
+        self.rows = 0
+        self.keep: list[tuple[str, str, int]] = []
+
+    # Helpers ---------------------------------------------------------------------------------
+    def _execute(self, sql: str, params: Iterable[object] = ()) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return cursor.rowcount
+
+    def _scalar(self, sql: str, params: Iterable[object] = ()) -> object:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            row = cursor.fetchone()
+            return row[0] if row else None
+
+    def _same(self, left: str, right: str) -> str:
+        return f"{left} IS NOT DISTINCT FROM {right}" if self.pg else f"{left} IS {right}"
+
+    # Loading ---------------------------------------------------------------------------------
+    def create(self) -> None:
+        int_type = "bigint" if self.pg else "integer"
+        columns = ", ".join(
+            f"{name} {int_type if kind == 'int' else 'text'}" for name, kind in STAGING_COLUMNS
+        )
+        # Session temp tables, not ON COMMIT DROP: rows are staged outside the final transaction
+        # so the progress record can be committed while the file is read.
+        temp = "TEMPORARY"
+        on_commit = ""
+        self.drop()
+        if not self.pg:
+            # A bigger page cache for the time of the import: index maintenance of a million new
+            # people otherwise thrashes SQLite's 2 MB default; staging lives in memory when allowed.
+            self._execute("PRAGMA cache_size = -131072")
+            if connection.get_autocommit():  # SQLite refuses it inside a transaction
+                self._execute("PRAGMA temp_store = MEMORY")
+        self._execute(
+            f"CREATE {temp} TABLE {STAGING} ({columns}, person_id {int_type}, action text NOT NULL DEFAULT '', leader {int_type}){on_commit}"
+        )
+        self._execute(
+            f"CREATE {temp} TABLE {KEEP} (commune text, station text, number {int_type}){on_commit}"
+        )
+        self._execute(f"CREATE {temp} TABLE {MOVED} (person_id {int_type}, ident text){on_commit}")
+
+    def drop(self) -> None:
+        for table in (STAGING, KEEP, MOVED):
+            self._execute(f"DROP TABLE IF EXISTS {table}")
+        if not self.pg:
+            self._execute("PRAGMA cache_size = -2000")
+
+    def add(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        self.rows += len(rows)
+        if self.pg:
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(rows)
+            text_columns = ", ".join(name for name, kind in STAGING_COLUMNS if kind == "text")
+            sql = f"COPY {STAGING} ({', '.join(STAGING_NAMES)}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({text_columns}))"
+            with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+                copy.write(buffer.getvalue())
+        else:
+            placeholders = ", ".join("?" for _ in STAGING_NAMES)
+            # The raw sqlite3 cursor: Django's wrapper would rewrite placeholders row by row.
+            with connection.cursor() as cursor:
+                cursor.cursor.executemany(
+                    f"INSERT INTO {STAGING} ({', '.join(STAGING_NAMES)}) VALUES ({placeholders})",
+                    rows,
+                )
+
+    def keep_identity(self, commune: str, station: str, number: int) -> None:
+        """A rejected roll row still proves this voter is on the roll: don't mark them removed."""
+        self.keep.append((commune, station, number))
+
+    # Applying --------------------------------------------------------------------------------
+    def apply(self, *, now: datetime) -> WriteResult:
+        result = WriteResult()
+        if self.keep:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {KEEP} (commune, station, number) VALUES (%s, %s, %s)", self.keep
+                )
+        for name, columns in (
+            ("roll", "roll_commune_code, roll_station_code, roll_number"),
+            ("line", "line_no"),
+            ("person", "person_id"),
+            ("email", "email"),
+            ("mobile", "mobile"),
+            ("landline", "landline"),
+        ):
+            self._execute(f"CREATE INDEX {STAGING}_{name} ON {STAGING} ({columns})")
+        if self.pg:
+            self._execute(f"ANALYZE {STAGING}")
+        self._mark_duplicate_roll_rows(result)
+        self._match_roll_identity()
+        if self.is_roll:
+            self._match_moved()
+        self._match_contacts()
+        self._lead_followers()
+        if self.is_roll:
+            result.removed = self._remove_absent_voters(now)
+        result.updated, result.unchanged = self._update_voters(now)
+        result.created = self._insert_new(now)
+        self._point_followers()
+        result.merged = self._merge_contacts(now)
+        self._insert_children(now)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {self.base} + line_no FROM {STAGING} WHERE action = ''")
+            result.new_ids = [row[0] for row in cursor.fetchall()]
+        return result
+
+    def _mark_duplicate_roll_rows(self, result: WriteResult) -> None:
+        self._execute(
+            f"""UPDATE {STAGING} AS s SET action = 'dup', leader = d.first
+            FROM (SELECT roll_commune_code AS c, roll_station_code AS st, roll_number AS n, MIN(line_no) AS first
+                  FROM {STAGING} WHERE roll_number IS NOT NULL GROUP BY roll_commune_code, roll_station_code, roll_number
+                  HAVING COUNT(*) > 1) AS d
+            WHERE s.roll_commune_code = d.c AND s.roll_station_code = d.st AND s.roll_number = d.n AND s.line_no > d.first"""
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT line_no, leader FROM {STAGING} WHERE action = 'dup'")
+            result.duplicate_lines = dict(cursor.fetchall())
+
+    def _match_roll_identity(self) -> None:
+        self._execute(
+            f"""UPDATE {STAGING} AS s SET person_id = p.id, action = 'roll'
+            FROM people_person AS p
+            WHERE s.action = '' AND s.roll_number IS NOT NULL AND p.roll_number IS NOT NULL
+              AND p.roll_number = s.roll_number AND p.roll_station_code = s.roll_station_code
+              AND p.roll_commune_code = s.roll_commune_code
+              AND {self._same("p.birth_year", "s.birth_year")} AND {self._same("p.birth_month", "s.birth_month")}
+              AND {self._same("p.birth_day", "s.birth_day")}"""
+        )
+
+    def _match_moved(self) -> None:
+        """Voters of these communes the file no longer lists at their old place, matched by name and
+        birth date to the unmatched rows. Only these few people are read into Python."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT p.id, p.birth_name, p.first_names, p.birth_year, p.birth_month, p.birth_day FROM people_person AS p
+                WHERE p.roll_number IS NOT NULL
+                  AND p.roll_commune_code IN (SELECT DISTINCT roll_commune_code FROM {STAGING} WHERE roll_number IS NOT NULL)
+                  AND NOT EXISTS (SELECT 1 FROM {STAGING} AS s WHERE s.person_id = p.id)"""
+            )
+            candidates: dict[str, int | None] = {}
+            while chunk := cursor.fetchmany(5000):
+                for person_id, birth_name, first_names, year, month, day in chunk:
+                    first = fold(first_names).split(" ")[0] if first_names else ""
+                    ident = f"{fold(birth_name)}|{first}|{year or 0:04d}-{month or 0:02d}-{day or 0:02d}"
+                    # Two absent voters with the same name and birth date: too ambiguous to move either.
+                    candidates[ident] = None if ident in candidates else person_id
+            pairs = [
+                (person_id, ident)
+                for ident, person_id in candidates.items()
+                if person_id is not None
+            ]
+            if not pairs:
+                return
+            cursor.executemany(f"INSERT INTO {MOVED} (person_id, ident) VALUES (%s, %s)", pairs)
+        self._execute(f"CREATE INDEX {MOVED}_ident ON {MOVED} (ident)")
+        self._execute(f"CREATE INDEX {STAGING}_ident ON {STAGING} (ident)")
+        self._execute(
+            f"""UPDATE {STAGING} AS s SET person_id = m.person_id, action = 'moved'
+            FROM {MOVED} AS m
+            WHERE s.action = '' AND s.roll_number IS NOT NULL AND s.ident = m.ident
+              AND NOT EXISTS (SELECT 1 FROM {STAGING} AS t WHERE t.ident = s.ident AND t.line_no <> s.line_no AND t.action IN ('', 'moved'))"""
+        )
+
+    def _match_contacts(self) -> None:
+        for column, table, key in (
+            ("email", "people_emailaddress", "address"),
+            ("mobile", "people_phonenumber", "number"),
+            ("landline", "people_phonenumber", "number"),
+        ):
+            self._execute(
+                f"""UPDATE {STAGING} AS s SET person_id = m.pid, action = 'merge'
+                FROM (SELECT t.line_no AS line_no, MIN(c.person_id) AS pid
+                      FROM {STAGING} AS t JOIN {table} AS c ON c.{key} = t.{column}
+                      JOIN people_person AS p ON p.id = c.person_id
+                      WHERE t.action = '' AND t.{column} <> '' AND (t.roll_number IS NULL OR p.roll_number IS NULL)
+                      GROUP BY t.line_no) AS m
+                WHERE s.line_no = m.line_no"""
+            )
+
+    def _lead_followers(self) -> None:
+        """Later non-roll rows sharing an email or phone with an earlier unmatched one follow it."""
+        for column in ("email", "mobile", "landline"):
+            self._execute(
+                f"""UPDATE {STAGING} AS s SET action = 'follow', leader = d.first
+                FROM (SELECT {column} AS v, MIN(line_no) AS first FROM {STAGING}
+                      WHERE action = '' AND roll_number IS NULL AND {column} <> '' GROUP BY {column} HAVING COUNT(*) > 1) AS d
+                WHERE s.action = '' AND s.roll_number IS NULL AND s.{column} = d.v AND s.line_no > d.first"""
+            )
+            # A row can also share a phone with a row already merged into an existing person.
+            self._execute(
+                f"""UPDATE {STAGING} AS s SET action = 'merge', person_id = d.pid
+                FROM (SELECT {column} AS v, MIN(person_id) AS pid FROM {STAGING}
+                      WHERE action = 'merge' AND roll_number IS NULL AND {column} <> '' GROUP BY {column}) AS d
+                WHERE s.action = '' AND s.roll_number IS NULL AND s.{column} = d.v"""
+            )
+        # Chains (A shares an email with B, B a phone with C): follow up to the first row.
+        while self._execute(
+            f"""UPDATE {STAGING} AS s SET leader = l.leader FROM {STAGING} AS l
+            WHERE s.action = 'follow' AND l.line_no = s.leader AND l.action = 'follow'"""
+        ):
+            pass
+
+    def _remove_absent_voters(self, now: datetime) -> int:
+        # Moved voters also give up their old place first, so two voters can swap places.
+        self._execute(
+            f"UPDATE people_person SET roll_number = NULL WHERE id IN (SELECT person_id FROM {STAGING} WHERE action = 'moved')"
+        )
+        return self._execute(
+            f"""UPDATE people_person SET is_voter = FALSE, roll_number = NULL, updated_at = %s
+            WHERE roll_number IS NOT NULL
+              AND roll_commune_code IN (SELECT DISTINCT roll_commune_code FROM {STAGING} WHERE roll_number IS NOT NULL)
+              AND NOT EXISTS (SELECT 1 FROM {STAGING} AS s WHERE s.person_id = people_person.id)
+              AND NOT EXISTS (SELECT 1 FROM {KEEP} AS k WHERE k.commune = people_person.roll_commune_code
+                              AND k.station = people_person.roll_station_code AND k.number = people_person.roll_number)""",
+            [now],
+        )
+
+    def _sources_add(self, column: str = "people_person.sources") -> tuple[str, str, list[object]]:
+        """SQL that appends the source to `sources` when absent, and the test that it is present."""
+        if self.pg:
+            return (
+                f"CASE WHEN {column} ? %s::text THEN {column} ELSE {column} || jsonb_build_array(%s::text) END",
+                f"{column} ? %s::text",
+                [self.source, self.source],
+            )
+        present = f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = %s)"
+        return (
+            f"CASE WHEN {present} THEN {column} ELSE json_insert({column}, '$[#]', %s) END",
+            present,
+            [self.source, self.source],
+        )
+
+    def _extra_merge(self, column: str = "people_person.extra") -> tuple[str, str]:
+        if self.pg:
+            return f"{column} || s.extra::jsonb", f"{column} @> s.extra::jsonb"
+        return f"json_patch({column}, s.extra)", f"json({column}) = json_patch({column}, s.extra)"
+
+    def _update_voters(self, now: datetime) -> tuple[int, int]:
+        matched = int(
+            self._scalar(f"SELECT COUNT(*) FROM {STAGING} WHERE action IN ('roll', 'moved')") or 0
+        )
+        if not matched:
+            return 0, 0
+        columns = [c for c in PERSON_COLUMNS if c != "extra"]
+        sources_sql, sources_present, sources_params = self._sources_add()
+        extra_sql, extra_present = self._extra_merge()
+        assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+        changed = " OR ".join(
+            f"NOT ({self._same('people_person.' + c, 's.' + c)})" for c in columns
+        )
+        voter = ", is_voter = TRUE" if self.is_roll else ""
+        voter_changed = " OR NOT people_person.is_voter" if self.is_roll else ""
+        updated = self._execute(
+            f"""UPDATE people_person SET {assignments}{voter}, extra = {extra_sql}, sources = {sources_sql}, updated_at = %s
+            FROM {STAGING} AS s
+            WHERE s.person_id = people_person.id AND s.action IN ('roll', 'moved')
+              AND ({changed}{voter_changed} OR NOT ({extra_present}) OR NOT ({sources_present}))""",
+            [*sources_params, now, self.source],
+        )
+        return updated, matched - updated
+
+    def _insert_new(self, now: datetime) -> int:
+        """Rows still unmatched are new people. Their ids are `base + line number`: one block of
+        ids is reserved at once, so staging rows never need rewriting to learn their person id."""
+        last_line = self._scalar(f"SELECT MAX(line_no) FROM {STAGING} WHERE action = ''")
+        if last_line is None:
+            self.base = 0
+            return 0
+        if self.pg:
+            # No other insert may take an id of the block between reading and moving the sequence.
+            self._execute("LOCK TABLE people_person IN SHARE ROW EXCLUSIVE MODE")
+            sequence = "pg_get_serial_sequence('people_person', 'id')"
+            self.base = int(
+                self._scalar(
+                    """SELECT GREATEST(COALESCE((SELECT MAX(id) FROM people_person), 0),
+                    (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM people_person_id_seq))"""
+                )
+                or 0
+            )
+            self._scalar(f"SELECT setval({sequence}, %s)", [self.base + int(last_line)])
+        else:
+            # The import holds SQLite's write lock; explicit ids move AUTOINCREMENT's counter.
+            self.base = int(self._scalar("SELECT COALESCE(MAX(id), 0) FROM people_person") or 0)
+        columns = ", ".join(PERSON_COLUMNS)
+        selected = ", ".join(f"s.{c}" for c in PERSON_COLUMNS if c != "extra")
+        extra = "s.extra::jsonb" if self.pg else "s.extra"
+        sources = "jsonb_build_array(%s::text)" if self.pg else "json_array(%s)"
+        roll = "TRUE" if self.is_roll else "FALSE"
+        contact = "FALSE" if self.is_roll else "TRUE"
+        # Roll data comes with the right to campaign mail (its consent row is written below).
+        post = "TRUE" if self.is_roll else "NULL"
+        created = self._execute(
+            f"""INSERT INTO people_person (id, {columns}, is_voter, is_contact, is_sympathiser, is_member, is_activist, is_volunteer,
+                consent_post, sources, notes, last_interaction_channel, created_at, updated_at)
+            SELECT {self.base} + s.line_no, {selected}, {extra}, {roll}, {contact}, FALSE, FALSE, FALSE, FALSE, {post}, {sources}, '', '', %s, %s
+            FROM {STAGING} AS s WHERE s.action = '' ORDER BY s.line_no""",
+            [self.source, now, now],
+        )
+        if self.is_roll:
+            self._execute(
+                f"""INSERT INTO people_consent (person_id, channel, granted, legal_basis, source, recorded_at)
+                SELECT {self.base} + s.line_no, 'post', TRUE, 'electoral_roll', %s, %s FROM {STAGING} AS s WHERE s.action = ''""",
+                [self.source[:150], now],
+            )
+        if self.pg and created > 10_000:
+            self._execute("ANALYZE people_person")  # the plans of the statements below depend on it
+        return created
+
+    def _point_followers(self) -> None:
+        self._execute(
+            f"""UPDATE {STAGING} AS s SET person_id = COALESCE(l.person_id, {self.base} + l.line_no) FROM {STAGING} AS l
+            WHERE s.action = 'follow' AND l.line_no = s.leader"""
+        )
+
+    def _merge_contacts(self, now: datetime) -> int:
+        merged = int(
+            self._scalar(f"SELECT COUNT(*) FROM {STAGING} WHERE action IN ('merge', 'follow')") or 0
+        )
+        if not merged:
+            return 0
+        fill = [
+            c
+            for c in PERSON_COLUMNS
+            if c
+            not in (
+                "extra",
+                "roll_commune_code",
+                "roll_station_code",
+                "roll_number",
+                "birth_year",
+                "birth_month",
+                "birth_day",
+            )
+        ]
+        assignments = ", ".join(
+            f"{c} = CASE WHEN people_person.{c} = '' THEN s.{c} ELSE people_person.{c} END"
+            for c in fill
+        )
+        sources_sql, _present, sources_params = self._sources_add()
+        extra_sql, _extra_present = self._extra_merge()
+        roles = "is_voter = TRUE" if self.is_roll else "is_contact = TRUE"
+        # A roll row merged into a contact gives it its roll identity (matching made sure it had none).
+        roll = (
+            ", roll_commune_code = s.roll_commune_code, roll_station_code = s.roll_station_code, roll_number = s.roll_number"
+            if self.is_roll
+            else ""
+        )
+        self._execute(
+            f"""UPDATE people_person SET {assignments}, {roles}{roll},
+                birth_year = COALESCE(people_person.birth_year, s.birth_year),
+                birth_month = CASE WHEN people_person.birth_year IS NULL THEN s.birth_month ELSE people_person.birth_month END,
+                birth_day = CASE WHEN people_person.birth_year IS NULL THEN s.birth_day ELSE people_person.birth_day END,
+                extra = {extra_sql}, sources = {sources_sql}, updated_at = %s
+            FROM {STAGING} AS s
+            WHERE s.person_id = people_person.id AND s.action = 'merge'
+              AND s.line_no = (SELECT MIN(t.line_no) FROM {STAGING} AS t WHERE t.person_id = s.person_id AND t.action = 'merge')""",
+            [*sources_params, now],
+        )
+        return merged
+
+    def _insert_children(self, now: datetime) -> None:
+        live = "s.action <> 'dup'"
+        pid = f"COALESCE(s.person_id, {self.base} + s.line_no)"
+        source = self.source[:100]
+        self._execute(
+            f"""INSERT INTO people_emailaddress (person_id, address, status, is_primary, source, created_at, updated_at)
+            SELECT {pid}, s.email, 'unverified',
+                   s.action <> 'follow' AND NOT EXISTS (SELECT 1 FROM people_emailaddress AS e WHERE e.person_id = {pid}),
+                   %s, %s, %s
+            FROM {STAGING} AS s WHERE {live} AND s.email <> ''
+            ON CONFLICT (person_id, address) DO NOTHING""",
+            [source, now, now],
+        )
+        for column, kind in (("mobile", "mobile"), ("landline", "landline")):
+            self._execute(
+                f"""INSERT INTO people_phonenumber (person_id, number, kind, status, is_primary, source, created_at, updated_at)
+                SELECT {pid}, s.{column}, %s, 'unverified',
+                       s.action <> 'follow' AND NOT EXISTS (SELECT 1 FROM people_phonenumber AS p WHERE p.person_id = {pid}),
+                       %s, %s, %s
+                FROM {STAGING} AS s WHERE {live} AND s.{column} <> ''
+                ON CONFLICT (person_id, number) DO NOTHING""",
+                [kind, source, now, now],
+            )
+        for name, slug, kind in (
+            ("profession", "profession_slug", "profession"),
+            ("tag", "tag_slug", "other"),
+        ):
+            if not self._scalar(f"SELECT 1 FROM {STAGING} WHERE {slug} <> '' LIMIT 1"):
+                continue
+            self._execute(
+                f"""INSERT INTO people_tag (name, slug, kind)
+                SELECT MIN({name}), {slug}, %s FROM {STAGING} WHERE {slug} <> '' GROUP BY {slug}
+                ON CONFLICT (slug) DO NOTHING""",
+                [kind],
+            )
+            self._execute(
+                f"""INSERT INTO people_persontag (person_id, tag_id)
+                SELECT DISTINCT {pid}, t.id FROM {STAGING} AS s JOIN people_tag AS t ON t.slug = s.{slug}
+                WHERE {live} AND s.{slug} <> ''
+                ON CONFLICT (person_id, tag_id) DO NOTHING"""
+            )
+        self._consents(now, live, pid)
+
+    def _consents(self, now: datetime, live: str, pid: str) -> None:
+        """Record what the file says, per channel, only when it differs from the consent in force."""
+        true, false = "TRUE", "FALSE"
+        channels = [
+            (
+                "email",
+                "consent_email",
+                "CASE WHEN s.email_optout = 1 THEN 0 ELSE s.consent_email END",
+                "s.email <> ''",
+                "consent",
+            ),
+            (
+                "sms",
+                "consent_sms",
+                "CASE WHEN s.sms_optout = 1 THEN 0 ELSE s.consent_sms END",
+                "s.mobile <> ''",
+                "consent",
+            ),
+            (
+                "phone",
+                "consent_phone",
+                "CASE WHEN s.call_optout = 1 THEN 0 ELSE s.consent_phone END",
+                "(s.mobile <> '' OR s.landline <> '')",
+                "consent",
+            ),
+        ]
+        if self.is_roll:
+            # L37: the roll allows campaign mail to the voter's address, nothing else.
+            # New voters got theirs on insert; this catches voters known before without one.
+            channels.append(("post", "consent_post", "1", "s.action <> ''", "electoral_roll"))
+        for channel, person_column, value, has_channel, basis in channels:
+            wanted = f"(SELECT {pid} AS pid, MAX({value}) AS v FROM {STAGING} AS s WHERE {live} AND {has_channel} GROUP BY {pid})"
+            granted = f"CASE WHEN w.v = 1 THEN {true} ELSE {false} END"
+            self._execute(
+                f"""INSERT INTO people_consent (person_id, channel, granted, legal_basis, source, recorded_at)
+                SELECT w.pid, %s, {granted}, %s, %s, %s FROM {wanted} AS w JOIN people_person AS p ON p.id = w.pid
+                WHERE w.v IS NOT NULL AND NOT ({self._same("p." + person_column, granted)})""",
+                [channel, basis, self.source[:150], now],
+            )
+            self._execute(
+                f"""UPDATE people_person SET {person_column} = {granted}
+                FROM {wanted} AS w
+                WHERE w.pid = people_person.id AND w.v IS NOT NULL
+                  AND NOT ({self._same("people_person." + person_column, granted)})"""
+            )

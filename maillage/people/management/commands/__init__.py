@@ -1,0 +1,1 @@
+"""`maillage import_people`, `maillage generate_roll`."""

@@ -1,0 +1,99 @@
+"""`maillage import_people FILE [--preset reu|elistelec|generic] [--mapping M.json] [--source NAME] [--dry-run]`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from maillage.core.errors import ApplicationError
+from maillage.core.models import TaskProgress
+from maillage.core.progress_bar import render_bar
+from maillage.people.imports.presets import PRESETS
+from maillage.people.models import ImportJob
+from maillage.people.services.imports import import_job_create, import_job_run
+
+
+class Command(BaseCommand):
+    help = "Import people from an electoral roll (REU, e-listelec) or any CSV/XLSX list with a column mapping."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file", help="CSV or XLSX file")
+        parser.add_argument(
+            "--preset", choices=PRESETS, help="file layout (default: detected from the headers)"
+        )
+        parser.add_argument(
+            "--mapping", help='JSON file {"header in the file": "field"} for generic files'
+        )
+        parser.add_argument(
+            "--source",
+            help="name of the source (default: the file name); its mapping is remembered",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="read, validate and count; write nothing"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"fichier introuvable : {path}")
+        mapping = None
+        if options["mapping"]:
+            try:
+                mapping = json.loads(Path(options["mapping"]).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise CommandError(
+                    f"correspondance illisible ({options['mapping']}) : {error}"
+                ) from None
+            if not isinstance(mapping, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+            ):
+                raise CommandError('correspondance invalide : attendu {"en-tête": "champ", ...}')
+        started = time.perf_counter()
+        try:
+            job = import_job_create(
+                actor=None, path=path.resolve(), original_name=path.name, source=options["source"] or path.name,
+                preset=options["preset"] or "", mapping=mapping, dry_run=options["dry_run"],
+            )  # fmt: skip
+            progress_id = job.progress_id
+            interactive = (
+                self.stdout.isatty() if hasattr(self.stdout, "isatty") else sys.stdout.isatty()
+            )
+
+            def show(done: int, total: int) -> None:
+                if interactive:
+                    progress = TaskProgress.objects.get(pk=progress_id)
+                    self.stdout.write("\r" + render_bar(progress)[:120].ljust(120), ending="")
+                    self.stdout.flush()
+
+            job = import_job_run(job_id=job.pk, on_batch=show)
+        except ApplicationError as error:
+            raise CommandError(error.message) from None
+        if interactive:
+            self.stdout.write("")
+        if job.status == ImportJob.Status.FAILED:
+            raise CommandError(job.error)
+        elapsed = time.perf_counter() - started
+        progress = TaskProgress.objects.get(pk=job.progress_id)
+        rows = (
+            job.created_count
+            + job.updated_count
+            + job.merged_count
+            + job.unchanged_count
+            + job.rejected_count
+            + job.suppressed_count
+        )
+        self.stdout.write(render_bar(progress)[:120])
+        prefix = "ESSAI (rien n'est enregistré) — " if job.dry_run else ""
+        self.stdout.write(
+            f"{prefix}{job.original_name} ({job.preset}) : {rows} lignes en {elapsed:.1f} s — "
+            f"créées {job.created_count}, mises à jour {job.updated_count}, fusionnées {job.merged_count}, "
+            f"inchangées {job.unchanged_count}, rejetées {job.rejected_count}, liste d'opposition {job.suppressed_count}, "
+            f"retirées {job.removed_count}"
+        )
+        if job.rejected_path:
+            self.stdout.write(f"lignes rejetées : {job.rejected_path}")

@@ -1,0 +1,392 @@
+"""People imports: create a job for an uploaded (or local) file, run it in batches with a progress
+record, keep the rejected rows in a CSV next to the summary.
+
+Guarantee on failure: the file is read and validated into a temporary staging table first (the
+progress bar moves during that phase), then every change to people, emails, phones, tags and
+consents is applied in ONE transaction. An import that fails at any point leaves nothing
+behind; it is re-run from the start (re-running is safe: the same file changes nothing twice).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maillage.core.errors import ApplicationError
+from maillage.core.models import AuditLogEntry, TaskProgress
+from maillage.core.services import (
+    audit_log_record,
+    task_progress_advance,
+    task_progress_create,
+    task_progress_fail,
+    task_progress_finish,
+    task_progress_start,
+)
+from maillage.people.imports import presets
+from maillage.people.imports.reader import Table, open_table
+from maillage.people.imports.rows import (
+    SUPPRESSED,
+    Ledger,
+    RowConverter,
+    normalise_commune_code,
+    station_code,
+)
+from maillage.people.imports.writer import StagingWriter
+from maillage.people.models import ImportJob, ImportMapping
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 20_000
+REJECTED_EXTRA_HEADERS = ["ligne", "motif"]
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    suppressed: int = 0
+    removed: int = 0
+    preset: str = ""
+    encoding: str = ""
+    delimiter: str = ""
+    rejected_path: str = ""
+    new_ids: list[int] = field(default_factory=list, repr=False)
+
+    def counts(self) -> dict[str, int]:
+        data = asdict(self)
+        return {
+            key: data[key]
+            for key in (
+                "rows",
+                "created",
+                "updated",
+                "merged",
+                "unchanged",
+                "rejected",
+                "suppressed",
+                "removed",
+            )
+        }
+
+
+def count_data_rows(table: Table) -> int:
+    """Rows to expect, for the progress bar: newlines in a CSV (fast, binary), rows in a sheet."""
+    if table.format == "xlsx":
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(table.path, read_only=True)
+        try:
+            return max((workbook.worksheets[0].max_row or 1) - 1, 0)
+        finally:
+            workbook.close()
+    lines = 0
+    last = b"\n"
+    with table.path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+class _RejectedWriter:
+    """The rejected rows as a CSV: the original columns, then the line number and the reason."""
+
+    def __init__(self, path: Path | None, headers: list[str]) -> None:
+        self.path = path
+        self.headers = headers
+        self.count = 0
+        self._handle = None
+        self._writer: Any = None
+
+    def write(self, line_no: int, row: list[str], reason: str) -> None:
+        self.count += 1
+        if self.path is None:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._handle, delimiter=";")
+            self._writer.writerow([*self.headers, *REJECTED_EXTRA_HEADERS])
+        width = len(self.headers)
+        cells = list(row[:width]) + [""] * (width - len(row)) if len(row) <= width else list(row)
+        self._writer.writerow([*cells, line_no, reason])
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def import_file(
+    *,
+    path: Path | str,
+    preset: str = "",
+    mapping: dict[str, str] | None = None,
+    source: str = "",
+    dry_run: bool = False,
+    rejected_path: Path | None = None,
+    progress_id: Any = None,
+    on_batch: Callable[[int, int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportSummary:
+    """Import one file end to end; raises ApplicationError (with a French message) on a bad file."""
+    table = open_table(path)
+    preset = preset or presets.detect_preset(table.headers)
+    full_mapping = presets.mapping_for(preset=preset, headers=table.headers, mapping=mapping)
+    source = (source or Path(path).name)[:100]
+    summary = ImportSummary(preset=preset, encoding=table.encoding, delimiter=table.delimiter)
+    total = count_data_rows(table)
+    if progress_id:
+        task_progress_start(progress_id=progress_id, total=total, message=_("Lecture du fichier"))
+    converter = RowConverter(
+        headers=table.headers, mapping=full_mapping, preset=preset, ledger=Ledger.load()
+    )
+    convert = converter.convert
+    rejected = _RejectedWriter(rejected_path, table.headers)
+    writer = StagingWriter(source=source, is_roll=preset in presets.ROLL_PRESETS)
+    keep = _roll_identity_reader(table.headers, full_mapping) if writer.is_roll else None
+    writer.create()
+    try:
+        batch: list[tuple] = []
+        append = batch.append
+        rows = suppressed = 0
+        for line_no, row, problem in table.rows():
+            rows += 1
+            width = len(row)
+            outcome = problem if problem else convert(line_no, row)
+            if outcome.__class__ is tuple:
+                append(outcome)
+                if len(batch) >= batch_size:
+                    writer.add(batch)
+                    batch.clear()
+                    _advance(progress_id, on_batch, rows, total)
+            elif outcome is SUPPRESSED:
+                suppressed += 1
+            else:
+                rejected.write(line_no, row[:width], outcome)  # type: ignore[arg-type]
+                if keep is not None and (identity := keep(row)):
+                    writer.keep_identity(*identity)
+        writer.add(batch)
+        _advance(progress_id, on_batch, rows, total, message=_("Enregistrement"))
+        with transaction.atomic():
+            result = writer.apply(now=timezone.now())
+            if dry_run:
+                transaction.set_rollback(True)
+        if result.duplicate_lines:
+            _write_duplicates(table, result.duplicate_lines, rejected)
+    finally:
+        rejected.close()
+        writer.drop()
+    summary.rows = rows
+    summary.created, summary.updated, summary.merged = result.created, result.updated, result.merged
+    summary.unchanged, summary.removed = result.unchanged, result.removed
+    summary.rejected, summary.suppressed = rejected.count, suppressed
+    summary.rejected_path = str(rejected_path) if rejected.count and rejected_path else ""
+    summary.new_ids = [] if dry_run else result.new_ids
+    return summary
+
+
+def _advance(
+    progress_id: Any,
+    on_batch: Callable[[int, int], None] | None,
+    done: int,
+    total: int,
+    message: str | None = None,
+) -> None:
+    if progress_id:
+        task_progress_advance(
+            progress_id=progress_id, done=min(done, total) if total else done, message=message
+        )
+    if on_batch is not None:
+        on_batch(done, total)
+
+
+def _roll_identity_reader(
+    headers: list[str], mapping: dict[str, str]
+) -> Callable[[list[str]], tuple[str, str, int] | None]:
+    """Reads the roll identity of a rejected row, when it has one, so the voter is not marked absent."""
+    index = {
+        field: position for position, header in enumerate(headers) if (field := mapping.get(header))
+    }
+
+    def read(row: list[str]) -> tuple[str, str, int] | None:
+        try:
+            department = row[index["department_code"]] if "department_code" in index else ""
+            commune = normalise_commune_code(row[index["roll_commune_code"]], department)
+            station = station_code(row[index["roll_station_code"]])
+            return commune, station, int(row[index["roll_number"]])
+        except (KeyError, IndexError, ValueError):
+            return None
+
+    return read
+
+
+def _write_duplicates(table: Table, duplicates: dict[int, int], rejected: _RejectedWriter) -> None:
+    """Second pass, only when the file repeats a roll identity: those rows are rejected too."""
+    for line_no, row, _problem in table.rows():
+        first = duplicates.get(line_no)
+        if first is not None:
+            rejected.write(
+                line_no, row, _("numéro d'ordre déjà présent ligne %(line)s") % {"line": first}
+            )
+
+
+def _detect_duplicates(person_ids: list[int]) -> None:
+    """Likely duplicates among the new people, when the dedupe service is available."""
+    if not person_ids:
+        return
+    try:
+        module = importlib.import_module("maillage.people.services.dedupe")
+    except ImportError:
+        return
+    detect = getattr(module, "duplicates_detect", None)
+    if detect is not None:
+        detect(person_ids=person_ids)
+
+
+# Jobs ---------------------------------------------------------------------------------------
+
+
+def import_job_create(
+    *,
+    actor: Any | None,
+    path: Path | str,
+    original_name: str,
+    source: str,
+    preset: str = "",
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+) -> ImportJob:
+    """Record an import of a file already stored on disk; it runs later with `import_job_run`."""
+    if preset and preset not in presets.PRESETS:
+        raise ApplicationError(_("Format inconnu : %(preset)s") % {"preset": preset})
+    progress = task_progress_create(
+        kind="people_import", label=_("Import « %(name)s »") % {"name": original_name}, owner=actor
+    )
+    return ImportJob.objects.create(
+        source=(source or original_name)[:100],
+        preset=preset or "",
+        original_name=original_name[:255],
+        stored_path=str(path),
+        mapping=mapping or {},
+        dry_run=dry_run,
+        progress=progress,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def import_job_mapping_save(
+    *, job_id: int, preset: str, mapping: dict[str, str], actor: Any | None = None
+) -> ImportJob:
+    """Keep the confirmed mapping on the job and, for generic files, per source for next time."""
+    job = ImportJob.objects.get(pk=job_id)
+    table = open_table(job.stored_path)
+    full = presets.mapping_for(preset=preset, headers=table.headers, mapping=mapping)
+    job.preset = preset
+    job.mapping = full
+    job.save(update_fields=["preset", "mapping", "updated_at"])
+    if preset == presets.GENERIC:
+        ImportMapping.objects.update_or_create(
+            source=job.source, defaults={"preset": preset, "mapping": full}
+        )
+    return job
+
+
+def import_job_run(*, job_id: int, on_batch: Callable[[int, int], None] | None = None) -> ImportJob:
+    """Run a job once: a job already finished (or running) is returned as it is."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ImportJob.Status.UPLOADED:
+            return job
+        job.status = ImportJob.Status.RUNNING
+        job.save(update_fields=["status", "updated_at"])
+    progress_id = job.progress_id
+    rejected_path = Path(settings.MAILLAGE_UPLOAD_DIR) / "rejected" / f"import-{job.pk}-rejets.csv"
+    try:
+        summary = import_file(
+            path=job.stored_path,
+            preset=job.preset,
+            mapping=job.mapping or None,
+            source=job.source,
+            dry_run=job.dry_run,
+            rejected_path=rejected_path,
+            progress_id=progress_id,
+            on_batch=on_batch,
+        )
+    except ApplicationError as error:
+        _job_fail(job, error.message)
+        return job
+    except Exception:
+        logger.exception("people import %s failed", job.pk)
+        _job_fail(job, _("L'import a échoué sur une erreur inattendue ; rien n'a été enregistré."))
+        raise
+    job.status = ImportJob.Status.SUCCEEDED
+    job.preset = summary.preset
+    job.created_count, job.updated_count, job.merged_count = (
+        summary.created,
+        summary.updated,
+        summary.merged,
+    )
+    job.unchanged_count, job.rejected_count, job.suppressed_count = (
+        summary.unchanged,
+        summary.rejected,
+        summary.suppressed,
+    )
+    job.removed_count = summary.removed
+    job.rejected_path = summary.rejected_path
+    job.finished_at = timezone.now()
+    job.save()
+    counts = summary.counts()
+    audit_log_record(
+        actor=job.created_by,
+        action=AuditLogEntry.Action.IMPORT,
+        target=job,
+        target_label=job.original_name,
+        changes={"source": job.source, "preset": summary.preset, "dry_run": job.dry_run, **counts},
+    )
+    if progress_id:
+        labels = {
+            "rows": _("lignes lues"), "created": _("créées"), "updated": _("mises à jour"), "merged": _("fusionnées"),
+            "unchanged": _("inchangées"), "rejected": _("rejetées"), "suppressed": _("liste d'opposition"), "removed": _("retirées de la liste"),
+        }  # fmt: skip
+        task_progress_finish(
+            progress_id=progress_id,
+            result={
+                "counts": {labels[key]: value for key, value in counts.items()},
+                "url": _job_url(job),
+            },
+            message=_("Terminé")
+            + (" " + _("(essai : rien n'a été enregistré)") if job.dry_run else ""),
+        )
+    _detect_duplicates(summary.new_ids)
+    return job
+
+
+def _job_url(job: ImportJob) -> str:
+    from django.urls import reverse
+
+    return reverse("people:import_detail", args=[job.pk])
+
+
+def _job_fail(job: ImportJob, message: str) -> None:
+    job.status = ImportJob.Status.FAILED
+    job.error = message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    if job.progress_id and TaskProgress.objects.filter(pk=job.progress_id).exists():
+        task_progress_fail(progress_id=job.progress_id, message=message)
