@@ -19,6 +19,23 @@ from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.roles import Role, has_role
 
 
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a tile's small chart: `percent` is relative to the tile's widest bar."""
+
+    label: str | Promise
+    value: int
+    percent: int
+
+
+def bars_from_counts(counts: list[tuple[str | Promise, int]]) -> list[Bar]:
+    widest = max((value for _label, value in counts), default=0) or 1
+    return [
+        Bar(label=label, value=value, percent=round(value * 100 / widest))
+        for label, value in counts
+    ]
+
+
 @dataclass
 class Tile:
     title: str | Promise
@@ -28,6 +45,7 @@ class Tile:
     link_label: str | Promise = ""
     order: int = 100
     lines: list[str] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
 
 
 def dashboard_tiles(user: Any) -> list[Tile]:

@@ -51,14 +51,16 @@ def navigation_for(user: object, current_path: str = "") -> list[dict[str, objec
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        entries.append(
-            {
-                "label": item.label,
-                "url": url,
-                "icon": item.icon,
-                "active": current_path == url or (url != "/" and current_path.startswith(url)),
-            }
-        )
+        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
+    # Only the entry with the longest URL that prefixes the path is current, so
+    # /people/segments/ lights "Segments", not "Personnes" too.
+    matching = [
+        entry
+        for entry in entries
+        if current_path.startswith(str(entry["url"])) and entry["url"] != "/"
+    ]
+    if matching:
+        max(matching, key=lambda entry: len(str(entry["url"])))["active"] = True
     return entries
 
 

@@ -8,10 +8,9 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from maillage.core.dashboard import Tile
+from maillage.core.dashboard import Tile, bars_from_counts
 from maillage.core.roles import Role, has_role
 from maillage.people.models import DuplicateCandidate, SupportLevel
 from maillage.people.selectors.people import people_visible_to, reachable_any_q
@@ -56,7 +55,6 @@ def dashboard_tiles(user: Any) -> list[Tile]:
         ),
     ]
     if is_staff:
-        widest = max((counts[f"support_{level.value}"] for level in SupportLevel), default=0) or 1
         tiles.append(
             Tile(
                 title=_("Doublons"),
@@ -74,16 +72,9 @@ def dashboard_tiles(user: Any) -> list[Tile]:
                 title=_("Soutien"),
                 caption=_("personnes par niveau de soutien"),
                 order=24,
-                # format_html escapes the values; the markup reuses core's .bar-row/.bar styles.
-                lines=[
-                    format_html(
-                        '<span class="bar-row"><span>{}</span><span class="bar" style="width: {}%"></span><span class="num">{}</span></span>',
-                        level.label,
-                        round(counts[f"support_{level.value}"] * 100 / widest),
-                        counts[f"support_{level.value}"],
-                    )
-                    for level in SupportLevel
-                ],
+                bars=bars_from_counts(
+                    [(level.label, counts[f"support_{level.value}"]) for level in SupportLevel]
+                ),
             )
         )
     return tiles
