@@ -307,8 +307,16 @@ def import_job_mapping_save(
     return job
 
 
-def import_job_run(*, job_id: int, on_batch: Callable[[int, int], None] | None = None) -> ImportJob:
-    """Run a job once: a job already finished (or running) is returned as it is."""
+def import_job_run(
+    *,
+    job_id: int,
+    on_batch: Callable[[int, int], None] | None = None,
+    detect_duplicates: bool = True,
+) -> ImportJob:
+    """Run a job once: a job already finished (or running) is returned as it is.
+
+    After the import commits, likely duplicates among the new people are looked for (unless
+    `detect_duplicates` is False: the benchmark measures the import alone)."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.status != ImportJob.Status.UPLOADED:
@@ -373,7 +381,8 @@ def import_job_run(*, job_id: int, on_batch: Callable[[int, int], None] | None =
             message=_("Terminé")
             + (" " + _("(essai : rien n'a été enregistré)") if job.dry_run else ""),
         )
-    _detect_duplicates(summary.new_ids)
+    if detect_duplicates:
+        _detect_duplicates(summary.new_ids)
     return job
 
 

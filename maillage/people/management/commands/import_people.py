@@ -36,6 +36,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="read, validate and count; write nothing"
         )
+        parser.add_argument(
+            "--no-dedupe",
+            action="store_true",
+            help="skip the search for likely duplicates after the import",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -70,7 +75,9 @@ class Command(BaseCommand):
                     self.stdout.write("\r" + render_bar(progress)[:120].ljust(120), ending="")
                     self.stdout.flush()
 
-            job = import_job_run(job_id=job.pk, on_batch=show)
+            job = import_job_run(
+                job_id=job.pk, on_batch=show, detect_duplicates=not options["no_dedupe"]
+            )
         except ApplicationError as error:
             raise CommandError(error.message) from None
         if interactive:
