@@ -9,7 +9,6 @@ urlpatterns = [
     path("accounts/", include("maillage.accounts.urls")),
     path("people/", include("maillage.people.urls")),
     path("elections/", include("maillage.elections.urls")),
-    path("territory/", include("maillage.territory.urls")),
     path("", include("maillage.core.urls")),
 ]
 
