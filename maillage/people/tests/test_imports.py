@@ -614,3 +614,20 @@ def test_ds_elistelec_rows_helper_matches_headers() -> None:
     from maillage.people.imports.presets import ELISTELEC_HEADERS
 
     assert len(elistelec_row(1)) == len(ELISTELEC_HEADERS) == 29
+
+
+def test_a_load_bigger_than_the_table_rebuilds_the_same_indexes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import connection
+
+    def index_names() -> set[str]:
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "people_person")
+        return {name for name, info in constraints.items() if info["index"]}
+
+    before = index_names()
+    monkeypatch.setattr(writer_module, "BULK_ROWS", 1)
+    assert import_file(path=FIXTURES / "reu_sample.csv").created == 4
+    assert index_names() == before
+    assert Person.objects.filter(polling_station_code="13999_0001").count() == 3
