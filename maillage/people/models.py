@@ -66,7 +66,9 @@ class Tag(models.Model):
         OTHER = "other", _("Autre")
 
     name = models.CharField(_("nom"), max_length=100)
-    slug = models.CharField(_("clé"), max_length=120, unique=True, help_text=_("Nom replié, sans accents."))
+    slug = models.CharField(
+        _("clé"), max_length=120, unique=True, help_text=_("Nom replié, sans accents.")
+    )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
 
     class Meta:
@@ -125,13 +127,22 @@ class Person(TimeStampedModel):
     is_activist = models.BooleanField(_("militant·e"), default=False)
     is_volunteer = models.BooleanField(_("bénévole"), default=False)
 
-    tags = models.ManyToManyField(Tag, verbose_name=_("étiquettes"), blank=True, related_name="people", through="PersonTag")
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("étiquettes"), blank=True, related_name="people", through="PersonTag"
+    )
     sources = models.JSONField(_("sources"), default=list, blank=True)
-    extra = models.JSONField(_("colonnes supplémentaires"), default=dict, blank=True, help_text=_("Colonnes d'un fichier importé gardées telles quelles."))
+    extra = models.JSONField(
+        _("colonnes supplémentaires"),
+        default=dict,
+        blank=True,
+        help_text=_("Colonnes d'un fichier importé gardées telles quelles."),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     # Latest values, kept by services from the history rows (Interaction, Consent).
-    current_support = models.PositiveSmallIntegerField(_("soutien actuel"), choices=SupportLevel.choices, null=True, blank=True)
+    current_support = models.PositiveSmallIntegerField(
+        _("soutien actuel"), choices=SupportLevel.choices, null=True, blank=True
+    )
     support_updated_at = models.DateTimeField(null=True, blank=True)
     last_interaction_at = models.DateTimeField(null=True, blank=True)
     last_interaction_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
@@ -141,7 +152,13 @@ class Person(TimeStampedModel):
     consent_post = models.BooleanField(null=True, blank=True)
 
     search_name = models.CharField(max_length=400, blank=True, db_index=True)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
 
     class Meta:
         verbose_name = _("personne")
@@ -155,7 +172,10 @@ class Person(TimeStampedModel):
         ]
         indexes = [
             # Segment counts "age + polling station + support level" (benchmarked at 1 M people).
-            models.Index(fields=["polling_station_code", "current_support", "birth_year"], name="person_station_support_idx"),
+            models.Index(
+                fields=["polling_station_code", "current_support", "birth_year"],
+                name="person_station_support_idx",
+            ),
             models.Index(fields=["commune_code", "birth_year"], name="person_commune_age_idx"),
             models.Index(fields=["constituency_code"], name="person_constituency_idx"),
             models.Index(fields=["current_support", "birth_year"], name="person_support_age_idx"),
@@ -169,7 +189,10 @@ class Person(TimeStampedModel):
     @property
     def display_name(self) -> str:
         last = self.usage_name or self.birth_name
-        return f"{self.first_names.split(' ')[0] if self.first_names else ''} {last}".strip() or f"#{self.pk}"
+        return (
+            f"{self.first_names.split(' ')[0] if self.first_names else ''} {last}".strip()
+            or f"#{self.pk}"
+        )
 
     @property
     def birth_date_display(self) -> str:
@@ -195,13 +218,17 @@ class PersonTag(models.Model):
 class EmailAddress(TimeStampedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emails")
     address = models.EmailField(_("adresse"), max_length=254, db_index=True)
-    status = models.CharField(_("état"), max_length=12, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED)
+    status = models.CharField(
+        _("état"), max_length=12, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED
+    )
     is_primary = models.BooleanField(_("principale"), default=False)
     source = models.CharField(_("source"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("adresse e-mail")
-        constraints = [models.UniqueConstraint(fields=["person", "address"], name="email_unique_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "address"], name="email_unique_per_person")
+        ]
 
     def __str__(self) -> str:
         return self.address
@@ -215,13 +242,17 @@ class PhoneNumber(TimeStampedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
     number = models.CharField(_("numéro (E.164)"), max_length=20, db_index=True)
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
-    status = models.CharField(_("état"), max_length=12, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED)
+    status = models.CharField(
+        _("état"), max_length=12, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED
+    )
     is_primary = models.BooleanField(_("principal"), default=False)
     source = models.CharField(_("source"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("téléphone")
-        constraints = [models.UniqueConstraint(fields=["person", "number"], name="phone_unique_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "number"], name="phone_unique_per_person")
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -239,14 +270,20 @@ class Consent(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(_("canal"), max_length=10, choices=ConsentChannel.choices)
     granted = models.BooleanField(_("accordé"))
-    legal_basis = models.CharField(_("base légale"), max_length=24, choices=LegalBasis.choices, default=LegalBasis.CONSENT)
+    legal_basis = models.CharField(
+        _("base légale"), max_length=24, choices=LegalBasis.choices, default=LegalBasis.CONSENT
+    )
     source = models.CharField(_("source"), max_length=150, blank=True)
     recorded_at = models.DateTimeField(_("date"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
-        indexes = [models.Index(fields=["person", "channel", "-recorded_at"], name="consent_latest_idx")]
+        indexes = [
+            models.Index(fields=["person", "channel", "-recorded_at"], name="consent_latest_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}={'yes' if self.granted else 'no'} ({self.recorded_at:%Y-%m-%d})"
@@ -269,13 +306,21 @@ class Interaction(models.Model):
         QUESTION = "question", _("Question transmise")
 
     id = models.BigAutoField(primary_key=True)
-    client_uuid = models.UUIDField(default=uuid.uuid4, unique=True, help_text=_("Rend l'envoi idempotent (hors ligne, nouvelles tentatives)."))
+    client_uuid = models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        help_text=_("Rend l'envoi idempotent (hors ligne, nouvelles tentatives)."),
+    )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="interactions")
     channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
     result = models.CharField(_("résultat"), max_length=20, choices=Result.choices)
-    support_level = models.PositiveSmallIntegerField(_("soutien"), choices=SupportLevel.choices, null=True, blank=True)
+    support_level = models.PositiveSmallIntegerField(
+        _("soutien"), choices=SupportLevel.choices, null=True, blank=True
+    )
     occurred_at = models.DateTimeField(_("date"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.TextField(_("note"), blank=True)
     question = models.TextField(_("question pour l'équipe"), blank=True)
 
@@ -315,7 +360,11 @@ class SuppressionEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "value_hash", "scope"], name="suppression_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value_hash", "scope"], name="suppression_unique"
+            )
+        ]
         verbose_name = _("entrée de la liste d'opposition")
 
     def __str__(self) -> str:
@@ -328,9 +377,15 @@ class PersonList(TimeStampedModel):
 
     name = models.CharField(_("nom"), max_length=150)
     members = models.ManyToManyField(Person, blank=True, related_name="lists")
-    assigned_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="assigned_person_lists")
-    assigned_teams = models.ManyToManyField("accounts.Team", blank=True, related_name="assigned_person_lists")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assigned_person_lists"
+    )
+    assigned_teams = models.ManyToManyField(
+        "accounts.Team", blank=True, related_name="assigned_person_lists"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("liste de personnes")
@@ -345,7 +400,9 @@ class Segment(TimeStampedModel):
     name = models.CharField(_("nom"), max_length=150, unique=True)
     description = models.TextField(_("description"), blank=True)
     definition = models.JSONField(_("définition"), default=dict)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -386,8 +443,12 @@ class ImportJob(TimeStampedModel):
     removed_count = models.PositiveIntegerField(default=0)
     rejected_path = models.CharField(max_length=500, blank=True)
     error = models.TextField(blank=True)
-    progress = models.ForeignKey("core.TaskProgress", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    progress = models.ForeignKey(
+        "core.TaskProgress", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -408,11 +469,15 @@ class DuplicateCandidate(TimeStampedModel):
     score = models.PositiveSmallIntegerField(_("score"))
     reasons = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-score", "id"]
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_unique"),
-            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicate_pair_ordered"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="duplicate_pair_ordered"
+            ),
         ]

@@ -19,10 +19,29 @@ _SPACES = re.compile(r"\s+")
 # Street-type abbreviations seen on rolls, so "BD DE LA LIBERTE" and "boulevard de la Liberté"
 # put two people in the same building.
 _STREET_WORDS = {
-    "av": "avenue", "ave": "avenue", "bd": "boulevard", "bld": "boulevard", "boul": "boulevard",
-    "ch": "chemin", "che": "chemin", "imp": "impasse", "pl": "place", "r": "rue", "rte": "route",
-    "all": "allee", "sq": "square", "crs": "cours", "qu": "quai", "qua": "quai", "res": "residence",
-    "lot": "lotissement", "fg": "faubourg", "fbg": "faubourg", "pass": "passage", "st": "saint", "ste": "sainte",
+    "av": "avenue",
+    "ave": "avenue",
+    "bd": "boulevard",
+    "bld": "boulevard",
+    "boul": "boulevard",
+    "ch": "chemin",
+    "che": "chemin",
+    "imp": "impasse",
+    "pl": "place",
+    "r": "rue",
+    "rte": "route",
+    "all": "allee",
+    "sq": "square",
+    "crs": "cours",
+    "qu": "quai",
+    "qua": "quai",
+    "res": "residence",
+    "lot": "lotissement",
+    "fg": "faubourg",
+    "fbg": "faubourg",
+    "pass": "passage",
+    "st": "saint",
+    "ste": "sainte",
 }
 
 
@@ -58,7 +77,10 @@ def normalise_phone(value: str | None, region: str = "FR") -> str | None:
 
 def phone_is_mobile(e164: str) -> bool:
     number = phonenumbers.parse(e164, None)
-    return phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
 
 
 def street_key(number: str | None, street: str | None, postcode: str | None) -> str:
@@ -67,7 +89,9 @@ def street_key(number: str | None, street: str | None, postcode: str | None) -> 
     return f"{fold(postcode)}|{number_part}|{' '.join(words)}" if words else ""
 
 
-def household_key(number: str | None, street: str | None, complement: str | None, postcode: str | None) -> str:
+def household_key(
+    number: str | None, street: str | None, complement: str | None, postcode: str | None
+) -> str:
     """Same building and same flat/floor complement: one household (one door to knock)."""
     building = street_key(number, street, postcode)
     if not building:
@@ -75,7 +99,13 @@ def household_key(number: str | None, street: str | None, complement: str | None
     return f"{building}|{fold(complement)}"
 
 
-def identity_key(birth_name: str | None, first_names: str | None, birth_year: int | None, birth_month: int | None, birth_day: int | None) -> str:
+def identity_key(
+    birth_name: str | None,
+    first_names: str | None,
+    birth_year: int | None,
+    birth_month: int | None,
+    birth_day: int | None,
+) -> str:
     """Name and birth date as text: what dedupe compares and what the ledger hashes."""
     first = fold(first_names).split(" ")[0] if first_names else ""
     born = f"{birth_year or 0:04d}-{birth_month or 0:02d}-{birth_day or 0:02d}"

@@ -28,13 +28,17 @@ def suppression_hash(*, kind: str, value: str) -> str | None:
     return ledger_hash(kind, normalised) if normalised else None
 
 
-def suppression_add(*, kind: str, value: str, scope: str, reason: str = "") -> SuppressionEntry | None:
+def suppression_add(
+    *, kind: str, value: str, scope: str, reason: str = ""
+) -> SuppressionEntry | None:
     value_hash = suppression_hash(kind=kind, value=value)
     if value_hash is None:
         return None
     try:
         with transaction.atomic():
-            entry, _created = SuppressionEntry.objects.get_or_create(kind=kind, value_hash=value_hash, scope=scope, defaults={"reason": reason[:200]})
+            entry, _created = SuppressionEntry.objects.get_or_create(
+                kind=kind, value_hash=value_hash, scope=scope, defaults={"reason": reason[:200]}
+            )
     except IntegrityError:  # a concurrent opt-out of the same value: it is recorded either way
         entry = SuppressionEntry.objects.get(kind=kind, value_hash=value_hash, scope=scope)
     return entry
@@ -48,7 +52,9 @@ def suppressed_hashes(*, kind: str, hashes: Iterable[str], scopes: Iterable[str]
     for start in range(0, len(wanted), 900):  # SQLite's bound-parameter limit
         chunk = wanted[start : start + 900]
         found.update(
-            SuppressionEntry.objects.filter(kind=kind, value_hash__in=chunk, scope__in=scopes).values_list("value_hash", flat=True)
+            SuppressionEntry.objects.filter(
+                kind=kind, value_hash__in=chunk, scope__in=scopes
+            ).values_list("value_hash", flat=True)
         )
     return found
 
@@ -58,4 +64,6 @@ def is_suppressed(*, kind: str, value: str, channel_scope: str) -> bool:
     value_hash = suppression_hash(kind=kind, value=value)
     if value_hash is None:
         return False
-    return SuppressionEntry.objects.filter(kind=kind, value_hash=value_hash, scope__in=[Scope.ALL, channel_scope]).exists()
+    return SuppressionEntry.objects.filter(
+        kind=kind, value_hash=value_hash, scope__in=[Scope.ALL, channel_scope]
+    ).exists()
