@@ -343,6 +343,8 @@ def import_job_run(
         logger.exception("people import %s failed", job.pk)
         _job_fail(job, _("L'import a échoué sur une erreur inattendue ; rien n'a été enregistré."))
         raise
+    finally:
+        _upload_forget(job)
     job.status = ImportJob.Status.SUCCEEDED
     job.preset = summary.preset
     job.created_count, job.updated_count, job.merged_count = (
@@ -384,6 +386,15 @@ def import_job_run(
     if detect_duplicates:
         _detect_duplicates(summary.new_ids)
     return job
+
+
+def _upload_forget(job: ImportJob) -> None:
+    """A roll is personal data: once imported, the uploaded copy goes (only uploads, never a file
+    the command was pointed at); the rejected rows stay for download."""
+    uploads = (Path(settings.MAILLAGE_UPLOAD_DIR) / "people").resolve()
+    stored = Path(job.stored_path).resolve()
+    if stored.parent == uploads:
+        stored.unlink(missing_ok=True)
 
 
 def _job_url(job: ImportJob) -> str:

@@ -147,3 +147,12 @@ class ImportViewsTests(BaseTestCase):
         self.assertEqual(
             self.client.get(reverse("people:import_rejected", args=[job.pk])).status_code, 404
         )
+
+    def test_the_uploaded_copy_is_deleted_once_imported(self) -> None:
+        self.login(self.owner)
+        self._upload((FIXTURES / "reu_sample.csv").read_bytes(), name="reu.csv")
+        job = ImportJob.objects.get()
+        self.assertTrue(Path(job.stored_path).exists())
+        self.client.post(reverse("people:import_mapping", args=[job.pk]))
+        self.assertFalse(Path(job.stored_path).exists())
+        self.assertTrue((FIXTURES / "reu_sample.csv").exists())
