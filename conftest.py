@@ -106,20 +106,19 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
+def _new_page(chromium, width: int, height: int) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture
 def page(chromium):  # type: ignore[no-untyped-def]
     """A phone-sized page (390×844, like an iPhone 12-15) in French."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    yield from _new_page(chromium, 390, 844)
 
 
 @pytest.fixture
 def desktop_page(chromium):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    yield from _new_page(chromium, 1280, 900)
