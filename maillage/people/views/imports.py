@@ -136,7 +136,7 @@ def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
             "index": index,
             "header": header,
             "field": mapping.get(header, ""),
-            "samples": [row[index] for row in preview.rows if index < len(row)][:3],
+            "samples": [row[index] for row in preview.rows if index < len(row) and row[index]][:3],
         }
         for index, header in enumerate(preview.headers)
     ]
@@ -152,9 +152,14 @@ def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
 @role_required(Role.STAFF)
 def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("progress", "created_by"), pk=job_id)
-    return render(
-        request, "people/imports/import_detail.html", {"job": job, "progress": job.progress}
-    )
+    # While the task runs, the polled fragment brings the counts; once finished, the page's own
+    # summary replaces them (no second table under the bar).
+    context = {
+        "job": job,
+        "progress": job.progress,
+        "progress_result_template": "people/imports/_progress_result.html",
+    }
+    return render(request, "people/imports/import_detail.html", context)
 
 
 @role_required(Role.STAFF)
