@@ -110,8 +110,8 @@ class Person(TimeStampedModel):
     postcode = models.CharField(_("code postal"), max_length=10, blank=True)
     commune_name = models.CharField(_("commune"), max_length=150, blank=True)
     country = models.CharField(_("pays"), max_length=80, blank=True)
-    building_key = models.CharField(max_length=300, blank=True, db_index=True)
-    household_key = models.CharField(max_length=400, blank=True, db_index=True)
+    building_key = models.CharField(max_length=300, blank=True)
+    household_key = models.CharField(max_length=400, blank=True)
 
     # Official areas (codes as in `territory`): strings, never integers ("2A", "0703").
     commune_code = models.CharField(_("code commune"), max_length=10, blank=True)
@@ -181,6 +181,10 @@ class Person(TimeStampedModel):
             models.Index(fields=["current_support", "birth_year"], name="person_support_age_idx"),
             # Dedupe: likely duplicates share a folded birth name and a birth year.
             models.Index(fields=["birth_year", "birth_name"], name="person_identity_idx"),
+            # Households and buildings are looked up by equality only (dedupe blocks, door
+            # lists): a plain B-tree, without the `varchar_pattern_ops` copy `db_index` adds.
+            models.Index(fields=["building_key"], name="person_building_idx"),
+            models.Index(fields=["household_key"], name="person_household_idx"),
         ]
 
     def __str__(self) -> str:

@@ -370,12 +370,10 @@ class StagingWriter:
         sources = "jsonb_build_array(%s::text)" if self.pg else "json_array(%s)"
         roll = "TRUE" if self.is_roll else "FALSE"
         contact = "FALSE" if self.is_roll else "TRUE"
-        # Roll data comes with the right to campaign mail (its consent row is written below).
-        post = "TRUE" if self.is_roll else "NULL"
         created = self._execute(
             f"""INSERT INTO people_person (id, {columns}, is_voter, is_contact, is_sympathiser, is_member, is_activist, is_volunteer,
                 consent_post, sources, notes, last_interaction_channel, created_at, updated_at)
-            SELECT {self.base} + s.line_no, {selected}, {extra}, {roll}, {contact}, FALSE, FALSE, FALSE, FALSE, {post}, {sources}, '', '', %s, %s
+            SELECT {self.base} + s.line_no, {selected}, {extra}, {roll}, {contact}, FALSE, FALSE, FALSE, FALSE, NULL, {sources}, '', '', %s, %s
             FROM {STAGING} AS s WHERE s.action = '' ORDER BY s.line_no""",
             [self.source, now, now],
         )
@@ -386,12 +384,6 @@ class StagingWriter:
             self._execute(statement)
         if rebuild and self.pg:
             self._execute("SET CONSTRAINTS ALL DEFERRED")
-        if self.is_roll:
-            self._execute(
-                f"""INSERT INTO people_consent (person_id, channel, granted, legal_basis, source, recorded_at)
-                SELECT {self.base} + s.line_no, 'post', TRUE, 'electoral_roll', %s, %s FROM {STAGING} AS s WHERE s.action = ''""",
-                [self.source[:150], now],
-            )
         if self.pg and created > 10_000:
             self._execute("ANALYZE people_person")  # the plans of the statements below depend on it
         return created
@@ -552,11 +544,13 @@ class StagingWriter:
                 "consent",
             ),
         ]
-        if self.is_roll:
-            # L37: the roll allows campaign mail to the voter's address, nothing else.
-            # New voters got theirs on insert; this catches voters known before without one.
-            channels.append(("post", "consent_post", "1", "s.action <> ''", "electoral_roll"))
+        # The roll gives no consent: its legal basis (art. L37) is the person's `is_voter` and
+        # `sources`, not a Consent row per voter. Only what a file states is recorded here.
+        present = set(self.contact_columns)
+        needs = {"email": {"email"}, "sms": {"mobile"}, "phone": {"mobile", "landline"}}
         for channel, person_column, value, has_channel, basis in channels:
+            if not needs[channel] & present:
+                continue  # no row of this file has that channel: nothing to record
             wanted = f"(SELECT {pid} AS pid, MAX({value}) AS v FROM {STAGING} AS s WHERE {live} AND {has_channel} GROUP BY {pid})"
             granted = f"CASE WHEN w.v = 1 THEN {true} ELSE {false} END"
             self._execute(

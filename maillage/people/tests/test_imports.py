@@ -83,16 +83,14 @@ def test_it_imports_the_reu_sample_with_official_codes_and_partial_dates() -> No
     assert Person.objects.get(birth_name="PETIT").polling_station_code == "13999_0002"
 
 
-def test_it_records_the_roll_as_the_legal_basis_for_post_and_gives_no_email_consent() -> None:
+def test_the_roll_gives_no_consent_and_writes_no_consent_row() -> None:
+    # The legal basis of roll data (art. L37) is recorded by `is_voter` and `sources`.
     import_file(path=FIXTURES / "reu_sample.csv")
     martin = Person.objects.get(birth_name="MARTIN")
-    assert martin.consent_post is True and martin.consent_email is None
-    consent = Consent.objects.get(person=martin)
-    assert (consent.channel, consent.granted, consent.legal_basis) == (
-        "post",
-        True,
-        "electoral_roll",
-    )
+    assert martin.is_voter and martin.sources == ["reu_sample.csv"]
+    assert (martin.consent_post, martin.consent_email, martin.consent_sms) == (None, None, None)
+    assert martin.consent_phone is None
+    assert not Consent.objects.filter(person=martin).exists()
 
 
 def test_it_recognises_reu_headers_whatever_their_case_and_accents(tmp_path: Path) -> None:
