@@ -19,8 +19,6 @@ After a roll import, voters of the file's communes that the file no longer lists
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -111,12 +109,14 @@ class StagingWriter:
             return
         self.rows += len(rows)
         if self.pg:
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(rows)
-            text_columns = ", ".join(name for name, kind in STAGING_COLUMNS if kind == "text")
-            sql = f"COPY {STAGING} ({', '.join(STAGING_NAMES)}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({text_columns}))"
+            # COPY in text format, one tuple per row: psycopg's C implementation formats the rows
+            # (three times faster than going through the csv module and one big string).
+            # None → NULL, "" stays an empty string, as the columns expect.
+            sql = f"COPY {STAGING} ({', '.join(STAGING_NAMES)}) FROM STDIN"
             with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-                copy.write(buffer.getvalue())
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
         else:
             placeholders = ", ".join("?" for _ in STAGING_NAMES)
             # The raw sqlite3 cursor: Django's wrapper would rewrite placeholders row by row.
@@ -374,7 +374,7 @@ class StagingWriter:
             f"""INSERT INTO people_person (id, {columns}, is_voter, is_contact, is_sympathiser, is_member, is_activist, is_volunteer,
                 consent_post, sources, notes, last_interaction_channel, created_at, updated_at)
             SELECT {self.base} + s.line_no, {selected}, {extra}, {roll}, {contact}, FALSE, FALSE, FALSE, FALSE, NULL, {sources}, '', '', %s, %s
-            FROM {STAGING} AS s WHERE s.action = '' ORDER BY s.line_no""",
+            FROM {STAGING} AS s WHERE s.action = ''""",
             [self.source, now, now],
         )
         if rebuild and self.pg:
@@ -385,7 +385,9 @@ class StagingWriter:
         if rebuild and self.pg:
             self._execute("SET CONSTRAINTS ALL DEFERRED")
         if self.pg and created > 10_000:
-            self._execute("ANALYZE people_person")  # the plans of the statements below depend on it
+            # The plans of the statements below join people on `id` only: statistics of that
+            # column (and the row count) are enough; all columns would cost seconds per million.
+            self._execute("ANALYZE people_person (id)")
         return created
 
     def _people_count(self) -> int:
@@ -479,16 +481,19 @@ class StagingWriter:
         live = "s.action <> 'dup'"
         pid = f"COALESCE(s.person_id, {self.base} + s.line_no)"
         source = self.source[:100]
-        self._execute(
-            f"""INSERT INTO people_emailaddress (person_id, address, status, is_primary, source, created_at, updated_at)
-            SELECT {pid}, s.email, 'unverified',
-                   s.action <> 'follow' AND NOT EXISTS (SELECT 1 FROM people_emailaddress AS e WHERE e.person_id = {pid}),
-                   %s, %s, %s
-            FROM {STAGING} AS s WHERE {live} AND s.email <> ''
-            ON CONFLICT (person_id, address) DO NOTHING""",
-            [source, now, now],
-        )
+        if "email" in self.contact_columns:  # else no row has one: no scan of staging
+            self._execute(
+                f"""INSERT INTO people_emailaddress (person_id, address, status, is_primary, source, created_at, updated_at)
+                SELECT {pid}, s.email, 'unverified',
+                       s.action <> 'follow' AND NOT EXISTS (SELECT 1 FROM people_emailaddress AS e WHERE e.person_id = {pid}),
+                       %s, %s, %s
+                FROM {STAGING} AS s WHERE {live} AND s.email <> ''
+                ON CONFLICT (person_id, address) DO NOTHING""",
+                [source, now, now],
+            )
         for column, kind in (("mobile", "mobile"), ("landline", "landline")):
+            if column not in self.contact_columns:
+                continue  # no row has one: skip the scan of the staging table
             self._execute(
                 f"""INSERT INTO people_phonenumber (person_id, number, kind, status, is_primary, source, created_at, updated_at)
                 SELECT {pid}, s.{column}, %s, 'unverified',
