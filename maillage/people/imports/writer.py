@@ -58,6 +58,8 @@ class StagingWriter:
         self.pg = connection.vendor == "postgresql"
         self.rows = 0
         self.keep: list[tuple[str, str, int]] = []
+        self.filled: set[str] = set()  # optional staging columns some row fills (see `apply`)
+        self.moved = 0
 
     # Helpers ---------------------------------------------------------------------------------
     def _execute(self, sql: str, params: Iterable[object] = ()) -> int:
@@ -142,14 +144,21 @@ class StagingWriter:
         self._execute(
             f"CREATE INDEX {STAGING}_roll ON {STAGING} (roll_commune_code, roll_station_code, roll_number)"
         )
-        self.contact_columns = [
-            column
-            for column in ("email", "mobile", "landline")
-            if self._scalar(f"SELECT 1 FROM {STAGING} WHERE {column} <> '' LIMIT 1")
-        ]
+        # Which optional columns this file fills, in one scan of staging (not one per column).
+        probes = ("email", "mobile", "landline", "profession_slug", "tag_slug")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT "
+                + ", ".join(f"MAX(CASE WHEN {c} <> '' THEN 1 ELSE 0 END)" for c in probes)
+                + f", MAX(CASE WHEN roll_number IS NULL THEN 1 ELSE 0 END) FROM {STAGING}"
+            )
+            flags = cursor.fetchone() or (0,) * (len(probes) + 1)
+        filled = {column for column, flag in zip(probes, flags, strict=False) if flag}
+        self.filled = filled
+        self.contact_columns = [c for c in ("email", "mobile", "landline") if c in filled]
         for column in self.contact_columns:
             self._execute(f"CREATE INDEX {STAGING}_{column} ON {STAGING} ({column})")
-        if self._scalar(f"SELECT 1 FROM {STAGING} WHERE roll_number IS NULL LIMIT 1"):
+        if flags[-1]:
             self._execute(f"CREATE INDEX {STAGING}_line ON {STAGING} (line_no)")
         if self.pg:
             # Statistics only for the columns the matching joins and filters on (temp tables are
@@ -158,16 +167,16 @@ class StagingWriter:
                 f"ANALYZE {STAGING} (roll_commune_code, roll_station_code, roll_number, line_no, email, mobile, landline, ident)"
             )
         self._mark_duplicate_roll_rows(result)
-        self._match_roll_identity()
+        matched = self._match_roll_identity()
         # Built after the big matching update, so that update does not maintain it row by row.
         self._execute(f"CREATE INDEX {STAGING}_person ON {STAGING} (person_id)")
         if self.is_roll:
-            self._match_moved()
+            matched += self._match_moved()
         self._match_contacts()
         self._lead_followers()
         if self.is_roll:
             result.removed = self._remove_absent_voters(now)
-        result.updated, result.unchanged = self._update_voters(now)
+        result.updated, result.unchanged = self._update_voters(now, matched)
         result.created = self._insert_new(now)
         self._point_followers()
         result.merged = self._merge_contacts(now)
@@ -189,8 +198,8 @@ class StagingWriter:
             cursor.execute(f"SELECT line_no, leader FROM {STAGING} WHERE action = 'dup'")
             result.duplicate_lines = dict(cursor.fetchall())
 
-    def _match_roll_identity(self) -> None:
-        self._execute(
+    def _match_roll_identity(self) -> int:
+        return self._execute(
             f"""UPDATE {STAGING} AS s SET person_id = p.id, action = 'roll'
             FROM people_person AS p
             WHERE s.action = '' AND s.roll_number IS NOT NULL AND p.roll_number IS NOT NULL
@@ -200,7 +209,7 @@ class StagingWriter:
               AND {self._same("p.birth_day", "s.birth_day")}"""
         )
 
-    def _match_moved(self) -> None:
+    def _match_moved(self) -> int:
         """Voters of these communes the file no longer lists at their old place, matched by name and
         birth date to the unmatched rows. Only these few people are read into Python."""
         with connection.cursor() as cursor:
@@ -223,16 +232,17 @@ class StagingWriter:
                 if person_id is not None
             ]
             if not pairs:
-                return
+                return 0
             cursor.executemany(f"INSERT INTO {MOVED} (person_id, ident) VALUES (%s, %s)", pairs)
         self._execute(f"CREATE INDEX {MOVED}_ident ON {MOVED} (ident)")
         self._execute(f"CREATE INDEX {STAGING}_ident ON {STAGING} (ident)")
-        self._execute(
+        self.moved = self._execute(
             f"""UPDATE {STAGING} AS s SET person_id = m.person_id, action = 'moved'
             FROM {MOVED} AS m
             WHERE s.action = '' AND s.roll_number IS NOT NULL AND s.ident = m.ident
               AND NOT EXISTS (SELECT 1 FROM {STAGING} AS t WHERE t.ident = s.ident AND t.line_no <> s.line_no AND t.action IN ('', 'moved'))"""
         )
+        return self.moved
 
     def _match_contacts(self) -> None:
         for column, table, key in (
@@ -279,9 +289,10 @@ class StagingWriter:
 
     def _remove_absent_voters(self, now: datetime) -> int:
         # Moved voters also give up their old place first, so two voters can swap places.
-        self._execute(
-            f"UPDATE people_person SET roll_number = NULL WHERE id IN (SELECT person_id FROM {STAGING} WHERE action = 'moved')"
-        )
+        if self.moved:
+            self._execute(
+                f"UPDATE people_person SET roll_number = NULL WHERE id IN (SELECT person_id FROM {STAGING} WHERE action = 'moved')"
+            )
         return self._execute(
             f"""UPDATE people_person SET is_voter = FALSE, roll_number = NULL, updated_at = %s
             WHERE roll_number IS NOT NULL
@@ -312,10 +323,8 @@ class StagingWriter:
             return f"{column} || s.extra::jsonb", f"{column} @> s.extra::jsonb"
         return f"json_patch({column}, s.extra)", f"json({column}) = json_patch({column}, s.extra)"
 
-    def _update_voters(self, now: datetime) -> tuple[int, int]:
-        matched = int(
-            self._scalar(f"SELECT COUNT(*) FROM {STAGING} WHERE action IN ('roll', 'moved')") or 0
-        )
+    def _update_voters(self, now: datetime, matched: int) -> tuple[int, int]:
+        """`matched`: rows matched by roll identity or as moved (the matching updates' counts)."""
         if not matched:
             return 0, 0
         columns = [c for c in PERSON_COLUMNS if c != "extra"]
@@ -339,7 +348,9 @@ class StagingWriter:
     def _insert_new(self, now: datetime) -> int:
         """Rows still unmatched are new people. Their ids are `base + line number`: one block of
         ids is reserved at once, so staging rows never need rewriting to learn their person id."""
-        last_line = self._scalar(f"SELECT MAX(line_no) FROM {STAGING} WHERE action = ''")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX(line_no), COUNT(*) FROM {STAGING} WHERE action = ''")
+            last_line, new_rows = cursor.fetchone() or (None, 0)
         if last_line is None:
             self.base = 0
             return 0
@@ -358,7 +369,6 @@ class StagingWriter:
         else:
             # The import holds SQLite's write lock; explicit ids move AUTOINCREMENT's counter.
             self.base = int(self._scalar("SELECT COALESCE(MAX(id), 0) FROM people_person") or 0)
-        new_rows = int(self._scalar(f"SELECT COUNT(*) FROM {STAGING} WHERE action = ''") or 0)
         rebuild = (
             self._drop_secondary_indexes()
             if new_rows >= BULK_ROWS and new_rows >= self._people_count()
@@ -426,12 +436,16 @@ class StagingWriter:
             return list(cursor.fetchall())
 
     def _point_followers(self) -> None:
+        if not self.contact_columns:
+            return  # followers share an email or a phone: none without those columns
         self._execute(
             f"""UPDATE {STAGING} AS s SET person_id = COALESCE(l.person_id, {self.base} + l.line_no) FROM {STAGING} AS l
             WHERE s.action = 'follow' AND l.line_no = s.leader"""
         )
 
     def _merge_contacts(self, now: datetime) -> int:
+        if not self.contact_columns:
+            return 0  # merges match on emails and phones only
         merged = int(
             self._scalar(f"SELECT COUNT(*) FROM {STAGING} WHERE action IN ('merge', 'follow')") or 0
         )
@@ -507,7 +521,7 @@ class StagingWriter:
             ("profession", "profession_slug", "profession"),
             ("tag", "tag_slug", "other"),
         ):
-            if not self._scalar(f"SELECT 1 FROM {STAGING} WHERE {slug} <> '' LIMIT 1"):
+            if slug not in self.filled:
                 continue
             self._execute(
                 f"""INSERT INTO people_tag (name, slug, kind)
