@@ -73,7 +73,7 @@ class Ledger:
     def load(cls) -> Ledger:
         ledger = cls()
         Kind, Scope = SuppressionEntry.Kind, SuppressionEntry.Scope
-        buckets = {
+        buckets: dict[tuple[str, str], set[str]] = {
             (Kind.IDENTITY, Scope.ALL): ledger.identity_all,
             (Kind.EMAIL, Scope.ALL): ledger.email_all,
             (Kind.EMAIL, Scope.EMAIL): ledger.email_optout,
@@ -277,7 +277,7 @@ class RowConverter:
             return _("nom manquant")
         first_names = first_names.strip()
         born = self.date(birth_date or birth_year_raw)
-        if born.__class__ is str:
+        if isinstance(born, str):
             return born
         year, month, day = born
 
@@ -292,11 +292,12 @@ class RowConverter:
         commune, department, station = codes
         constituency = ""
         if constituency_raw:
-            constituency = self._constituencies.get((department, constituency_raw))
-            if constituency is None:
-                constituency = self._constituencies[(department, constituency_raw)] = (
-                    constituency_code(department, constituency_raw)
+            known = self._constituencies.get((department, constituency_raw))
+            if known is None:
+                known = self._constituencies[(department, constituency_raw)] = constituency_code(
+                    department, constituency_raw
                 )
+            constituency = known
         roll_number = None
         if roll_number_raw:
             try:
@@ -371,9 +372,9 @@ class RowConverter:
             values = self.extra_getter(row)
             if values.__class__ is not tuple:
                 values = (values,)
-            extra = self._extras.get(values)
-            if extra is None:
-                extra = json.dumps(
+            cached = self._extras.get(values)
+            if cached is None:
+                cached = json.dumps(
                     {
                         name: value.strip()
                         for name, value in zip(self.extra_names, values, strict=True)
@@ -381,7 +382,8 @@ class RowConverter:
                     }
                 )
                 if len(self._extras) < 50_000:
-                    self._extras[values] = extra
+                    self._extras[values] = cached
+            extra = cached
 
         profession_name = profession_slug = tag_name = tag_slug = ""
         if profession and profession.strip():

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -62,12 +63,12 @@ class StagingWriter:
         self.moved = 0
 
     # Helpers ---------------------------------------------------------------------------------
-    def _execute(self, sql: str, params: Iterable[object] = ()) -> int:
+    def _execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         with connection.cursor() as cursor:
             cursor.execute(sql, list(params))
             return cursor.rowcount
 
-    def _scalar(self, sql: str, params: Iterable[object] = ()) -> object:
+    def _scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         with connection.cursor() as cursor:
             cursor.execute(sql, list(params))
             row = cursor.fetchone()

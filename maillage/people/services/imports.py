@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from django.conf import settings
 from django.db import transaction
@@ -111,7 +111,7 @@ class _RejectedWriter:
         self.path = path
         self.headers = headers
         self.count = 0
-        self._handle = None
+        self._handle: TextIO | None = None
         self._writer: Any = None
 
     def write(self, line_no: int, row: list[str], reason: str) -> None:
@@ -120,8 +120,8 @@ class _RejectedWriter:
             return
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._handle, delimiter=";")
+            handle = self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(handle, delimiter=";")
             self._writer.writerow([*self.headers, *REJECTED_EXTRA_HEADERS])
         width = len(self.headers)
         cells = list(row[:width]) + [""] * (width - len(row)) if len(row) <= width else list(row)

@@ -70,7 +70,7 @@ class Command(BaseCommand):
             )
 
             def show(done: int, total: int) -> None:
-                if interactive:
+                if interactive and progress_id is not None:
                     progress = TaskProgress.objects.get(pk=progress_id)
                     self.stdout.write("\r" + render_bar(progress)[:120].ljust(120), ending="")
                     self.stdout.flush()
@@ -85,7 +85,6 @@ class Command(BaseCommand):
         if job.status == ImportJob.Status.FAILED:
             raise CommandError(job.error)
         elapsed = time.perf_counter() - started
-        progress = TaskProgress.objects.get(pk=job.progress_id)
         rows = (
             job.created_count
             + job.updated_count
@@ -94,7 +93,8 @@ class Command(BaseCommand):
             + job.rejected_count
             + job.suppressed_count
         )
-        self.stdout.write(render_bar(progress)[:120])
+        if job.progress_id is not None:  # always set by import_job_create
+            self.stdout.write(render_bar(TaskProgress.objects.get(pk=job.progress_id))[:120])
         prefix = "ESSAI (rien n'est enregistré) — " if job.dry_run else ""
         self.stdout.write(
             f"{prefix}{job.original_name} ({job.preset}) : {rows} lignes en {elapsed:.1f} s — "
