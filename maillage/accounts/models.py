@@ -128,9 +128,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Django admin access follows the role: campaign staff and admins."""
         return self.role >= Role.STAFF
 
-    def has_role(self, minimum: Role) -> bool:
-        return self.role >= minimum
-
 
 def _invitation_token() -> str:
     return secrets.token_urlsafe(32)

@@ -44,7 +44,6 @@ class Tile:
     url: str = ""
     link_label: str | Promise = ""
     order: int = 100
-    lines: list[str] = field(default_factory=list)
     bars: list[Bar] = field(default_factory=list)
 
 

@@ -51,32 +51,6 @@ def audit_log_record(
     )
 
 
-def audit_log_record_many(
-    *,
-    actor: Any | None,
-    action: str,
-    targets: list[tuple[str, str, str]],
-    changes: dict[str, Any] | None = None,
-) -> int:
-    """Record one action over many records at once ((type, id, label) triples), in one INSERT."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    label = (getattr(actor, "email", "") or str(actor))[:254] if is_user else "system"
-    entries = [
-        AuditLogEntry(
-            actor=actor if is_user else None,
-            actor_label=label,
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id),
-            target_label=target_label[:255],
-            changes=_json_safe(changes or {}),
-        )
-        for target_type, target_id, target_label in targets
-    ]
-    AuditLogEntry.objects.bulk_create(entries, batch_size=1000)
-    return len(entries)
-
-
 def task_progress_create(
     *, kind: str, label: str, owner: Any | None = None, total: int = 0
 ) -> TaskProgress:

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import TaskProgress
-from maillage.core.progress_bar import render_bar
+from maillage.core.progress_bar import redraw, render_bar
 from maillage.people.imports.presets import PRESETS
 from maillage.people.models import ImportJob
 from maillage.people.services.imports import import_job_create, import_job_run
@@ -71,9 +71,7 @@ class Command(BaseCommand):
 
             def show(done: int, total: int) -> None:
                 if interactive and progress_id is not None:
-                    progress = TaskProgress.objects.get(pk=progress_id)
-                    self.stdout.write("\r" + render_bar(progress)[:120].ljust(120), ending="")
-                    self.stdout.flush()
+                    redraw(TaskProgress.objects.get(pk=progress_id), self.stdout)
 
             job = import_job_run(
                 job_id=job.pk, on_batch=show, detect_duplicates=not options["no_dedupe"]
