@@ -151,13 +151,17 @@ class Person(TimeStampedModel):
     consent_phone = models.BooleanField(null=True, blank=True)
     consent_post = models.BooleanField(null=True, blank=True)
 
-    search_name = models.CharField(max_length=400, blank=True, db_index=True)
+    search_name = models.CharField(max_length=400, blank=True)
+    # No database constraint on this link: a roll load inserts a million people, and a
+    # constraint would queue one (always NULL) trigger check per row. Django keeps the link
+    # (SET_NULL when an account is deleted) and the unique index stays.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="person",
+        db_constraint=False,
     )
 
     class Meta:
@@ -185,6 +189,13 @@ class Person(TimeStampedModel):
             # lists): a plain B-tree, without the `varchar_pattern_ops` copy `db_index` adds.
             models.Index(fields=["building_key"], name="person_building_idx"),
             models.Index(fields=["household_key"], name="person_household_idx"),
+            # Quick search is a prefix match (`LIKE 'word%'`): one pattern index, not the plain
+            # copy `db_index` would add next to it (one index less to build on a roll load).
+            models.Index(
+                fields=["search_name"],
+                name="person_search_name_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -373,6 +384,32 @@ class SuppressionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value_hash[:12]}… ({self.scope})"
+
+
+class RollStation(TimeStampedModel):
+    """A polling station as electoral-roll extracts label it. The labels (commune, station,
+    canton, constituency) repeat on every row of a station, so an import keeps them once here
+    rather than on each of a million voters; the codes join with `Person.roll_*`."""
+
+    commune_code = models.CharField(_("code commune"), max_length=10)
+    station_code = models.CharField(_("code du bureau"), max_length=10)
+    commune_label = models.CharField(_("libellé de la commune"), max_length=150, blank=True)
+    station_label = models.CharField(_("libellé du bureau"), max_length=150, blank=True)
+    canton_label = models.CharField(_("canton"), max_length=150, blank=True)
+    constituency_label = models.CharField(_("circonscription"), max_length=150, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("bureau de la liste électorale")
+        verbose_name_plural = _("bureaux de la liste électorale")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune_code", "station_code"], name="rollstation_unique_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.station_label or f"{self.commune_code}_{self.station_code}"
 
 
 class PersonList(TimeStampedModel):

@@ -83,10 +83,18 @@ def phone_is_mobile(e164: str) -> bool:
     )
 
 
+def street_name_key(street: str | None) -> str:
+    """The street as `street_key` compares it: folded, abbreviations spelt out."""
+    return " ".join(_STREET_WORDS.get(word, word) for word in fold(street).split())
+
+
+def street_number_key(number: str | None) -> str:
+    return fold(number).replace(" ", "")
+
+
 def street_key(number: str | None, street: str | None, postcode: str | None) -> str:
-    words = [_STREET_WORDS.get(word, word) for word in fold(street).split()]
-    number_part = fold(number).replace(" ", "")
-    return f"{fold(postcode)}|{number_part}|{' '.join(words)}" if words else ""
+    words = street_name_key(street)
+    return f"{fold(postcode)}|{street_number_key(number)}|{words}" if words else ""
 
 
 def household_key(

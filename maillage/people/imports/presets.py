@@ -62,12 +62,18 @@ FIELDS: dict[str, object] = {
     "consent_email": gettext_lazy("Accord e-mail (oui/non)"),
     "consent_sms": gettext_lazy("Accord SMS (oui/non)"),
     "consent_phone": gettext_lazy("Accord appels (oui/non)"),
+    # Labels of the roll's polling station: kept once per station (RollStation), not per person.
+    "roll_commune_label": gettext_lazy("Libellé de la commune de la liste"),
+    "station_label": gettext_lazy("Libellé du bureau de vote"),
+    "canton_label": gettext_lazy("Canton du bureau de vote"),
+    "constituency_label": gettext_lazy("Libellé de la circonscription du bureau de vote"),
 }
+STATION_LABEL_FIELDS = ("roll_commune_label", "station_label", "canton_label", "constituency_label")
 
 # REU extract, in order; folded variants seen between export versions map to the same field.
 REU_COLUMNS: list[tuple[str, tuple[str, ...]]] = [
     ("roll_commune_code", ("code du l ugle", "code de l ugle", "code ugle")),
-    ("", ("libelle de l ugle", "libelle du l ugle")),
+    ("roll_commune_label", ("libelle de l ugle", "libelle du l ugle")),
     ("roll_list_type", ("libelle du type de liste",)),
     ("birth_name", ("nom de naissance",)),
     ("usage_name", ("nom d usage",)),
@@ -88,11 +94,11 @@ REU_COLUMNS: list[tuple[str, tuple[str, ...]]] = [
     ("commune_name", ("commune",)),
     ("country", ("pays",)),
     ("roll_station_code", ("code du bureau de vote",)),
-    ("", ("libelle du bureau de vote",)),
+    ("station_label", ("libelle du bureau de vote",)),
     ("constituency", ("code circonscription legislative du bureau de vote",)),
-    ("", ("libelle canton du bureau de vote", "code canton du bureau de vote")),
+    ("canton_label", ("libelle canton du bureau de vote", "code canton du bureau de vote")),
     (
-        "",
+        "constituency_label",
         (
             "libelle circonscription metropolitaine du bureau de vote",
             "code circonscription metropolitaine du bureau de vote",
@@ -141,7 +147,8 @@ ELISTELEC_HEADERS = [
     "Pays",
 ]
 ELISTELEC_FIELDS = {
-    "TypeListe": "roll_list_type", "CodeDepartement": "department_code", "CodeCommune": "roll_commune_code",
+    "TypeListe": "roll_list_type", "CodeDepartement": "department_code", "CodeCommune": "roll_commune_code", "NomCommune": "roll_commune_label",
+    "NomBureauDeVote": "station_label", "CodeCanton": "canton_label",
     "NoElecteurGeneral": "roll_number", "Sexe": "sex", "NomdeNaissance": "birth_name", "NomDusage": "usage_name",
     "Prenoms": "first_names", "DateDeNaissance": "birth_date", "NomComNaissance": "birth_place", "DeptNaissance": "birth_department",
     "PaysNaissance": "birth_country", "Nationalite": "nationality", "NoBureauDeVote": "roll_station_code",

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
 from operator import itemgetter
 
 from django.utils.translation import gettext as _
 
-from maillage.people.imports.presets import ROLL_PRESETS
+from maillage.people.imports.presets import ROLL_PRESETS, STATION_LABEL_FIELDS
 from maillage.people.models import SuppressionEntry
 from maillage.people.normalise import (
     fold,
@@ -26,6 +27,8 @@ from maillage.people.normalise import (
     normalise_phone,
     phone_is_mobile,
     street_key,
+    street_name_key,
+    street_number_key,
 )
 
 # Staging columns, in order; the writer creates the staging table from this list.
@@ -172,6 +175,13 @@ class RowConverter:
             "address_complement", "address_complement2", "address_locality", "postcode", "commune_name", "country", "email",
             "mobile", "landline", "phone", "profession", "tag", "consent_email", "consent_sms", "consent_phone",
         ]  # fmt: skip
+        self.fields = fields
+        # Station labels of roll files, by (commune, station): written once per station.
+        self.label_getter = itemgetter(
+            *[fields.get(name, self.width) for name in STATION_LABEL_FIELDS]
+        )
+        self.has_labels = any(name in fields for name in STATION_LABEL_FIELDS)
+        self.stations: dict[tuple[str, str], tuple[str, ...]] = {}
         # Missing fields read the sentinel "" appended at the end of every row.
         self.getter = itemgetter(*[fields.get(name, self.width) for name in wanted])
         self.extra_getter = (
@@ -185,6 +195,13 @@ class RowConverter:
         self._extras: dict[tuple[str, ...], str] = {}
         self._phones: dict[str, tuple[str, str] | None] = {}
         self._slugs: dict[str, tuple[str, str]] = {}
+        self._sexes: dict[str, str] = {}
+        self._date_texts: dict[tuple, str] = {}
+        self._batch_codes: dict[tuple[str, str, str], tuple[str, str, str, str]] = {}
+        self._street_names: dict[str, str] = {}
+        self._number_keys: dict[str, str] = {}
+        self._first_words: dict[str, str] = {}
+        self.extra_indexes = [index for index, _h in extra_headers]
         self.impossible_date = _("date de naissance impossible : %(date)s")
         self._buildings: dict[tuple[str, str, str], str] = {}
         self.wrong_width = _("nombre de colonnes incorrect : %(found)s au lieu de %(expected)s")
@@ -367,6 +384,8 @@ class RowConverter:
                     sms_optout |= phone_hash in ledger.sms_optout
                     call_optout |= phone_hash in ledger.call_optout
 
+        if self.has_labels and roll_number is not None:
+            self.stations[(commune, station)] = tuple(v.strip() for v in self.label_getter(row))
         extra = "{}"
         if self.extra_getter is not None:
             values = self.extra_getter(row)
@@ -374,13 +393,7 @@ class RowConverter:
                 values = (values,)
             cached = self._extras.get(values)
             if cached is None:
-                cached = json.dumps(
-                    {
-                        name: value.strip()
-                        for name, value in zip(self.extra_names, values, strict=True)
-                        if value.strip()
-                    }
-                )
+                cached = self._extra_json(values)
                 if len(self._extras) < 50_000:
                     self._extras[values] = cached
             extra = cached
@@ -407,6 +420,270 @@ class RowConverter:
             parse_flag(consent_phone_raw) if consent_phone_raw else None,
             profession_name, profession_slug, tag_name, tag_slug,
         )  # fmt: skip
+
+    # The batch path -------------------------------------------------------------------------
+    def convert_batch(
+        self, numbers: list[int], rows: list[list[str]]
+    ) -> tuple[list[tuple], list[tuple[int, list[str], str]], int]:
+        """Convert a batch of rows column by column: (staging tuples, rejected rows, suppressed).
+
+        The same result as `convert` row by row (a test holds them equal), several times faster:
+        every normalisation runs once per distinct value of a column (the caches outlive the
+        batch), checks look at distinct values first, and rows are cut into columns and put
+        back together by `zip`, in C. Rows that are unusual in any way (wrong width, a failed
+        check, contact details, the ledger) go through `convert` itself, which stays the one
+        definition of what a row becomes.
+        """
+        width = self.width
+        slow: set[int] = set()
+        if set(map(len, rows)) - {width}:
+            slow = {index for index, row in enumerate(rows) if len(row) != width}
+            positions = [index for index in range(len(rows)) if index not in slow]
+            regular = [rows[index] for index in positions]
+        else:
+            positions = list(range(len(rows)))
+            regular = rows
+        size = len(regular)
+        columns = list(zip(*regular, strict=True)) if size else [()] * width
+        fields = self.fields
+        empty = ("",) * size  # an unmapped field: a column of empty cells
+
+        def column(name: str) -> Sequence[str]:
+            index = fields.get(name)
+            return columns[index] if index is not None else empty
+
+        def stripped(name: str) -> Sequence[str]:
+            index = fields.get(name)
+            return list(map(str.strip, columns[index])) if index is not None else empty
+
+        def memo(cache: dict, compute: Callable, keys: Sequence) -> list:
+            for key in set(keys).difference(cache):
+                cache[key] = compute(key)
+            return list(map(cache.__getitem__, keys))
+
+        def where(values: Sequence, bad: set) -> list[int]:
+            return [i for i, value in enumerate(values) if value in bad]
+
+        if len(self._fold) > 300_000:  # memory stays flat on huge files
+            self._fold.clear()
+        flagged: list[int] = []  # positions in `regular` that go through `convert`
+        birth_name = stripped("birth_name")
+        usage_name = stripped("usage_name")
+        first_names = stripped("first_names")
+        if "" in birth_name and "" in usage_name:
+            flagged += [
+                i
+                for i, (b, u) in enumerate(zip(birth_name, usage_name, strict=False))
+                if not b and not u
+            ]
+
+        if "birth_date" in fields and "birth_year" in fields:
+            raw_dates: Sequence[str] = [
+                a or b for a, b in zip(column("birth_date"), column("birth_year"), strict=False)
+            ]
+        else:
+            raw_dates = column("birth_date" if "birth_date" in fields else "birth_year")
+        dates = memo(self._dates, self._parse_date, raw_dates)
+        bad_dates = {raw for raw in set(raw_dates) if self._dates[raw].__class__ is str}
+        if bad_dates:
+            flagged += where(raw_dates, bad_dates)
+            dates = [(None, None, None) if d.__class__ is str else d for d in dates]
+        years, months, days = zip(*dates, strict=False) if size else ((), (), ())
+        date_texts = memo(self._date_texts, _date_text, dates)
+
+        department_raw = column("department_code")
+        codes = memo(
+            self._batch_codes,
+            _codes_of,
+            list(
+                zip(
+                    column("roll_commune_code"),
+                    department_raw,
+                    column("roll_station_code"),
+                    strict=False,
+                )
+            ),
+        )
+        communes, departments, stations, polling_stations = (
+            zip(*codes, strict=False) if size else ((),) * 4
+        )
+        constituencies: Sequence[str] = empty
+        if "constituency" in fields:
+            constituencies = memo(
+                self._constituencies,
+                lambda key: constituency_code(*key) if key[1] else "",
+                list(zip(departments, column("constituency"), strict=False)),
+            )
+
+        raw_numbers = column("roll_number")
+        roll_numbers: list[int | None]
+        try:
+            roll_numbers = list(map(int, raw_numbers))
+        except ValueError:  # empty or not a number: row by row
+            roll_numbers = []
+            for i, raw in enumerate(raw_numbers):
+                try:
+                    roll_numbers.append(int(raw) if raw else None)
+                except ValueError:
+                    roll_numbers.append(None)
+                    flagged.append(i)
+        missing_number = None in roll_numbers
+        if self.is_roll:
+            if "" in set(communes):
+                flagged += where(communes, {""})
+            if missing_number:
+                flagged += where(roll_numbers, {None})
+        roll_communes: Sequence[str] = communes
+        roll_stations: Sequence[str] = stations
+        if missing_number or "" in set(communes) or "" in set(stations):
+            # No roll identity without all three parts.
+            roll_numbers = [
+                number if commune and station and number is not None else None
+                for commune, station, number in zip(communes, stations, roll_numbers, strict=False)
+            ]
+            roll_communes = [
+                c if n is not None else "" for c, n in zip(communes, roll_numbers, strict=False)
+            ]
+            roll_stations = [
+                s if n is not None else "" for s, n in zip(stations, roll_numbers, strict=False)
+            ]
+
+        # Contact details and campaign columns are checked row by row, in `convert`.
+        contact = [
+            fields[name]
+            for name in (
+                "email", "mobile", "landline", "phone", "profession", "tag",
+                "consent_email", "consent_sms", "consent_phone",
+            )
+            if name in fields
+        ]  # fmt: skip
+        if contact:
+            flagged += [
+                i
+                for i, values in enumerate(zip(*[columns[c] for c in contact], strict=False))
+                if any(values)
+            ]
+
+        streets: Sequence[str] = column("address_street")
+        if "street_type" in fields:
+            streets = [
+                f"{kind.strip()} {street.strip()}".strip() if kind else street
+                for kind, street in zip(column("street_type"), streets, strict=False)
+            ]
+        # Building and household keys as `street_key` and `household_key` build them, from
+        # their parts (streets, numbers and postcodes repeat far more than whole addresses).
+        street_names = memo(self._street_names, street_name_key, streets)
+        number_keys = memo(self._number_keys, street_number_key, column("address_number"))
+        postcode_keys = memo(self._fold, fold, column("postcode"))
+        building_keys = [
+            f"{p}|{n}|{w}" if w else ""
+            for p, n, w in zip(postcode_keys, number_keys, street_names, strict=False)
+        ]
+        complements = stripped("address_complement")
+        households = [
+            f"{key}|{complement}" if key else ""
+            for key, complement in zip(
+                building_keys, memo(self._fold, fold, complements), strict=False
+            )
+        ]
+
+        folded_birth = memo(self._fold, fold, birth_name)
+        folded_first = memo(self._fold, fold, first_names)
+        folded_usage = memo(self._fold, fold, usage_name)
+        first_words = memo(self._first_words, lambda text: text.split(" ")[0], folded_first)
+        idents = list(map("{}|{}|{}".format, folded_birth, first_words, date_texts))
+        if self.ledger.identity_all:
+            gone = self.ledger.identity_all
+            flagged += [
+                i for i, ident in enumerate(idents) if ledger_hash("identity", ident) in gone
+            ]
+        search_names = [
+            f"{f} {b}" if f and b and not u else " ".join(part for part in (f, u, b) if part)
+            for f, u, b in zip(folded_first, folded_usage, folded_birth, strict=False)
+        ]
+        sexes: Sequence[str] = empty
+        if "sex" in fields:
+            sexes = memo(
+                self._sexes,
+                lambda raw: _SEX.get(raw.strip().lower(), "") if raw else "",
+                column("sex"),
+            )
+        extras: Sequence[str] = ("{}",) * size
+        if self.extra_getter is not None:
+            extra_columns = [columns[index] for index in self.extra_indexes]
+            extras = memo(self._extras, self._extra_json, list(zip(*extra_columns, strict=False)))
+            if len(self._extras) > 50_000:
+                self._extras.clear()
+        if self.has_labels:
+            labels = zip(*[stripped(name) for name in STATION_LABEL_FIELDS], strict=False)
+            self.stations.update(
+                (key, label)
+                for key, label, number in zip(
+                    zip(roll_communes, roll_stations, strict=False),
+                    labels,
+                    roll_numbers,
+                    strict=False,
+                )
+                if number is not None
+            )
+
+        tail = [
+            repeat(value, size) for value in ("", 0, None, "", "", 0, 0, None, None, "", "", "", "")
+        ]
+        staged_all = zip(
+            [numbers[position] for position in positions] if slow else numbers, birth_name, usage_name, first_names,
+            sexes, years, months, days, stripped("birth_place"), stripped("birth_place_code"),
+            stripped("birth_department"), stripped("birth_country"), stripped("nationality"), roll_communes,
+            roll_stations, roll_numbers, stripped("roll_list_type"), stripped("address_number"),
+            map(str.strip, streets), complements, stripped("address_complement2"), stripped("address_locality"),
+            stripped("postcode"), stripped("commune_name"), stripped("country"), building_keys, households, communes,
+            polling_stations, constituencies,
+            [d if c else r.strip() for c, d, r in zip(communes, departments, department_raw, strict=False)],
+            search_names, extras, idents, *tail, strict=False,
+        )  # fmt: skip
+        redo = set(flagged)
+        if redo:
+            staged = [values for i, values in enumerate(staged_all) if i not in redo]
+            slow.update(positions[i] for i in redo)
+        else:
+            staged = list(staged_all)
+        rejected: list[tuple[int, list[str], str]] = []
+        suppressed = 0
+        for index in sorted(slow):
+            row = rows[index]
+            outcome = self.convert(numbers[index], list(row))
+            if outcome.__class__ is tuple:
+                staged.append(outcome)  # type: ignore[arg-type]
+            elif outcome is SUPPRESSED:
+                suppressed += 1
+            else:
+                rejected.append((numbers[index], row, outcome))  # type: ignore[arg-type]
+        if slow:
+            staged.sort(key=itemgetter(0))
+        return staged, rejected, suppressed
+
+    def _extra_json(self, values: tuple[str, ...]) -> str:
+        return json.dumps(
+            {
+                name: value.strip()
+                for name, value in zip(self.extra_names, values, strict=True)
+                if value.strip()
+            }
+        )
+
+
+def _date_text(born: tuple[int | None, int | None, int | None]) -> str:
+    year, month, day = born
+    return f"{year or 0:04d}-{month or 0:02d}-{day or 0:02d}"
+
+
+def _codes_of(key: tuple[str, str, str]) -> tuple[str, str, str, str]:
+    """(commune, department, station, polling station) from the raw codes, as `convert` reads them."""
+    commune_raw, department_raw, station_raw = key
+    commune = normalise_commune_code(commune_raw, department_raw)
+    department = department_raw.strip().upper() or department_of(commune)
+    station = station_code(station_raw) if station_raw.strip() else ""
+    return commune, department, station, f"{commune}_{station}" if commune and station else ""
 
 
 def build_converter(**kwargs: object) -> Callable[[int, list[str]], tuple | object | str]:

@@ -134,8 +134,13 @@ class StagingWriter:
         self.keep.append((commune, station, number))
 
     # Applying --------------------------------------------------------------------------------
-    def apply(self, *, now: datetime) -> WriteResult:
+    def apply(
+        self, *, now: datetime, stations: dict[tuple[str, str], tuple[str, ...]] | None = None
+    ) -> WriteResult:
+        """`stations`: labels of the roll's polling stations, by (commune, station) code."""
         result = WriteResult()
+        if stations:
+            self._record_stations(stations, now)
         if self.keep:
             with connection.cursor() as cursor:
                 cursor.executemany(
@@ -186,6 +191,27 @@ class StagingWriter:
             cursor.execute(f"SELECT {self.base} + line_no FROM {STAGING} WHERE action = ''")
             result.new_ids = [row[0] for row in cursor.fetchall()]
         return result
+
+    def _record_stations(
+        self, stations: dict[tuple[str, str], tuple[str, ...]], now: datetime
+    ) -> None:
+        """One row per polling station of the file (a few hundred for a department), labels
+        updated when the file gives one; an empty label never erases a known one."""
+        labels = ("commune_label", "station_label", "canton_label", "constituency_label")
+        keep = ", ".join(
+            f"{c} = CASE WHEN excluded.{c} <> '' THEN excluded.{c} ELSE people_rollstation.{c} END"
+            for c in labels
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"""INSERT INTO people_rollstation (commune_code, station_code, {", ".join(labels)}, source, created_at, updated_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (commune_code, station_code) DO UPDATE SET {keep}, source = excluded.source, updated_at = excluded.updated_at""",
+                [
+                    (commune, station, *(label[:150] for label in values), self.source, now, now)
+                    for (commune, station), values in sorted(stations.items())
+                ],
+            )
 
     def _mark_duplicate_roll_rows(self, result: WriteResult) -> None:
         self._execute(

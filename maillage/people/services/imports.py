@@ -10,10 +10,12 @@ behind; it is re-run from the start (re-running is safe: the same file changes n
 from __future__ import annotations
 
 import csv
+import gc
 import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -35,7 +37,6 @@ from maillage.core.services import (
 from maillage.people.imports import presets
 from maillage.people.imports.reader import Table, open_table
 from maillage.people.imports.rows import (
-    SUPPRESSED,
     Ledger,
     RowConverter,
     normalise_commune_code,
@@ -156,40 +157,40 @@ def import_file(
     converter = RowConverter(
         headers=table.headers, mapping=full_mapping, preset=preset, ledger=Ledger.load()
     )
-    convert = converter.convert
     rejected = _RejectedWriter(rejected_path, table.headers)
     writer = StagingWriter(source=source, is_roll=preset in presets.ROLL_PRESETS)
     keep = _roll_identity_reader(table.headers, full_mapping) if writer.is_roll else None
     writer.create()
+    # The cyclic garbage collector would walk every row of the batch again and again while
+    # they are converted; nothing here makes reference cycles, so it waits until the end.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        batch: list[tuple] = []
-        append = batch.append
         rows = suppressed = 0
-        for line_no, row, problem in table.rows():
-            rows += 1
-            width = len(row)
-            outcome = problem if problem else convert(line_no, row)
-            if outcome.__class__ is tuple:
-                append(outcome)
-                if len(batch) >= batch_size:
-                    writer.add(batch)
-                    batch.clear()
-                    _advance(progress_id, on_batch, rows, total)
-            elif outcome is SUPPRESSED:
-                suppressed += 1
-            else:
-                rejected.write(line_no, row[:width], outcome)  # type: ignore[arg-type]
+        for numbers, batch, problems in table.batches(batch_size):
+            rows += len(batch)
+            unreadable = []
+            for position in sorted(problems, reverse=True):
+                unreadable.append((numbers[position], batch[position], problems[position]))
+                del numbers[position], batch[position]
+            staged, refused, suppressed_here = converter.convert_batch(numbers, batch)
+            suppressed += suppressed_here
+            for line_no, row, reason in sorted([*unreadable, *refused], key=itemgetter(0)):
+                rejected.write(line_no, row, reason)
                 if keep is not None and (identity := keep(row)):
                     writer.keep_identity(*identity)
-        writer.add(batch)
+            writer.add(staged)
+            _advance(progress_id, on_batch, rows, total)
         _advance(progress_id, on_batch, rows, total, message=_("Enregistrement"))
         with transaction.atomic():
-            result = writer.apply(now=timezone.now())
+            result = writer.apply(now=timezone.now(), stations=converter.stations)
             if dry_run:
                 transaction.set_rollback(True)
         if result.duplicate_lines:
             _write_duplicates(table, result.duplicate_lines, rejected)
     finally:
+        if collecting:
+            gc.enable()
         rejected.close()
         writer.drop()
     summary.rows = rows

@@ -21,6 +21,7 @@ from maillage.people.models import (
     ImportJob,
     Person,
     PhoneNumber,
+    RollStation,
     SuppressionEntry,
     Tag,
 )
@@ -74,7 +75,10 @@ def test_it_imports_the_reu_sample_with_official_codes_and_partial_dates() -> No
     assert martin.sources == ["REU test"]
     assert martin.search_name == search_key("Camille Marie", "", "MARTIN")
     assert martin.household_key == household_key("3", "RUE DU PORT", "", "13990")
-    assert martin.extra["libellé du bureau de vote"] == "BUREAU 1"
+    # Station labels are kept once per station, not on every voter.
+    assert "libellé du bureau de vote" not in martin.extra
+    station = RollStation.objects.get(commune_code="13999", station_code="0001")
+    assert (station.station_label, station.commune_label) == ("BUREAU 1", "VALLON-SUR-MER")
     assert (
         Person.objects.get(birth_name="DURAND").birth_year,
         Person.objects.get(birth_name="DURAND").birth_month,
