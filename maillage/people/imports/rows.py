@@ -196,8 +196,8 @@ class RowConverter:
         self._phones: dict[str, tuple[str, str] | None] = {}
         self._slugs: dict[str, tuple[str, str]] = {}
         self._sexes: dict[str, str] = {}
-        self._date_texts: dict[tuple, str] = {}
-        self._batch_codes: dict[tuple[str, str, str], tuple[str, str, str, str]] = {}
+        self._date_parts: dict[str, tuple[int | None, int | None, int | None, str] | str] = {}
+        self._batch_codes: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._street_names: dict[str, str] = {}
         self._number_keys: dict[str, str] = {}
         self._first_words: dict[str, str] = {}
@@ -208,6 +208,13 @@ class RowConverter:
         self.expected = self.width
 
     # Memoised helpers -------------------------------------------------------------------
+    def _date_parts_of(self, raw: str) -> tuple[int | None, int | None, int | None, str] | str:
+        born = self._parse_date(raw)
+        if isinstance(born, str):
+            return born
+        year, month, day = born
+        return year, month, day, f"{year or 0:04d}-{month or 0:02d}-{day or 0:02d}"
+
     def fold(self, text: str) -> str:
         folded = self._fold.get(text)
         if folded is None:
@@ -456,8 +463,10 @@ class RowConverter:
             index = fields.get(name)
             return list(map(str.strip, columns[index])) if index is not None else empty
 
-        def memo(cache: dict, compute: Callable, keys: Sequence) -> list:
-            for key in set(keys).difference(cache):
+        def memo(
+            cache: dict, compute: Callable, keys: Sequence, distinct: set | None = None
+        ) -> list:
+            for key in (set(keys) if distinct is None else distinct).difference(cache):
                 cache[key] = compute(key)
             return list(map(cache.__getitem__, keys))
 
@@ -483,13 +492,14 @@ class RowConverter:
             ]
         else:
             raw_dates = column("birth_date" if "birth_date" in fields else "birth_year")
-        dates = memo(self._dates, self._parse_date, raw_dates)
-        bad_dates = {raw for raw in set(raw_dates) if self._dates[raw].__class__ is str}
+        # (year, month, day, "YYYY-MM-DD") per distinct date; an impossible one is a reason (str).
+        distinct_dates = set(raw_dates)
+        dates = memo(self._date_parts, self._date_parts_of, raw_dates, distinct_dates)
+        bad_dates = {raw for raw in distinct_dates if self._date_parts[raw].__class__ is str}
         if bad_dates:
             flagged += where(raw_dates, bad_dates)
-            dates = [(None, None, None) if d.__class__ is str else d for d in dates]
-        years, months, days = zip(*dates, strict=False) if size else ((), (), ())
-        date_texts = memo(self._date_texts, _date_text, dates)
+            dates = [(None, None, None, "") if d.__class__ is str else d for d in dates]
+        years, months, days, date_texts = zip(*dates, strict=True) if size else ((),) * 4
 
         department_raw = column("department_code")
         codes = memo(
@@ -500,20 +510,14 @@ class RowConverter:
                     column("roll_commune_code"),
                     department_raw,
                     column("roll_station_code"),
-                    strict=False,
+                    column("constituency"),
+                    strict=True,
                 )
             ),
         )
-        communes, departments, stations, polling_stations = (
-            zip(*codes, strict=False) if size else ((),) * 4
+        communes, departments, stations, polling_stations, constituencies = (
+            zip(*codes, strict=True) if size else ((),) * 5
         )
-        constituencies: Sequence[str] = empty
-        if "constituency" in fields:
-            constituencies = memo(
-                self._constituencies,
-                lambda key: constituency_code(*key) if key[1] else "",
-                list(zip(departments, column("constituency"), strict=False)),
-            )
 
         raw_numbers = column("roll_number")
         roll_numbers: list[int | None]
@@ -597,10 +601,13 @@ class RowConverter:
             flagged += [
                 i for i, ident in enumerate(idents) if ledger_hash("identity", ident) in gone
             ]
-        search_names = [
-            f"{f} {b}" if f and b and not u else " ".join(part for part in (f, u, b) if part)
-            for f, u, b in zip(folded_first, folded_usage, folded_birth, strict=False)
-        ]
+        if "" in set(folded_first) or "" in set(folded_birth) or set(folded_usage) != {""}:
+            search_names = [
+                " ".join(part for part in parts if part)
+                for parts in zip(folded_first, folded_usage, folded_birth, strict=True)
+            ]
+        else:  # the usual roll row: first names and birth name, no usage name
+            search_names = list(map("{} {}".format, folded_first, folded_birth))
         sexes: Sequence[str] = empty
         if "sex" in fields:
             sexes = memo(
@@ -615,17 +622,18 @@ class RowConverter:
             if len(self._extras) > 50_000:
                 self._extras.clear()
         if self.has_labels:
-            labels = zip(*[stripped(name) for name in STATION_LABEL_FIELDS], strict=False)
-            self.stations.update(
-                (key, label)
-                for key, label, number in zip(
-                    zip(roll_communes, roll_stations, strict=False),
-                    labels,
-                    roll_numbers,
-                    strict=False,
+            labels = zip(*[stripped(name) for name in STATION_LABEL_FIELDS], strict=True)
+            stations_of_rows = zip(roll_communes, roll_stations, strict=True)
+            if None in roll_numbers:  # rows without a roll identity name no station
+                self.stations.update(
+                    (key, label)
+                    for key, label, number in zip(
+                        stations_of_rows, labels, roll_numbers, strict=True
+                    )
+                    if number is not None
                 )
-                if number is not None
-            )
+            else:
+                self.stations.update(zip(stations_of_rows, labels, strict=True))
 
         tail = [
             repeat(value, size) for value in ("", 0, None, "", "", 0, 0, None, None, "", "", "", "")
@@ -672,18 +680,20 @@ class RowConverter:
         )
 
 
-def _date_text(born: tuple[int | None, int | None, int | None]) -> str:
-    year, month, day = born
-    return f"{year or 0:04d}-{month or 0:02d}-{day or 0:02d}"
-
-
-def _codes_of(key: tuple[str, str, str]) -> tuple[str, str, str, str]:
-    """(commune, department, station, polling station) from the raw codes, as `convert` reads them."""
-    commune_raw, department_raw, station_raw = key
+def _codes_of(key: tuple[str, str, str, str]) -> tuple[str, str, str, str, str]:
+    """(commune, department, station, polling station, constituency) from the raw codes, as
+    `convert` reads them."""
+    commune_raw, department_raw, station_raw, constituency_raw = key
     commune = normalise_commune_code(commune_raw, department_raw)
     department = department_raw.strip().upper() or department_of(commune)
     station = station_code(station_raw) if station_raw.strip() else ""
-    return commune, department, station, f"{commune}_{station}" if commune and station else ""
+    return (
+        commune,
+        department,
+        station,
+        f"{commune}_{station}" if commune and station else "",
+        constituency_code(department, constituency_raw) if constituency_raw else "",
+    )
 
 
 def build_converter(**kwargs: object) -> Callable[[int, list[str]], tuple | object | str]:
