@@ -22,14 +22,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from maillage.people.imports.rows import PERSON_COLUMNS, STAGING_COLUMNS, STAGING_NAMES
 from maillage.people.normalise import fold
 
 STAGING = "people_import_staging"
+_LINE = itemgetter(STAGING_NAMES.index("line_no"))
+_ROLL_COMMUNE = itemgetter(STAGING_NAMES.index("roll_commune_code"))
+_ROLL_NUMBER = itemgetter(STAGING_NAMES.index("roll_number"))
+# Optional columns, and how to read them from a staged row: the apply phase skips the
+# statements (and staging indexes) of the columns no row fills.
+_OPTIONAL = {
+    name: itemgetter(STAGING_NAMES.index(name))
+    for name in ("email", "mobile", "landline", "profession_slug", "tag_slug")
+}
 BULK_ROWS = 50_000  # from this many new people (and at least the table's size), indexes are rebuilt
 KEEP = "people_import_keep"
 MOVED = "people_import_moved"
@@ -61,6 +71,10 @@ class StagingWriter:
         self.keep: list[tuple[str, str, int]] = []
         self.filled: set[str] = set()  # optional staging columns some row fills (see `apply`)
         self.moved = 0
+        # What `add` learns from the rows on their way in, so `apply` need not scan staging:
+        self.last_line = 0
+        self.roll_communes: set[str] = set()
+        self.unidentified = False  # some row has no roll identity
 
     # Helpers ---------------------------------------------------------------------------------
     def _execute(self, sql: str, params: Iterable[Any] = ()) -> int:
@@ -87,6 +101,16 @@ class StagingWriter:
         # so the progress record can be committed while the file is read.
         temp = "TEMPORARY"
         on_commit = ""
+        if self.pg:
+            # Staging is read several times over: room for it in the session's local buffers
+            # (8 MB by default) rather than going back to the kernel page by page. PostgreSQL
+            # allows this only before the session's first temporary table; a later import in
+            # the same connection keeps the size the first one set.
+            try:
+                with transaction.atomic():
+                    self._execute("SET temp_buffers = '256MB'")
+            except DatabaseError:
+                pass
         self.drop()
         if not self.pg:
             # A bigger page cache for the time of the import: index maintenance of a million new
@@ -111,6 +135,12 @@ class StagingWriter:
         if not rows:
             return
         self.rows += len(rows)
+        self.last_line = max(self.last_line, max(map(_LINE, rows)))
+        self.roll_communes.update(map(_ROLL_COMMUNE, rows))
+        self.unidentified = self.unidentified or None in map(_ROLL_NUMBER, rows)
+        for column, value_of in _OPTIONAL.items():
+            if column not in self.filled and any(map(value_of, rows)):
+                self.filled.add(column)
         if self.pg:
             # COPY in text format, one tuple per row: psycopg's C implementation formats the rows
             # (three times faster than going through the csv module and one big string).
@@ -135,9 +165,14 @@ class StagingWriter:
 
     # Applying --------------------------------------------------------------------------------
     def apply(
-        self, *, now: datetime, stations: dict[tuple[str, str], tuple[str, ...]] | None = None
+        self,
+        *,
+        now: datetime,
+        stations: dict[tuple[str, str], tuple[str, ...]] | None = None,
+        collect_new_ids: bool = True,
     ) -> WriteResult:
-        """`stations`: labels of the roll's polling stations, by (commune, station) code."""
+        """`stations`: labels of the roll's polling stations, by (commune, station) code;
+        `collect_new_ids`: return the ids of the people created (for the duplicate search)."""
         result = WriteResult()
         if stations:
             self._record_stations(stations, now)
@@ -150,21 +185,11 @@ class StagingWriter:
         self._execute(
             f"CREATE INDEX {STAGING}_roll ON {STAGING} (roll_commune_code, roll_station_code, roll_number)"
         )
-        # Which optional columns this file fills, in one scan of staging (not one per column).
-        probes = ("email", "mobile", "landline", "profession_slug", "tag_slug")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT "
-                + ", ".join(f"MAX(CASE WHEN {c} <> '' THEN 1 ELSE 0 END)" for c in probes)
-                + f", MAX(CASE WHEN roll_number IS NULL THEN 1 ELSE 0 END) FROM {STAGING}"
-            )
-            flags = cursor.fetchone() or (0,) * (len(probes) + 1)
-        filled = {column for column, flag in zip(probes, flags, strict=False) if flag}
-        self.filled = filled
+        filled = self.filled
         self.contact_columns = [c for c in ("email", "mobile", "landline") if c in filled]
         for column in self.contact_columns:
             self._execute(f"CREATE INDEX {STAGING}_{column} ON {STAGING} ({column})")
-        if flags[-1]:
+        if self.unidentified:
             self._execute(f"CREATE INDEX {STAGING}_line ON {STAGING} (line_no)")
         if self.pg:
             # Statistics only for the columns the matching joins and filters on (temp tables are
@@ -173,24 +198,46 @@ class StagingWriter:
                 f"ANALYZE {STAGING} (roll_commune_code, roll_station_code, roll_number, line_no, email, mobile, landline, ident)"
             )
         self._mark_duplicate_roll_rows(result)
-        matched = self._match_roll_identity()
-        # Built after the big matching update, so that update does not maintain it row by row.
-        self._execute(f"CREATE INDEX {STAGING}_person ON {STAGING} (person_id)")
-        if self.is_roll:
+        # A first load of these communes (no voter of theirs known yet) has nothing to match,
+        # move or mark absent: those statements, and the index they need, are skipped.
+        voters_known = self._voters_known()
+        matched = self._match_roll_identity() if voters_known else 0
+        if voters_known or self.contact_columns:
+            # Built after the big matching update, so that update does not maintain it row by row.
+            self._execute(f"CREATE INDEX {STAGING}_person ON {STAGING} (person_id)")
+        if self.is_roll and voters_known:
             matched += self._match_moved()
         self._match_contacts()
         self._lead_followers()
-        if self.is_roll:
+        if self.is_roll and voters_known:
             result.removed = self._remove_absent_voters(now)
         result.updated, result.unchanged = self._update_voters(now, matched)
-        result.created = self._insert_new(now)
+        every_row_new = not matched and not result.duplicate_lines and not self.contact_columns
+        result.created = self._insert_new(now, every_row_new=every_row_new)
         self._point_followers()
         result.merged = self._merge_contacts(now)
         self._insert_children(now)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {self.base} + line_no FROM {STAGING} WHERE action = ''")
-            result.new_ids = [row[0] for row in cursor.fetchall()]
+        if collect_new_ids and result.created:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {self.base} + line_no FROM {STAGING} WHERE action = ''")
+                result.new_ids = [row[0] for row in cursor.fetchall()]
         return result
+
+    def _voters_known(self) -> bool:
+        """Does the database hold any voter of the communes this file lists?"""
+        communes = sorted(self.roll_communes - {""})
+        if not communes:
+            return False
+        known = False
+        with connection.cursor() as cursor:
+            for start in range(0, len(communes), 500):  # under every backend's parameter limit
+                chunk = communes[start : start + 500]
+                cursor.execute(
+                    f"SELECT 1 FROM people_person WHERE roll_number IS NOT NULL AND roll_commune_code IN ({', '.join(['%s'] * len(chunk))}) LIMIT 1",
+                    chunk,
+                )
+                known = known or cursor.fetchone() is not None
+        return known
 
     def _record_stations(
         self, stations: dict[tuple[str, str], tuple[str, ...]], now: datetime
@@ -214,13 +261,15 @@ class StagingWriter:
             )
 
     def _mark_duplicate_roll_rows(self, result: WriteResult) -> None:
-        self._execute(
+        duplicates = self._execute(
             f"""UPDATE {STAGING} AS s SET action = 'dup', leader = d.first
             FROM (SELECT roll_commune_code AS c, roll_station_code AS st, roll_number AS n, MIN(line_no) AS first
                   FROM {STAGING} WHERE roll_number IS NOT NULL GROUP BY roll_commune_code, roll_station_code, roll_number
                   HAVING COUNT(*) > 1) AS d
             WHERE s.roll_commune_code = d.c AND s.roll_station_code = d.st AND s.roll_number = d.n AND s.line_no > d.first"""
         )
+        if not duplicates:
+            return
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT line_no, leader FROM {STAGING} WHERE action = 'dup'")
             result.duplicate_lines = dict(cursor.fetchall())
@@ -372,12 +421,16 @@ class StagingWriter:
         )
         return updated, matched - updated
 
-    def _insert_new(self, now: datetime) -> int:
+    def _insert_new(self, now: datetime, *, every_row_new: bool) -> int:
         """Rows still unmatched are new people. Their ids are `base + line number`: one block of
-        ids is reserved at once, so staging rows never need rewriting to learn their person id."""
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT MAX(line_no), COUNT(*) FROM {STAGING} WHERE action = ''")
-            last_line, new_rows = cursor.fetchone() or (None, 0)
+        ids is reserved at once, so staging rows never need rewriting to learn their person id.
+        `every_row_new`: nothing was matched, merged or refused, so the counts are known."""
+        if every_row_new:
+            last_line, new_rows = (self.last_line, self.rows) if self.rows else (None, 0)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT MAX(line_no), COUNT(*) FROM {STAGING} WHERE action = ''")
+                last_line, new_rows = cursor.fetchone() or (None, 0)
         if last_line is None:
             self.base = 0
             return 0

@@ -144,8 +144,12 @@ def import_file(
     progress_id: Any = None,
     on_batch: Callable[[int, int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    collect_new_ids: bool = True,
 ) -> ImportSummary:
-    """Import one file end to end; raises ApplicationError (with a French message) on a bad file."""
+    """Import one file end to end; raises ApplicationError (with a French message) on a bad file.
+
+    `collect_new_ids`: keep the ids of the people created in `summary.new_ids` (the duplicate
+    search after an import needs them; a benchmark or `--no-dedupe` does not)."""
     table = open_table(path)
     preset = preset or presets.detect_preset(table.headers)
     full_mapping = presets.mapping_for(preset=preset, headers=table.headers, mapping=mapping)
@@ -183,7 +187,11 @@ def import_file(
             _advance(progress_id, on_batch, rows, total)
         _advance(progress_id, on_batch, rows, total, message=_("Enregistrement"))
         with transaction.atomic():
-            result = writer.apply(now=timezone.now(), stations=converter.stations)
+            result = writer.apply(
+                now=timezone.now(),
+                stations=converter.stations,
+                collect_new_ids=collect_new_ids and not dry_run,
+            )
             if dry_run:
                 transaction.set_rollback(True)
         if result.duplicate_lines:
@@ -336,6 +344,7 @@ def import_job_run(
             rejected_path=rejected_path,
             progress_id=progress_id,
             on_batch=on_batch,
+            collect_new_ids=detect_duplicates,
         )
     except ApplicationError as error:
         _job_fail(job, error.message)
