@@ -152,16 +152,19 @@ class Person(TimeStampedModel):
     consent_post = models.BooleanField(null=True, blank=True)
 
     search_name = models.CharField(max_length=400, blank=True)
-    # No database constraint on this link: a roll load inserts a million people, and a
-    # constraint would queue one (always NULL) trigger check per row. Django keeps the link
-    # (SET_NULL when an account is deleted) and the unique index stays.
-    user = models.OneToOneField(
+    # The account of a person who is also a user of Maillage (at most one person per account).
+    # A foreign key without database constraint nor plain index: a roll load inserts a million
+    # people whose link is NULL, and a one-to-one's unique index (or an FK trigger) would be
+    # maintained for each of them. The partial unique constraint below indexes only the people
+    # who have an account, and still guarantees one person per account.
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="person",
+        related_name="person_records",
         db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
@@ -172,7 +175,10 @@ class Person(TimeStampedModel):
                 fields=["roll_commune_code", "roll_station_code", "roll_number"],
                 condition=Q(roll_number__isnull=False),
                 name="person_unique_roll_identity",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(user__isnull=False), name="person_unique_user"
+            ),
         ]
         indexes = [
             # Segment counts "age + polling station + support level" (benchmarked at 1 M people).
@@ -182,12 +188,17 @@ class Person(TimeStampedModel):
             ),
             models.Index(fields=["commune_code", "birth_year"], name="person_commune_age_idx"),
             models.Index(fields=["constituency_code"], name="person_constituency_idx"),
-            models.Index(fields=["current_support", "birth_year"], name="person_support_age_idx"),
+            # Only people with a known support level: a roll load (all unknown) adds nothing to it.
+            models.Index(
+                fields=["current_support", "birth_year"],
+                name="person_support_age_idx",
+                condition=Q(current_support__isnull=False),
+            ),
             # Dedupe: likely duplicates share a folded birth name and a birth year.
             models.Index(fields=["birth_year", "birth_name"], name="person_identity_idx"),
-            # Households and buildings are looked up by equality only (dedupe blocks, door
-            # lists): a plain B-tree, without the `varchar_pattern_ops` copy `db_index` adds.
-            models.Index(fields=["building_key"], name="person_building_idx"),
+            # Households are looked up by equality (dedupe blocks): a plain B-tree, without the
+            # `varchar_pattern_ops` copy `db_index` adds. `building_key` has no index: nothing
+            # looks people up by building alone, and every roll load would have to build it.
             models.Index(fields=["household_key"], name="person_household_idx"),
             # Quick search is a prefix match (`LIKE 'word%'`): one pattern index, not the plain
             # copy `db_index` would add next to it (one index less to build on a roll load).
