@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import repeat
 from operator import itemgetter
 
 from django.utils.translation import gettext as _
@@ -27,27 +26,32 @@ from maillage.people.normalise import (
     normalise_phone,
     phone_is_mobile,
     street_key,
-    street_name_key,
-    street_number_key,
 )
 
-# Staging columns, in order; the writer creates the staging table from this list.
+# Staging columns, in the order `RowConverter.convert` assembles them (groups of columns that
+# come from the same cells stay together); the writer creates the staging table from this list.
 STAGING_COLUMNS: list[tuple[str, str]] = [
-    ("line_no", "int"), ("birth_name", "text"), ("usage_name", "text"), ("first_names", "text"), ("sex", "text"),
-    ("birth_year", "int"), ("birth_month", "int"), ("birth_day", "int"), ("birth_place", "text"), ("birth_place_code", "text"),
-    ("birth_department", "text"), ("birth_country", "text"), ("nationality", "text"), ("roll_commune_code", "text"),
-    ("roll_station_code", "text"), ("roll_number", "int"), ("roll_list_type", "text"), ("address_number", "text"),
-    ("address_street", "text"), ("address_complement", "text"), ("address_complement2", "text"), ("address_locality", "text"),
-    ("postcode", "text"), ("commune_name", "text"), ("country", "text"), ("building_key", "text"), ("household_key", "text"),
-    ("commune_code", "text"), ("polling_station_code", "text"), ("constituency_code", "text"), ("department_code", "text"),
-    ("search_name", "text"), ("extra", "text"), ("ident", "text"), ("email", "text"), ("email_optout", "int"),
-    ("consent_email", "int"), ("mobile", "text"), ("landline", "text"), ("sms_optout", "int"), ("call_optout", "int"),
-    ("consent_sms", "int"), ("consent_phone", "int"), ("profession", "text"), ("profession_slug", "text"), ("tag", "text"),
+    ("line_no", "int"),
+    ("birth_name", "text"), ("usage_name", "text"), ("first_names", "text"), ("search_name", "text"), ("sex", "text"),
+    ("birth_year", "int"), ("birth_month", "int"), ("birth_day", "int"),
+    ("birth_place", "text"), ("birth_place_code", "text"), ("birth_department", "text"), ("birth_country", "text"),
+    ("nationality", "text"),
+    ("commune_code", "text"), ("polling_station_code", "text"), ("constituency_code", "text"),
+    ("department_code", "text"), ("roll_list_type", "text"),
+    ("roll_commune_code", "text"), ("roll_station_code", "text"), ("roll_number", "int"),
+    ("address_number", "text"), ("address_street", "text"), ("postcode", "text"), ("building_key", "text"),
+    ("address_complement", "text"), ("address_complement2", "text"), ("address_locality", "text"),
+    ("commune_name", "text"), ("country", "text"), ("household_key", "text"),
+    ("extra", "text"),
+    # Not person columns: what matching, the ledger and the child rows need.
+    ("ident", "text"), ("email", "text"), ("email_optout", "int"), ("consent_email", "int"), ("mobile", "text"),
+    ("landline", "text"), ("sms_optout", "int"), ("call_optout", "int"), ("consent_sms", "int"),
+    ("consent_phone", "int"), ("profession", "text"), ("profession_slug", "text"), ("tag", "text"),
     ("tag_slug", "text"),
 ]  # fmt: skip
 STAGING_NAMES = [name for name, _kind in STAGING_COLUMNS]
 # The person columns copied from staging as they are.
-PERSON_COLUMNS = STAGING_NAMES[1:33]
+PERSON_COLUMNS = STAGING_NAMES[1 : STAGING_NAMES.index("ident")]
 
 SUPPRESSED = object()  # returned instead of a row: the ledger says this person must not come back
 
@@ -143,8 +147,32 @@ def parse_flag(value: str) -> int | None:
     return None
 
 
+class _Memo(dict):
+    """A dict that forgets everything past `limit` entries: memory stays flat on huge files,
+    and a roll sorted by polling station keeps its repeats (streets, names) close together."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def remember(self, key: object, value: object) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+
+
 class RowConverter:
-    """Built once per file; `convert(fields)` returns a staging tuple, SUPPRESSED, or a reason (str)."""
+    """Built once per file; `convert(line_no, fields)` returns a staging tuple, SUPPRESSED, or a
+    rejection reason (str). `convert_rows` does the same for a batch.
+
+    The row is read in groups of columns whose result depends on those columns only (names,
+    birth date, birth place, official codes, building, extra columns, station labels); each
+    group's result is memoised by its raw values, so a million-row roll computes each distinct
+    street, date or code once. A group's function is the one definition of what its columns
+    become, memoised or not. Checks run in a fixed order, so a row with several problems is
+    rejected for the first one: name, birth date, order number, commune, contact details."""
 
     def __init__(
         self,
@@ -159,7 +187,7 @@ class RowConverter:
         self.is_roll = preset in ROLL_PRESETS
         self.ledger = ledger
         self.max_year = (today or date.today()).year
-        fields = {}
+        fields: dict[str, int] = {}
         extra_headers: list[tuple[int, str]] = []
         for index, header in enumerate(headers):
             target = mapping.get(header, "")
@@ -167,66 +195,91 @@ class RowConverter:
                 fields[target] = index
             elif not target and header:
                 extra_headers.append((index, header))
-        self.present = set(fields)
-        wanted = [
-            "birth_name", "usage_name", "first_names", "sex", "birth_date", "birth_year", "birth_place", "birth_place_code",
-            "birth_department", "birth_country", "nationality", "roll_commune_code", "roll_station_code", "roll_number",
-            "roll_list_type", "department_code", "constituency", "address_number", "street_type", "address_street",
-            "address_complement", "address_complement2", "address_locality", "postcode", "commune_name", "country", "email",
-            "mobile", "landline", "phone", "profession", "tag", "consent_email", "consent_sms", "consent_phone",
-        ]  # fmt: skip
         self.fields = fields
-        # Station labels of roll files, by (commune, station): written once per station.
-        self.label_getter = itemgetter(
-            *[fields.get(name, self.width) for name in STATION_LABEL_FIELDS]
+        self.present = set(fields)
+        blank = self.width  # every row gets one "" appended: an unmapped field reads it
+
+        def columns(*names: str) -> Callable[[list[str]], tuple[str, ...]]:
+            return columns_at([fields.get(name, blank) for name in names])
+
+        def column(name: str) -> Callable[[list[str]], str]:
+            return itemgetter(fields.get(name, blank))
+
+        self._names_of = columns("birth_name", "usage_name", "first_names")
+        self._sex_of = column("sex")
+        self._date_of = column("birth_date")
+        self._year_of = column("birth_year") if "birth_year" in fields else None
+        self._place_of = columns(
+            "birth_place", "birth_place_code", "birth_department", "birth_country", "nationality"
+        )
+        self._codes_of = columns(
+            "roll_commune_code",
+            "department_code",
+            "roll_station_code",
+            "constituency",
+            "roll_list_type",
+        )
+        self._number_of = column("roll_number")
+        self._building_of = columns("address_number", "street_type", "address_street", "postcode")
+        self._rest_of = columns(
+            "address_complement",
+            "address_complement2",
+            "address_locality",
+            "commune_name",
+            "country",
         )
         self.has_labels = any(name in fields for name in STATION_LABEL_FIELDS)
-        self.stations: dict[tuple[str, str], tuple[str, ...]] = {}
-        # Missing fields read the sentinel "" appended at the end of every row.
-        self.getter = itemgetter(*[fields.get(name, self.width) for name in wanted])
-        self.extra_getter = (
-            itemgetter(*[index for index, _h in extra_headers]) if extra_headers else None
+        self._labels_of = columns(*STATION_LABEL_FIELDS)
+        self.extra_names = [header for _index, header in extra_headers]
+        self._extra_of = (
+            columns_at([index for index, _header in extra_headers]) if extra_headers else None
         )
-        self.extra_names = [header for _i, header in extra_headers]
-        self._fold: dict[str, str] = {}
-        self._dates: dict[str, tuple[int | None, int | None, int | None] | str] = {}
-        self._codes: dict[tuple[str, str, str], tuple[str, str, str]] = {}
-        self._constituencies: dict[tuple[str, str], str] = {}
-        self._extras: dict[tuple[str, ...], str] = {}
-        self._phones: dict[str, tuple[str, str] | None] = {}
-        self._slugs: dict[str, tuple[str, str]] = {}
-        self._sexes: dict[str, str] = {}
-        self._date_parts: dict[str, tuple[int | None, int | None, int | None, str] | str] = {}
-        self._batch_codes: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._street_names: dict[str, str] = {}
-        self._number_keys: dict[str, str] = {}
-        self._first_words: dict[str, str] = {}
-        self.extra_indexes = [index for index, _h in extra_headers]
+        contact_fields = (
+            "email", "mobile", "landline", "phone", "profession", "tag",
+            "consent_email", "consent_sms", "consent_phone",
+        )  # fmt: skip
+        self.has_contacts = any(name in fields for name in contact_fields)
+        self._contacts_of = columns(*contact_fields)
+        # Labels of the roll's polling stations, by (commune, station): written once per station.
+        self.stations: dict[tuple[str, str], tuple[str, ...]] = {}
+
+        self._fold = _Memo(300_000)
+        self._dates = _Memo(100_000)
+        self._places = _Memo(50_000)
+        self._codes = _Memo(50_000)
+        self._buildings = _Memo(100_000)
+        self._sexes = _Memo(1_000)
+        self._labels = _Memo(10_000)
+        self._extras = _Memo(50_000)
+        self._phones = _Memo(200_000)
+        self._slugs = _Memo(10_000)
+        self._no_contacts = ("", 0, None, "", "", 0, 0, None, None, "", "", "", "")
         self.impossible_date = _("date de naissance impossible : %(date)s")
-        self._buildings: dict[tuple[str, str, str], str] = {}
         self.wrong_width = _("nombre de colonnes incorrect : %(found)s au lieu de %(expected)s")
-        self.expected = self.width
+        self.missing_name = _("nom manquant")
+        self.bad_number = _("numéro d'ordre invalide : %(value)s")
+        self.missing_commune = _("code commune manquant")
+        self.missing_number = _("numéro d'ordre manquant")
 
-    # Memoised helpers -------------------------------------------------------------------
-    def _date_parts_of(self, raw: str) -> tuple[int | None, int | None, int | None, str] | str:
-        born = self._parse_date(raw)
-        if isinstance(born, str):
-            return born
-        year, month, day = born
-        return year, month, day, f"{year or 0:04d}-{month or 0:02d}-{day or 0:02d}"
-
+    # Groups of columns: each returns what its columns become (or a rejection reason) -------
     def fold(self, text: str) -> str:
         folded = self._fold.get(text)
         if folded is None:
-            if len(self._fold) > 300_000:  # memory stays flat on huge files
-                self._fold.clear()
-            folded = self._fold[text] = fold(text)
+            folded = fold(text)
+            self._fold.remember(text, folded)
         return folded
 
-    def date(self, raw: str) -> tuple[int | None, int | None, int | None] | str:
+    def date(self, raw: str) -> tuple[int | None, int | None, int | None, str] | str:
+        """(year, month, day, "YYYY-MM-DD" with zeros for what is unknown), or a reason."""
         parsed = self._dates.get(raw)
         if parsed is None:
-            parsed = self._dates[raw] = self._parse_date(raw)
+            born = self._parse_date(raw)
+            if isinstance(born, str):
+                parsed = born
+            else:
+                year, month, day = born
+                parsed = (year, month, day, f"{year or 0:04d}-{month or 0:02d}-{day or 0:02d}")
+            self._dates.remember(raw, parsed)
         return parsed
 
     def _parse_date(self, raw: str) -> tuple[int | None, int | None, int | None] | str:
@@ -262,121 +315,134 @@ class RowConverter:
             return impossible
         return (year, month, day)
 
+    def _place(self, raw: tuple[str, ...]) -> tuple[str, ...]:
+        place = self._places.get(raw)
+        if place is None:
+            place = tuple(map(str.strip, raw))
+            self._places.remember(raw, place)
+        return place
+
+    def _official_codes(self, raw: tuple[str, ...]) -> tuple[tuple[str, ...], str, str]:
+        """((commune, polling station, constituency, department, list type), commune, station)."""
+        codes = self._codes.get(raw)
+        if codes is None:
+            commune_raw, department_raw, station_raw, constituency_raw, list_type = raw
+            commune = normalise_commune_code(commune_raw, department_raw)
+            department = department_raw.strip().upper() or department_of(commune)
+            station = station_code(station_raw) if station_raw.strip() else ""
+            codes = (
+                (
+                    commune,
+                    f"{commune}_{station}" if commune and station else "",
+                    constituency_code(department, constituency_raw) if constituency_raw else "",
+                    department if commune else department_raw.strip(),
+                    list_type.strip(),
+                ),
+                commune,
+                station,
+            )
+            self._codes.remember(raw, codes)
+        return codes
+
+    def _building(self, raw: tuple[str, ...]) -> tuple[str, str, str, str]:
+        """(number, street, postcode, building key): the same key as `normalise.street_key`."""
+        building = self._buildings.get(raw)
+        if building is None:
+            number, street_type, street, postcode = raw
+            if street_type:
+                street = f"{street_type.strip()} {street.strip()}".strip()
+            building = (
+                number.strip(),
+                street.strip(),
+                postcode.strip(),
+                street_key(number, street, postcode),
+            )
+            self._buildings.remember(raw, building)
+        return building
+
+    def _sex(self, raw: str) -> str:
+        sex = self._sexes.get(raw)
+        if sex is None:
+            sex = _SEX.get(raw.strip().lower(), "") if raw else ""
+            self._sexes.remember(raw, sex)
+        return sex
+
+    def _station_labels(self, raw: tuple[str, ...]) -> tuple[str, ...]:
+        labels = self._labels.get(raw)
+        if labels is None:
+            labels = tuple(map(str.strip, raw))
+            self._labels.remember(raw, labels)
+        return labels
+
+    def _extra(self, raw: tuple[str, ...]) -> str:
+        extra = self._extras.get(raw)
+        if extra is None:
+            extra = json.dumps(
+                {
+                    name: value.strip()
+                    for name, value in zip(self.extra_names, raw, strict=True)
+                    if value.strip()
+                }
+            )
+            self._extras.remember(raw, extra)
+        return extra
+
     def phone(self, raw: str) -> tuple[str, str] | None:
         """(E.164, kind) or None when invalid; memoised because phonenumbers is slow."""
         if raw in self._phones:
             return self._phones[raw]
         e164 = normalise_phone(raw)
         result = (e164, "mobile" if phone_is_mobile(e164) else "landline") if e164 else None
-        if len(self._phones) < 200_000:
-            self._phones[raw] = result
+        self._phones.remember(raw, result)
         return result
 
     def slug(self, raw: str) -> tuple[str, str]:
         found = self._slugs.get(raw)
         if found is None:
             name = " ".join(raw.split())[:100]
-            found = self._slugs[raw] = (name, self.fold(name).replace(" ", "-")[:120])
+            found = (name, self.fold(name).replace(" ", "-")[:120])
+            self._slugs.remember(raw, found)
         return found
 
-    # The hot path ------------------------------------------------------------------------
-    def convert(self, line_no: int, row: list[str]) -> tuple | object | str:
-        if len(row) != self.width:
-            # Trailing empty cells from spreadsheets are not a wrong count.
-            if len(row) > self.width and not any(row[self.width :]):
-                del row[self.width :]
-            else:
-                return self.wrong_width % {"found": len(row), "expected": self.expected}
-        row.append("")
+    def _contacts(self, raw: tuple[str, ...]) -> tuple | str:
+        """Email, phones, consents, profession and tag (staging order), or a rejection reason.
+        The ledger's opt-outs are added by `convert` once the row is known to be kept."""
         (
-            birth_name, usage_name, first_names, sex, birth_date, birth_year_raw, birth_place, birth_place_code,
-            birth_department, birth_country, nationality, roll_commune_raw, roll_station_raw, roll_number_raw,
-            roll_list_type, department_raw, constituency_raw, address_number, street_type, address_street,
-            address_complement, address_complement2, address_locality, postcode, commune_name, country, email_raw,
-            mobile_raw, landline_raw, phone_raw, profession, tag, consent_email_raw, consent_sms_raw, consent_phone_raw,
-        ) = self.getter(row)  # fmt: skip
-        birth_name = birth_name.strip()
-        usage_name = usage_name.strip()
-        if not birth_name and not usage_name:
-            return _("nom manquant")
-        first_names = first_names.strip()
-        born = self.date(birth_date or birth_year_raw)
-        if isinstance(born, str):
-            return born
-        year, month, day = born
-
-        # Official codes.
-        codes_key = (roll_commune_raw, department_raw, roll_station_raw)
-        codes = self._codes.get(codes_key)
-        if codes is None:
-            commune = normalise_commune_code(roll_commune_raw, department_raw)
-            department = department_raw.strip().upper() or department_of(commune)
-            station = station_code(roll_station_raw) if roll_station_raw.strip() else ""
-            codes = self._codes[codes_key] = (commune, department, station)
-        commune, department, station = codes
-        constituency = ""
-        if constituency_raw:
-            known = self._constituencies.get((department, constituency_raw))
-            if known is None:
-                known = self._constituencies[(department, constituency_raw)] = constituency_code(
-                    department, constituency_raw
-                )
-            constituency = known
-        roll_number = None
-        if roll_number_raw:
-            try:
-                roll_number = int(roll_number_raw)
-            except ValueError:
-                return _("numéro d'ordre invalide : %(value)s") % {"value": roll_number_raw}
-        if self.is_roll:
-            if not commune:
-                return _("code commune manquant")
-            if roll_number is None:
-                return _("numéro d'ordre manquant")
-        if not (commune and station and roll_number is not None):
-            roll_number = None  # no roll identity without all three parts
-        polling_station = f"{commune}_{station}" if commune and station else ""
-
-        # Address keys.
-        if street_type:
-            address_street = f"{street_type.strip()} {address_street.strip()}".strip()
-        # Same keys as normalise.street_key/household_key, memoised per building.
-        building_key = self._buildings.get((address_number, address_street, postcode))
-        if building_key is None:
-            if len(self._buildings) > 200_000:
-                self._buildings.clear()
-            building_key = self._buildings[(address_number, address_street, postcode)] = street_key(
-                address_number, address_street, postcode
-            )
-        household = f"{building_key}|{self.fold(address_complement)}" if building_key else ""
-
-        # Contact details.
+            email_raw, mobile_raw, landline_raw, phone_raw, profession, tag,
+            consent_email_raw, consent_sms_raw, consent_phone_raw,
+        ) = raw  # fmt: skip
         email = ""
-        email_optout = 0
         if email_raw:
             email = normalise_email(email_raw)
             if email and not _EMAIL.match(email):
                 return _("e-mail invalide : %(value)s") % {"value": email_raw.strip()}
         mobile = landline = ""
-        for raw in (mobile_raw, landline_raw, phone_raw):
-            if raw and raw.strip():
-                parsed = self.phone(raw)
+        for value in (mobile_raw, landline_raw, phone_raw):
+            if value and value.strip():
+                parsed = self.phone(value)
                 if parsed is None:
-                    return _("téléphone invalide : %(value)s") % {"value": raw.strip()}
+                    return _("téléphone invalide : %(value)s") % {"value": value.strip()}
                 if parsed[1] == "mobile" and not mobile:
                     mobile = parsed[0]
                 elif not landline and parsed[0] != mobile:
                     landline = parsed[0]
+        profession_name = profession_slug = tag_name = tag_slug = ""
+        if profession and profession.strip():
+            profession_name, profession_slug = self.slug(profession)
+        if tag and tag.strip():
+            tag_name, tag_slug = self.slug(tag)
+        return (
+            email, 0, parse_flag(consent_email_raw) if consent_email_raw else None, mobile, landline, 0, 0,
+            parse_flag(consent_sms_raw) if consent_sms_raw else None,
+            parse_flag(consent_phone_raw) if consent_phone_raw else None,
+            profession_name, profession_slug, tag_name, tag_slug,
+        )  # fmt: skip
 
-        folded_birth = self.fold(birth_name)
-        folded_first = self.fold(first_names)
-        ident = f"{folded_birth}|{folded_first.split(' ')[0] if first_names else ''}|{year or 0:04d}-{month or 0:02d}-{day or 0:02d}"
-
-        # The suppression ledger, hashed only when it holds something of that kind.
+    def _with_contact_ledger(self, contacts: tuple) -> tuple | object:
+        """The ledger on the row's email and phones: SUPPRESSED (erasure) or the opt-out flags."""
         ledger = self.ledger
-        if ledger.identity_all and ledger_hash("identity", ident) in ledger.identity_all:
-            return SUPPRESSED
-        sms_optout = call_optout = 0
+        email, mobile, landline = contacts[0], contacts[3], contacts[4]
+        email_optout = sms_optout = call_optout = 0
         if email and (ledger.email_all or ledger.email_optout):
             email_hash = ledger_hash("email", email)
             if email_hash in ledger.email_all:
@@ -390,311 +456,123 @@ class RowConverter:
                         return SUPPRESSED
                     sms_optout |= phone_hash in ledger.sms_optout
                     call_optout |= phone_hash in ledger.call_optout
+        if not (email_optout or sms_optout or call_optout):
+            return contacts
+        return (
+            email, email_optout, contacts[2], mobile, landline, int(sms_optout), int(call_optout),
+            *contacts[7:],
+        )  # fmt: skip
 
-        if self.has_labels and roll_number is not None:
-            self.stations[(commune, station)] = tuple(v.strip() for v in self.label_getter(row))
-        extra = "{}"
-        if self.extra_getter is not None:
-            values = self.extra_getter(row)
-            if values.__class__ is not tuple:
-                values = (values,)
-            cached = self._extras.get(values)
-            if cached is None:
-                cached = self._extra_json(values)
-                if len(self._extras) < 50_000:
-                    self._extras[values] = cached
-            extra = cached
+    # The row ---------------------------------------------------------------------------------
+    def convert(self, line_no: int, row: list[str]) -> tuple | object | str:
+        if len(row) != self.width:
+            # Trailing empty cells from spreadsheets are not a wrong count.
+            if len(row) > self.width and not any(row[self.width :]):
+                del row[self.width :]
+            else:
+                return self.wrong_width % {"found": len(row), "expected": self.width}
+        row.append("")
 
-        profession_name = profession_slug = tag_name = tag_slug = ""
-        if profession and profession.strip():
-            profession_name, profession_slug = self.slug(profession)
-        if tag and tag.strip():
-            tag_name, tag_slug = self.slug(tag)
+        birth_raw, usage_raw, first_raw = self._names_of(row)
+        birth_name = birth_raw.strip()
+        usage_name = usage_raw.strip()
+        if not birth_name and not usage_name:
+            return self.missing_name
+        first_names = first_raw.strip()
+        fold = self.fold
+        folded_birth, folded_first, folded_usage = (
+            fold(birth_name),
+            fold(first_names),
+            fold(usage_name),
+        )
 
-        search_name = " ".join(
-            part for part in (folded_first, self.fold(usage_name), folded_birth) if part
+        raw_date = self._date_of(row)
+        if not raw_date and self._year_of is not None:
+            raw_date = self._year_of(row)
+        born = self.date(raw_date)
+        if born.__class__ is str:
+            return born
+        year, month, day, date_text = born  # type: ignore[misc,str-unpack]
+
+        codes, commune, station = self._official_codes(self._codes_of(row))
+        number_raw = self._number_of(row)
+        roll_number = None
+        if number_raw:
+            try:
+                roll_number = int(number_raw)
+            except ValueError:
+                return self.bad_number % {"value": number_raw}
+        if self.is_roll:
+            if not commune:
+                return self.missing_commune
+            if roll_number is None:
+                return self.missing_number
+        if roll_number is not None and not (commune and station):
+            roll_number = None  # no roll identity without all three parts
+
+        contacts = self._no_contacts
+        if self.has_contacts:
+            contacts = self._contacts(self._contacts_of(row))  # type: ignore[assignment]
+            if contacts.__class__ is str:
+                return contacts
+
+        ident = f"{folded_birth}|{folded_first.split(' ')[0] if first_names else ''}|{date_text}"
+        ledger = self.ledger
+        if ledger.identity_all and ledger_hash("identity", ident) in ledger.identity_all:
+            return SUPPRESSED
+        if self.has_contacts:
+            contacts = self._with_contact_ledger(contacts)  # type: ignore[assignment]
+            if contacts is SUPPRESSED:
+                return SUPPRESSED
+
+        if roll_number is None:
+            identity: tuple[str, str, int | None] = ("", "", None)
+        else:
+            identity = (commune, station, roll_number)
+            if self.has_labels:
+                self.stations[(commune, station)] = self._station_labels(self._labels_of(row))
+        number, street, postcode, building_key = self._building(self._building_of(row))
+        complement_raw, complement2, locality, commune_name, country = self._rest_of(row)
+        search_name = (
+            f"{folded_first} {folded_birth}"
+            if folded_first and folded_birth and not folded_usage
+            else " ".join(part for part in (folded_first, folded_usage, folded_birth) if part)
         )
         return (
-            line_no, birth_name, usage_name, first_names, _SEX.get(sex.strip().lower(), "") if sex else "",
-            year, month, day, birth_place.strip(), birth_place_code.strip(), birth_department.strip(), birth_country.strip(),
-            nationality.strip(), commune if roll_number is not None else "", station if roll_number is not None else "",
-            roll_number, roll_list_type.strip(), address_number.strip(), address_street.strip(), address_complement.strip(),
-            address_complement2.strip(), address_locality.strip(), postcode.strip(), commune_name.strip(), country.strip(),
-            building_key, household, commune, polling_station, constituency, department if commune else department_raw.strip(),
-            search_name, extra, ident, email, email_optout, parse_flag(consent_email_raw) if consent_email_raw else None,
-            mobile, landline, int(sms_optout), int(call_optout),
-            parse_flag(consent_sms_raw) if consent_sms_raw else None,
-            parse_flag(consent_phone_raw) if consent_phone_raw else None,
-            profession_name, profession_slug, tag_name, tag_slug,
+            line_no, birth_name, usage_name, first_names, search_name, self._sex(self._sex_of(row)),
+            year, month, day, *self._place(self._place_of(row)), *codes, *identity,
+            number, street, postcode, building_key,
+            complement_raw.strip(), complement2.strip(), locality.strip(), commune_name.strip(), country.strip(),
+            f"{building_key}|{fold(complement_raw)}" if building_key else "",
+            self._extra(self._extra_of(row)) if self._extra_of is not None else "{}",
+            ident, *contacts,
         )  # fmt: skip
 
-    # The batch path -------------------------------------------------------------------------
-    def convert_batch(
+    def convert_rows(
         self, numbers: list[int], rows: list[list[str]]
     ) -> tuple[list[tuple], list[tuple[int, list[str], str]], int]:
-        """Convert a batch of rows column by column: (staging tuples, rejected rows, suppressed).
-
-        The same result as `convert` row by row (a test holds them equal), several times faster:
-        every normalisation runs once per distinct value of a column (the caches outlive the
-        batch), checks look at distinct values first, and rows are cut into columns and put
-        back together by `zip`, in C. Rows that are unusual in any way (wrong width, a failed
-        check, contact details, the ledger) go through `convert` itself, which stays the one
-        definition of what a row becomes.
-        """
-        width = self.width
-        slow: set[int] = set()
-        if set(map(len, rows)) - {width}:
-            slow = {index for index, row in enumerate(rows) if len(row) != width}
-            positions = [index for index in range(len(rows)) if index not in slow]
-            regular = [rows[index] for index in positions]
-        else:
-            positions = list(range(len(rows)))
-            regular = rows
-        size = len(regular)
-        columns = list(zip(*regular, strict=True)) if size else [()] * width
-        fields = self.fields
-        empty = ("",) * size  # an unmapped field: a column of empty cells
-
-        def column(name: str) -> Sequence[str]:
-            index = fields.get(name)
-            return columns[index] if index is not None else empty
-
-        def stripped(name: str) -> Sequence[str]:
-            index = fields.get(name)
-            return list(map(str.strip, columns[index])) if index is not None else empty
-
-        def memo(
-            cache: dict, compute: Callable, keys: Sequence, distinct: set | None = None
-        ) -> list:
-            for key in (set(keys) if distinct is None else distinct).difference(cache):
-                cache[key] = compute(key)
-            return list(map(cache.__getitem__, keys))
-
-        def where(values: Sequence, bad: set) -> list[int]:
-            return [i for i, value in enumerate(values) if value in bad]
-
-        if len(self._fold) > 300_000:  # memory stays flat on huge files
-            self._fold.clear()
-        flagged: list[int] = []  # positions in `regular` that go through `convert`
-        birth_name = stripped("birth_name")
-        usage_name = stripped("usage_name")
-        first_names = stripped("first_names")
-        if "" in birth_name and "" in usage_name:
-            flagged += [
-                i
-                for i, (b, u) in enumerate(zip(birth_name, usage_name, strict=False))
-                if not b and not u
-            ]
-
-        if "birth_date" in fields and "birth_year" in fields:
-            raw_dates: Sequence[str] = [
-                a or b for a, b in zip(column("birth_date"), column("birth_year"), strict=False)
-            ]
-        else:
-            raw_dates = column("birth_date" if "birth_date" in fields else "birth_year")
-        # (year, month, day, "YYYY-MM-DD") per distinct date; an impossible one is a reason (str).
-        distinct_dates = set(raw_dates)
-        dates = memo(self._date_parts, self._date_parts_of, raw_dates, distinct_dates)
-        bad_dates = {raw for raw in distinct_dates if self._date_parts[raw].__class__ is str}
-        if bad_dates:
-            flagged += where(raw_dates, bad_dates)
-            dates = [(None, None, None, "") if d.__class__ is str else d for d in dates]
-        years, months, days, date_texts = zip(*dates, strict=True) if size else ((),) * 4
-
-        department_raw = column("department_code")
-        codes = memo(
-            self._batch_codes,
-            _codes_of,
-            list(
-                zip(
-                    column("roll_commune_code"),
-                    department_raw,
-                    column("roll_station_code"),
-                    column("constituency"),
-                    strict=True,
-                )
-            ),
-        )
-        communes, departments, stations, polling_stations, constituencies = (
-            zip(*codes, strict=True) if size else ((),) * 5
-        )
-
-        raw_numbers = column("roll_number")
-        roll_numbers: list[int | None]
-        try:
-            roll_numbers = list(map(int, raw_numbers))
-        except ValueError:  # empty or not a number: row by row
-            roll_numbers = []
-            for i, raw in enumerate(raw_numbers):
-                try:
-                    roll_numbers.append(int(raw) if raw else None)
-                except ValueError:
-                    roll_numbers.append(None)
-                    flagged.append(i)
-        missing_number = None in roll_numbers
-        if self.is_roll:
-            if "" in set(communes):
-                flagged += where(communes, {""})
-            if missing_number:
-                flagged += where(roll_numbers, {None})
-        roll_communes: Sequence[str] = communes
-        roll_stations: Sequence[str] = stations
-        if missing_number or "" in set(communes) or "" in set(stations):
-            # No roll identity without all three parts.
-            roll_numbers = [
-                number if commune and station and number is not None else None
-                for commune, station, number in zip(communes, stations, roll_numbers, strict=False)
-            ]
-            roll_communes = [
-                c if n is not None else "" for c, n in zip(communes, roll_numbers, strict=False)
-            ]
-            roll_stations = [
-                s if n is not None else "" for s, n in zip(stations, roll_numbers, strict=False)
-            ]
-
-        # Contact details and campaign columns are checked row by row, in `convert`.
-        contact = [
-            fields[name]
-            for name in (
-                "email", "mobile", "landline", "phone", "profession", "tag",
-                "consent_email", "consent_sms", "consent_phone",
-            )
-            if name in fields
-        ]  # fmt: skip
-        if contact:
-            flagged += [
-                i
-                for i, values in enumerate(zip(*[columns[c] for c in contact], strict=False))
-                if any(values)
-            ]
-
-        streets: Sequence[str] = column("address_street")
-        if "street_type" in fields:
-            streets = [
-                f"{kind.strip()} {street.strip()}".strip() if kind else street
-                for kind, street in zip(column("street_type"), streets, strict=False)
-            ]
-        # Building and household keys as `street_key` and `household_key` build them, from
-        # their parts (streets, numbers and postcodes repeat far more than whole addresses).
-        street_names = memo(self._street_names, street_name_key, streets)
-        number_keys = memo(self._number_keys, street_number_key, column("address_number"))
-        postcode_keys = memo(self._fold, fold, column("postcode"))
-        building_keys = [
-            f"{p}|{n}|{w}" if w else ""
-            for p, n, w in zip(postcode_keys, number_keys, street_names, strict=False)
-        ]
-        complements = stripped("address_complement")
-        households = [
-            f"{key}|{complement}" if key else ""
-            for key, complement in zip(
-                building_keys, memo(self._fold, fold, complements), strict=False
-            )
-        ]
-
-        folded_birth = memo(self._fold, fold, birth_name)
-        folded_first = memo(self._fold, fold, first_names)
-        folded_usage = memo(self._fold, fold, usage_name)
-        first_words = memo(self._first_words, lambda text: text.split(" ")[0], folded_first)
-        idents = list(map("{}|{}|{}".format, folded_birth, first_words, date_texts))
-        if self.ledger.identity_all:
-            gone = self.ledger.identity_all
-            flagged += [
-                i for i, ident in enumerate(idents) if ledger_hash("identity", ident) in gone
-            ]
-        if "" in set(folded_first) or "" in set(folded_birth) or set(folded_usage) != {""}:
-            search_names = [
-                " ".join(part for part in parts if part)
-                for parts in zip(folded_first, folded_usage, folded_birth, strict=True)
-            ]
-        else:  # the usual roll row: first names and birth name, no usage name
-            search_names = list(map("{} {}".format, folded_first, folded_birth))
-        sexes: Sequence[str] = empty
-        if "sex" in fields:
-            sexes = memo(
-                self._sexes,
-                lambda raw: _SEX.get(raw.strip().lower(), "") if raw else "",
-                column("sex"),
-            )
-        extras: Sequence[str] = ("{}",) * size
-        if self.extra_getter is not None:
-            extra_columns = [columns[index] for index in self.extra_indexes]
-            extras = memo(self._extras, self._extra_json, list(zip(*extra_columns, strict=False)))
-            if len(self._extras) > 50_000:
-                self._extras.clear()
-        if self.has_labels:
-            labels = zip(*[stripped(name) for name in STATION_LABEL_FIELDS], strict=True)
-            stations_of_rows = zip(roll_communes, roll_stations, strict=True)
-            if None in roll_numbers:  # rows without a roll identity name no station
-                self.stations.update(
-                    (key, label)
-                    for key, label, number in zip(
-                        stations_of_rows, labels, roll_numbers, strict=True
-                    )
-                    if number is not None
-                )
-            else:
-                self.stations.update(zip(stations_of_rows, labels, strict=True))
-
-        tail = [
-            repeat(value, size) for value in ("", 0, None, "", "", 0, 0, None, None, "", "", "", "")
-        ]
-        staged_all = zip(
-            [numbers[position] for position in positions] if slow else numbers, birth_name, usage_name, first_names,
-            sexes, years, months, days, stripped("birth_place"), stripped("birth_place_code"),
-            stripped("birth_department"), stripped("birth_country"), stripped("nationality"), roll_communes,
-            roll_stations, roll_numbers, stripped("roll_list_type"), stripped("address_number"),
-            map(str.strip, streets), complements, stripped("address_complement2"), stripped("address_locality"),
-            stripped("postcode"), stripped("commune_name"), stripped("country"), building_keys, households, communes,
-            polling_stations, constituencies,
-            [d if c else r.strip() for c, d, r in zip(communes, departments, department_raw, strict=False)],
-            search_names, extras, idents, *tail, strict=False,
-        )  # fmt: skip
-        redo = set(flagged)
-        if redo:
-            staged = [values for i, values in enumerate(staged_all) if i not in redo]
-            slow.update(positions[i] for i in redo)
-        else:
-            staged = list(staged_all)
+        """A batch: (staging tuples, rejected rows as (line, fields, reason), suppressed count)."""
+        staged: list[tuple] = []
         rejected: list[tuple[int, list[str], str]] = []
         suppressed = 0
-        for index in sorted(slow):
-            row = rows[index]
-            outcome = self.convert(numbers[index], list(row))
+        convert = self.convert
+        keep = staged.append
+        for line_no, row in zip(numbers, rows, strict=True):
+            outcome = convert(line_no, row)
             if outcome.__class__ is tuple:
-                staged.append(outcome)  # type: ignore[arg-type]
+                keep(outcome)  # type: ignore[arg-type]
             elif outcome is SUPPRESSED:
                 suppressed += 1
             else:
-                rejected.append((numbers[index], row, outcome))  # type: ignore[arg-type]
-        if slow:
-            staged.sort(key=itemgetter(0))
+                if row and row[-1] == "" and len(row) == self.width + 1:
+                    row.pop()  # the blank `convert` appended: the rejected CSV shows the row as read
+                rejected.append((line_no, row, outcome))  # type: ignore[arg-type]
         return staged, rejected, suppressed
 
-    def _extra_json(self, values: tuple[str, ...]) -> str:
-        return json.dumps(
-            {
-                name: value.strip()
-                for name, value in zip(self.extra_names, values, strict=True)
-                if value.strip()
-            }
-        )
 
-
-def _codes_of(key: tuple[str, str, str, str]) -> tuple[str, str, str, str, str]:
-    """(commune, department, station, polling station, constituency) from the raw codes, as
-    `convert` reads them."""
-    commune_raw, department_raw, station_raw, constituency_raw = key
-    commune = normalise_commune_code(commune_raw, department_raw)
-    department = department_raw.strip().upper() or department_of(commune)
-    station = station_code(station_raw) if station_raw.strip() else ""
-    return (
-        commune,
-        department,
-        station,
-        f"{commune}_{station}" if commune and station else "",
-        constituency_code(department, constituency_raw) if constituency_raw else "",
-    )
-
-
-def build_converter(**kwargs: object) -> Callable[[int, list[str]], tuple | object | str]:
-    return RowConverter(**kwargs).convert  # type: ignore[arg-type]
+def columns_at(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cells at these positions, always as a tuple (itemgetter of one index is not)."""
+    if len(indexes) == 1:
+        index = indexes[0]
+        return lambda row: (row[index],)
+    return itemgetter(*indexes)

@@ -177,7 +177,7 @@ def import_file(
             for position in sorted(problems, reverse=True):
                 unreadable.append((numbers[position], batch[position], problems[position]))
                 del numbers[position], batch[position]
-            staged, refused, suppressed_here = converter.convert_batch(numbers, batch)
+            staged, refused, suppressed_here = converter.convert_rows(numbers, batch)
             suppressed += suppressed_here
             for line_no, row, reason in sorted([*unreadable, *refused], key=itemgetter(0)):
                 rejected.write(line_no, row, reason)

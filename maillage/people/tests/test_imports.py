@@ -12,9 +12,10 @@ from django.core.management import CommandError, call_command
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.people.imports import writer as writer_module
+from maillage.people.imports.generator import write_roll
 from maillage.people.imports.presets import REU_HEADERS, detect_preset, guess_mapping, mapping_for
 from maillage.people.imports.reader import detect_encoding, open_table
-from maillage.people.imports.rows import Ledger, RowConverter, constituency_code
+from maillage.people.imports.rows import SUPPRESSED, Ledger, RowConverter, constituency_code
 from maillage.people.models import (
     Consent,
     EmailAddress,
@@ -25,7 +26,13 @@ from maillage.people.models import (
     SuppressionEntry,
     Tag,
 )
-from maillage.people.normalise import household_key, identity_key, search_key, street_key
+from maillage.people.normalise import (
+    household_key,
+    identity_key,
+    ledger_hash,
+    search_key,
+    street_key,
+)
 from maillage.people.services.imports import import_file, import_job_create, import_job_run
 from maillage.people.services.suppression import suppression_add
 from maillage.people.tests.factories import EmailAddressFactory, PhoneNumberFactory
@@ -316,6 +323,103 @@ def test_its_keys_are_the_shared_normalisation_ones() -> None:
     assert values["ident"] == identity_key("Le Fèvre-Dupont", "Jean-Marc Pierre", 1980, 5, 17)
     assert values["building_key"] == street_key("12 bis", "BD DE LA LIBERTÉ", "13990")
     assert values["household_key"] == household_key("12 bis", "BD DE LA LIBERTÉ", "", "13990")
+
+
+def _converter_for(path: Path, ledger: Ledger) -> RowConverter:
+    table = open_table(path)
+    preset = detect_preset(table.headers)
+    mapping = (
+        guess_mapping(table.headers)
+        if preset == "generic"
+        else mapping_for(preset=preset, headers=table.headers)
+    )
+    return RowConverter(headers=table.headers, mapping=mapping, preset=preset, ledger=ledger)
+
+
+def test_a_converter_that_has_seen_many_rows_converts_each_as_a_new_one_would(
+    tmp_path: Path,
+) -> None:
+    """Groups of cells are memoised by their raw values: the memo must never change a result,
+    whatever came before (a roll with bad rows; a list with contacts, consents and the ledger)."""
+    roll = tmp_path / "roll.csv"
+    write_roll(roll, rows=1500, seed=11, stations=3, bad_rows=30)
+    contacts = write_plain(
+        tmp_path / "contacts.csv",
+        [
+            "Nom",
+            "Prénom",
+            "Naissance",
+            "Email",
+            "Portable",
+            "Téléphone",
+            "Profession",
+            "Accord SMS",
+            "Couleur",
+        ],
+        [
+            [name, first, born, email, mobile, phone, job, flag, colour]
+            for name, first, born, email, mobile, phone, job, flag, colour in [
+                (
+                    "Martin",
+                    "Jean",
+                    "17/05/1980",
+                    "jean@example.org",
+                    "06 12 34 56 78",
+                    "",
+                    "Infirmière",
+                    "oui",
+                    "bleu",
+                ),
+                (
+                    "MARTIN",
+                    "Jean ",
+                    "17/05/1980",
+                    "",
+                    "",
+                    "04 91 00 00 00",
+                    "infirmiere",
+                    "non",
+                    "",
+                ),
+                ("Durand", "Élise", "1961", "elise@example", "", "", "", "", "vert"),
+                ("", "", "00/00/1953", "x@example.org", "", "", "", "", ""),
+                ("Roux", "Léa", "31/02/1980", "", "", "", "", "", ""),
+                ("Roux", "Léa", "01/02/1980", "", "0612", "", "", "", ""),
+                ("Blanc", "Marc", "02/03/1975", "erase@example.org", "", "", "", "x", ""),
+                (
+                    "Blanc",
+                    "Marc",
+                    "02/03/1975",
+                    "OPTOUT@example.org ",
+                    "+33698765432",
+                    "",
+                    "Ouvrier",
+                    "1",
+                    "rouge",
+                ),
+            ]
+            * 3
+        ],
+    )
+    ledger = Ledger()
+    ledger.identity_all.add(
+        ledger_hash("identity", identity_key("Durand", "Élise", 1961, None, None))
+    )
+    ledger.email_all.add(ledger_hash("email", "erase@example.org"))
+    ledger.email_optout.add(ledger_hash("email", "optout@example.org"))
+    ledger.sms_optout.add(ledger_hash("phone", "+33698765432"))
+    expected = {"tuple", "str"}  # every file has kept rows; the first two, rejected ones too
+    files = {roll: expected, contacts: expected | {"suppressed"}}
+    files |= {FIXTURES / "reu_sample.csv": {"tuple"}, FIXTURES / "elistelec_sample.csv": {"tuple"}}
+    for path, seen in files.items():
+        shared = _converter_for(path, ledger)
+        outcomes = set()
+        for numbers, rows, _problems in open_table(path).batches(400):
+            for line_no, row in zip(numbers, rows, strict=True):
+                alone = _converter_for(path, ledger).convert(line_no, list(row))
+                assert shared.convert(line_no, list(row)) == alone, (path.name, line_no)
+                outcomes.add(type(alone).__name__ if alone is not SUPPRESSED else "suppressed")
+        assert outcomes == seen, path.name
 
 
 @pytest.mark.parametrize(
