@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import F
 from django.utils import timezone
 
@@ -95,6 +95,46 @@ def task_progress_advance(
         fields["message"] = message[:500]
     if fields:
         TaskProgress.objects.filter(pk=progress_id).update(**fields)
+
+
+class TaskProgressChannel:
+    """Moves a bar from inside a long transaction (an import that writes as it reads).
+
+    On PostgreSQL the updates go through a connection of their own, in autocommit, so the pages
+    polling the bar see them before the work commits. Elsewhere (SQLite has one writer at a
+    time) they go through the default connection: use it only outside a transaction there.
+    Nothing else may write the progress row inside that transaction (the row lock would make
+    the two connections wait for each other)."""
+
+    def __init__(self, progress_id: UUID | str, *, separate: bool) -> None:
+        self.progress_id = progress_id
+        self._connection = (
+            connections.create_connection(DEFAULT_DB_ALIAS)
+            if separate and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+            else None
+        )
+
+    def advance(self, *, done: int, message: str | None = None) -> None:
+        if self._connection is None:
+            task_progress_advance(progress_id=self.progress_id, done=done, message=message)
+            return
+        table = TaskProgress._meta.db_table
+        with self._connection.cursor() as cursor:
+            if message is None:
+                cursor.execute(
+                    f"UPDATE {table} SET done = %s WHERE id = %s",  # noqa: S608 - the model's table
+                    [done, self.progress_id],
+                )
+            else:
+                cursor.execute(
+                    f"UPDATE {table} SET done = %s, message = %s WHERE id = %s",  # noqa: S608
+                    [done, message[:500], self.progress_id],
+                )
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def task_progress_finish(

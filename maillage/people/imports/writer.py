@@ -15,11 +15,19 @@ Matching, in order (the first that applies wins):
    as an earlier one is merged into it; a repeated roll identity is rejected.
 After a roll import, voters of the file's communes that the file no longer lists are marked
 `is_voter=False` and lose their order number (never deleted).
+
+On PostgreSQL, a file without contact columns (email, phone, tags) goes *direct*: its rows whose
+commune has no voter yet cannot match anybody, so they are copied straight into `people_person`
+(one COPY stream, inside the import's transaction) and only the rows of communes already known
+go through staging and matching. A first load of a department's roll never touches staging.
 """
 
 from __future__ import annotations
 
+import json
+from array import array
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -33,13 +41,20 @@ from maillage.people.normalise import fold
 STAGING = "people_import_staging"
 _LINE = itemgetter(STAGING_NAMES.index("line_no"))
 _ROLL_COMMUNE = itemgetter(STAGING_NAMES.index("roll_commune_code"))
+_ROLL_STATION = itemgetter(STAGING_NAMES.index("roll_station_code"))
 _ROLL_NUMBER = itemgetter(STAGING_NAMES.index("roll_number"))
+_PERSON_END = STAGING_NAMES.index("ident")  # staging tuples: line_no, person columns, the rest
 # Optional columns, and how to read them from a staged row: the apply phase skips the
 # statements (and staging indexes) of the columns no row fills.
 _OPTIONAL = {
     name: itemgetter(STAGING_NAMES.index(name))
     for name in ("email", "mobile", "landline", "profession_slug", "tag_slug")
 }
+# The columns a new person gets besides the file's, in this order (staging insert and COPY).
+_NEW_PERSON_COLUMNS = (
+    "is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer",
+    "sources", "notes", "last_interaction_channel", "created_at", "updated_at",
+)  # fmt: skip
 BULK_ROWS = 50_000  # from this many new people (and at least the table's size), indexes are rebuilt
 KEEP = "people_import_keep"
 MOVED = "people_import_moved"
@@ -58,12 +73,58 @@ class WriteResult:
     new_ids: list[int] = field(default_factory=list)
 
 
-class StagingWriter:
-    """Owns the staging table for one import; call `add` per batch, then `apply` once."""
+class RollIdentities:
+    """The first line of each roll identity (commune, station, order number) met in the file, so
+    a repeated identity is refused as its row arrives, without a query. Order numbers of one
+    station run from 1 to a few thousand: each station keeps an array of first lines indexed
+    by order number (4 bytes per voter); a number far beyond that goes to a dict."""
 
-    def __init__(self, *, source: str, is_roll: bool) -> None:
+    DENSE_LIMIT = 1 << 20
+
+    def __init__(self) -> None:
+        self._stations: dict[tuple[str, str], array[int]] = {}
+        self._sparse: dict[tuple[str, str, int], int] = {}
+
+    def first_line(self, commune: str, station: str, number: int, line: int) -> int | None:
+        """The earlier line with this identity, or None (and this line is remembered)."""
+        if number >= self.DENSE_LIMIT:
+            key = (commune, station, number)
+            earlier = self._sparse.get(key)
+            if earlier is None:
+                self._sparse[key] = line
+            return earlier
+        lines = self._stations.get((commune, station))
+        if lines is None:
+            lines = self._stations[(commune, station)] = array("I")
+        if number >= len(lines):  # zeros up to this number, and some room for the next ones
+            lines.frombytes(bytes(lines.itemsize * (number + 1 - len(lines) + 1024)))
+        earlier = lines[number]
+        if earlier:
+            return earlier
+        lines[number] = line
+        return None
+
+
+class StagingWriter:
+    """Owns the staging table for one import: `create`, then (direct mode: `start_direct` inside
+    the import's transaction) `add` per batch, then `apply` once inside that transaction."""
+
+    def __init__(self, *, source: str, is_roll: bool, direct: bool = False) -> None:
+        """`direct`: the file has no contact columns and the database is PostgreSQL; rows of
+        communes without voters go straight to `people_person` (see the module's docstring)."""
         self.source = source
         self.base = 0
+        self.direct = direct and connection.vendor == "postgresql"
+        self.identities = RollIdentities()
+        self.duplicates: dict[int, int] = {}  # line → first line with that roll identity
+        self.staged = 0  # rows written to staging (all rows, unless direct)
+        self.copied = 0  # rows copied straight into people_person (direct mode)
+        self.known_communes: frozenset[str] = frozenset()
+        self.rebuild: list[str] = []  # secondary indexes dropped for a big load, to rebuild
+        self.reserved = False  # the block of person ids is taken (direct mode takes it first)
+        self._direct_copy: Any = None
+        self._direct_stack = ExitStack()
+        self._direct_tail: tuple[str, ...] = ()
         self.contact_columns: list[str] = []
         self.is_roll = is_roll
         self.pg = connection.vendor == "postgresql"
@@ -126,16 +187,51 @@ class StagingWriter:
         self._execute(f"CREATE {temp} TABLE {MOVED} (person_id {int_type}, ident text){on_commit}")
 
     def drop(self) -> None:
+        self.abort()
         for table in (STAGING, KEEP, MOVED):
             self._execute(f"DROP TABLE IF EXISTS {table}")
         if not self.pg:
             self._execute("PRAGMA cache_size = -2000")
 
     def add(self, rows: list[tuple]) -> None:
+        """Write a batch of staging tuples (in line order). A row whose roll identity an earlier
+        line already has is refused (kept in `duplicates`, {line: earlier line})."""
+        duplicates = self._refuse_repeated_identities(rows)
+        if duplicates:
+            rows = [row for row in rows if _LINE(row) not in duplicates]
         if not rows:
             return
         self.rows += len(rows)
-        self.last_line = max(self.last_line, max(map(_LINE, rows)))
+        self.last_line = max(self.last_line, _LINE(rows[-1]))
+        if self.direct:
+            known = self.known_communes
+            if known and not known.isdisjoint(map(_ROLL_COMMUNE, rows)):
+                staged = [row for row in rows if _ROLL_COMMUNE(row) in known]
+                direct = [row for row in rows if _ROLL_COMMUNE(row) not in known]
+            else:
+                staged, direct = [], rows
+            if direct:
+                self._copy_direct(direct)
+            if staged:
+                self._close_direct()  # one COPY at a time on a connection
+                self._stage(staged)
+            return
+        self._stage(rows)
+
+    def _refuse_repeated_identities(self, rows: list[tuple]) -> dict[int, int]:
+        first_line = self.identities.first_line
+        repeated: dict[int, int] = {}
+        for row in rows:
+            number = _ROLL_NUMBER(row)
+            if number is not None:
+                earlier = first_line(_ROLL_COMMUNE(row), _ROLL_STATION(row), number, _LINE(row))
+                if earlier is not None:
+                    repeated[_LINE(row)] = earlier
+        self.duplicates.update(repeated)
+        return repeated
+
+    def _stage(self, rows: list[tuple]) -> None:
+        self.staged += len(rows)
         self.roll_communes.update(map(_ROLL_COMMUNE, rows))
         self.unidentified = self.unidentified or None in map(_ROLL_NUMBER, rows)
         for column, value_of in _OPTIONAL.items():
@@ -159,6 +255,67 @@ class StagingWriter:
                     rows,
                 )
 
+    # Direct mode (PostgreSQL) ------------------------------------------------------------------
+    def start_direct(self, *, now: datetime, last_line: int, expected_rows: int) -> None:
+        """Inside the import's transaction, before the first `add`: learn which communes already
+        have voters, take the block of ids for every line of the file (`last_line`: an upper
+        bound of the line numbers), and drop the secondary indexes when the file is at least as
+        big as the table (they are rebuilt by `apply`, sorted once)."""
+        self.known_communes = frozenset(self._communes_with_voters())
+        self._reserve_ids(last_line)
+        if expected_rows >= BULK_ROWS and expected_rows >= self._people_count():
+            self.rebuild = self._drop_secondary_indexes()
+        roll = "t" if self.is_roll else "f"
+        contact = "f" if self.is_roll else "t"
+        stamp = now.isoformat()
+        # What every new person gets besides the file's columns (COPY takes no expressions).
+        self._direct_tail = (
+            roll, contact, "f", "f", "f", "f", json.dumps([self.source]), "", "", stamp, stamp,
+        )  # fmt: skip
+
+    def _communes_with_voters(self) -> list[str]:
+        """The distinct communes of known voters, by skipping through the roll identity index
+        (one probe per commune, not a scan of every voter: fast at national scale)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """WITH RECURSIVE communes (code) AS (
+                    SELECT MIN(roll_commune_code) FROM people_person WHERE roll_number IS NOT NULL
+                    UNION ALL
+                    SELECT (SELECT MIN(p.roll_commune_code) FROM people_person AS p
+                            WHERE p.roll_number IS NOT NULL AND p.roll_commune_code > communes.code)
+                    FROM communes WHERE communes.code IS NOT NULL
+                ) SELECT code FROM communes WHERE code IS NOT NULL"""
+            )
+            return [code for (code,) in cursor.fetchall()]
+
+    def _copy_direct(self, rows: list[tuple]) -> None:
+        """New people, straight into `people_person`: one COPY stays open across batches, so the
+        server stores a batch while Python reads the next one."""
+        if self._direct_copy is None:
+            columns = ", ".join(["id", *PERSON_COLUMNS, *_NEW_PERSON_COLUMNS])
+            cursor = self._direct_stack.enter_context(connection.cursor())
+            self._direct_copy = self._direct_stack.enter_context(
+                cursor.cursor.copy(f"COPY people_person ({columns}) FROM STDIN")
+            )
+        write_row = self._direct_copy.write_row
+        base, tail, end = self.base, self._direct_tail, _PERSON_END
+        for row in rows:
+            write_row((base + row[0], *row[1:end], *tail))
+        self.copied += len(rows)
+
+    def _close_direct(self) -> None:
+        """End the COPY (the rows are then in the table, inside the transaction)."""
+        if self._direct_copy is not None:
+            self._direct_copy = None
+            self._direct_stack.close()
+
+    def abort(self) -> None:
+        """The import failed while a COPY was open: end it with an error, so the connection can
+        roll the transaction back."""
+        if self._direct_copy is not None:
+            self._direct_copy = None
+            self._direct_stack.__exit__(RuntimeError, RuntimeError("import aborted"), None)
+
     def keep_identity(self, commune: str, station: str, number: int) -> None:
         """A rejected roll row still proves this voter is on the roll: don't mark them removed."""
         self.keep.append((commune, station, number))
@@ -173,9 +330,33 @@ class StagingWriter:
     ) -> WriteResult:
         """`stations`: labels of the roll's polling stations, by (commune, station) code;
         `collect_new_ids`: return the ids of the people created (for the duplicate search)."""
-        result = WriteResult()
+        result = WriteResult(duplicate_lines=dict(self.duplicates))
+        self._close_direct()
         if stations:
             self._record_stations(stations, now)
+        if self.direct:
+            result.created = self.copied
+        if self.staged:
+            self._apply_staging(result, now)
+        elif not self.reserved:
+            self.base = 0
+        self._rebuild_indexes(created=result.created)
+        if collect_new_ids and result.created:
+            with connection.cursor() as cursor:
+                if self.direct:  # every person of the reserved block is new
+                    cursor.execute(
+                        "SELECT id FROM people_person WHERE id > %s AND id <= %s ORDER BY id",
+                        [self.base, self.base + self.last_line],
+                    )
+                else:
+                    cursor.execute(
+                        f"SELECT {self.base} + line_no FROM {STAGING} WHERE action = '' ORDER BY line_no"
+                    )
+                result.new_ids = [row[0] for row in cursor.fetchall()]
+        return result
+
+    def _apply_staging(self, result: WriteResult, now: datetime) -> None:
+        """Match, update and insert the staged rows (all rows, unless direct)."""
         if self.keep:
             with connection.cursor() as cursor:
                 cursor.executemany(
@@ -197,7 +378,6 @@ class StagingWriter:
             self._execute(
                 f"ANALYZE {STAGING} (roll_commune_code, roll_station_code, roll_number, line_no, email, mobile, landline, ident)"
             )
-        self._mark_duplicate_roll_rows(result)
         # A first load of these communes (no voter of theirs known yet) has nothing to match,
         # move or mark absent: those statements, and the index they need, are skipped.
         voters_known = self._voters_known()
@@ -212,16 +392,14 @@ class StagingWriter:
         if self.is_roll and voters_known:
             result.removed = self._remove_absent_voters(now)
         result.updated, result.unchanged = self._update_voters(now, matched)
-        every_row_new = not matched and not result.duplicate_lines and not self.contact_columns
-        result.created = self._insert_new(now, every_row_new=every_row_new)
+        every_row_new = not matched and not self.contact_columns
+        created = self._insert_new(now, every_row_new=every_row_new)
+        result.created += created
+        # Before the statements that join the new people (followers, merges, child rows).
+        self._rebuild_indexes(created=result.created)
         self._point_followers()
         result.merged = self._merge_contacts(now)
         self._insert_children(now)
-        if collect_new_ids and result.created:
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT {self.base} + line_no FROM {STAGING} WHERE action = ''")
-                result.new_ids = [row[0] for row in cursor.fetchall()]
-        return result
 
     def _voters_known(self) -> bool:
         """Does the database hold any voter of the communes this file lists?"""
@@ -259,20 +437,6 @@ class StagingWriter:
                     for (commune, station), values in sorted(stations.items())
                 ],
             )
-
-    def _mark_duplicate_roll_rows(self, result: WriteResult) -> None:
-        duplicates = self._execute(
-            f"""UPDATE {STAGING} AS s SET action = 'dup', leader = d.first
-            FROM (SELECT roll_commune_code AS c, roll_station_code AS st, roll_number AS n, MIN(line_no) AS first
-                  FROM {STAGING} WHERE roll_number IS NOT NULL GROUP BY roll_commune_code, roll_station_code, roll_number
-                  HAVING COUNT(*) > 1) AS d
-            WHERE s.roll_commune_code = d.c AND s.roll_station_code = d.st AND s.roll_number = d.n AND s.line_no > d.first"""
-        )
-        if not duplicates:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT line_no, leader FROM {STAGING} WHERE action = 'dup'")
-            result.duplicate_lines = dict(cursor.fetchall())
 
     def _match_roll_identity(self) -> int:
         return self._execute(
@@ -422,18 +586,38 @@ class StagingWriter:
         return updated, matched - updated
 
     def _insert_new(self, now: datetime, *, every_row_new: bool) -> int:
-        """Rows still unmatched are new people. Their ids are `base + line number`: one block of
-        ids is reserved at once, so staging rows never need rewriting to learn their person id.
-        `every_row_new`: nothing was matched, merged or refused, so the counts are known."""
+        """Staged rows still unmatched are new people. Their ids are `base + line number`: one
+        block of ids is reserved at once, so staging rows never need rewriting to learn their
+        person id. `every_row_new`: nothing was matched or merged, so the counts are known."""
         if every_row_new:
-            last_line, new_rows = (self.last_line, self.rows) if self.rows else (None, 0)
+            last_line, new_rows = (self.last_line, self.staged) if self.staged else (None, 0)
         else:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT MAX(line_no), COUNT(*) FROM {STAGING} WHERE action = ''")
                 last_line, new_rows = cursor.fetchone() or (None, 0)
         if last_line is None:
-            self.base = 0
+            if not self.reserved:
+                self.base = 0
             return 0
+        if not self.reserved:
+            self._reserve_ids(int(last_line))
+            if new_rows >= BULK_ROWS and new_rows >= self._people_count():
+                self.rebuild = self._drop_secondary_indexes()
+        columns = ", ".join(["id", *PERSON_COLUMNS, *_NEW_PERSON_COLUMNS])
+        selected = ", ".join(f"s.{c}" for c in PERSON_COLUMNS if c != "extra")
+        extra = "s.extra::jsonb" if self.pg else "s.extra"
+        sources = "jsonb_build_array(%s::text)" if self.pg else "json_array(%s)"
+        roll = "TRUE" if self.is_roll else "FALSE"
+        contact = "FALSE" if self.is_roll else "TRUE"
+        return self._execute(
+            f"""INSERT INTO people_person ({columns})
+            SELECT {self.base} + s.line_no, {selected}, {extra}, {roll}, {contact}, FALSE, FALSE, FALSE, FALSE, {sources}, '', '', %s, %s
+            FROM {STAGING} AS s WHERE s.action = ''""",
+            [self.source, now, now],
+        )
+
+    def _reserve_ids(self, last_line: int) -> None:
+        """Ids `base + 1` … `base + last_line` are this import's: nobody else takes one."""
         if self.pg:
             # No other insert may take an id of the block between reading and moving the sequence.
             self._execute("LOCK TABLE people_person IN SHARE ROW EXCLUSIVE MODE")
@@ -445,40 +629,25 @@ class StagingWriter:
                 )
                 or 0
             )
-            self._scalar(f"SELECT setval({sequence}, %s)", [self.base + int(last_line)])
+            self._scalar(f"SELECT setval({sequence}, %s)", [self.base + last_line])
         else:
             # The import holds SQLite's write lock; explicit ids move AUTOINCREMENT's counter.
             self.base = int(self._scalar("SELECT COALESCE(MAX(id), 0) FROM people_person") or 0)
-        rebuild = (
-            self._drop_secondary_indexes()
-            if new_rows >= BULK_ROWS and new_rows >= self._people_count()
-            else []
-        )
-        columns = ", ".join(PERSON_COLUMNS)
-        selected = ", ".join(f"s.{c}" for c in PERSON_COLUMNS if c != "extra")
-        extra = "s.extra::jsonb" if self.pg else "s.extra"
-        sources = "jsonb_build_array(%s::text)" if self.pg else "json_array(%s)"
-        roll = "TRUE" if self.is_roll else "FALSE"
-        contact = "FALSE" if self.is_roll else "TRUE"
-        created = self._execute(
-            f"""INSERT INTO people_person (id, {columns}, is_voter, is_contact, is_sympathiser, is_member, is_activist, is_volunteer,
-                consent_post, sources, notes, last_interaction_channel, created_at, updated_at)
-            SELECT {self.base} + s.line_no, {selected}, {extra}, {roll}, {contact}, FALSE, FALSE, FALSE, FALSE, NULL, {sources}, '', '', %s, %s
-            FROM {STAGING} AS s WHERE s.action = ''""",
-            [self.source, now, now],
-        )
-        if rebuild and self.pg:
+        self.reserved = True
+
+    def _rebuild_indexes(self, *, created: int) -> None:
+        if self.rebuild and self.pg:
             # PostgreSQL refuses CREATE INDEX while deferred FK checks of the insert are pending.
             self._execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for statement in rebuild:
+        for statement in self.rebuild:
             self._execute(statement)
-        if rebuild and self.pg:
+        if self.rebuild and self.pg:
             self._execute("SET CONSTRAINTS ALL DEFERRED")
+        self.rebuild = []
         if self.pg and created > 10_000:
-            # The plans of the statements below join people on `id` only: statistics of that
-            # column (and the row count) are enough; all columns would cost seconds per million.
+            # The plans of the statements that follow join people on `id` only: statistics of
+            # that column (and the row count) are enough; all columns would cost seconds per million.
             self._execute("ANALYZE people_person (id)")
-        return created
 
     def _people_count(self) -> int:
         if self.pg:  # the planner's estimate is enough to compare with the rows to insert

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.services import (
+    TaskProgressChannel,
     audit_log_record,
-    task_progress_advance,
     task_progress_create,
     task_progress_fail,
     task_progress_finish,
@@ -42,7 +42,7 @@ from maillage.people.imports.rows import (
     normalise_commune_code,
     station_code,
 )
-from maillage.people.imports.writer import StagingWriter
+from maillage.people.imports.writer import StagingWriter, WriteResult
 from maillage.people.models import ImportJob, ImportMapping
 
 logger = logging.getLogger(__name__)
@@ -162,38 +162,36 @@ def import_file(
         headers=table.headers, mapping=full_mapping, preset=preset, ledger=Ledger.load()
     )
     rejected = _RejectedWriter(rejected_path, table.headers)
-    writer = StagingWriter(source=source, is_roll=preset in presets.ROLL_PRESETS)
-    keep = _roll_identity_reader(table.headers, full_mapping) if writer.is_roll else None
+    # Without contact columns, rows of communes with no voter yet go straight into the people
+    # table on PostgreSQL (see the writer): reading then happens inside the transaction.
+    writer = StagingWriter(
+        source=source,
+        is_roll=preset in presets.ROLL_PRESETS,
+        direct=not converter.has_contacts,
+    )
+    progress = _Progress(progress_id, on_batch, total, separate=writer.direct)
+    reading = _Reading(table, converter, writer, rejected, progress, full_mapping, batch_size)
     writer.create()
     # The cyclic garbage collector would walk every row of the batch again and again while
     # they are converted; nothing here makes reference cycles, so it waits until the end.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        rows = suppressed = 0
-        for numbers, batch, problems in table.batches(batch_size):
-            rows += len(batch)
-            unreadable = []
-            for position in sorted(problems, reverse=True):
-                unreadable.append((numbers[position], batch[position], problems[position]))
-                del numbers[position], batch[position]
-            staged, refused, suppressed_here = converter.convert_rows(numbers, batch)
-            suppressed += suppressed_here
-            for line_no, row, reason in sorted([*unreadable, *refused], key=itemgetter(0)):
-                rejected.write(line_no, row, reason)
-                if keep is not None and (identity := keep(row)):
-                    writer.keep_identity(*identity)
-            writer.add(staged)
-            _advance(progress_id, on_batch, rows, total)
-        _advance(progress_id, on_batch, rows, total, message=_("Enregistrement"))
-        with transaction.atomic():
-            result = writer.apply(
-                now=timezone.now(),
-                stations=converter.stations,
-                collect_new_ids=collect_new_ids and not dry_run,
-            )
-            if dry_run:
-                transaction.set_rollback(True)
+        if writer.direct:
+            with transaction.atomic():
+                try:
+                    writer.start_direct(
+                        now=timezone.now(), last_line=total + 1, expected_rows=total
+                    )
+                    reading.run()
+                    result = _apply(writer, converter, collect_new_ids and not dry_run, dry_run)
+                except BaseException:
+                    writer.abort()  # end an open COPY first, or the rollback cannot be sent
+                    raise
+        else:
+            reading.run()  # into the session's staging table, outside the transaction
+            with transaction.atomic():
+                result = _apply(writer, converter, collect_new_ids and not dry_run, dry_run)
         if result.duplicate_lines:
             _write_duplicates(table, result.duplicate_lines, rejected)
     finally:
@@ -201,28 +199,91 @@ def import_file(
             gc.enable()
         rejected.close()
         writer.drop()
-    summary.rows = rows
+        progress.close()
+    summary.rows = reading.rows
     summary.created, summary.updated, summary.merged = result.created, result.updated, result.merged
     summary.unchanged, summary.removed = result.unchanged, result.removed
-    summary.rejected, summary.suppressed = rejected.count, suppressed
+    summary.rejected, summary.suppressed = rejected.count, reading.suppressed
     summary.rejected_path = str(rejected_path) if rejected.count and rejected_path else ""
     summary.new_ids = [] if dry_run else result.new_ids
     return summary
 
 
-def _advance(
-    progress_id: Any,
-    on_batch: Callable[[int, int], None] | None,
-    done: int,
-    total: int,
-    message: str | None = None,
-) -> None:
-    if progress_id:
-        task_progress_advance(
-            progress_id=progress_id, done=min(done, total) if total else done, message=message
-        )
-    if on_batch is not None:
-        on_batch(done, total)
+def _apply(
+    writer: StagingWriter, converter: RowConverter, collect_new_ids: bool, dry_run: bool
+) -> WriteResult:
+    """Inside the import's transaction: write everything staged, roll back a dry run."""
+    result = writer.apply(
+        now=timezone.now(), stations=converter.stations, collect_new_ids=collect_new_ids
+    )
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
+
+
+class _Progress:
+    """The bar of an import: the task's progress record (through its own connection while the
+    import's transaction is open, see `TaskProgressChannel`) and the command's callback."""
+
+    def __init__(
+        self,
+        progress_id: Any,
+        on_batch: Callable[[int, int], None] | None,
+        total: int,
+        *,
+        separate: bool,
+    ) -> None:
+        self.on_batch = on_batch
+        self.total = total
+        self.channel = TaskProgressChannel(progress_id, separate=separate) if progress_id else None
+
+    def advance(self, done: int, message: str | None = None) -> None:
+        if self.channel is not None:
+            self.channel.advance(
+                done=min(done, self.total) if self.total else done, message=message
+            )
+        if self.on_batch is not None:
+            self.on_batch(done, self.total)
+
+    def close(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
+
+
+class _Reading:
+    """Reads the file batch by batch: converts, writes rejected rows, hands the rest to the writer."""
+
+    def __init__(
+        self,
+        table: Table,
+        converter: RowConverter,
+        writer: StagingWriter,
+        rejected: _RejectedWriter,
+        progress: _Progress,
+        mapping: dict[str, str],
+        batch_size: int,
+    ) -> None:
+        self.table, self.converter, self.writer = table, converter, writer
+        self.rejected, self.progress, self.batch_size = rejected, progress, batch_size
+        self.keep = _roll_identity_reader(table.headers, mapping) if writer.is_roll else None
+        self.rows = self.suppressed = 0
+
+    def run(self) -> None:
+        for numbers, batch, problems in self.table.batches(self.batch_size):
+            self.rows += len(batch)
+            unreadable = []
+            for position in sorted(problems, reverse=True):
+                unreadable.append((numbers[position], batch[position], problems[position]))
+                del numbers[position], batch[position]
+            staged, refused, suppressed = self.converter.convert_rows(numbers, batch)
+            self.suppressed += suppressed
+            for line_no, row, reason in sorted([*unreadable, *refused], key=itemgetter(0)):
+                self.rejected.write(line_no, row, reason)
+                if self.keep is not None and (identity := self.keep(row)):
+                    self.writer.keep_identity(*identity)
+            self.writer.add(staged)
+            self.progress.advance(self.rows)
+        self.progress.advance(self.rows, message=_("Enregistrement"))
 
 
 def _roll_identity_reader(

@@ -488,6 +488,55 @@ def test_a_newer_roll_updates_moved_voters_and_marks_absent_ones(tmp_path: Path)
     assert Person.objects.get(birth_name="ROBERT").roll_number == 2
 
 
+def test_a_roll_of_a_known_commune_and_a_new_one_matches_the_first_and_creates_the_second(
+    tmp_path: Path,
+) -> None:
+    """On PostgreSQL the new commune's rows go straight to the people table and the known
+    commune's through matching; everywhere the outcome is the same."""
+    import_file(path=write_reu(tmp_path / "old.csv", [reu_row(1, "MARTIN"), reu_row(2, "DURAND")]))
+    rows = [reu_row(n, f"NOUVEAU{n}", commune="13998") for n in range(1, 4)]
+    rows.insert(1, reu_row(1, "MARTIN", street="RUE NEUVE"))  # DURAND is gone from 13999
+    rows.append(reu_row(3, "NOUVEAU3", commune="13998"))  # a repeated identity in the new commune
+    summary = import_file(
+        path=write_reu(tmp_path / "both.csv", rows), rejected_path=tmp_path / "rejets.csv"
+    )
+    assert (summary.created, summary.updated, summary.removed, summary.rejected) == (3, 1, 1, 1)
+    assert Person.objects.get(birth_name="MARTIN").address_street == "RUE NEUVE"
+    assert not Person.objects.get(birth_name="DURAND").is_voter
+    newcomers = Person.objects.filter(roll_commune_code="13998")
+    assert sorted(newcomers.values_list("roll_number", "is_voter")) == [
+        (1, True),
+        (2, True),
+        (3, True),
+    ]
+    assert sorted(p.id for p in newcomers) == sorted(summary.new_ids)
+    assert _rejected(summary.rejected_path)[1][-1] == "numéro d'ordre déjà présent ligne 5"
+
+
+def test_an_import_that_fails_while_reading_leaves_nothing_behind(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The first batches may already be in the people table (direct on PostgreSQL): the
+    transaction takes them back, and the connection is usable afterwards."""
+    calls = []
+    convert_rows = RowConverter.convert_rows
+
+    def fail_on_the_second_batch(self, numbers, rows):  # type: ignore[no-untyped-def]
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return convert_rows(self, numbers, rows)
+
+    monkeypatch.setattr(RowConverter, "convert_rows", fail_on_the_second_batch)
+    path = write_reu(tmp_path / "roll.csv", [reu_row(n, f"NOM{n}") for n in range(1, 7)])
+    with pytest.raises(RuntimeError):
+        import_file(path=path, batch_size=3)
+    assert calls == [3, 3]
+    assert not Person.objects.exists()
+    monkeypatch.setattr(RowConverter, "convert_rows", convert_rows)
+    assert import_file(path=path, batch_size=3).created == 6
+
+
 def test_a_rejected_row_of_a_newer_roll_does_not_mark_its_voter_absent(tmp_path: Path) -> None:
     import_file(path=write_reu(tmp_path / "old.csv", [reu_row(1, "MARTIN"), reu_row(2, "DURAND")]))
     summary = import_file(
