@@ -25,7 +25,9 @@ from maillage.people.normalise import (
     normalise_email,
     normalise_phone,
     phone_is_mobile,
-    street_key,
+    street_key_of,
+    street_name_key,
+    street_number_key,
 )
 
 # Staging columns, in the order `RowConverter.convert` assembles them (groups of columns that
@@ -245,9 +247,10 @@ class RowConverter:
 
         self._fold = _Memo(300_000)
         self._dates = _Memo(100_000)
-        self._places = _Memo(50_000)
         self._codes = _Memo(50_000)
         self._buildings = _Memo(100_000)
+        self._street_words = _Memo(50_000)
+        self._number_keys = _Memo(10_000)
         self._sexes = _Memo(1_000)
         self._labels = _Memo(10_000)
         self._extras = _Memo(50_000)
@@ -315,13 +318,6 @@ class RowConverter:
             return impossible
         return (year, month, day)
 
-    def _place(self, raw: tuple[str, ...]) -> tuple[str, ...]:
-        place = self._places.get(raw)
-        if place is None:
-            place = tuple(map(str.strip, raw))
-            self._places.remember(raw, place)
-        return place
-
     def _official_codes(self, raw: tuple[str, ...]) -> tuple[tuple[str, ...], str, str]:
         """((commune, polling station, constituency, department, list type), commune, station)."""
         codes = self._codes.get(raw)
@@ -345,17 +341,26 @@ class RowConverter:
         return codes
 
     def _building(self, raw: tuple[str, ...]) -> tuple[str, str, str, str]:
-        """(number, street, postcode, building key): the same key as `normalise.street_key`."""
+        """(number, street, postcode, building key): the key of `normalise.street_key`, from its
+        parts memoised apart (a roll has far fewer streets and numbers than buildings)."""
         building = self._buildings.get(raw)
         if building is None:
             number, street_type, street, postcode = raw
             if street_type:
                 street = f"{street_type.strip()} {street.strip()}".strip()
+            words = self._street_words.get(street)
+            if words is None:
+                words = street_name_key(street)
+                self._street_words.remember(street, words)
+            number_key = self._number_keys.get(number)
+            if number_key is None:
+                number_key = street_number_key(number)
+                self._number_keys.remember(number, number_key)
             building = (
                 number.strip(),
                 street.strip(),
                 postcode.strip(),
-                street_key(number, street, postcode),
+                street_key_of(self.fold(postcode), number_key, words),
             )
             self._buildings.remember(raw, building)
         return building
@@ -473,28 +478,29 @@ class RowConverter:
                 return self.wrong_width % {"found": len(row), "expected": self.width}
         row.append("")
 
+        # Memoised groups are read inline (`memo.get(key) or compute(key)`): a method call per
+        # cell would cost as much as the work itself on a million rows.
+        folds = self._fold
         birth_raw, usage_raw, first_raw = self._names_of(row)
         birth_name = birth_raw.strip()
         usage_name = usage_raw.strip()
         if not birth_name and not usage_name:
             return self.missing_name
         first_names = first_raw.strip()
-        fold = self.fold
-        folded_birth, folded_first, folded_usage = (
-            fold(birth_name),
-            fold(first_names),
-            fold(usage_name),
-        )
+        folded_birth = (folds.get(birth_name) or self.fold(birth_name)) if birth_name else ""
+        folded_first = (folds.get(first_names) or self.fold(first_names)) if first_names else ""
+        folded_usage = (folds.get(usage_name) or self.fold(usage_name)) if usage_name else ""
 
         raw_date = self._date_of(row)
         if not raw_date and self._year_of is not None:
             raw_date = self._year_of(row)
-        born = self.date(raw_date)
+        born = self._dates.get(raw_date) or self.date(raw_date)
         if born.__class__ is str:
             return born
         year, month, day, date_text = born  # type: ignore[misc,str-unpack]
 
-        codes, commune, station = self._official_codes(self._codes_of(row))
+        raw_codes = self._codes_of(row)
+        codes, commune, station = self._codes.get(raw_codes) or self._official_codes(raw_codes)
         number_raw = self._number_of(row)
         roll_number = None
         if number_raw:
@@ -531,20 +537,33 @@ class RowConverter:
             identity = (commune, station, roll_number)
             if self.has_labels:
                 self.stations[(commune, station)] = self._station_labels(self._labels_of(row))
-        number, street, postcode, building_key = self._building(self._building_of(row))
+        raw_building = self._building_of(row)
+        number, street, postcode, building_key = self._buildings.get(
+            raw_building
+        ) or self._building(raw_building)
         complement_raw, complement2, locality, commune_name, country = self._rest_of(row)
+        household = ""
+        if building_key:
+            folded = (
+                (folds.get(complement_raw) or self.fold(complement_raw)) if complement_raw else ""
+            )
+            household = f"{building_key}|{folded}"
         search_name = (
             f"{folded_first} {folded_birth}"
             if folded_first and folded_birth and not folded_usage
             else " ".join(part for part in (folded_first, folded_usage, folded_birth) if part)
         )
+        sex_raw = self._sex_of(row)
+        sex = self._sexes.get(sex_raw)
+        if sex is None:
+            sex = self._sex(sex_raw)
+        place, place_code, place_department, place_country, nationality = self._place_of(row)
         return (
-            line_no, birth_name, usage_name, first_names, search_name, self._sex(self._sex_of(row)),
-            year, month, day, *self._place(self._place_of(row)), *codes, *identity,
-            number, street, postcode, building_key,
+            line_no, birth_name, usage_name, first_names, search_name, sex, year, month, day,
+            place.strip(), place_code.strip(), place_department.strip(), place_country.strip(), nationality.strip(),
+            *codes, *identity, number, street, postcode, building_key,
             complement_raw.strip(), complement2.strip(), locality.strip(), commune_name.strip(), country.strip(),
-            f"{building_key}|{fold(complement_raw)}" if building_key else "",
-            self._extra(self._extra_of(row)) if self._extra_of is not None else "{}",
+            household, self._extra(self._extra_of(row)) if self._extra_of is not None else "{}",
             ident, *contacts,
         )  # fmt: skip
 
