@@ -14,7 +14,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -49,11 +49,16 @@ class Table:
     delimiter: str = ""
     _rows: Iterator[tuple[int, list[str], str]] | None = field(default=None, repr=False)
 
-    def batches(self, size: int) -> Iterator[tuple[list[int], list[list[str]], dict[int, str]]]:
-        """The data rows in batches: (line numbers, fields, problems by position in the batch)."""
+    def batches(
+        self, size: int, *, chunk: Chunk | None = None, state: ReadState | None = None
+    ) -> Iterator[tuple[list[int], list[list[str]], dict[int, str]]]:
+        """The data rows in batches: (line numbers, fields, problems by position in the batch);
+        with `chunk`, only the rows of that range of a CSV (see `csv_chunks`)."""
         if self.format == "xlsx":
             return _grouped(_xlsx_rows(self.path), size)
-        return _csv_batches(self.path, self.encoding, self.delimiter, size)
+        return _csv_batches(
+            self.path, self.encoding, self.delimiter, size, chunk=chunk, state=state
+        )
 
     def rows(self) -> Iterator[tuple[int, list[str], str]]:
         """(line number, fields, problem) for every data row; problem is "" when the row read fine."""
@@ -159,18 +164,31 @@ def _printable(text: str) -> bool:
     return all(char.isprintable() for char in text)
 
 
-def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[str]:
-    """Lines as text, decoded a megabyte at a time (one decode call per chunk, not per line).
+def _decoded_lines(
+    path: Path,
+    encoding: str,
+    bad_lines: set[int],
+    *,
+    start: int = 0,
+    end: int | None = None,
+    lines_before: int = 0,
+) -> Iterator[str]:
+    """Lines as text, decoded a megabyte at a time (one decode call per chunk, not per line),
+    from byte `start` to `end` (`lines_before`: physical lines before `start`).
 
     A chunk that does not decode is decoded again line by line: the lines that fail are
     replaced (so the row can still be reported) and their numbers noted."""
     decoding_bom = encoding == "utf-8-sig"
     encoding = "utf-8" if decoding_bom else encoding
-    number = 0  # lines before the current chunk
+    number = lines_before  # lines before the current chunk
+    left = None if end is None else end - start
     rest = b""
     with path.open("rb") as handle:
+        handle.seek(start)
         while True:
-            block = handle.read(1 << 20)
+            block = handle.read(1 << 20 if left is None else min(1 << 20, left))
+            if left is not None:
+                left -= len(block)
             data = rest + block
             if not data:
                 return
@@ -225,16 +243,59 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, 
         )
 
 
+@dataclass
+class ReadState:
+    """How reading a range ended: `stopped` on a malformed line (reading stops there, as it
+    does for the whole file); `cut_in_quotes` when the range ended inside a quoted field, so
+    `csv_chunks` cut it in the wrong place (a stray quote fooled its count): the caller reads
+    on from the range's start in one piece."""
+
+    stopped: bool = False
+    cut_in_quotes: bool = False
+
+
+# A line the reader of a range appends after the range's last line: read back as a row of its
+# own, it proves the range ended outside any quoted field; swallowed into a field, it shows
+# that the cut fell inside one.
+_END_OF_RANGE = "\x1e\x1f end of range \x1f\x1e"
+
+
 def _csv_batches(
-    path: Path, encoding: str, delimiter: str, size: int
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    size: int,
+    *,
+    chunk: Chunk | None = None,
+    state: ReadState | None = None,
 ) -> Iterator[tuple[list[int], list[list[str]], dict[int, str]]]:
-    """`_csv_rows` in batches, without a generator step per row (a million-row roll)."""
+    """`_csv_rows` in batches, without a generator step per row (a million-row roll): the whole
+    file after its header, or only the records of `chunk`. With a `state`, a range is checked
+    to have been cut outside quoted fields (`ReadState.cut_in_quotes`)."""
     bad_lines: set[int] = set()
-    reader = csv.reader(_decoded_lines(path, encoding, bad_lines), delimiter=delimiter)
+    check_cut = chunk is not None and state is not None  # a range read by a worker
+    state = state if state is not None else ReadState()
+    lines: Iterator[str]
+    if chunk is None:
+        lines = _decoded_lines(path, encoding, bad_lines)
+        offset = 0  # reader.line_num counts from the top of the file
+    else:
+        decoded = _decoded_lines(
+            path,
+            encoding,
+            bad_lines,
+            start=chunk.start,
+            end=chunk.end,
+            lines_before=chunk.first_line - 1,
+        )
+        lines = chain(decoded, [_END_OF_RANGE + "\n"]) if check_cut else decoded
+        offset = chunk.first_line - 1
+    end_of_range = [_END_OF_RANGE]
+    reader = csv.reader(lines, delimiter=delimiter)
     undecodable = _("octets illisibles dans l'encodage %(encoding)s") % {"encoding": encoding}
-    if next(reader, None) is None:  # header
+    if chunk is None and next(reader, None) is None:  # header
         return
-    line = 1
+    line = offset + reader.line_num
     while True:
         numbers: list[int] = []
         rows: list[list[str]] = []
@@ -244,7 +305,7 @@ def _csv_batches(
             for row in islice(reader, size):
                 taken += 1
                 start = line + 1
-                line = reader.line_num
+                line = offset + reader.line_num
                 if row:
                     numbers.append(start)
                     rows.append(row)
@@ -252,17 +313,77 @@ def _csv_batches(
             problems[len(rows)] = _("ligne CSV mal formée (%(error)s) : lecture arrêtée") % {
                 "error": error
             }
-            numbers.append(reader.line_num)
+            numbers.append(offset + reader.line_num)
             rows.append([])
             taken = -1  # reading stops here
+            state.stopped = True
         if bad_lines:
             problems.update(
                 (i, undecodable) for i, number in enumerate(numbers) if number in bad_lines
             )
+        if check_cut and 0 <= taken < size:  # the range's last batch
+            if rows and rows[-1] == end_of_range:
+                del rows[-1], numbers[-1]
+            else:
+                state.cut_in_quotes = True
         if numbers:
             yield numbers, rows, problems
         if taken < size:
             return
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A byte range of a CSV's data rows that begins and ends on a record boundary."""
+
+    start: int
+    end: int
+    first_line: int  # physical line number of its first record (the header is line 1)
+
+
+def csv_chunks(path: Path | str, size: int, *, limit: int = 64 << 20) -> Iterator[Chunk]:
+    """Cut the data rows of a CSV into ranges of about `size` bytes, for reading in parallel.
+
+    A cut is made only after a newline preceded by an even number of quote characters: outside
+    any quoted field, provided every quote of the file opens or closes a field (`ReadState`
+    tells a reader of a range when a cell holds a quote, and the caller then reads on in one
+    piece). Bytes are enough: `"` and newline are single bytes in every accepted encoding. A
+    range that finds no cut within `limit` bytes ends the cutting: the last range runs to the
+    end of the file."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        start = len(handle.readline())  # the header
+        line = 2
+        buffer = b""
+        while True:
+            block = handle.read(size)
+            buffer += block
+            if not block or len(buffer) > limit:
+                if buffer:
+                    yield Chunk(start, path.stat().st_size, line)
+                return
+            cut = _even_cut(buffer)
+            if cut:
+                yield Chunk(start, start + cut, line)
+                line += buffer.count(b"\n", 0, cut)
+                start += cut
+                buffer = buffer[cut:]
+
+
+def _even_cut(data: bytes) -> int:
+    """The position after the last newline of `data` that an even number of quotes precedes
+    (counted from the start of `data`, which is itself such a position), or 0."""
+    newline = data.rfind(b"\n")
+    if newline < 0:
+        return 0
+    quotes = data.count(b'"', 0, newline)
+    while quotes % 2:
+        previous = data.rfind(b"\n", 0, newline)
+        if previous < 0:
+            return 0
+        quotes -= data.count(b'"', previous, newline)
+        newline = previous
+    return newline + 1
 
 
 def _grouped(

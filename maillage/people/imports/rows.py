@@ -186,6 +186,7 @@ class RowConverter:
         today: date | None = None,
     ) -> None:
         self.width = len(headers)
+        self.preset = preset
         self.is_roll = preset in ROLL_PRESETS
         self.ledger = ledger
         self.max_year = (today or date.today()).year
@@ -382,12 +383,15 @@ class RowConverter:
     def _extra(self, raw: tuple[str, ...]) -> str:
         extra = self._extras.get(raw)
         if extra is None:
+            # Accents as they are (not \u escapes): the same JSON value, and no backslash for
+            # the COPY text to escape.
             extra = json.dumps(
                 {
                     name: value.strip()
                     for name, value in zip(self.extra_names, raw, strict=True)
                     if value.strip()
-                }
+                },
+                ensure_ascii=False,
             )
             self._extras.remember(raw, extra)
         return extra

@@ -73,6 +73,94 @@ class WriteResult:
     new_ids: list[int] = field(default_factory=list)
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
+# Positions, in a staging tuple, of the integer columns (the only ones that may be None).
+_INT_POSITIONS = tuple(i for i, (_name, kind) in enumerate(STAGING_COLUMNS) if kind == "int")
+
+
+def copy_line(values: tuple) -> str:
+    """One row in PostgreSQL's COPY text format, whatever its cells hold: tab-separated, `\\N`
+    for NULL, backslash, tab, newline and carriage return escaped."""
+    return (
+        "\t".join(
+            _NULL if value is None else str(value).translate(_COPY_ESCAPES) for value in values
+        )
+        + "\n"
+    )
+
+
+@dataclass(frozen=True)
+class DirectRoute:
+    """Direct mode: which rows go straight to `people_person` (no voter of their commune is
+    known, so nothing can match them) and their COPY text. Used by the writer and, for a file
+    read in parallel, by the workers."""
+
+    known_communes: frozenset[str]
+    base: int  # a new person's id is base + line number
+    tail: tuple[str, ...]  # the values of `_NEW_PERSON_COLUMNS`
+
+    def split(
+        self, rows: list[tuple]
+    ) -> tuple[bytes, list[tuple[int, str, str, int]], list[tuple], int]:
+        """(COPY text of the direct rows, their roll identities as (line, commune, station,
+        number), the rows that go to staging, the last direct line)."""
+        known = self.known_communes
+        if known and not known.isdisjoint(map(_ROLL_COMMUNE, rows)):
+            staged = [row for row in rows if _ROLL_COMMUNE(row) in known]
+            rows = [row for row in rows if _ROLL_COMMUNE(row) not in known]
+        else:
+            staged = []
+        identities = [
+            (row[0], _ROLL_COMMUNE(row), _ROLL_STATION(row), number)
+            for row in rows
+            if (number := _ROLL_NUMBER(row)) is not None
+        ]
+        return self.copy_text(rows).encode(), identities, staged, rows[-1][0] if rows else 0
+
+    def copy_text(self, rows: list[tuple]) -> str:
+        """The COPY text of new people: id, person columns, then `tail`.
+
+        The fast way fills one template per row (a million rows: seconds count) and then
+        checks the whole batch at once: a cell holding a tab, newline, carriage return or
+        backslash shows as one too many of them, and the batch is then written cell by cell
+        with every escape (`copy_line`)."""
+        end = _PERSON_END
+        # "{0}" is the id, "{i + 1}" the row's cell i: the row is passed whole, unsliced.
+        tail = [
+            cell.translate(_COPY_ESCAPES).replace("{", "{{").replace("}", "}}")
+            for cell in self.tail
+        ]
+        template = "\t".join(["{0}", *(f"{{{i + 1}}}" for i in range(1, end)), *tail]) + "\n"
+        fill = template.format
+        nullable = [position for position in _INT_POSITIONS if 0 < position < end]
+        may_be_null = itemgetter(*nullable)
+        base = self.base
+        nulls = 0
+        lines = []
+        for row in rows:
+            if None in may_be_null(row):
+                cells = list(row)
+                for position in nullable:
+                    if cells[position] is None:
+                        cells[position] = _NULL
+                        nulls += 1
+                lines.append(fill(base + row[0], *cells))
+            else:
+                lines.append(fill(base + row[0], *row))
+        text = "".join(lines)
+        tabs = len(rows) * (end + len(self.tail) - 1)
+        expected_backslashes = nulls + sum(cell.count("\\") for cell in tail) * len(rows)
+        if (
+            text.count("\t") != tabs
+            or text.count("\n") != len(rows)
+            or "\r" in text
+            or text.count("\\") != expected_backslashes
+        ):
+            text = "".join([copy_line((base + row[0], *row[1:end], *self.tail)) for row in rows])
+        return text
+
+
 class RollIdentities:
     """The first line of each roll identity (commune, station, order number) met in the file, so
     a repeated identity is refused as its row arrives, without a query. Order numbers of one
@@ -119,12 +207,11 @@ class StagingWriter:
         self.duplicates: dict[int, int] = {}  # line → first line with that roll identity
         self.staged = 0  # rows written to staging (all rows, unless direct)
         self.copied = 0  # rows copied straight into people_person (direct mode)
-        self.known_communes: frozenset[str] = frozenset()
+        self.route: DirectRoute | None = None  # set by `start_direct`
         self.rebuild: list[str] = []  # secondary indexes dropped for a big load, to rebuild
         self.reserved = False  # the block of person ids is taken (direct mode takes it first)
         self._direct_copy: Any = None
         self._direct_stack = ExitStack()
-        self._direct_tail: tuple[str, ...] = ()
         self.contact_columns: list[str] = []
         self.is_roll = is_roll
         self.pg = connection.vendor == "postgresql"
@@ -203,20 +290,45 @@ class StagingWriter:
             return
         self.rows += len(rows)
         self.last_line = max(self.last_line, _LINE(rows[-1]))
-        if self.direct:
-            known = self.known_communes
-            if known and not known.isdisjoint(map(_ROLL_COMMUNE, rows)):
-                staged = [row for row in rows if _ROLL_COMMUNE(row) in known]
-                direct = [row for row in rows if _ROLL_COMMUNE(row) not in known]
-            else:
-                staged, direct = [], rows
-            if direct:
-                self._copy_direct(direct)
-            if staged:
-                self._close_direct()  # one COPY at a time on a connection
-                self._stage(staged)
+        if self.route is None:
+            self._stage(rows)
             return
-        self._stage(rows)
+        text, _identities, staged, _last = self.route.split(rows)
+        self._copy_direct(text, len(rows) - len(staged))
+        if staged:
+            self._stage(staged)
+
+    def add_routed(
+        self,
+        *,
+        direct: bytes,
+        direct_rows: int,
+        identities: list[tuple[int, str, str, int]],
+        last_line: int,
+        staged: list[tuple],
+    ) -> None:
+        """A batch a worker already routed (`DirectRoute.split`): the COPY text of its direct
+        rows with their roll identities, and its rows for staging. Repeated identities are
+        refused here too, in line order (the two parts never share a commune)."""
+        first_line = self.identities.first_line
+        repeated = {
+            line: earlier
+            for line, commune, station, number in identities
+            if (earlier := first_line(commune, station, number, line)) is not None
+        }
+        if repeated:
+            assert self.route is not None
+            self.duplicates.update(repeated)
+            ids = {str(self.route.base + line).encode() for line in repeated}
+            lines = direct.splitlines(keepends=True)
+            direct = b"".join(line for line in lines if line.split(b"\t", 1)[0] not in ids)
+            direct_rows -= len(repeated)
+        self.rows += direct_rows
+        self.last_line = max(self.last_line, last_line)
+        if direct_rows:
+            self._copy_direct(direct, direct_rows)
+        if staged:
+            self.add(staged)
 
     def _refuse_repeated_identities(self, rows: list[tuple]) -> dict[int, int]:
         first_line = self.identities.first_line
@@ -231,6 +343,7 @@ class StagingWriter:
         return repeated
 
     def _stage(self, rows: list[tuple]) -> None:
+        self._close_direct()  # one COPY at a time on a connection
         self.staged += len(rows)
         self.roll_communes.update(map(_ROLL_COMMUNE, rows))
         self.unidentified = self.unidentified or None in map(_ROLL_NUMBER, rows)
@@ -261,7 +374,7 @@ class StagingWriter:
         have voters, take the block of ids for every line of the file (`last_line`: an upper
         bound of the line numbers), and drop the secondary indexes when the file is at least as
         big as the table (they are rebuilt by `apply`, sorted once)."""
-        self.known_communes = frozenset(self._communes_with_voters())
+        known = frozenset(self._communes_with_voters())
         self._reserve_ids(last_line)
         if expected_rows >= BULK_ROWS and expected_rows >= self._people_count():
             self.rebuild = self._drop_secondary_indexes()
@@ -269,9 +382,9 @@ class StagingWriter:
         contact = "f" if self.is_roll else "t"
         stamp = now.isoformat()
         # What every new person gets besides the file's columns (COPY takes no expressions).
-        self._direct_tail = (
-            roll, contact, "f", "f", "f", "f", json.dumps([self.source]), "", "", stamp, stamp,
-        )  # fmt: skip
+        sources = json.dumps([self.source], ensure_ascii=False)
+        tail = (roll, contact, "f", "f", "f", "f", sources, "", "", stamp, stamp)
+        self.route = DirectRoute(known_communes=known, base=self.base, tail=tail)
 
     def _communes_with_voters(self) -> list[str]:
         """The distinct communes of known voters, by skipping through the roll identity index
@@ -288,20 +401,19 @@ class StagingWriter:
             )
             return [code for (code,) in cursor.fetchall()]
 
-    def _copy_direct(self, rows: list[tuple]) -> None:
+    def _copy_direct(self, text: bytes, rows: int) -> None:
         """New people, straight into `people_person`: one COPY stays open across batches, so the
         server stores a batch while Python reads the next one."""
+        if not rows:
+            return
         if self._direct_copy is None:
             columns = ", ".join(["id", *PERSON_COLUMNS, *_NEW_PERSON_COLUMNS])
             cursor = self._direct_stack.enter_context(connection.cursor())
             self._direct_copy = self._direct_stack.enter_context(
                 cursor.cursor.copy(f"COPY people_person ({columns}) FROM STDIN")
             )
-        write_row = self._direct_copy.write_row
-        base, tail, end = self.base, self._direct_tail, _PERSON_END
-        for row in rows:
-            write_row((base + row[0], *row[1:end], *tail))
-        self.copied += len(rows)
+        self._direct_copy.write(text)
+        self.copied += rows
 
     def _close_direct(self) -> None:
         """End the COPY (the rows are then in the table, inside the transaction)."""

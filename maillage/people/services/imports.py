@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
@@ -34,8 +34,8 @@ from maillage.core.services import (
     task_progress_finish,
     task_progress_start,
 )
-from maillage.people.imports import presets
-from maillage.people.imports.reader import Table, open_table
+from maillage.people.imports import parallel, presets
+from maillage.people.imports.reader import Chunk, Table, open_table
 from maillage.people.imports.rows import (
     Ledger,
     RowConverter,
@@ -265,11 +265,27 @@ class _Reading:
     ) -> None:
         self.table, self.converter, self.writer = table, converter, writer
         self.rejected, self.progress, self.batch_size = rejected, progress, batch_size
+        self.mapping = mapping
         self.keep = _roll_identity_reader(table.headers, mapping) if writer.is_roll else None
         self.rows = self.suppressed = 0
 
     def run(self) -> None:
-        for numbers, batch, problems in self.table.batches(self.batch_size):
+        workers = parallel.import_workers()
+        resume_at = None
+        if parallel.worth_parallel(self.table, workers):
+            resume_at = self._run_in_workers(workers)
+            if resume_at is None:
+                self._finish()
+                return
+        self._run_here(resume_at)
+        self._finish()
+
+    def _run_here(self, resume_at: Chunk | None = None) -> None:
+        """Read (the rest of) the file in this process."""
+        rest = None
+        if resume_at is not None:
+            rest = Chunk(resume_at.start, self.table.path.stat().st_size, resume_at.first_line)
+        for numbers, batch, problems in self.table.batches(self.batch_size, chunk=rest):
             self.rows += len(batch)
             unreadable = []
             for position in sorted(problems, reverse=True):
@@ -277,12 +293,55 @@ class _Reading:
                 del numbers[position], batch[position]
             staged, refused, suppressed = self.converter.convert_rows(numbers, batch)
             self.suppressed += suppressed
-            for line_no, row, reason in sorted([*unreadable, *refused], key=itemgetter(0)):
-                self.rejected.write(line_no, row, reason)
-                if self.keep is not None and (identity := self.keep(row)):
-                    self.writer.keep_identity(*identity)
+            self._reject(sorted([*unreadable, *refused], key=itemgetter(0)))
             self.writer.add(staged)
             self.progress.advance(self.rows)
+
+    def _run_in_workers(self, workers: int) -> Chunk | None:
+        """Read the file in worker processes; the range to read on from here when the workers
+        met a cell with a quote in it (see `parallel`), else None."""
+        converter = self.converter
+        spec = parallel.ConverterSpec(
+            headers=self.table.headers,
+            mapping=self.mapping,
+            preset=converter.preset,
+            ledger=converter.ledger,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+        for result in parallel.convert_in_workers(
+            self.table,
+            spec,
+            workers=workers,
+            batch_size=self.batch_size,
+            route=self.writer.route,
+            chunk_bytes=parallel.CHUNK_BYTES,
+        ):
+            if result.state.cut_in_quotes:
+                return result.chunk
+            self.rows += result.rows
+            self.suppressed += result.suppressed
+            self._reject(result.rejected)
+            converter.stations.update(result.stations)
+            if self.writer.route is None:
+                self.writer.add(result.staged)
+            else:
+                self.writer.add_routed(
+                    direct=result.direct,
+                    direct_rows=result.direct_rows,
+                    identities=result.direct_identities,
+                    last_line=result.direct_last_line,
+                    staged=result.staged,
+                )
+            self.progress.advance(self.rows)
+        return None
+
+    def _reject(self, rows: list[tuple[int, list[str], str]]) -> None:
+        for line_no, row, reason in rows:
+            self.rejected.write(line_no, row, reason)
+            if self.keep is not None and (identity := self.keep(row)):
+                self.writer.keep_identity(*identity)
+
+    def _finish(self) -> None:
         self.progress.advance(self.rows, message=_("Enregistrement"))
 
 

@@ -15,7 +15,14 @@ from maillage.people.imports import writer as writer_module
 from maillage.people.imports.generator import write_roll
 from maillage.people.imports.presets import REU_HEADERS, detect_preset, guess_mapping, mapping_for
 from maillage.people.imports.reader import detect_encoding, open_table
-from maillage.people.imports.rows import SUPPRESSED, Ledger, RowConverter, constituency_code
+from maillage.people.imports.rows import (
+    PERSON_COLUMNS,
+    SUPPRESSED,
+    Ledger,
+    RowConverter,
+    constituency_code,
+)
+from maillage.people.imports.writer import DirectRoute, copy_line
 from maillage.people.models import (
     Consent,
     EmailAddress,
@@ -511,6 +518,51 @@ def test_a_roll_of_a_known_commune_and_a_new_one_matches_the_first_and_creates_t
     ]
     assert sorted(p.id for p in newcomers) == sorted(summary.new_ids)
     assert _rejected(summary.rejected_path)[1][-1] == "numéro d'ordre déjà présent ligne 5"
+
+
+def test_cells_with_tabs_newlines_backslashes_and_braces_are_stored_as_they_are(
+    tmp_path: Path,
+) -> None:
+    """On PostgreSQL these rows go straight to the people table as COPY text, where a tab,
+    newline or backslash means something: what is stored must still be what the file says."""
+    path = tmp_path / "roll.csv"
+    odd = ["D\\AMOURS", "LE\tGALL", "O'NEIL {x}", 'DIT "LE GRAND"', "BAS\nDE LIGNE", "N"]
+    rows = [reu_row(n, name.replace('"', '""')) for n, name in enumerate(odd, start=1)]
+    rows[0][15] = "ESC. B\\2"  # complement 1, a backslash
+    write_reu(path, rows)
+    summary = import_file(path=path, source="REU")
+    assert summary.created == len(odd), summary
+    stored = dict(Person.objects.values_list("roll_number", "birth_name"))
+    assert [stored[n] for n in range(1, len(odd) + 1)] == odd
+    assert Person.objects.get(roll_number=1).address_complement == "ESC. B\\2"
+    # Plain cells, and a source that needs escaping: in every new person's `sources`.
+    plain = write_reu(tmp_path / "plain.csv", [reu_row(1, "MARTIN", commune="13998")])
+    import_file(path=plain, source='Préfecture "{Bouches}" \\ 2026')
+    assert Person.objects.get(birth_name="MARTIN").sources == ['Préfecture "{Bouches}" \\ 2026']
+
+
+def test_copy_text_escapes_what_copy_would_misread_and_nothing_else() -> None:
+    base_row = next(iter(_converted_sample()))
+    plain = DirectRoute(known_communes=frozenset(), base=10, tail=("t", '["é"]'))
+    text = plain.copy_text([base_row])
+    assert text == copy_line(
+        (10 + base_row[0], *base_row[1 : len(PERSON_COLUMNS) + 1], "t", '["é"]')
+    )
+    assert "\\" not in text.replace("\\N", "")  # nothing to escape in a plain row
+    tricky = tuple(
+        "a\tb\\c\nd\re" if isinstance(value, str) and value else value for value in base_row
+    )
+    assert plain.copy_text([tricky, base_row]) == "".join(
+        copy_line((10 + row[0], *row[1 : len(PERSON_COLUMNS) + 1], "t", '["é"]'))
+        for row in (tricky, base_row)
+    )
+    assert "a\\tb\\\\c\\nd\\re" in copy_line(("a\tb\\c\nd\re",))
+
+
+def _converted_sample() -> list[tuple]:
+    converter = _converter_for(FIXTURES / "reu_sample.csv", Ledger())
+    numbers, rows, _problems = next(open_table(FIXTURES / "reu_sample.csv").batches(10))
+    return converter.convert_rows(numbers, rows)[0]
 
 
 def test_an_import_that_fails_while_reading_leaves_nothing_behind(
