@@ -162,6 +162,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 # Uploaded imports are kept here until their task has read them.
 MAILLAGE_UPLOAD_DIR = VAR_DIR / "uploads"
+# Processes that read and convert a big import file (0: one per core, at most 4; 1: none).
+MAILLAGE_IMPORT_WORKERS = env_int("MAILLAGE_IMPORT_WORKERS", 0, minimum=0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -58,11 +58,11 @@ class ChunkResult:
 
 
 def import_workers() -> int:
-    """How many processes convert a big file: `MAILLAGE_IMPORT_WORKERS`, else one per core
-    (at most 4: past that the database, not Python, is what waits). 1 = no worker."""
-    configured = getattr(settings, "MAILLAGE_IMPORT_WORKERS", None)
-    if configured is not None:
-        return max(int(configured), 1)
+    """How many processes convert a big file: `MAILLAGE_IMPORT_WORKERS`, or with 0 one per
+    core, at most 4 (past that the database, not Python, is what waits). 1: no worker."""
+    configured = int(getattr(settings, "MAILLAGE_IMPORT_WORKERS", 0) or 0)
+    if configured:
+        return configured
     return max(min(os.cpu_count() or 1, 4), 1)
 
 

@@ -565,6 +565,40 @@ def _converted_sample() -> list[tuple]:
     return converter.convert_rows(numbers, rows)[0]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_other_connections_see_the_bar_move_before_anything_is_committed(tmp_path: Path) -> None:
+    """A page polling the bar uses another connection: it must see the rows counted while the
+    import runs (on PostgreSQL the import's transaction is open from the first row), and no
+    person before the commit."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from maillage.core.models import TaskProgress
+    from maillage.core.services import task_progress_create
+
+    progress = task_progress_create(kind="people_import", label="test")
+    path = write_reu(tmp_path / "roll.csv", [reu_row(n, f"NOM{n}") for n in range(1, 7)])
+    seen: list[tuple[int, int]] = []
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    table = TaskProgress._meta.db_table
+
+    key = TaskProgress._meta.pk.get_db_prep_value(progress.pk, other)  # type: ignore[union-attr]
+
+    def look(done: int, total: int) -> None:
+        with other.cursor() as cursor:
+            cursor.execute(f"SELECT done FROM {table} WHERE id = %s", [key])  # noqa: S608
+            (bar,) = cursor.fetchone()
+            cursor.execute("SELECT COUNT(*) FROM people_person")
+            (people,) = cursor.fetchone()
+        seen.append((bar, people))
+
+    try:
+        import_file(path=path, progress_id=progress.pk, on_batch=look, batch_size=2)
+    finally:
+        other.close()
+    assert seen[:3] == [(2, 0), (4, 0), (6, 0)]
+    assert Person.objects.count() == 6
+
+
 def test_an_import_that_fails_while_reading_leaves_nothing_behind(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
