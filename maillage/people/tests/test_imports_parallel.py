@@ -19,6 +19,18 @@ from maillage.people.tests.fixtures.helpers import reu_row, write_reu
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def upload_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MAILLAGE_UPLOAD_DIR = tmp_path / "uploads"
+
+
+def _read_in_workers(settings, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int) -> None:  # type: ignore[no-untyped-def]
+    """From now on, files of any size are read by two workers, in ranges of `chunk_bytes`."""
+    settings.MAILLAGE_IMPORT_WORKERS = 2
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", chunk_bytes)
+
+
 def _roll_with_quoted_newlines(path: Path, rows: int) -> Path:
     """A generated roll (with bad rows), then voters whose complement spans two lines."""
     write_roll(path, rows=rows, seed=5, stations=4, bad_rows=12)
@@ -116,16 +128,13 @@ def _outcome(path: Path, tmp_path: Path, name: str) -> tuple[dict, list[list[str
 def test_an_import_read_by_workers_gives_what_reading_in_one_piece_gives(
     tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    settings.MAILLAGE_UPLOAD_DIR = tmp_path / "uploads"
     path = _roll_with_quoted_newlines(tmp_path / "roll.csv", rows=900)
     with path.open("a", encoding="utf-8") as handle:  # a repeated identity, far from the first
         handle.write(";".join(f'"{cell}"' for cell in reu_row(3, "DOUBLON", station="0001")))
         handle.write("\n")
     settings.MAILLAGE_IMPORT_WORKERS = 1
     alone = _outcome(path, tmp_path, "alone")
-    settings.MAILLAGE_IMPORT_WORKERS = 2
-    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "CHUNK_BYTES", 8_000)
+    _read_in_workers(settings, monkeypatch, 8_000)
     calls = []
     convert = parallel.convert_in_workers
 
@@ -146,13 +155,10 @@ def test_an_import_read_by_workers_gives_what_reading_in_one_piece_gives(
 def test_workers_hand_over_to_the_main_process_after_a_range_cut_inside_quotes(
     tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    settings.MAILLAGE_UPLOAD_DIR = tmp_path / "uploads"
     path = _stray_quote_roll(tmp_path / "roll.csv", rows=400, at=250)
     settings.MAILLAGE_IMPORT_WORKERS = 1
     alone = _outcome(path, tmp_path, "alone")
-    settings.MAILLAGE_IMPORT_WORKERS = 2
-    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "CHUNK_BYTES", 2_000)
+    _read_in_workers(settings, monkeypatch, 2_000)
     resumed = []
     run_here = _Reading._run_here
 
@@ -169,15 +175,12 @@ def test_workers_hand_over_to_the_main_process_after_a_range_cut_inside_quotes(
 def test_rows_of_a_known_commune_read_by_workers_go_through_matching(
     tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    settings.MAILLAGE_UPLOAD_DIR = tmp_path / "uploads"
     old = write_reu(tmp_path / "roll.csv", [reu_row(n, f"NOM{n}") for n in range(1, 5)])
     import_file(path=old)
     rows = [reu_row(n, f"NOM{n}") for n in range(1, 4)]  # NOM4 is gone from 13999
     rows += [reu_row(n, f"NEUF{n}", commune="13998") for n in range(1, 300)]
     (tmp_path / "newer").mkdir()
     path = write_reu(tmp_path / "newer" / "roll.csv", rows)  # same name: the same source
-    settings.MAILLAGE_IMPORT_WORKERS = 2
-    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(parallel, "CHUNK_BYTES", 4_000)
+    _read_in_workers(settings, monkeypatch, 4_000)
     counts, _rejected, _people = _outcome(path, tmp_path, "workers")
     assert (counts["created"], counts["unchanged"], counts["removed"]) == (299, 3, 1)
