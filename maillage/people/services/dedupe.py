@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.db import transaction
@@ -47,7 +49,19 @@ _COLUMNS = (
 
 
 def _name(row: dict[str, Any]) -> str:
-    return fold(f"{row['birth_name']} {row['first_names']}")
+    """Folded birth name and first names, once per person (a person is in several blocks)."""
+    name = row.get("_name")
+    if name is None:
+        name = row["_name"] = fold(f"{row['birth_name']} {row['first_names']}")
+    return name
+
+
+def _alt_name(row: dict[str, Any]) -> str:
+    """The name under the married name, folded once per person (not once per pair)."""
+    alt = row.get("_alt")
+    if alt is None:
+        alt = row["_alt"] = fold(f"{row['usage_name'] or row['birth_name']} {row['first_names']}")
+    return alt
 
 
 def _score(a: dict[str, Any], b: dict[str, Any], name_score: float) -> tuple[int, list[str]]:
@@ -55,18 +69,12 @@ def _score(a: dict[str, Any], b: dict[str, Any], name_score: float) -> tuple[int
     score = name_score
     if a["usage_name"] or b["usage_name"]:
         # A married name on one record and the birth name on the other.
-        alt = max(
-            fuzz.token_sort_ratio(
-                fold(f"{a['usage_name'] or a['birth_name']} {a['first_names']}"),
-                fold(f"{b['usage_name'] or b['birth_name']} {b['first_names']}"),
-            ),
-            name_score,
-        )
+        alt = max(fuzz.token_sort_ratio(_alt_name(a), _alt_name(b)), name_score)
         score = max(score, alt)
     if a["birth_year"] and b["birth_year"]:
         if a["birth_year"] != b["birth_year"]:
             score -= 20
-        elif a["birth_month"] and b["birth_month"] and a["birth_day"] and b["birth_day"]:
+        elif _full_date(a) and _full_date(b):
             if (a["birth_month"], a["birth_day"]) == (b["birth_month"], b["birth_day"]):
                 score += 10
                 reasons.append("même date de naissance")
@@ -80,15 +88,23 @@ def _score(a: dict[str, Any], b: dict[str, Any], name_score: float) -> tuple[int
     return max(0, min(100, round(score))), reasons
 
 
+def _full_date(row: dict[str, Any]) -> bool:
+    return bool(row["birth_month"] and row["birth_day"])
+
+
 def _pairs_in_block(
-    rows: list[dict[str, Any]], only: set[int] | None
+    rows: list[dict[str, Any]], only: set[int] | None, lead: int | None = None
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any], float]]:
+    """Pairs of the block whose names are close enough to be scored. With `only`, pairs with
+    at least one of those people; with `lead`, pairs with one of the block's first `lead` rows."""
     if len(rows) < 2:
         return
+    if only is not None and all(row["pk"] in only for row in rows):
+        only = None  # a block of new people only (a first load): no filtering to do
     # Tokens sorted once per person, then plain ratio: the same as token_sort_ratio without
     # re-sorting for every pair; process.extract loops in C over the rest of the block.
     names = [" ".join(sorted(_name(r).split())) for r in rows]
-    for i in range(len(rows) - 1):
+    for i in range(len(rows) - 1 if lead is None else min(lead, len(rows) - 1)):
         if only is not None and rows[i]["pk"] not in only:
             candidates = [(j, names[j]) for j in range(i + 1, len(rows)) if rows[j]["pk"] in only]
         else:
@@ -102,14 +118,34 @@ def _pairs_in_block(
             yield rows[i], rows[candidates[k][0]], float(name_score)
 
 
-def _identity_blocks(people: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Blocks of people sharing a birth year and the first letter of their folded birth name."""
-    blocks: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+def _score_identity_blocks(
+    people: Iterable[dict[str, Any]],
+    only: set[int] | None,
+    found: dict[tuple[int, int], tuple[int, list[str]]],
+) -> None:
+    """People sharing a birth year and the first letter of their folded birth name.
+
+    Within such a block, two people with full birth dates that differ can never reach the
+    threshold (−30 outweighs any name and household bonus, see `_score`), so people with a
+    full date are only compared with those born the same day, and people with a partial date
+    with everyone of the block: the same pairs are found, a few hundred times fewer scored."""
+    same_day: dict[tuple[int, str, int, int], list[dict[str, Any]]] = defaultdict(list)
+    partial: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    dated: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for row in people:
         initial = fold(row["birth_name"] or row["usage_name"])[:1]
-        if row["birth_year"] and initial:
-            blocks[(row["birth_year"], initial)].append(row)
-    return list(blocks.values())
+        if not (row["birth_year"] and initial):
+            continue
+        key = (row["birth_year"], initial)
+        if _full_date(row):
+            same_day[(*key, row["birth_month"], row["birth_day"])].append(row)
+            dated[key].append(row)
+        else:
+            partial[key].append(row)
+    _score_blocks(same_day.values(), only, found)
+    for key, undated in partial.items():
+        # The partial dates lead: pairs among them, and with the rest of their block.
+        _score_blocks([[*undated, *dated.get(key, [])]], only, found, lead=len(undated))
 
 
 def _household_blocks(people: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -124,49 +160,54 @@ def _score_blocks(
     blocks: Iterable[list[dict[str, Any]]],
     only: set[int] | None,
     found: dict[tuple[int, int], tuple[int, list[str]]],
+    lead: int | None = None,
 ) -> None:
     for block in blocks:
-        for a, b, name_score in _pairs_in_block(block, only):
+        for a, b, name_score in _pairs_in_block(block, only, lead):
             score, reasons = _score(a, b, name_score)
             key = (min(a["pk"], b["pk"]), max(a["pk"], b["pk"]))
             if score >= THRESHOLD and (key not in found or found[key][0] < score):
                 found[key] = (score, reasons)
 
 
+def _id_runs(ids: list[int]) -> list[tuple[int, int]]:
+    """Sorted ids as runs of consecutive ones: the people of an import are one block of ids
+    (minus rejected lines), so a million of them are read with a few range conditions."""
+    runs: list[tuple[int, int]] = []
+    for pk in ids:
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], pk)
+        else:
+            runs.append((pk, pk))
+    return runs
+
+
+# People are read in sets of this many ids or households: memory stays flat whatever the
+# number of people given (a million after a first roll load).
+_CHUNK = 5_000
+
+
 def duplicates_detect(*, person_ids: list[int] | None = None) -> int:
     """Find likely duplicates among (or against) the given people; returns new candidates.
 
-    Reads people one birth year at a time (or only the blocks of the given people) plus the
-    households shared by several people, scores each block with rapidfuzz, skips pairs already
-    decided or queued, and writes the new pairs in one bulk insert."""
-    only = set(person_ids) if person_ids is not None else None
+    Reads people one birth year at a time (the years of the given people, or every year),
+    then the households of the given people (or every shared household) a set at a time,
+    scores each block with rapidfuzz, skips pairs already decided or queued, and writes the
+    new pairs in bulk. The number of queries grows with birth years and sets, never with
+    people one by one; memory holds one birth year at a time."""
     found: dict[tuple[int, int], tuple[int, list[str]]] = {}
-    if only is not None:
-        if not only:
-            return 0
-        seeds = list(Person.objects.filter(pk__in=list(only)).values(*_COLUMNS))
-        years = {r["birth_year"] for r in seeds if r["birth_year"]}
-        households = {r["household_key"] for r in seeds if r["household_key"]}
-        rows = list(
-            Person.objects.filter(Q(birth_year__in=years) | Q(household_key__in=households)).values(
-                *_COLUMNS
-            )
-        )
-        _score_blocks(_identity_blocks(rows), only, found)
-        _score_blocks(_household_blocks(rows), only, found)
-    else:
-        years_all = (
+    if person_ids is None:
+        years = (
             Person.objects.exclude(birth_year=None)
             .order_by()
             .values_list("birth_year", flat=True)
             .distinct()
         )
-        for year in sorted(y for y in years_all if y is not None):
-            _score_blocks(
-                _identity_blocks(Person.objects.filter(birth_year=year).values(*_COLUMNS)),
-                None,
-                found,
+        for year in sorted(year for year in years if year):
+            _score_identity_blocks(
+                Person.objects.filter(birth_year=year).values(*_COLUMNS), None, found
             )
+        # Every household of several people, streamed in household order: one block at a time.
         shared = (
             Person.objects.exclude(household_key="")
             .order_by()
@@ -175,11 +216,48 @@ def duplicates_detect(*, person_ids: list[int] | None = None) -> int:
             .filter(n__gt=1)
             .values("household_key")
         )
-        _score_blocks(
-            _household_blocks(Person.objects.filter(household_key__in=shared).values(*_COLUMNS)),
-            None,
-            found,
+        rows = (
+            Person.objects.filter(household_key__in=shared)
+            .order_by("household_key")
+            .values(*_COLUMNS)
+            .iterator(chunk_size=_CHUNK)
         )
+        blocks = (list(block) for _key, block in groupby(rows, key=itemgetter("household_key")))
+        _score_blocks(blocks, None, found)
+    else:
+        only = set(person_ids)
+        if not only:
+            return 0
+        runs = _id_runs(sorted(only))
+        seed_years: set[int] = set()
+        households: set[str] = set()
+        for start in range(0, len(runs), _CHUNK // 10):
+            ranges = Q()
+            for first, last in runs[start : start + _CHUNK // 10]:
+                ranges |= Q(pk__range=(first, last))
+            for born, household in Person.objects.filter(ranges).values_list(
+                "birth_year", "household_key"
+            ):
+                if born:
+                    seed_years.add(born)
+                if household:
+                    households.add(household)
+        for year in sorted(seed_years):
+            _score_identity_blocks(
+                Person.objects.filter(birth_year=year).values(*_COLUMNS), only, found
+            )
+        ordered = sorted(households)
+        for start in range(0, len(ordered), _CHUNK):
+            shared = (
+                Person.objects.filter(household_key__in=ordered[start : start + _CHUNK])
+                .order_by()
+                .values("household_key")
+                .annotate(n=Count("pk"))
+                .filter(n__gt=1)
+                .values("household_key")
+            )  # only households of several people: most new voters live alone or with no one known
+            rows = Person.objects.filter(household_key__in=shared).values(*_COLUMNS)
+            _score_blocks(_household_blocks(rows), only, found)
     if not found:
         return 0
     involved = sorted({pk for pair in found for pk in pair})

@@ -21,7 +21,12 @@ from maillage.people.models import (
 from maillage.people.normalise import identity_key
 from maillage.people.selectors.segments import segment_queryset
 from maillage.people.services.consent import consent_record
-from maillage.people.services.dedupe import duplicate_merge, duplicates_detect, person_merge
+from maillage.people.services.dedupe import (
+    _id_runs,
+    duplicate_merge,
+    duplicates_detect,
+    person_merge,
+)
 from maillage.people.services.gdpr import person_erase, person_subject_access_export
 from maillage.people.services.interactions import interaction_record
 from maillage.people.services.persons import (
@@ -374,6 +379,25 @@ class DedupeTestCase(BaseTestCase):
         self.assertEqual(created, len(self.pairs()))
         self.assertEqual(duplicates_detect(), 0)  # nothing twice
 
+    def test_a_year_alone_is_compared_with_full_dates_of_that_year(self) -> None:
+        """Full dates are only compared within the same day; a partial date with everyone."""
+        partial = make_person(birth_name="DUPONT", first_names="Marie", birth_year=1980)
+        full = make_person(
+            birth_name="DUPOND", first_names="Marie", birth_year=1980, birth_month=5, birth_day=17
+        )
+        other_full = make_person(
+            birth_name="DUPONT", first_names="Marie", birth_year=1980, birth_month=6, birth_day=2
+        )
+        duplicates_detect(person_ids=[partial.pk, full.pk, other_full.pk])
+        found = self.pairs()
+        self.assertIn(frozenset((partial.pk, full.pk)), found)
+        self.assertIn(frozenset((partial.pk, other_full.pk)), found)
+        self.assertNotIn(frozenset((full.pk, other_full.pk)), found)  # two different birthdays
+
+    def test_given_people_are_read_as_runs_of_ids(self) -> None:
+        self.assertEqual(_id_runs([1, 2, 3, 7, 9, 10]), [(1, 3), (7, 7), (9, 10)])
+        self.assertEqual(_id_runs([]), [])
+
     def test_same_household_and_name_is_proposed_even_across_birth_years(self) -> None:
         a = make_person(
             birth_name="NGUYEN",
@@ -427,7 +451,9 @@ class DedupeTestCase(BaseTestCase):
         for surname in surnames:
             make_person(birth_name=surname, first_names="Yves", birth_year=1953)
         everyone = list(Person.objects.values_list("pk", flat=True))
-        with self.assertNumQueries(4):  # the given people, their blocks, existing pairs, one insert
+        # The given people, one query per birth year among them (1953, 1961, 1990), the pairs
+        # already known, one insert: 3 more people or 3,000 in those years, the same 6 queries.
+        with self.assertNumQueries(6):
             self.assertEqual(duplicates_detect(person_ids=everyone), 2)
 
 
