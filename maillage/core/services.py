@@ -118,18 +118,16 @@ class TaskProgressChannel:
         if self._connection is None:
             task_progress_advance(progress_id=self.progress_id, done=done, message=message)
             return
-        table = TaskProgress._meta.db_table
+        assignments: list[str] = ["done = %s"]
+        values: list[Any] = [done]
+        if message is not None:
+            assignments.append("message = %s")
+            values.append(message[:500])
         with self._connection.cursor() as cursor:
-            if message is None:
-                cursor.execute(
-                    f"UPDATE {table} SET done = %s WHERE id = %s",  # noqa: S608 - the model's table
-                    [done, self.progress_id],
-                )
-            else:
-                cursor.execute(
-                    f"UPDATE {table} SET done = %s, message = %s WHERE id = %s",  # noqa: S608
-                    [done, message[:500], self.progress_id],
-                )
+            cursor.execute(
+                f"UPDATE {TaskProgress._meta.db_table} SET {', '.join(assignments)} WHERE id = %s",  # noqa: S608 - the model's table and columns
+                [*values, self.progress_id],
+            )
 
     def close(self) -> None:
         if self._connection is not None:

@@ -160,16 +160,14 @@ def convert_in_workers(
     initargs = (plain_spec, asdict(spec.ledger), plain_route)
     with context.Pool(workers, initializer=_start_worker, initargs=initargs) as pool:
         try:
-            for chunk in chunks:
-                pending.append(
-                    pool.apply_async(_convert_chunk, (str(table.path), chunk, batch_size))
-                )
-                if len(pending) >= 2 * workers:  # bounded: results wait in memory
-                    result = pending.popleft().get()
-                    yield result
-                    if result.state.stopped or result.state.cut_in_quotes:
-                        return
-            while pending:
+            while True:
+                # At most two ranges per worker in flight: results wait in memory.
+                while len(pending) < 2 * workers and (chunk := next(chunks, None)) is not None:
+                    pending.append(
+                        pool.apply_async(_convert_chunk, (str(table.path), chunk, batch_size))
+                    )
+                if not pending:
+                    return
                 result = pending.popleft().get()
                 yield result
                 if result.state.stopped or result.state.cut_in_quotes:

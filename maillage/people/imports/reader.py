@@ -220,27 +220,10 @@ def _decoded_lines(
 
 
 def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str], str]]:
-    bad_lines: set[int] = set()
-    reader = csv.reader(_decoded_lines(path, encoding, bad_lines), delimiter=delimiter)
-    undecodable = _("octets illisibles dans l'encodage %(encoding)s") % {"encoding": encoding}
-    try:
-        next(reader)  # header
-        line = 1
-        for row in reader:
-            start = line + 1
-            line = reader.line_num
-            if not row:
-                continue
-            if bad_lines and start in bad_lines:
-                yield start, row, undecodable
-            else:
-                yield start, row, ""
-    except csv.Error as error:
-        yield (
-            reader.line_num,
-            [],
-            _("ligne CSV mal formée (%(error)s) : lecture arrêtée") % {"error": error},
-        )
+    """(line number, fields, problem) row by row: the batches of `_csv_batches`, unpacked."""
+    for numbers, rows, problems in _csv_batches(path, encoding, delimiter, 1000):
+        for position, (number, row) in enumerate(zip(numbers, rows, strict=True)):
+            yield number, row, problems.get(position, "")
 
 
 @dataclass
@@ -269,7 +252,7 @@ def _csv_batches(
     chunk: Chunk | None = None,
     state: ReadState | None = None,
 ) -> Iterator[tuple[list[int], list[list[str]], dict[int, str]]]:
-    """`_csv_rows` in batches, without a generator step per row (a million-row roll): the whole
+    """The data rows in batches, without a generator step per row (a million-row roll): the whole
     file after its header, or only the records of `chunk`. With a `state`, a range is checked
     to have been cut outside quoted fields (`ReadState.cut_in_quotes`)."""
     bad_lines: set[int] = set()

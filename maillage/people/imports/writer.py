@@ -111,12 +111,12 @@ class DirectRoute:
             rows = [row for row in rows if _ROLL_COMMUNE(row) not in known]
         else:
             staged = []
-        identities = [
-            (row[0], _ROLL_COMMUNE(row), _ROLL_STATION(row), number)
-            for row in rows
-            if (number := _ROLL_NUMBER(row)) is not None
-        ]
-        return self.copy_text(rows).encode(), identities, staged, rows[-1][0] if rows else 0
+        return (
+            self.copy_text(rows).encode(),
+            roll_identities(rows),
+            staged,
+            rows[-1][0] if rows else 0,
+        )
 
     def copy_text(self, rows: list[tuple]) -> str:
         """The COPY text of new people: id, person columns, then `tail`.
@@ -159,6 +159,15 @@ class DirectRoute:
         ):
             text = "".join([copy_line((base + row[0], *row[1:end], *self.tail)) for row in rows])
         return text
+
+
+def roll_identities(rows: list[tuple]) -> list[tuple[int, str, str, int]]:
+    """(line, commune, station, number) of the staged rows that have a roll identity."""
+    return [
+        (_LINE(row), _ROLL_COMMUNE(row), _ROLL_STATION(row), number)
+        for row in rows
+        if (number := _ROLL_NUMBER(row)) is not None
+    ]
 
 
 class RollIdentities:
@@ -283,7 +292,7 @@ class StagingWriter:
     def add(self, rows: list[tuple]) -> None:
         """Write a batch of staging tuples (in line order). A row whose roll identity an earlier
         line already has is refused (kept in `duplicates`, {line: earlier line})."""
-        duplicates = self._refuse_repeated_identities(rows)
+        duplicates = self._refuse_repeated(roll_identities(rows))
         if duplicates:
             rows = [row for row in rows if _LINE(row) not in duplicates]
         if not rows:
@@ -310,15 +319,9 @@ class StagingWriter:
         """A batch a worker already routed (`DirectRoute.split`): the COPY text of its direct
         rows with their roll identities, and its rows for staging. Repeated identities are
         refused here too, in line order (the two parts never share a commune)."""
-        first_line = self.identities.first_line
-        repeated = {
-            line: earlier
-            for line, commune, station, number in identities
-            if (earlier := first_line(commune, station, number, line)) is not None
-        }
+        repeated = self._refuse_repeated(identities)
         if repeated:
             assert self.route is not None
-            self.duplicates.update(repeated)
             ids = {str(self.route.base + line).encode() for line in repeated}
             lines = direct.splitlines(keepends=True)
             direct = b"".join(line for line in lines if line.split(b"\t", 1)[0] not in ids)
@@ -330,15 +333,14 @@ class StagingWriter:
         if staged:
             self.add(staged)
 
-    def _refuse_repeated_identities(self, rows: list[tuple]) -> dict[int, int]:
+    def _refuse_repeated(self, identities: list[tuple[int, str, str, int]]) -> dict[int, int]:
+        """{line: earlier line} of the identities an earlier line of the file already has."""
         first_line = self.identities.first_line
-        repeated: dict[int, int] = {}
-        for row in rows:
-            number = _ROLL_NUMBER(row)
-            if number is not None:
-                earlier = first_line(_ROLL_COMMUNE(row), _ROLL_STATION(row), number, _LINE(row))
-                if earlier is not None:
-                    repeated[_LINE(row)] = earlier
+        repeated = {
+            line: earlier
+            for line, commune, station, number in identities
+            if (earlier := first_line(commune, station, number, line)) is not None
+        }
         self.duplicates.update(repeated)
         return repeated
 
