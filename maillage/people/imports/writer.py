@@ -55,6 +55,8 @@ _NEW_PERSON_COLUMNS = (
     "is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer",
     "sources", "notes", "last_interaction_channel", "created_at", "updated_at",
 )  # fmt: skip
+# The columns of a new person, in the order of the COPY text and of the staging insert.
+DIRECT_COLUMNS = ("id", *PERSON_COLUMNS, *_NEW_PERSON_COLUMNS)
 BULK_ROWS = 50_000  # from this many new people (and at least the table's size), indexes are rebuilt
 KEEP = "people_import_keep"
 MOVED = "people_import_moved"
@@ -409,7 +411,7 @@ class StagingWriter:
         if not rows:
             return
         if self._direct_copy is None:
-            columns = ", ".join(["id", *PERSON_COLUMNS, *_NEW_PERSON_COLUMNS])
+            columns = ", ".join(DIRECT_COLUMNS)
             cursor = self._direct_stack.enter_context(connection.cursor())
             self._direct_copy = self._direct_stack.enter_context(
                 cursor.cursor.copy(f"COPY people_person ({columns}) FROM STDIN")
@@ -717,7 +719,7 @@ class StagingWriter:
             self._reserve_ids(int(last_line))
             if new_rows >= BULK_ROWS and new_rows >= self._people_count():
                 self.rebuild = self._drop_secondary_indexes()
-        columns = ", ".join(["id", *PERSON_COLUMNS, *_NEW_PERSON_COLUMNS])
+        columns = ", ".join(DIRECT_COLUMNS)
         selected = ", ".join(f"s.{c}" for c in PERSON_COLUMNS if c != "extra")
         extra = "s.extra::jsonb" if self.pg else "s.extra"
         sources = "jsonb_build_array(%s::text)" if self.pg else "json_array(%s)"
