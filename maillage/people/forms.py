@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from maillage.people.models import (
+    ROLE_LABELS,
     Channel,
     Consent,
     ConsentChannel,
@@ -21,15 +22,6 @@ from maillage.people.models import (
 )
 from maillage.people.selectors.segments import SegmentError, segment_definition_validate
 from maillage.people.services.persons import tag_slug
-
-ROLE_LABELS = {
-    "voter": _("Électeur·rice"),
-    "contact": _("Contact"),
-    "sympathiser": _("Sympathisant·e"),
-    "member": _("Adhérent·e"),
-    "activist": _("Militant·e"),
-    "volunteer": _("Bénévole"),
-}
 
 
 class InteractionForm(forms.Form):
@@ -273,10 +265,111 @@ class SegmentBuilderForm(forms.Form):
 
     @classmethod
     def initial_from(cls, definition: dict[str, Any]) -> dict[str, Any]:
+        """The builder's fields for a saved definition: the flat fields when they can say it
+        exactly, else the JSON field (nested groups, negations, date ranges…) so nothing is lost."""
+        flat = _flat_fields(definition)
+        if flat is not None:
+            return flat
         return {
             "definition_json": json.dumps(definition, ensure_ascii=False),
             "op": definition.get("op", "and"),
         }
+
+
+# One flat field per filter of the top-level group: what `SegmentBuilderForm.definition` writes.
+_CODE_FIELDS = {
+    "commune": "communes",
+    "polling_station": "polling_stations",
+    "constituency": "constituencies",
+    "tag": "tags",
+}
+
+
+def _flat_fields(definition: dict[str, Any]) -> dict[str, Any] | None:
+    """The inverse of `SegmentBuilderForm.definition`, or None when a filter has no flat field
+    (or two filters would need the same one): the builder then shows the JSON instead."""
+    if definition.get("negate") or definition.get("op", "and") not in ("and", "or"):
+        return None
+    fields: dict[str, Any] = {"op": definition.get("op", "and")}
+    not_in: list[int] = []
+
+    def put(name: str, value: Any) -> bool:
+        if name in fields or value in (None, "", []):
+            return False
+        fields[name] = value
+        return True
+
+    for item in definition.get("filters", []):
+        if not isinstance(item, dict):
+            return None
+        field = item.get("field")
+        if field == "segment" and item.get("negate") and isinstance(item.get("id"), int):
+            not_in.append(item["id"])
+            continue
+        if item.get("negate"):
+            return None
+        if "op" in item:  # only "in one of these segments" is a group the flat form writes
+            members = item.get("filters", [])
+            if (
+                item["op"] != "or"
+                or not members
+                or not all(
+                    isinstance(m, dict) and set(m) == {"field", "id"} and m["field"] == "segment"
+                    for m in members
+                )
+            ):
+                return None
+            if not put("in_segments", [m["id"] for m in members]):
+                return None
+        elif field == "segment" and set(item) == {"field", "id"}:
+            if not put("in_segments", [item["id"]]):
+                return None
+        elif field == "age":
+            if (item.get("min") is None and item.get("max") is None) or "age_min" in fields:
+                return None
+            fields["age_min"], fields["age_max"] = item.get("min"), item.get("max")
+        elif field == "sex":
+            if not put("sex", item.get("value")):
+                return None
+        elif field in _CODE_FIELDS:
+            values = item.get("values")
+            if not isinstance(values, list) or any("," in str(v) for v in values):
+                return None
+            if not put(_CODE_FIELDS[field], ", ".join(str(v) for v in values)):
+                return None
+        elif field == "role":
+            if not put("roles", item.get("values")):
+                return None
+        elif field == "support":
+            if not put("support", item.get("values")):
+                return None
+        elif field == "support_change":
+            if not put("support_from", item.get("from")) or not put("support_to", item.get("to")):
+                return None
+        elif field == "last_interaction":
+            if item.get("until") or "last_channel" in fields:
+                return None
+            given = {
+                "last_channel": item.get("channel"),
+                "last_result": item.get("result"),
+                "last_since": item.get("since"),
+            }
+            if not any(given.values()):
+                return None
+            fields.update({k: v for k, v in given.items() if v})
+            fields.setdefault("last_channel", "")  # marks the filter as taken
+        elif field == "reachable":
+            if not put("reachable", item.get("channel")):
+                return None
+        elif field == "not_contacted_since":
+            if not put("not_contacted_since", item.get("date")):
+                return None
+        else:
+            return None
+    if not_in:
+        fields["not_in_segments"] = not_in
+    fields["definition_json"] = ""
+    return fields
 
 
 class DuplicateDecisionForm(forms.Form):

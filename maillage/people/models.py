@@ -37,6 +37,17 @@ class Channel(models.TextChoices):
     POST = "post", _("Courrier")
 
 
+# The labels of a person's roles (the is_* flags), for forms and segment descriptions.
+ROLE_LABELS = {
+    "voter": _("Électeur·rice"),
+    "contact": _("Contact"),
+    "sympathiser": _("Sympathisant·e"),
+    "member": _("Adhérent·e"),
+    "activist": _("Militant·e"),
+    "volunteer": _("Bénévole"),
+}
+
+
 class ConsentChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")

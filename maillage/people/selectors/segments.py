@@ -12,10 +12,12 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError, NotFound
 from maillage.core.roles import Role, has_role
 from maillage.people.models import (
+    ROLE_LABELS,
     Channel,
     Interaction,
     Person,
@@ -268,3 +270,120 @@ def access_segment(*, user: Any, segment_id: int | str) -> Segment:
     if segment is None:
         raise NotFound("Ce segment n'existe pas.")
     return segment
+
+
+def segment_referenced_ids(definition: Any) -> set[int]:
+    """Ids of the segments a definition names directly (not those they name in turn)."""
+    if not isinstance(definition, dict):
+        return set()
+    if definition.get("field") == "segment" and isinstance(definition.get("id"), int):
+        return {definition["id"]}
+    found: set[int] = set()
+    for item in (
+        definition.get("filters", []) if isinstance(definition.get("filters"), list) else []
+    ):
+        found |= segment_referenced_ids(item)
+    return found
+
+
+def segment_definition_describe(
+    definition: dict[str, Any], *, segment_names: dict[int, str] | None = None
+) -> str:
+    """A saved definition in words, for the segment's page: staff check what a segment means
+    without reading JSON. Segment names come from the caller (one query for all of them)."""
+    return _describe(definition, segment_names or {}, top=True)
+
+
+def _labels(values: Any, labels: dict[Any, Any]) -> str:
+    items = values if isinstance(values, list) else []
+    return _(" ou ").join(str(labels.get(v, v)) for v in items)
+
+
+def _day(value: Any) -> str:
+    try:
+        return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+def _describe(item: Any, names: dict[int, str], *, top: bool = False) -> str:
+    if not isinstance(item, dict):
+        return "?"
+    if "op" in item or "filters" in item:
+        parts = [_describe(f, names) for f in item.get("filters", [])]
+        if not parts:
+            text = str(
+                _("tout le monde") if item.get("op", "and") == "and" else _("aucune personne")
+            )
+        elif len(parts) == 1:
+            text = parts[0]
+        else:
+            joiner = _(" ET ") if item.get("op", "and") == "and" else _(" OU ")
+            text = str(joiner).join(parts)
+            text = text if top and not item.get("negate") else f"({text})"
+    else:
+        text = _describe_leaf(item, names)
+    return str(_("NON %(condition)s") % {"condition": text}) if item.get("negate") else text
+
+
+def _describe_leaf(flt: dict[str, Any], names: dict[int, str]) -> str:
+    field = flt.get("field")
+    values = ", ".join(str(v) for v in flt.get("values", []) if isinstance(flt.get("values"), list))
+    if field == "age":
+        low, high = flt.get("min"), flt.get("max")
+        if low is not None and high is not None:
+            return str(_("de %(min)s à %(max)s ans") % {"min": low, "max": high})
+        if low is not None:
+            return str(_("%(min)s ans et plus") % {"min": low})
+        return str(_("%(max)s ans et moins") % {"max": high})
+    if field == "sex":
+        sex = str(flt.get("value"))
+        return str(dict(Sex.choices).get(sex, sex))
+    if field in ("commune", "polling_station", "constituency", "tag"):
+        label = {
+            "commune": _("commune"),
+            "polling_station": _("bureau de vote"),
+            "constituency": _("circonscription"),
+            "tag": _("étiquette"),
+        }[field]
+        return f"{label} : {values}"
+    if field == "role":
+        return str(_("rôle : %(roles)s") % {"roles": _labels(flt.get("values"), ROLE_LABELS)})
+    if field == "support":
+        levels = _labels(flt.get("values"), dict(SupportLevel.choices))
+        return str(_("soutien actuel : %(levels)s") % {"levels": levels})
+    if field == "support_change":
+        return str(
+            _("était %(before)s, est maintenant %(now)s")
+            % {
+                "before": _labels(flt.get("from"), dict(SupportLevel.choices)),
+                "now": _labels(flt.get("to"), dict(SupportLevel.choices)),
+            }
+        )
+    if field == "last_interaction":
+        text = str(_("contacté·e"))
+        if flt.get("channel"):
+            channel = dict(Channel.choices).get(flt["channel"], flt["channel"])
+            text += " " + str(_("par %(channel)s") % {"channel": channel})
+        if flt.get("result"):
+            result = dict(Interaction.Result.choices).get(flt["result"], flt["result"])
+            text += " " + str(_("avec le résultat « %(result)s »") % {"result": result})
+        if flt.get("since"):
+            text += " " + str(_("depuis le %(day)s") % {"day": _day(flt["since"])})
+        if flt.get("until"):
+            text += " " + str(_("jusqu'au %(day)s") % {"day": _day(flt["until"])})
+        return text
+    if field == "reachable":
+        channel = {"email": _("par e-mail"), "sms": _("par SMS"), "phone": _("par téléphone")}
+        return str(
+            _("joignable avec consentement %(channel)s")
+            % {"channel": channel.get(flt.get("channel"), flt.get("channel"))}
+        )
+    if field == "not_contacted_since":
+        return str(_("pas contacté·e depuis le %(day)s") % {"day": _day(flt.get("date"))})
+    if field == "segment":
+        name = names.get(flt.get("id"))  # type: ignore[arg-type]
+        if name is None:
+            return str(_("segment n°%(id)s (supprimé)") % {"id": flt.get("id")})
+        return str(_("dans le segment « %(name)s »") % {"name": name})
+    return str(field)

@@ -301,7 +301,9 @@ class SegmentEditTestCase(BaseTestCase):
         url = reverse("people:segment_edit", args=[segment.pk])
         response = self.client.get(url)
         self.assertEqual(response.context["count"], 1)
-        self.assertContains(response, "&quot;sex&quot;")
+        form = response.context["form"]
+        self.assertEqual((form["sex"].value(), form["definition_json"].value()), ("F", ""))
+        self.assertContains(response, '<option value="F" selected>', html=False)
         cycle = json.dumps({"op": "and", "filters": [{"field": "segment", "id": segment.pk}]})
         response = self.client.post(url, {"op": "and", "name": "Femmes", "definition_json": cycle})
         self.assertContains(response, "lui-même", status_code=400)
@@ -315,6 +317,36 @@ class SegmentEditTestCase(BaseTestCase):
         self.assertTrue(
             AuditLogEntry.objects.filter(action="update", target_id=str(segment.pk)).exists()
         )
+
+    def test_a_definition_beyond_the_flat_fields_opens_as_json(self) -> None:
+        definition = {"op": "and", "filters": [{"field": "sex", "value": "M", "negate": True}]}
+        segment = Segment.objects.create(name="Pas des hommes", definition=definition)
+        self.login(self.owner)
+        response = self.client.get(reverse("people:segment_edit", args=[segment.pk]))
+        form = response.context["form"]
+        self.assertEqual(json.loads(form["definition_json"].value()), definition)
+        self.assertEqual(form["sex"].value(), None)
+
+    def test_the_segment_page_says_in_words_who_is_in_it(self) -> None:
+        other = Segment.objects.create(name="Déjà vus", definition={"op": "and", "filters": []})
+        segment = Segment.objects.create(
+            name="Seniors pas encore vus",
+            definition={
+                "op": "and",
+                "filters": [
+                    {"field": "age", "min": 60, "max": None},
+                    {"field": "segment", "id": other.pk, "negate": True},
+                ],
+            },
+        )
+        make_person(birth_name="AINEE", birth_year=1950)
+        self.login(self.owner)
+        # session, user, the segment, the definition of the segment it names (compiling), count,
+        # the page of people, the names of the segments it names (for the words)
+        with self.assertNumQueries(7):
+            response = self.client.get(reverse("people:segment_detail", args=[segment.pk]))
+        self.assertContains(response, "60 ans et plus ET NON dans le segment « Déjà vus »")
+        self.assertContains(response, "AINEE")
 
 
 class DuplicatePagesTestCase(BaseTestCase):

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from maillage.core.tests.base import BaseTestCase
+from maillage.people.forms import SegmentBuilderForm
 from maillage.people.models import (
     Channel,
     EmailAddress,
@@ -16,7 +17,13 @@ from maillage.people.models import (
     Segment,
     SupportLevel,
 )
-from maillage.people.selectors.segments import SegmentError, segment_count, segment_queryset
+from maillage.people.selectors.segments import (
+    SegmentError,
+    segment_count,
+    segment_definition_describe,
+    segment_queryset,
+    segment_referenced_ids,
+)
 from maillage.people.services.interactions import interaction_record
 from maillage.people.services.persons import person_tags_add
 from maillage.people.tests.helpers import assign, at, make_person
@@ -319,3 +326,148 @@ class SegmentValidationTestCase(BaseTestCase):
 
     def test_a_date_filter_needs_a_date(self) -> None:
         self.assertRejected(one({"field": "not_contacted_since"}), "demande une date")
+
+
+def _as_post(initial: dict[str, Any]) -> dict[str, Any]:
+    """What the browser posts back when the builder opens on these initial values."""
+    return {k: ("" if v is None else v) for k, v in initial.items()}
+
+
+class SegmentBuilderRoundTripTestCase(BaseTestCase):
+    """Editing a segment opens the builder on its saved definition; saving unchanged must keep
+    exactly that definition, whichever fields (flat or JSON) the builder shows it in."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.a = Segment.objects.create(name="A", definition={"op": "and", "filters": []})
+        cls.b = Segment.objects.create(name="B", definition={"op": "and", "filters": []})
+
+    def _round_trip(self, definition: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        initial = SegmentBuilderForm.initial_from(definition)
+        form = SegmentBuilderForm(_as_post(initial))
+        self.assertTrue(form.is_valid(), form.errors)
+        return initial, form.compiled
+
+    def test_definitions_the_flat_fields_can_say_open_in_them_and_save_unchanged(self) -> None:
+        flat = [
+            {"op": "and", "filters": []},
+            {
+                "op": "and",
+                "filters": [
+                    {"field": "age", "min": 60, "max": None},
+                    {"field": "sex", "value": "F"},
+                    {"field": "commune", "values": ["13055", "2A004"]},
+                    {"field": "polling_station", "values": ["13055_0003"]},
+                    {"field": "constituency", "values": ["1303"]},
+                    {"field": "tag", "values": ["infirmiere"]},
+                    {"field": "role", "values": ["member", "activist"]},
+                    {"field": "support", "values": [1, 2]},
+                    {"field": "support_change", "from": [3], "to": [1, 2]},
+                    {
+                        "field": "last_interaction",
+                        "channel": "door",
+                        "result": None,
+                        "since": "2026-03-01",
+                        "until": None,
+                    },
+                    {"field": "reachable", "channel": "sms"},
+                    {"field": "not_contacted_since", "date": "2026-05-01"},
+                    {"op": "or", "filters": [{"field": "segment", "id": self.a.pk}]},
+                    {"field": "segment", "id": self.b.pk, "negate": True},
+                ],
+            },
+            {
+                "op": "or",
+                "filters": [
+                    {"field": "age", "min": None, "max": 30},
+                    {
+                        "op": "or",
+                        "filters": [
+                            {"field": "segment", "id": self.a.pk},
+                            {"field": "segment", "id": self.b.pk},
+                        ],
+                    },
+                ],
+            },
+        ]
+        for definition in flat:
+            with self.subTest(definition=definition):
+                initial, compiled = self._round_trip(definition)
+                self.assertEqual(initial["definition_json"], "")
+                self.assertEqual(compiled, definition)
+        initial = SegmentBuilderForm.initial_from(flat[1])
+        self.assertEqual(
+            (initial["age_min"], initial["support_from"], initial["not_in_segments"]),
+            (60, [3], [self.b.pk]),
+        )
+
+    def test_definitions_beyond_the_flat_fields_open_as_json_and_save_unchanged(self) -> None:
+        beyond = [
+            {"op": "and", "filters": [{"field": "sex", "value": "M", "negate": True}]},
+            {
+                "op": "or",
+                "filters": [
+                    {"field": "sex", "value": "F"},
+                    {"op": "and", "filters": [{"field": "support", "values": [3]}]},
+                ],
+            },
+            {"op": "and", "filters": [{"field": "age", "min": 18}, {"field": "age", "max": 30}]},
+            {
+                "op": "and",
+                "filters": [
+                    {
+                        "field": "last_interaction",
+                        "channel": "phone",
+                        "since": "2026-01-01",
+                        "until": "2026-02-01",
+                    }
+                ],
+            },
+            {"op": "and", "negate": True, "filters": [{"field": "sex", "value": "F"}]},
+            {"op": "and", "filters": [{"field": "segment", "id": self.a.pk}, {"field": "segment", "id": self.b.pk}]},
+        ]  # fmt: skip
+        for definition in beyond:
+            with self.subTest(definition=definition):
+                initial, compiled = self._round_trip(definition)
+                self.assertNotEqual(initial["definition_json"], "")
+                self.assertEqual(compiled, definition)
+
+
+class SegmentDescriptionTestCase(BaseTestCase):
+    def test_a_definition_reads_as_words_with_its_groups_and_negations(self) -> None:
+        definition = {
+            "op": "and",
+            "filters": [
+                {"field": "age", "min": 60, "max": 90},
+                {"field": "polling_station", "values": ["13055_0003", "13055_0004"]},
+                {
+                    "op": "or",
+                    "filters": [
+                        {"field": "support", "values": [3]},
+                        {"field": "support_change", "from": [3], "to": [1, 2]},
+                    ],
+                },
+                {"field": "segment", "id": 7, "negate": True},
+                {"field": "segment", "id": 8},
+                {"field": "last_interaction", "channel": "door", "since": "2026-03-01"},
+            ],
+        }
+        self.assertEqual(
+            segment_definition_describe(definition, segment_names={7: "Déjà vus"}),
+            "de 60 à 90 ans ET bureau de vote : 13055_0003, 13055_0004"
+            " ET (soutien actuel : Indécis OU était Indécis, est maintenant Pour ou Plutôt pour)"
+            " ET NON dans le segment « Déjà vus » ET segment n°8 (supprimé)"
+            " ET contacté·e par Porte-à-porte depuis le 01/03/2026",
+        )
+        self.assertEqual(segment_referenced_ids(definition), {7, 8})
+        self.assertEqual(segment_definition_describe({"op": "and", "filters": []}), "tout le monde")
+        self.assertEqual(
+            segment_definition_describe({"op": "or", "filters": []}), "aucune personne"
+        )
+        self.assertEqual(
+            segment_definition_describe(
+                {"op": "or", "negate": True, "filters": [one({"field": "sex", "value": "F"}), one({"field": "age", "max": 25})]}
+            ),
+            "NON (Femme OU 25 ans et moins)",
+        )  # fmt: skip

@@ -19,9 +19,14 @@ from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
-from maillage.people.models import EmailAddress, PhoneNumber, SupportLevel
+from maillage.people.models import EmailAddress, PhoneNumber, Segment, SupportLevel
 from maillage.people.selectors.people import sort_people
-from maillage.people.selectors.segments import access_segment, segment_queryset
+from maillage.people.selectors.segments import (
+    access_segment,
+    segment_definition_describe,
+    segment_queryset,
+    segment_referenced_ids,
+)
 from maillage.people.selectors.segments import segment_list as segments
 from maillage.people.services.segments import segment_create as create
 from maillage.people.services.segments import segment_export_record, segment_update
@@ -80,7 +85,8 @@ def segment_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.STAFF)
 def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
-    """The builder again, opened on the saved definition (as JSON, which the builder accepts)."""
+    """The builder again, opened on the saved definition: its flat fields when they can say it,
+    else the JSON field (see `SegmentBuilderForm.initial_from`)."""
     segment = access_segment(user=request.user, segment_id=segment_id)
     initial = {
         "name": segment.name,
@@ -146,11 +152,18 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
+    referenced = segment_referenced_ids(segment.definition)
+    names = (
+        dict(Segment.objects.filter(pk__in=referenced).values_list("pk", "name"))
+        if referenced
+        else {}
+    )  # one query, and none for a segment that names no other
     return render(
         request,
         "people/segment_detail.html",
         {
             "segment": segment,
+            "description": segment_definition_describe(segment.definition, segment_names=names),
             "page": page,
             "sort": sort,
             "query": query.urlencode(),
