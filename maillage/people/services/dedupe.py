@@ -7,18 +7,29 @@ proposes the fuzzy ones to staff and carries out the merge they choose.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from maillage.core.errors import ApplicationError
-from maillage.core.models import AuditLogEntry
-from maillage.core.services import audit_log_record
+from maillage.core.models import AuditLogEntry, TaskProgress
+from maillage.core.services import (
+    audit_log_record,
+    task_progress_advance,
+    task_progress_create,
+    task_progress_fail,
+    task_progress_finish,
+    task_progress_start,
+)
 from maillage.people.models import (
     Consent,
     ConsentChannel,
@@ -187,26 +198,37 @@ def _id_runs(ids: list[int]) -> list[tuple[int, int]]:
 _CHUNK = 5_000
 
 
-def duplicates_detect(*, person_ids: list[int] | None = None) -> int:
+def duplicates_detect(
+    *,
+    person_ids: list[int] | None = None,
+    on_step: Callable[[int, int], None] | None = None,
+) -> int:
     """Find likely duplicates among (or against) the given people; returns new candidates.
 
     Reads people one birth year at a time (the years of the given people, or every year),
     then the households of the given people (or every shared household) a set at a time,
     scores each block with rapidfuzz, skips pairs already decided or queued, and writes the
     new pairs in bulk. The number of queries grows with birth years and sets, never with
-    people one by one; memory holds one birth year at a time."""
+    people one by one; memory holds one birth year at a time.
+
+    For the whole table, `on_step(done, total)` is called after each birth year and after the
+    households (total: the years + 1), so a progress bar can follow a search of a million."""
     found: dict[tuple[int, int], tuple[int, list[str]]] = {}
     if person_ids is None:
-        years = (
-            Person.objects.exclude(birth_year=None)
+        years = sorted(
+            year
+            for year in Person.objects.exclude(birth_year=None)
             .order_by()
             .values_list("birth_year", flat=True)
             .distinct()
+            if year
         )
-        for year in sorted(year for year in years if year):
+        for done, year in enumerate(years, start=1):
             _score_identity_blocks(
                 Person.objects.filter(birth_year=year).values(*_COLUMNS), None, found
             )
+            if on_step is not None:
+                on_step(done, len(years) + 1)
         # Every household of several people, streamed in household order: one block at a time.
         shared = (
             Person.objects.exclude(household_key="")
@@ -224,6 +246,8 @@ def duplicates_detect(*, person_ids: list[int] | None = None) -> int:
         )
         blocks = (list(block) for _key, block in groupby(rows, key=itemgetter("household_key")))
         _score_blocks(blocks, None, found)
+        if on_step is not None:
+            on_step(len(years) + 1, len(years) + 1)
     else:
         only = set(person_ids)
         if not only:
@@ -276,6 +300,65 @@ def duplicates_detect(*, person_ids: list[int] | None = None) -> int:
     ]
     DuplicateCandidate.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     return len(new)
+
+
+# The whole-table search as a background task (`people.tasks.duplicates_search_task`).
+SEARCH_KIND = "dedupe"
+# A search still "running" after this long died with its worker: a new one may start.
+SEARCH_STALE_AFTER = timedelta(hours=2)
+
+
+def duplicates_search_in_progress() -> TaskProgress | None:
+    """The whole-table search waiting or running now, if any."""
+    return (
+        TaskProgress.objects.filter(
+            kind=SEARCH_KIND,
+            status__in=[TaskProgress.Status.PENDING, TaskProgress.Status.RUNNING],
+            created_at__gte=timezone.now() - SEARCH_STALE_AFTER,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def duplicates_search_create(*, actor: Any | None) -> TaskProgress:
+    """The progress record of a new whole-table search; refused while one is under way (two
+    would score the same million people twice for nothing)."""
+    if duplicates_search_in_progress() is not None:
+        raise ApplicationError(
+            _(
+                "Une recherche de doublons est déjà en cours : suivez-la plutôt que d'en lancer une autre."
+            )
+        )
+    return task_progress_create(
+        kind=SEARCH_KIND, label=_("Recherche des doublons dans toute la base"), owner=actor
+    )
+
+
+def duplicates_search_run(*, progress_id: str) -> int:
+    """Search the whole table, moving the bar once per birth year; returns the new pairs."""
+    task_progress_start(progress_id=progress_id, message=_("Comparaison par année de naissance"))
+
+    def step(done: int, total: int) -> None:
+        message = _("Foyers") if done == total - 1 else None
+        task_progress_advance(progress_id=progress_id, done=done, total=total, message=message)
+
+    try:
+        found = duplicates_detect(on_step=step)
+    except Exception as error:
+        task_progress_fail(
+            progress_id=progress_id,
+            message=_("Recherche interrompue : %(error)s") % {"error": error},
+        )
+        raise
+    waiting = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN).count()
+    task_progress_finish(
+        progress_id=progress_id,
+        result={"found": found, "open": waiting, "url": reverse("people:duplicate_list")},
+        message=_("%(found)s nouvelle(s) paire(s) ; %(open)s à examiner en tout")
+        % {"found": found, "open": waiting},
+    )
+    return found
 
 
 # Identity and address fields a merge fills on the kept person when they are blank there.

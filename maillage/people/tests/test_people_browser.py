@@ -53,6 +53,39 @@ def test_staff_build_a_segment_and_watch_the_count_change(desktop_page, live_ser
     page.get_by_role("button", name="Enregistrer le segment").click()
     page.wait_for_url(f"{live_server.url}/people/segments/*/")
     assert "6 personnes" in page.get_by_test_id("segment-total").inner_text()
+    words = page.get_by_test_id("segment-definition").inner_text()
+    assert "60 ans et plus ET Femme ET bureau de vote : 13055_0003" in words, words
+    # Editing opens on the same filters, in the same fields; saving unchanged keeps the segment.
+    page.get_by_role("link", name="Modifier").click()
+    assert page.get_by_label("Âge minimum").input_value() == "60"
+    assert page.get_by_label("Bureaux de vote").input_value() == "13055_0003"
+    assert page.get_by_label("Sexe").input_value() == "F"
+    assert page.get_by_label("Définition JSON (avancé)").input_value() == ""
+    page.get_by_role("button", name="Enregistrer le segment").click()
+    page.wait_for_url(f"{live_server.url}/people/segments/*/")
+    assert "6 personnes" in page.get_by_test_id("segment-total").inner_text()
+
+
+def test_staff_search_the_whole_base_for_duplicates(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    UserFactory(email="sara@example.org", full_name="Sara Staff", role=Role.STAFF)
+    make_person(
+        birth_name="DUPONT", first_names="Marie", birth_year=1953, birth_month=3, birth_day=12
+    )
+    make_person(
+        birth_name="DUPOND", first_names="Marie", birth_year=1953, birth_month=3, birth_day=12
+    )
+    page = desktop_page
+    browser_login(page, live_server, "sara@example.org", DEFAULT_PASSWORD)
+    page.goto(f"{live_server.url}/people/duplicates/")
+    assert "Aucun doublon à examiner" in page.get_by_test_id("duplicate-table").inner_text()
+    page.get_by_test_id("duplicate-search").click()
+    page.wait_for_url(f"{live_server.url}/tasks/*/")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=progress-percent]').innerText === '100 %'"
+    )
+    assert "1 nouvelle(s) paire(s)" in page.locator(".progress-box").inner_text()
+    page.get_by_role("link", name="Voir le résultat").click()
+    assert "DUPOND" in page.get_by_test_id("duplicate-table").inner_text()
 
 
 def test_a_volunteer_on_a_phone_records_a_door_result(page, live_server) -> None:  # type: ignore[no-untyped-def]

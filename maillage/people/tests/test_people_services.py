@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
+
+from django.utils import timezone
 
 from maillage.core.errors import ApplicationError
-from maillage.core.models import AuditLogEntry
+from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import (
     Consent,
@@ -25,6 +28,8 @@ from maillage.people.services.dedupe import (
     _id_runs,
     duplicate_merge,
     duplicates_detect,
+    duplicates_search_create,
+    duplicates_search_run,
     person_merge,
 )
 from maillage.people.services.gdpr import person_erase, person_subject_access_export
@@ -378,6 +383,31 @@ class DedupeTestCase(BaseTestCase):
         self.assertNotIn(frozenset((self.year_only.pk, self.child.pk)), self.pairs())
         self.assertEqual(created, len(self.pairs()))
         self.assertEqual(duplicates_detect(), 0)  # nothing twice
+
+    def test_the_whole_table_search_moves_its_bar_and_runs_once_at_a_time(self) -> None:
+        progress = duplicates_search_create(actor=self.owner)
+        with self.assertRaisesMessage(ApplicationError, "déjà en cours"):
+            duplicates_search_create(actor=self.owner)
+        self.assertEqual(duplicates_search_run(progress_id=str(progress.pk)), 2)
+        progress.refresh_from_db()
+        # birth years 1953, 1961 and 1990, then the households: four steps
+        self.assertEqual(
+            (progress.status, progress.done, progress.total),
+            (TaskProgress.Status.SUCCEEDED, 4, 4),
+        )
+        self.assertEqual((progress.result["found"], progress.result["open"]), (2, 2))
+        self.assertIn(frozenset((self.marie.pk, self.typo.pk)), self.pairs())
+        # finished: another may start, and finds nothing new
+        again = duplicates_search_create(actor=None)
+        self.assertEqual(duplicates_search_run(progress_id=str(again.pk)), 0)
+        self.assertEqual(DuplicateCandidate.objects.count(), 2)
+
+    def test_a_search_left_running_by_a_dead_worker_does_not_block_the_next(self) -> None:
+        stuck = duplicates_search_create(actor=None)
+        TaskProgress.objects.filter(pk=stuck.pk).update(
+            status=TaskProgress.Status.RUNNING, created_at=timezone.now() - timedelta(hours=3)
+        )
+        self.assertNotEqual(duplicates_search_create(actor=None).pk, stuck.pk)
 
     def test_a_year_alone_is_compared_with_full_dates_of_that_year(self) -> None:
         """Full dates are only compared within the same day; a partial date with everyone."""

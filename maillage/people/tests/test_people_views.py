@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from maillage.core.models import AuditLogEntry
+from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
 from maillage.core.tests.factories import UserFactory
@@ -377,6 +379,39 @@ class DuplicatePagesTestCase(BaseTestCase):
         )
         self.assertRedirects(response, reverse("people:person_detail", args=[self.b.pk]))
         self.assertFalse(Person.objects.filter(pk=self.a.pk).exists())
+
+    def test_staff_search_the_whole_table_in_the_background(self) -> None:
+        self.login(self.teammate)
+        self.assertEqual(self.client.post(reverse("people:duplicate_search")).status_code, 403)
+        self.login(self.owner)
+        response = self.client.post(reverse("people:duplicate_search"))
+        progress = TaskProgress.objects.get(kind="dedupe")
+        self.assertRedirects(response, reverse("core:task_progress_page", args=[progress.pk]))
+        # the tests run tasks at once: the search is over, its pair already queued
+        self.assertEqual(progress.status, TaskProgress.Status.SUCCEEDED)
+        self.assertEqual((progress.result["found"], progress.result["open"]), (0, 1))
+        page = self.client.get(reverse("core:task_progress_page", args=[progress.pk]))
+        self.assertContains(page, reverse("people:duplicate_list"))
+        self.assertContains(self.client.get(reverse("people:duplicate_list")), "Dernière recherche")
+        self.assertEqual(self.client.get(reverse("people:duplicate_search")).status_code, 405)
+
+    def test_a_second_search_while_one_runs_leads_to_the_running_one(self) -> None:
+        self.login(self.owner)
+        running = TaskProgress.objects.create(
+            kind="dedupe", label="x", status=TaskProgress.Status.RUNNING
+        )
+        response = self.client.post(reverse("people:duplicate_search"), follow=True)
+        self.assertRedirects(response, reverse("core:task_progress_page", args=[running.pk]))
+        self.assertContains(response, "déjà en cours")
+        self.assertEqual(TaskProgress.objects.filter(kind="dedupe").count(), 1)
+
+    def test_the_command_searches_and_says_what_it_found(self) -> None:
+        out = io.StringIO()
+        call_command("find_duplicates", stdout=out)
+        self.assertIn("0 nouvelle(s) paire(s) ; 1 à examiner en tout", out.getvalue())
+        TaskProgress.objects.create(kind="dedupe", label="x", status=TaskProgress.Status.RUNNING)
+        with self.assertRaisesMessage(CommandError, "déjà en cours"):
+            call_command("find_duplicates", stdout=io.StringIO())
 
     def test_staff_mark_a_pair_as_distinct(self) -> None:
         self.login(self.owner)

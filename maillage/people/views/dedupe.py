@@ -7,15 +7,24 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
+from maillage.core.models import TaskProgress
 from maillage.core.roles import Role
 from maillage.people.forms import DuplicateDecisionForm
 from maillage.people.selectors.dedupe import access_duplicate
 from maillage.people.selectors.dedupe import duplicate_list as duplicates
-from maillage.people.services.dedupe import duplicate_dismiss, duplicate_merge
+from maillage.people.services.dedupe import (
+    SEARCH_KIND,
+    duplicate_dismiss,
+    duplicate_merge,
+    duplicates_search_create,
+    duplicates_search_in_progress,
+)
 from maillage.people.services.gdpr import person_subject_access_data
+from maillage.people.tasks import duplicates_search_task
 
 COMPARED = (
     ("birth_name", _("Nom de naissance")), ("usage_name", _("Nom d'usage")), ("first_names", _("Prénoms")),
@@ -28,7 +37,28 @@ COMPARED = (
 @role_required(Role.STAFF)
 def duplicate_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(duplicates(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "people/duplicate_list.html", {"page": page, "query": ""})
+    last_search = TaskProgress.objects.filter(kind=SEARCH_KIND).order_by("-created_at").first()
+    return render(
+        request,
+        "people/duplicate_list.html",
+        {"page": page, "query": "", "last_search": last_search},
+    )
+
+
+@require_POST
+@role_required(Role.STAFF)
+def duplicate_search(request: HttpRequest) -> HttpResponse:
+    """Search the whole table in the background (imports search only among their own people)."""
+    try:
+        progress = duplicates_search_create(actor=request.user)
+    except ApplicationError as exc:
+        messages.warning(request, exc.message)
+        running = duplicates_search_in_progress()
+        if running is None:
+            return redirect("people:duplicate_list")
+        return redirect("core:task_progress_page", progress_id=running.pk)
+    duplicates_search_task.enqueue(str(progress.pk))
+    return redirect("core:task_progress_page", progress_id=progress.pk)
 
 
 @role_required(Role.STAFF)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("segments/<int:segment_id>/edit/", segments.segment_edit, name="segment_edit"),
     path("segments/<int:segment_id>/export/", segments.segment_export, name="segment_export"),
     path("duplicates/", dedupe.duplicate_list, name="duplicate_list"),
+    path("duplicates/search/", dedupe.duplicate_search, name="duplicate_search"),
     path("duplicates/<int:candidate_id>/", dedupe.duplicate_review, name="duplicate_review"),
 ]
