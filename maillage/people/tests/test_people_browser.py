@@ -55,6 +55,7 @@ def test_staff_build_a_segment_and_watch_the_count_change(desktop_page, live_ser
     assert "6 personnes" in page.get_by_test_id("segment-total").inner_text()
     words = page.get_by_test_id("segment-definition").inner_text()
     assert "60 ans et plus ET Femme ET bureau de vote : 13055_0003" in words, words
+    screenshot(page, "segment-detail")
     # Editing opens on the same filters, in the same fields; saving unchanged keeps the segment.
     page.get_by_role("link", name="Modifier").click()
     assert page.get_by_label("Âge minimum").input_value() == "60"
@@ -86,6 +87,7 @@ def test_staff_search_the_whole_base_for_duplicates(desktop_page, live_server) -
     assert "1 nouvelle(s) paire(s)" in page.locator(".progress-box").inner_text()
     page.get_by_role("link", name="Voir le résultat").click()
     assert "DUPOND" in page.get_by_test_id("duplicate-table").inner_text()
+    screenshot(page, "duplicate-queue")
 
 
 def test_a_volunteer_on_a_phone_records_a_door_result(page, live_server) -> None:  # type: ignore[no-untyped-def]
