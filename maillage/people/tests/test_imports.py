@@ -872,3 +872,28 @@ def test_a_load_bigger_than_the_table_rebuilds_the_same_indexes(
     assert import_file(path=FIXTURES / "reu_sample.csv").created == 4
     assert index_names() == before
     assert Person.objects.filter(polling_station_code="13999_0001").count() == 3
+
+
+def test_indexes_are_rebuilt_for_many_new_people_never_for_a_re_import(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A re-import matches everyone and creates nobody: dropping and rebuilding the indexes of
+    the whole table would cost seconds per million people for nothing. A roll of another
+    commune, all new people, is a bulk load again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def drops(path: Path) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            import_file(path=path)
+        return sum(q["sql"].startswith("DROP INDEX") for q in queries.captured_queries)
+
+    monkeypatch.setattr(writer_module, "BULK_ROWS", 1)
+    first = write_reu(tmp_path / "a.csv", [reu_row(n) for n in range(1, 5)])
+    other = write_reu(tmp_path / "b.csv", [reu_row(n, commune="13998") for n in range(1, 9)])
+    assert drops(first) > 0  # four new people into an empty table
+    assert drops(first) == 0  # the same four: nothing new
+    assert Person.objects.count() == 4
+    assert drops(other) > 0  # eight new people, more than the table holds
+    assert Person.objects.count() == 12
+    assert Person.objects.filter(roll_commune_code="13998").count() == 8
