@@ -277,6 +277,14 @@ class SegmentBuilderForm(forms.Form):
 
 
 # One flat field per filter of the top-level group: what `SegmentBuilderForm.definition` writes.
+# Filters held by one key, and the flat field that holds it.
+_ONE_KEY_FIELDS = {
+    "sex": ("sex", "value"),
+    "role": ("roles", "values"),
+    "support": ("support", "values"),
+    "reachable": ("reachable", "channel"),
+    "not_contacted_since": ("not_contacted_since", "date"),
+}
 _CODE_FIELDS = {
     "commune": "communes",
     "polling_station": "polling_stations",
@@ -328,20 +336,15 @@ def _flat_fields(definition: dict[str, Any]) -> dict[str, Any] | None:
             if (item.get("min") is None and item.get("max") is None) or "age_min" in fields:
                 return None
             fields["age_min"], fields["age_max"] = item.get("min"), item.get("max")
-        elif field == "sex":
-            if not put("sex", item.get("value")):
+        elif field in _ONE_KEY_FIELDS:
+            name, key = _ONE_KEY_FIELDS[field]
+            if not put(name, item.get(key)):
                 return None
         elif field in _CODE_FIELDS:
             values = item.get("values")
             if not isinstance(values, list) or any("," in str(v) for v in values):
                 return None
             if not put(_CODE_FIELDS[field], ", ".join(str(v) for v in values)):
-                return None
-        elif field == "role":
-            if not put("roles", item.get("values")):
-                return None
-        elif field == "support":
-            if not put("support", item.get("values")):
                 return None
         elif field == "support_change":
             if not put("support_from", item.get("from")) or not put("support_to", item.get("to")):
@@ -358,12 +361,6 @@ def _flat_fields(definition: dict[str, Any]) -> dict[str, Any] | None:
                 return None
             fields.update({k: v for k, v in given.items() if v})
             fields.setdefault("last_channel", "")  # marks the filter as taken
-        elif field == "reachable":
-            if not put("reachable", item.get("channel")):
-                return None
-        elif field == "not_contacted_since":
-            if not put("not_contacted_since", item.get("date")):
-                return None
         else:
             return None
     if not_in:
