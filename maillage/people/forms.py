@@ -268,6 +268,9 @@ class SegmentBuilderForm(forms.Form):
         """The builder's fields for a saved definition: the flat fields when they can say it
         exactly, else the JSON field (nested groups, negations, date ranges…) so nothing is lost."""
         flat = _flat_fields(definition)
+        named = {*(flat or {}).get("in_segments", []), *(flat or {}).get("not_in_segments", [])}
+        if named and Segment.objects.filter(pk__in=named).count() != len(named):
+            flat = None  # a segment it names is gone: the checkboxes would drop it silently
         if flat is not None:
             return flat
         return {

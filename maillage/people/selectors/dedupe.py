@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from maillage.core.errors import NotFound
+from maillage.core.models import TaskProgress
 from maillage.core.roles import Role, has_role
 from maillage.people.models import DuplicateCandidate
 
@@ -34,3 +37,30 @@ def access_duplicate(*, user: Any, candidate_id: int | str) -> DuplicateCandidat
     if candidate is None:
         raise NotFound("Cette paire n'existe pas ou a déjà été traitée.")
     return candidate
+
+
+# The whole-table search runs as a task (`people.tasks.duplicates_search_task`) whose progress
+# record has this kind.
+SEARCH_KIND = "dedupe"
+# A search still "running" after this long died with its worker: a new one may start.
+SEARCH_STALE_AFTER = timedelta(hours=2)
+
+
+def duplicates_search_in_progress() -> TaskProgress | None:
+    """The whole-table search waiting or running now, if any."""
+    return (
+        TaskProgress.objects.filter(
+            kind=SEARCH_KIND,
+            status__in=[TaskProgress.Status.PENDING, TaskProgress.Status.RUNNING],
+            created_at__gte=timezone.now() - SEARCH_STALE_AFTER,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def duplicates_search_latest(*, user: Any) -> TaskProgress | None:
+    """The last whole-table search, for the duplicates page (staff only)."""
+    if not has_role(user, Role.STAFF):
+        return None
+    return TaskProgress.objects.filter(kind=SEARCH_KIND).order_by("-created_at").first()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import timedelta
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
@@ -42,6 +40,7 @@ from maillage.people.models import (
     PhoneNumber,
 )
 from maillage.people.normalise import fold
+from maillage.people.selectors.dedupe import SEARCH_KIND, duplicates_search_in_progress
 from maillage.people.services.persons import person_keys_refresh
 
 # A pair is proposed from this score up (0-100): a name at ~85 % token similarity with the
@@ -300,25 +299,6 @@ def duplicates_detect(
     ]
     DuplicateCandidate.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     return len(new)
-
-
-# The whole-table search as a background task (`people.tasks.duplicates_search_task`).
-SEARCH_KIND = "dedupe"
-# A search still "running" after this long died with its worker: a new one may start.
-SEARCH_STALE_AFTER = timedelta(hours=2)
-
-
-def duplicates_search_in_progress() -> TaskProgress | None:
-    """The whole-table search waiting or running now, if any."""
-    return (
-        TaskProgress.objects.filter(
-            kind=SEARCH_KIND,
-            status__in=[TaskProgress.Status.PENDING, TaskProgress.Status.RUNNING],
-            created_at__gte=timezone.now() - SEARCH_STALE_AFTER,
-        )
-        .order_by("-created_at")
-        .first()
-    )
 
 
 def duplicates_search_create(*, actor: Any | None) -> TaskProgress:

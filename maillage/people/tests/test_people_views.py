@@ -369,7 +369,9 @@ class DuplicatePagesTestCase(BaseTestCase):
 
     def test_staff_merge_a_pair_keeping_the_chosen_person(self) -> None:
         self.login(self.owner)
-        self.assertContains(self.client.get(reverse("people:duplicate_list")), "DUPOND")
+        # session, user, count, the page of pairs with both people (joined), the last search
+        with self.assertNumQueries(5):
+            self.assertContains(self.client.get(reverse("people:duplicate_list")), "DUPOND")
         self.assertContains(
             self.client.get(reverse("people:duplicate_review", args=[self.pair.pk])), "Arles"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.utils import timezone
@@ -427,6 +428,11 @@ class SegmentBuilderRoundTripTestCase(BaseTestCase):
             {"op": "and", "negate": True, "filters": [{"field": "sex", "value": "F"}]},
             {"op": "and", "filters": [{"field": "segment", "id": self.a.pk}, {"field": "segment", "id": self.b.pk}]},
         ]  # fmt: skip
+        gone = {
+            "op": "and",
+            "filters": [{"field": "segment", "id": self.b.pk + 100, "negate": True}],
+        }
+        self.assertEqual(json.loads(SegmentBuilderForm.initial_from(gone)["definition_json"]), gone)
         for definition in beyond:
             with self.subTest(definition=definition):
                 initial, compiled = self._round_trip(definition)

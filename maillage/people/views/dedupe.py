@@ -11,17 +11,18 @@ from django.views.decorators.http import require_POST
 
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
-from maillage.core.models import TaskProgress
 from maillage.core.roles import Role
 from maillage.people.forms import DuplicateDecisionForm
-from maillage.people.selectors.dedupe import access_duplicate
+from maillage.people.selectors.dedupe import (
+    access_duplicate,
+    duplicates_search_in_progress,
+    duplicates_search_latest,
+)
 from maillage.people.selectors.dedupe import duplicate_list as duplicates
 from maillage.people.services.dedupe import (
-    SEARCH_KIND,
     duplicate_dismiss,
     duplicate_merge,
     duplicates_search_create,
-    duplicates_search_in_progress,
 )
 from maillage.people.services.gdpr import person_subject_access_data
 from maillage.people.tasks import duplicates_search_task
@@ -37,7 +38,7 @@ COMPARED = (
 @role_required(Role.STAFF)
 def duplicate_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(duplicates(user=request.user), 50).get_page(request.GET.get("page"))
-    last_search = TaskProgress.objects.filter(kind=SEARCH_KIND).order_by("-created_at").first()
+    last_search = duplicates_search_latest(user=request.user)
     return render(
         request,
         "people/duplicate_list.html",
