@@ -340,13 +340,13 @@ def _describe_leaf(flt: dict[str, Any], names: dict[int, str]) -> str:
         sex = str(flt.get("value"))
         return str(dict(Sex.choices).get(sex, sex))
     if field in ("commune", "polling_station", "constituency", "tag"):
-        label = {
-            "commune": _("commune"),
-            "polling_station": _("bureau de vote"),
-            "constituency": _("circonscription"),
-            "tag": _("étiquette"),
+        wording = {
+            "commune": _("commune : %(codes)s"),
+            "polling_station": _("bureau de vote : %(codes)s"),
+            "constituency": _("circonscription : %(codes)s"),
+            "tag": _("étiquette : %(codes)s"),
         }[field]
-        return f"{label} : {values}"
+        return str(wording % {"codes": values})
     if field == "role":
         return str(_("rôle : %(roles)s") % {"roles": _labels(flt.get("values"), ROLE_LABELS)})
     if field == "support":

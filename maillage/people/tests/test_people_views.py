@@ -219,12 +219,23 @@ class SegmentPagesTestCase(BaseTestCase):
     def test_the_segment_list_runs_a_fixed_number_of_queries(self) -> None:
         for n in range(5):
             Segment.objects.create(
-                name=f"S{n}", definition={"op": "and", "filters": []}, created_by=self.owner
+                name=f"S{n}",
+                definition={"op": "and", "filters": [{"field": "segment", "id": self.seniors.pk}]},
+                created_by=self.owner,
             )
         self.login(self.owner)
-        with self.assertNumQueries(4):  # session, user, count, the page with its creators (joined)
+        # session, user, count, the page with its creators (joined), the names it refers to
+        with self.assertNumQueries(5):
             response = self.client.get(reverse("people:segment_list"))
         self.assertContains(response, "Seniors du bureau 3")
+        self.assertContains(response, "60 ans et plus ET bureau de vote : 13055_0003")
+        self.assertContains(response, "dans le segment « Seniors du bureau 3 »", count=5)
+
+    def test_a_segment_reads_in_english_for_an_english_speaker(self) -> None:
+        self.login(self.owner)
+        self.client.cookies["django_language"] = "en"  # what the language switch sets
+        response = self.client.get(reverse("people:segment_detail", args=[self.seniors.pk]))
+        self.assertContains(response, "aged 60 and over AND polling station: 13055_0003")
 
     def test_the_people_of_a_segment_page_runs_a_fixed_number_of_queries(self) -> None:
         self.login(self.owner)

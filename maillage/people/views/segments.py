@@ -50,7 +50,22 @@ LIST_COLUMNS = (
 @role_required(Role.STAFF)
 def segment_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(segments(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/segment_list.html", {"page": page, "query": ""})
+    names = _segment_names(*(s.definition for s in page.object_list))
+    rows = [
+        (s, segment_definition_describe(s.definition, segment_names=names))
+        for s in page.object_list
+    ]
+    return render(request, "people/segment_list.html", {"page": page, "rows": rows, "query": ""})
+
+
+def _segment_names(*definitions: dict[str, Any]) -> dict[int, str]:
+    """Names of the segments these definitions refer to: one query, none if they name none."""
+    referenced: set[int] = set()
+    for definition in definitions:
+        referenced |= segment_referenced_ids(definition)
+    if not referenced:
+        return {}
+    return dict(Segment.objects.filter(pk__in=referenced).values_list("pk", "name"))
 
 
 @role_required(Role.STAFF)
@@ -152,12 +167,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
-    referenced = segment_referenced_ids(segment.definition)
-    names = (
-        dict(Segment.objects.filter(pk__in=referenced).values_list("pk", "name"))
-        if referenced
-        else {}
-    )  # one query, and none for a segment that names no other
+    names = _segment_names(segment.definition)
     return render(
         request,
         "people/segment_detail.html",
