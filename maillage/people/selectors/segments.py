@@ -286,6 +286,16 @@ def segment_referenced_ids(definition: Any) -> set[int]:
     return found
 
 
+def segment_names_referenced(*definitions: dict[str, Any]) -> dict[int, str]:
+    """Names of the segments these definitions name directly: one query, none if they name none."""
+    referenced: set[int] = set()
+    for definition in definitions:
+        referenced |= segment_referenced_ids(definition)
+    if not referenced:
+        return {}
+    return dict(Segment.objects.filter(pk__in=referenced).values_list("pk", "name"))
+
+
 def segment_definition_describe(
     definition: dict[str, Any], *, segment_names: dict[int, str] | None = None
 ) -> str:

@@ -19,13 +19,13 @@ from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
-from maillage.people.models import EmailAddress, PhoneNumber, Segment, SupportLevel
+from maillage.people.models import EmailAddress, PhoneNumber, SupportLevel
 from maillage.people.selectors.people import sort_people
 from maillage.people.selectors.segments import (
     access_segment,
     segment_definition_describe,
+    segment_names_referenced,
     segment_queryset,
-    segment_referenced_ids,
 )
 from maillage.people.selectors.segments import segment_list as segments
 from maillage.people.services.segments import segment_create as create
@@ -50,22 +50,12 @@ LIST_COLUMNS = (
 @role_required(Role.STAFF)
 def segment_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(segments(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    names = _segment_names(*(s.definition for s in page.object_list))
+    names = segment_names_referenced(*(s.definition for s in page.object_list))
     rows = [
         (s, segment_definition_describe(s.definition, segment_names=names))
         for s in page.object_list
     ]
     return render(request, "people/segment_list.html", {"page": page, "rows": rows, "query": ""})
-
-
-def _segment_names(*definitions: dict[str, Any]) -> dict[int, str]:
-    """Names of the segments these definitions refer to: one query, none if they name none."""
-    referenced: set[int] = set()
-    for definition in definitions:
-        referenced |= segment_referenced_ids(definition)
-    if not referenced:
-        return {}
-    return dict(Segment.objects.filter(pk__in=referenced).values_list("pk", "name"))
 
 
 @role_required(Role.STAFF)
@@ -167,7 +157,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
-    names = _segment_names(segment.definition)
+    names = segment_names_referenced(segment.definition)
     return render(
         request,
         "people/segment_detail.html",
