@@ -20,7 +20,11 @@ from maillage.people.models import (
     Sex,
     SupportLevel,
 )
-from maillage.people.selectors.segments import SegmentError, segment_definition_validate
+from maillage.people.selectors.segments import (
+    REACHABLE_LABELS,
+    SegmentError,
+    segment_definition_validate,
+)
 from maillage.people.services.persons import tag_slug
 
 
@@ -148,9 +152,7 @@ class SegmentBuilderForm(forms.Form):
         label=_("Joignable avec consentement"),
         choices=[
             ("", _("Indifférent")),
-            ("email", _("par e-mail")),
-            ("sms", _("par SMS")),
-            ("phone", _("par téléphone")),
+            *REACHABLE_LABELS.items(),
         ],
         required=False,
     )
@@ -268,11 +270,11 @@ class SegmentBuilderForm(forms.Form):
         """The builder's fields for a saved definition: the flat fields when they can say it
         exactly, else the JSON field (nested groups, negations, date ranges…) so nothing is lost."""
         flat = _flat_fields(definition)
-        named = {*(flat or {}).get("in_segments", []), *(flat or {}).get("not_in_segments", [])}
-        if named and Segment.objects.filter(pk__in=named).count() != len(named):
-            flat = None  # a segment it names is gone: the checkboxes would drop it silently
         if flat is not None:
-            return flat
+            named = {*flat.get("in_segments", []), *flat.get("not_in_segments", [])}
+            # A segment it names is gone: the checkboxes would drop it silently, the JSON keeps it.
+            if not named or Segment.objects.filter(pk__in=named).count() == len(named):
+                return flat
         return {
             "definition_json": json.dumps(definition, ensure_ascii=False),
             "op": definition.get("op", "and"),

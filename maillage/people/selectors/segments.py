@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from maillage.core.errors import ApplicationError, NotFound
 from maillage.core.roles import Role, has_role
@@ -45,7 +46,13 @@ FIELDS = (
     "segment",
 )
 ROLES = ("voter", "contact", "sympathiser", "member", "activist", "volunteer")
-REACHABLE_CHANNELS = ("email", "sms", "phone")
+# The channels of the `reachable` filter, as the builder offers them and a description says them.
+REACHABLE_LABELS = {
+    "email": gettext_lazy("par e-mail"),
+    "sms": gettext_lazy("par SMS"),
+    "phone": gettext_lazy("par téléphone"),
+}
+REACHABLE_CHANNELS = tuple(REACHABLE_LABELS)
 MAX_DEPTH = 8
 
 
@@ -384,10 +391,10 @@ def _describe_leaf(flt: dict[str, Any], names: dict[int, str]) -> str:
             text += " " + str(_("jusqu'au %(day)s") % {"day": _day(flt["until"])})
         return text
     if field == "reachable":
-        channel = {"email": _("par e-mail"), "sms": _("par SMS"), "phone": _("par téléphone")}
+        channel = flt.get("channel")
         return str(
             _("joignable avec consentement %(channel)s")
-            % {"channel": channel.get(flt.get("channel"), flt.get("channel"))}
+            % {"channel": REACHABLE_LABELS.get(channel, channel)}  # type: ignore[arg-type]
         )
     if field == "not_contacted_since":
         return str(_("pas contacté·e depuis le %(day)s") % {"day": _day(flt.get("date"))})
