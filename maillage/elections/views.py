@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -10,10 +9,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
@@ -108,7 +109,7 @@ def _query_without(request: HttpRequest, *keys: str) -> str:
 
 
 @role_required(Role.STAFF)
-def close_races_export(request: HttpRequest) -> HttpResponse:
+def close_races_export(request: HttpRequest) -> HttpResponseBase:
     form, filters, election = _filters_from(request)
     if election is None:
         return redirect("elections:close_races")
@@ -128,16 +129,11 @@ def close_races_export(request: HttpRequest) -> HttpResponse:
         },
         ip_address=request.META.get("REMOTE_ADDR"),
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="courses-serrees-{election.slug}-{stamp}.csv"'
+    return csv_response(
+        filename=f"courses-serrees-{election.slug}-{stamp}.csv",
+        rows=[selectors.CSV_HEADER, *selectors.race_csv_rows(rows, base=filters.base)],
     )
-    response.write("\ufeff")  # so that spreadsheet software opens it as UTF-8
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(selectors.CSV_HEADER)
-    writer.writerows(selectors.race_csv_rows(rows, base=filters.base))
-    return response
 
 
 @role_required(Role.STAFF)

@@ -13,19 +13,24 @@ from django.utils.translation import gettext_lazy as _
 from maillage.core.dashboard import Tile, bars_from_counts
 from maillage.core.roles import Role, has_role
 from maillage.people.models import DuplicateCandidate, SupportLevel
-from maillage.people.selectors.people import people_visible_to, reachable_any_q
+from maillage.people.selectors.people import (
+    people_visible_to,
+    reachable_any_q,
+    support_visible_to,
+)
 
 
 def dashboard_tiles(user: Any) -> list[Tile]:
     if not has_role(user, Role.VOLUNTEER):
         return []
     is_staff = has_role(user, Role.STAFF)
+    sees_support = support_visible_to(user=user)
     aggregates: dict[str, Any] = {
         "people": Count("pk"),
         "undecided": Count("pk", filter=Q(current_support=SupportLevel.UNDECIDED)),
         "reachable": Count("pk", filter=reachable_any_q()),
     }
-    if is_staff:
+    if sees_support:
         for level in SupportLevel:
             aggregates[f"support_{level.value}"] = Count(
                 "pk", filter=Q(current_support=level.value)
@@ -67,6 +72,7 @@ def dashboard_tiles(user: Any) -> list[Tile]:
                 order=23,
             )
         )
+    if sees_support:
         tiles.append(
             Tile(
                 title=_("Soutien"),

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from maillage.core.tests.base import BaseTestCase
 from maillage.elections.models import Election
@@ -102,13 +103,32 @@ class CloseRacesCommandTests(BaseTestCase):
             "--csv",
             str(target),
         )
-        rows = list(csv.reader(target.open(encoding="utf-8")))
+        rows = list(csv.reader(target.open(encoding="utf-8-sig", newline=""), delimiter=";"))
         self.assertEqual(rows[0][:3], ["code", "zone", "tour"])
         self.assertEqual(rows[1][0], "0703")
         self.assertEqual(rows[1][9:14], ["35", "0,06", "35", "0,06", "votants"])
         gaps = [float(row[10].replace(",", ".")) for row in rows[1:]]
         self.assertEqual(gaps, sorted(gaps))
         self.assertTrue(all(gap < 5 for gap in gaps))
+
+    def test_the_command_writes_the_same_file_as_the_page(self) -> None:
+        folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, folder, True)
+        target = folder / "cibles.csv"
+        run(
+            "close_races",
+            "--election", "legislatives-2024", "--max-gap", "5", "--base", "votants",
+            "--csv", str(target),
+        )  # fmt: skip
+        self.login(self.owner)
+        response = self.client.get(
+            reverse("elections:close_races_export"),
+            {"election": "legislatives-2024", "max_gap": "5", "base": "votants"},
+        )
+        page = b"".join(response.streaming_content)
+        written = target.read_bytes()
+        self.assertTrue(written.startswith("\ufeffcode;zone;tour;".encode()))  # BOM, `;`
+        self.assertEqual(written, page)
 
     def test_bad_input_gives_one_clear_line(self) -> None:
         with self.assertRaisesMessage(CommandError, "aucune élection « nope »"):

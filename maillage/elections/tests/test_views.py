@@ -119,7 +119,8 @@ class ElectionPagesTests(BaseTestCase):
             {"election": "legislatives-2024", "max_margin": "1"},
         )
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+        content = b"".join(response.streaming_content).decode("utf-8-sig")  # streamed
+        rows = list(csv.reader(io.StringIO(content), delimiter=";"))
         self.assertEqual(len(rows), 25)
         self.assertEqual((rows[1][0], rows[1][9], rows[1][13]), ("0703", "35", "exprimés"))
         entry = AuditLogEntry.objects.get(action=AuditLogEntry.Action.EXPORT)

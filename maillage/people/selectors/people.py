@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from maillage.accounts.models import Zone
 from maillage.core.errors import NotFound
@@ -175,22 +175,46 @@ def household_members(*, user: Any, person: Person) -> QuerySet[Person]:
     )
 
 
+def support_visible_to(*, user: Any) -> bool:
+    """Whether lists, sorts, filters and exports may show or use support levels for this user.
+
+    The one rule for support in bulk: staff and above. Support level is political opinion
+    (GDPR article 9); below staff it is seen one person at a time, on the contact sheet, whose
+    every view is audited. Sorting or filtering by it would reveal the same thing as showing it.
+    """
+    return role_of(user) >= Role.STAFF
+
+
 def person_list_page(*, user: Any, query: str = "", sort: str = "name") -> QuerySet[Person]:
     """The people list: scoped, searched, sorted; only the columns the page shows."""
-    return sort_people(person_search(user=user, query=query), sort)
+    return sort_people(person_search(user=user, query=query), person_sort_for(user=user, sort=sort))
 
 
-SORTS = {
+# Unknown support last in both directions, the same on SQLite (NULL smallest) and PostgreSQL.
+_SUPPORT_ASC = F("current_support").asc(nulls_last=True)
+_SUPPORT_DESC = F("current_support").desc(nulls_last=True)
+
+SORTS: dict[str, tuple[Any, ...]] = {
     "name": ("birth_name", "first_names", "pk"),
     "-name": ("-birth_name", "-first_names", "-pk"),
     "age": ("-birth_year", "pk"),
     "-age": ("birth_year", "pk"),
     "station": ("polling_station_code", "roll_number", "pk"),
     "-station": ("-polling_station_code", "-roll_number", "-pk"),
-    "support": ("current_support", "pk"),
-    "-support": ("-current_support", "pk"),
+    "support": (_SUPPORT_ASC, "pk"),
+    "-support": (_SUPPORT_DESC, "pk"),
 }
+SUPPORT_SORTS = frozenset({"support", "-support"})
+
+
+def person_sort_for(*, user: Any, sort: str) -> str:
+    """The sort this user gets: a known one, never a support sort below staff (then by name)."""
+    if sort not in SORTS or (sort in SUPPORT_SORTS and not support_visible_to(user=user)):
+        return "name"
+    return sort
 
 
 def sort_people(people: QuerySet[Person], sort: str) -> QuerySet[Person]:
+    """Order people by a key of SORTS (by name when unknown). It checks no role: a page open to
+    roles below staff takes the key from `person_sort_for` (as `person_list_page` does)."""
     return people.order_by(*SORTS.get(sort, SORTS["name"]))

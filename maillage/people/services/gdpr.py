@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -46,6 +47,9 @@ def person_subject_access_data(*, person: Person) -> dict[str, Any]:
         "sources": person.sources,
         "extra": person.extra,
         "current_support": person.current_support,
+        "current_support_label": str(support_label.get(person.current_support, ""))
+        if person.current_support
+        else "",
         "created_at": _iso(person.created_at),
         "updated_at": _iso(person.updated_at),
         "emails": [
@@ -106,46 +110,151 @@ def person_subject_access_data(*, person: Person) -> dict[str, Any]:
     }
 
 
-def _as_text(data: dict[str, Any]) -> str:
-    lines = [
-        f"Données détenues sur la personne n°{data['id']} — extrait du {data['generated_at'][:10]}",
-        "",
+# The text export is rendered from the same data as the JSON, field by field: a field added to
+# `person_subject_access_data` shows in both (a test holds every value of the JSON to appear in
+# the text). Labels per section; a field without one still shows, under its key.
+_SECTIONS: tuple[tuple[str, Any], ...] = (
+    ("record", _("Fiche")),
+    ("identity", _("Identité")),
+    ("address", _("Adresse")),
+    ("roles", _("Rôles")),
+    ("emails", _("Adresses e-mail")),
+    ("phones", _("Téléphones")),
+    ("consents", _("Consentements")),
+    ("interactions", _("Échanges avec la campagne")),
+    ("tags", _("Étiquettes")),
+    ("lists", _("Listes")),
+    ("sources", _("Sources")),
+    ("extra", _("Colonnes supplémentaires")),
+    ("notes", _("Notes")),
+    ("audit", _("Journal des accès")),
+)
+# The scalar fields at the top of the data, shown together as the "record" section.
+_RECORD = ("current_support", "current_support_label", "created_at", "updated_at", "user_account")
+_LABELS: dict[str, dict[str, Any]] = {
+    "record": {
+        "current_support": _("niveau de soutien actuel"),
+        "current_support_label": _("soutien actuel"),
+        "created_at": _("créée le"),
+        "updated_at": _("modifiée le"),
+        "user_account": _("compte utilisateur"),
+    },
+    "identity": {
+        "birth_name": _("nom de naissance"),
+        "usage_name": _("nom d'usage"),
+        "first_names": _("prénoms"),
+        "sex": _("sexe"),
+        "birth_year": _("année de naissance"),
+        "birth_month": _("mois de naissance"),
+        "birth_day": _("jour de naissance"),
+        "birth_place": _("lieu de naissance"),
+        "birth_place_code": _("code du lieu de naissance"),
+        "birth_department": _("département de naissance"),
+        "birth_country": _("pays de naissance"),
+        "nationality": _("nationalité"),
+        "roll_commune_code": _("commune d'inscription"),
+        "roll_station_code": _("bureau d'inscription"),
+        "roll_number": _("numéro d'ordre"),
+        "roll_list_type": _("liste électorale"),
+    },
+    "address": {
+        "address_number": _("numéro"),
+        "address_street": _("voie"),
+        "address_complement": _("complément"),
+        "address_complement2": _("complément (suite)"),
+        "address_locality": _("lieu-dit"),
+        "postcode": _("code postal"),
+        "commune_name": _("commune"),
+        "country": _("pays"),
+        "commune_code": _("code commune"),
+        "polling_station_code": _("bureau de vote"),
+        "constituency_code": _("circonscription"),
+        "department_code": _("département"),
+    },
+    "emails": {
+        "address": _("adresse"),
+        "status": _("état"),
+        "primary": _("principale"),
+        "source": _("source"),
+        "added_at": _("ajoutée le"),
+    },
+    "phones": {
+        "number": _("numéro"),
+        "kind": _("type"),
+        "status": _("état"),
+        "primary": _("principal"),
+        "source": _("source"),
+        "added_at": _("ajouté le"),
+    },
+    "consents": {
+        "channel": _("canal"),
+        "granted": _("accordé"),
+        "legal_basis": _("base légale"),
+        "source": _("source"),
+        "recorded_at": _("enregistré le"),
+    },
+    "interactions": {
+        "occurred_at": _("date"),
+        "channel": _("canal"),
+        "result": _("résultat"),
+        "support_level": _("niveau de soutien"),
+        "support_label": _("soutien"),
+        "note": _("note"),
+        "question": _("question"),
+        "by": _("par"),
+    },
+    "audit": {"at": _("date"), "by": _("par"), "action": _("action")},
+}
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _text_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_("oui") if value else _("non"))
+    if isinstance(value, dict):
+        return ", ".join(f"{k} : {_text_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_text_value(v) for v in value)
+    return str(value)
+
+
+def _text_fields(section: str, fields: dict[str, Any]) -> list[str]:
+    """`label : value` for every field that holds something; keys without a label as they are
+    (the extra columns are the file's own headers)."""
+    labels = _LABELS.get(section, {})
+    return [
+        f"{labels.get(key, key)} : {_text_value(value)}"
+        for key, value in fields.items()
+        if not _empty(value)
     ]
 
-    def section(title: str, rows: list[str]) -> None:
-        lines.append(f"== {title} ==")
-        lines.extend(rows or ["(aucune)"])
-        lines.append("")
 
-    section("Identité", [f"{k} : {v}" for k, v in data["identity"].items() if v not in ("", None)])
-    section("Adresse", [f"{k} : {v}" for k, v in data["address"].items() if v not in ("", None)])
-    section("Rôles", [", ".join(data["roles"])] if data["roles"] else [])
-    section("Adresses e-mail", [f"{e['address']} ({e['status']})" for e in data["emails"]])
-    section("Téléphones", [f"{p['number']} ({p['kind']}, {p['status']})" for p in data["phones"]])
-    section(
-        "Consentements",
-        [
-            f"{c['recorded_at'][:10]} {c['channel']} : {'oui' if c['granted'] else 'non'} ({c['legal_basis']}, {c['source']})"
-            for c in data["consents"]
-        ],
-    )
-    section(
-        "Échanges avec la campagne",
-        [
-            f"{i['occurred_at'][:16]} {i['channel']} : {i['result']}"
-            + (f" — soutien : {i['support_label']}" if i["support_label"] else "")
-            + (f" — {i['note']}" if i["note"] else "")
-            for i in data["interactions"]
-        ],
-    )
-    section("Étiquettes", [", ".join(data["tags"])] if data["tags"] else [])
-    section("Listes", data["lists"])
-    section("Sources", [str(s) for s in data["sources"]])
-    section("Colonnes supplémentaires", [f"{k} : {v}" for k, v in (data["extra"] or {}).items()])
-    section("Notes", [data["notes"]] if data["notes"] else [])
-    section(
-        "Journal des accès", [f"{a['at'][:16]} {a['by']} : {a['action']}" for a in data["audit"]]
-    )
+def _as_text(data: dict[str, Any]) -> str:
+    """The readable export: every section of the data, every field that holds something."""
+    lines = [
+        str(_("Données détenues sur la personne n°%(id)s — extrait du %(at)s"))
+        % {"id": data["id"], "at": data["generated_at"]},
+        "",
+    ]
+    for section, title in _SECTIONS:
+        value = {key: data[key] for key in _RECORD} if section == "record" else data[section]
+        if isinstance(value, dict):
+            rows = _text_fields(section, value)
+        elif isinstance(value, list):
+            rows = [
+                " · ".join(_text_fields(section, item))
+                if isinstance(item, dict)
+                else _text_value(item)
+                for item in value
+            ]
+        else:
+            rows = [] if _empty(value) else [_text_value(value)]
+        lines.append(f"== {title} ==")
+        lines.extend(rows or [str(_("(aucune)"))])
+        lines.append("")
     return "\n".join(lines)
 
 

@@ -9,7 +9,6 @@ behind; it is re-run from the start (re-running is safe: the same file changes n
 
 from __future__ import annotations
 
-import csv
 import gc
 import importlib
 import logging
@@ -17,13 +16,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from maillage.core.csv_export import CsvFile
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.services import (
@@ -106,31 +106,27 @@ def count_data_rows(table: Table) -> int:
 
 
 class _RejectedWriter:
-    """The rejected rows as a CSV: the original columns, then the line number and the reason."""
+    """The rejected rows as a CSV: the original columns, then the line number and the reason
+    (through the one CSV writer, so a cell a spreadsheet would run as a formula gets a `'`)."""
 
     def __init__(self, path: Path | None, headers: list[str]) -> None:
-        self.path = path
         self.headers = headers
         self.count = 0
-        self._handle: TextIO | None = None
-        self._writer: Any = None
+        self._file = CsvFile(path) if path is not None else None
 
     def write(self, line_no: int, row: list[str], reason: str) -> None:
         self.count += 1
-        if self.path is None:
+        if self._file is None:
             return
-        if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(handle, delimiter=";")
-            self._writer.writerow([*self.headers, *REJECTED_EXTRA_HEADERS])
+        if self.count == 1:
+            self._file.writerow([*self.headers, *REJECTED_EXTRA_HEADERS])
         width = len(self.headers)
         cells = list(row[:width]) + [""] * (width - len(row)) if len(row) <= width else list(row)
-        self._writer.writerow([*cells, line_no, reason])
+        self._file.writerow([*cells, line_no, reason])
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def import_file(

@@ -540,6 +540,61 @@ class GdprTestCase(BaseTestCase):
             AuditLogEntry.objects.filter(action="export", target_id=str(self.person.pk)).exists()
         )
 
+    def test_the_text_export_holds_the_question_the_json_holds(self) -> None:
+        interaction_record(
+            actor=self.teammate,
+            person=self.person,
+            channel="phone",
+            result="talked",
+            occurred_at=at("2026-04-02T18:00"),
+            question="Que pensez-vous du tramway ?",
+        )
+        json_bytes, text = person_subject_access_export(actor=self.owner, person=self.person)
+        self.assertEqual(
+            json.loads(json_bytes)["interactions"][1]["question"], "Que pensez-vous du tramway ?"
+        )
+        self.assertIn("Que pensez-vous du tramway ?", text)
+
+    def test_the_text_export_says_every_value_the_json_holds(self) -> None:
+        interaction_record(
+            actor=self.teammate,
+            person=self.person,
+            channel="phone",
+            result="talked",
+            occurred_at=at("2026-04-02T18:00"),
+            question="Que pensez-vous du tramway ?",
+        )
+        self.person.refresh_from_db()
+        self.person.notes = "rappeler en mai"
+        self.person.save(update_fields=["notes"])
+        json_bytes, text = person_subject_access_export(actor=self.owner, person=self.person)
+
+        def leaves(value: object) -> list[str]:
+            if isinstance(value, dict):
+                return [leaf for item in value.values() for leaf in leaves(item)]
+            if isinstance(value, list):
+                return [leaf for item in value for leaf in leaves(item)]
+            if value is None or isinstance(value, bool) or value == "":
+                return []
+            return [str(value)]
+
+        missing = [leaf for leaf in leaves(json.loads(json_bytes)) if leaf not in text]
+        self.assertEqual(missing, [])
+
+    def test_every_field_of_the_text_export_has_a_label(self) -> None:
+        from maillage.people.services.gdpr import _LABELS, _RECORD, _SECTIONS
+
+        data = json.loads(person_subject_access_export(actor=self.owner, person=self.person)[0])
+        unlabelled = []
+        for section, _title in _SECTIONS:
+            value = {key: data[key] for key in _RECORD} if section == "record" else data[section]
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, dict) and section != "extra":  # extra: the file's headers
+                    unlabelled += [f"{section}.{k}" for k in item if k not in _LABELS[section]]
+        shown = {section for section, _title in _SECTIONS} | set(_RECORD) | {"id", "generated_at"}
+        self.assertEqual((unlabelled, set(data) - shown), ([], set()))
+
     def test_erasure_deletes_everything_but_the_ledger_and_a_nameless_audit_entry(self) -> None:
         pk = self.person.pk
         person_erase(actor=self.owner, person=self.person)

@@ -15,7 +15,13 @@ from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
 from maillage.people.models import ConsentChannel, Person
-from maillage.people.selectors.people import access_person, household_members, person_list_page
+from maillage.people.selectors.people import (
+    access_person,
+    household_members,
+    person_list_page,
+    person_sort_for,
+    support_visible_to,
+)
 from maillage.people.services.consent import consent_record
 from maillage.people.services.interactions import interaction_record
 from maillage.people.services.persons import person_sheet_view
@@ -37,7 +43,7 @@ def _query_without(request: HttpRequest, *keys: str) -> str:
 @role_required(Role.VOLUNTEER)
 def person_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
-    sort = request.GET.get("sort", "name")
+    sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
     people = person_list_page(user=request.user, query=q, sort=sort).only(*LIST_COLUMNS)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     year = timezone.localdate().year
@@ -50,7 +56,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "query": _query_without(request, "page"),
             "sort_query": _query_without(request, "page", "sort"),
-            "show_support": has_role(request.user, Role.STAFF),
+            "show_support": support_visible_to(user=request.user),
             # Age in the calendar year, as segments count it.
             "rows": [(p, year - p.birth_year if p.birth_year else None) for p in page.object_list],
         },

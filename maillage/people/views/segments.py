@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
 from maillage.people.models import EmailAddress, PhoneNumber, SupportLevel
-from maillage.people.selectors.people import sort_people
+from maillage.people.selectors.people import sort_people, support_visible_to
 from maillage.people.selectors.segments import (
     access_segment,
     segment_definition_describe,
@@ -183,15 +184,10 @@ def can_export(user: Any) -> bool:
     return has_role(user, Role.STAFF)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @role_required(Role.STAFF)
-def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_export(request: HttpRequest, segment_id: int) -> HttpResponseBase:
     segment = access_segment(user=request.user, segment_id=segment_id)
-    with_support = has_role(request.user, Role.STAFF)
+    with_support = support_visible_to(user=request.user)
     email = (
         EmailAddress.objects.filter(person_id=OuterRef("pk"))
         .order_by("-is_primary", "id")
@@ -249,9 +245,8 @@ def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
         "current_support",
     ]
 
-    def rows() -> Iterator[str]:
-        writer = csv.writer(_Echo(), delimiter=";")
-        yield "\ufeff" + writer.writerow(header)
+    def rows() -> Iterator[list[Any]]:
+        yield header
         for p in people.values(*fields).iterator(chunk_size=2000):
             born = (
                 f"{p['birth_day'] or 0:02d}/{p['birth_month'] or 0:02d}/{p['birth_year']}"
@@ -275,10 +270,8 @@ def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
                 row.append(
                     str(labels.get(p["current_support"], "")) if p["current_support"] else ""
                 )
-            yield writer.writerow(row)
+            yield row
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="segment-{segment.pk}-{timezone.localdate():%Y%m%d}.csv"'
+    return csv_response(
+        filename=f"segment-{segment.pk}-{timezone.localdate():%Y%m%d}.csv", rows=rows()
     )
-    return response  # type: ignore[return-value]  # streamed; role_required is typed for HttpResponse

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from maillage.core.csv_export import csv_file_write
 from maillage.elections.models import Election, Level
 from maillage.elections.selectors import (
     BASES,
@@ -97,10 +97,9 @@ class Command(BaseCommand):
         if options["csv_path"]:
             path = Path(options["csv_path"])
             try:
-                with path.open("w", newline="", encoding="utf-8") as handle:
-                    writer = csv.writer(handle)
-                    writer.writerow(CSV_HEADER)
-                    writer.writerows(race_csv_rows(rows, base=filters.base))
+                csv_file_write(
+                    path=path, rows=[CSV_HEADER, *race_csv_rows(rows, base=filters.base)]
+                )
             except OSError as error:
                 raise CommandError(f"impossible d'écrire {path} : {error.strerror}") from None
             self.stdout.write(f"CSV écrit : {path}")
