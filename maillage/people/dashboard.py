@@ -1,5 +1,6 @@
-"""Dashboard tiles of the people app: who is in scope, who is undecided, who can be reached;
-for staff, the duplicate queue and support levels as a small bar chart. Two aggregate queries
+"""Dashboard tiles of the people app: who is in scope and who can be reached; for the roles
+that may see support (`support_visible_to`), who is undecided and support levels as a small
+bar chart; for staff, the duplicate queue. Two aggregate queries
 for everyone, one more for staff."""
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ def dashboard_tiles(user: Any) -> list[Tile]:
     sees_support = support_visible_to(user=user)
     aggregates: dict[str, Any] = {
         "people": Count("pk"),
-        "undecided": Count("pk", filter=Q(current_support=SupportLevel.UNDECIDED)),
         "reachable": Count("pk", filter=reachable_any_q()),
     }
     if sees_support:
+        # Support is political opinion (GDPR art. 9): over a small list a count points at
+        # people, so aggregates follow the same rule as lists and exports.
+        aggregates["undecided"] = Count("pk", filter=Q(current_support=SupportLevel.UNDECIDED))
         for level in SupportLevel:
             aggregates[f"support_{level.value}"] = Count(
                 "pk", filter=Q(current_support=level.value)
@@ -47,18 +50,21 @@ def dashboard_tiles(user: Any) -> list[Tile]:
             order=20,
         ),
         Tile(
-            title=_("Indécis"),
-            value=counts["undecided"],
-            caption=_("soutien actuel : indécis"),
-            order=21,
-        ),
-        Tile(
             title=_("Joignables"),
             value=counts["reachable"],
             caption=_("avec coordonnées et consentement"),
             order=22,
         ),
     ]
+    if sees_support:
+        tiles.append(
+            Tile(
+                title=_("Indécis"),
+                value=counts["undecided"],
+                caption=_("soutien actuel : indécis"),
+                order=21,
+            )
+        )
     if is_staff:
         tiles.append(
             Tile(

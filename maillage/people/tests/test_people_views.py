@@ -458,6 +458,18 @@ class DashboardTestCase(BaseTestCase):
         self.assertContains(response, "Personnes")
         self.assertNotContains(response, "Doublons")
 
+    def test_support_counts_show_only_to_roles_that_may_see_support(self) -> None:
+        """An undecided count over a small list can point at one person: GDPR art. 9."""
+        undecided = make_person(current_support=3)
+        assign([undecided], users=[self.teammate])
+        titles = {str(tile.title) for tile in dashboard_tiles(self.teammate)}
+        self.assertNotIn("Indécis", titles)
+        self.assertNotIn("Soutien", titles)
+        self.assertIn("Personnes", titles)
+        self.assertIn("Indécis", {str(tile.title) for tile in dashboard_tiles(self.owner)})
+        self.login(self.teammate)
+        self.assertNotContains(self.client.get(reverse("core:dashboard")), "Indécis")
+
 
 class AdminTestCase(BaseTestCase):
     def test_the_admin_shows_people_read_only_without_support_levels(self) -> None:
