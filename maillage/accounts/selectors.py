@@ -14,6 +14,14 @@ def user_has_confirmed_totp(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def grantable_roles(*, actor: User) -> list[Role]:
+    """The roles this user may give, by invitation or role change: staff and above, up to their
+    own role (staff cannot make an administrator). Forms offer these; services check them."""
+    if actor.role < Role.STAFF:
+        return []
+    return [role for role in Role if role <= actor.role]
+
+
 def invitation_list(*, actor: User) -> QuerySet[Invitation]:
     if actor.role < Role.STAFF:
         raise PermissionDenied("Seule l'équipe de campagne voit les invitations.")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from maillage.accounts.models import Invitation, Team, User, Zone
+from maillage.accounts.selectors import grantable_roles
 from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
@@ -93,7 +94,7 @@ def invitation_create(
 ) -> Invitation:
     if actor.role < Role.STAFF:
         raise PermissionDenied(_("Seule l'équipe de campagne peut inviter."))
-    if role > actor.role:
+    if role not in grantable_roles(actor=actor):
         raise PermissionDenied(
             _("Vous ne pouvez pas inviter quelqu'un à un rôle supérieur au vôtre.")
         )
@@ -160,7 +161,7 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
 def user_set_role(*, actor: User, user: User, role: int) -> User:
     if actor.role < Role.STAFF:
         raise PermissionDenied(_("Seule l'équipe de campagne peut changer un rôle."))
-    if role > actor.role or user.role > actor.role:
+    if role not in grantable_roles(actor=actor) or user.role > actor.role:
         raise PermissionDenied(
             _("Vous ne pouvez pas attribuer ou retirer un rôle supérieur au vôtre.")
         )
