@@ -5,13 +5,19 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from maillage.accounts.models import Invitation, User
+from maillage.accounts.models import Invitation, User, Zone
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role
 
 
 def user_has_confirmed_totp(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def user_zone_codes(*, user: User) -> QuerySet[Zone, str]:
+    """The official codes of the user's zones (commune, constituency or department), as a
+    subquery for scoping: lazy, it runs inside the query that uses it."""
+    return Zone.objects.filter(users=user).exclude(code="").values_list("code", flat=True)
 
 
 def grantable_roles(*, actor: User) -> list[Role]:
