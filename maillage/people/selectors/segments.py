@@ -28,7 +28,7 @@ from maillage.people.models import (
     SupportLevel,
 )
 from maillage.people.normalise import fold
-from maillage.people.selectors.people import people_visible_to, reachable_q
+from maillage.people.selectors.people import people_visible_to, reachable_q, support_visible_to
 
 FIELDS = (
     "age",
@@ -267,14 +267,51 @@ def segment_count(*, user: Any, definition: dict[str, Any], segment_id: int | No
 
 
 def segment_list(*, user: Any) -> QuerySet[Segment]:
-    return Segment.objects.select_related("created_by").order_by("name")
+    """The segments this user may open (see `access_segment`)."""
+    if not has_role(user, Role.ORGANISER):
+        return Segment.objects.none()
+    segments = Segment.objects.select_related("created_by").order_by("name")
+    if not support_visible_to(user=user):
+        segments = segments.exclude(pk__in=segment_ids_using_support())
+    return segments
+
+
+# Filters that select by support level: a segment using one, even through another segment,
+# lists people by political opinion, so only roles that may see support open it.
+SUPPORT_FIELDS = frozenset({"support", "support_change"})
+
+
+def _uses_support(definition: Any, definitions: dict[int, Any], seen: frozenset[int]) -> bool:
+    if not isinstance(definition, dict):
+        return False
+    if definition.get("field") in SUPPORT_FIELDS:
+        return True
+    referenced = definition.get("id") if definition.get("field") == "segment" else None
+    if isinstance(referenced, int) and referenced not in seen:
+        return _uses_support(definitions.get(referenced), definitions, seen | {referenced})
+    filters = definition.get("filters")
+    return any(
+        _uses_support(item, definitions, seen)
+        for item in (filters if isinstance(filters, list) else [])
+    )
+
+
+def segment_ids_using_support() -> set[int]:
+    """Ids of the segments that select by support, directly or through another (one query)."""
+    definitions = dict(Segment.objects.values_list("pk", "definition"))
+    return {pk for pk, d in definitions.items() if _uses_support(d, definitions, frozenset({pk}))}
 
 
 def access_segment(*, user: Any, segment_id: int | str) -> Segment:
-    if not has_role(user, Role.STAFF):
+    """Organisers and above open segments (their people come from `people_visible_to`, so an
+    organiser sees the segment's people in their zones); below staff, not those selecting by
+    support (`support_visible_to`)."""
+    if not has_role(user, Role.ORGANISER):
         raise NotFound("Ce segment n'existe pas.")
     segment = Segment.objects.filter(pk=segment_id).first() if str(segment_id).isdigit() else None
-    if segment is None:
+    if segment is None or (
+        not support_visible_to(user=user) and segment.pk in segment_ids_using_support()
+    ):
         raise NotFound("Ce segment n'existe pas.")
     return segment
 

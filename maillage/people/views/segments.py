@@ -1,4 +1,5 @@
-"""Staff segment pages: the list, the builder with its live count, the people of a segment and its CSV export."""
+"""Segment pages: the list and the people of a segment from organiser up (their zones' people);
+the builder with its live count, editing and the CSV export for staff."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
 from maillage.people.models import EmailAddress, PhoneNumber, SupportLevel
-from maillage.people.selectors.people import sort_people, support_visible_to
+from maillage.people.selectors.people import person_sort_for, sort_people, support_visible_to
 from maillage.people.selectors.segments import (
     access_segment,
     segment_definition_describe,
@@ -48,7 +49,7 @@ LIST_COLUMNS = (
 )
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def segment_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(segments(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     names = segment_names_referenced(*(s.definition for s in page.object_list))
@@ -56,7 +57,11 @@ def segment_list(request: HttpRequest) -> HttpResponse:
         (s, segment_definition_describe(s.definition, segment_names=names))
         for s in page.object_list
     ]
-    return render(request, "people/segment_list.html", {"page": page, "rows": rows, "query": ""})
+    return render(
+        request,
+        "people/segment_list.html",
+        {"page": page, "rows": rows, "query": "", "can_manage": can_export(request.user)},
+    )
 
 
 @role_required(Role.STAFF)
@@ -145,10 +150,11 @@ def segment_count(request: HttpRequest) -> HttpResponse:
     return render(request, "people/_segment_count.html", context)
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
+    """Organisers read a segment over the people of their zones; staff also edit and export."""
     segment = access_segment(user=request.user, segment_id=segment_id)
-    sort = request.GET.get("sort", "name")
+    sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
     people = sort_people(
         segment_queryset(user=request.user, definition=segment.definition, segment_id=segment.pk),
         sort,
@@ -170,6 +176,8 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "rows": _with_age(page.object_list),
+            "show_support": support_visible_to(user=request.user),
+            "can_manage": can_export(request.user),
         },
     )
 
@@ -180,7 +188,7 @@ def _with_age(people: Any) -> list[tuple[Any, int | None]]:
 
 
 def can_export(user: Any) -> bool:
-    """Exports are a staff action (role ≥ STAFF); the segment pages are staff-only too."""
+    """Exports and edits are a staff action (role ≥ STAFF); organisers only read segments."""
     return has_role(user, Role.STAFF)
 
 
