@@ -9,16 +9,17 @@ are described in docs/segments.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role, has_role
-from maillage.people.models import Person, Segment
+from maillage.people.models import EmailAddress, Person, PhoneNumber, Segment, SupportLevel
 from maillage.people.segment_filters.base import (
     CompileContext,
     DescribeContext,
@@ -26,7 +27,7 @@ from maillage.people.segment_filters.base import (
     is_group,
     segment_filter,
 )
-from maillage.people.selectors.people import people_visible_to
+from maillage.people.selectors.people import people_visible_to, sort_people
 
 __all__ = ["SegmentError"]  # where views and services have always found it
 
@@ -99,6 +100,41 @@ def segment_list(*, user: Any) -> QuerySet[Segment]:
     return Segment.objects.select_related("created_by").order_by("name")
 
 
+# The columns a segment's page shows (and sorts on), so its rows load nothing else.
+SEGMENT_PAGE_COLUMNS = (
+    "pk",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "polling_station_code",
+    "current_support",
+    "commune_name",
+    "search_name",
+)
+
+
+def segment_people(*, user: Any, segment: Segment, sort: str) -> QuerySet[Person]:
+    """The people of a saved segment for its page, sorted (see `sort_people`)."""
+    people = segment_queryset(user=user, definition=segment.definition, segment_id=segment.pk)
+    return sort_people(people, sort).only(*SEGMENT_PAGE_COLUMNS)
+
+
+def people_with_age(people: Any) -> list[tuple[Person, int | None]]:
+    """Each person with their age in the calendar year, as the age filter counts it."""
+    year = timezone.localdate().year
+    return [(p, year - p.birth_year if p.birth_year else None) for p in people]
+
+
+def segments_described(segments: Any) -> list[tuple[Segment, str]]:
+    """Each segment with its definition in words; one query for the names they refer to."""
+    segments = list(segments)
+    names = segment_names_referenced(*(s.definition for s in segments))
+    return [(s, segment_definition_describe(s.definition, segment_names=names)) for s in segments]
+
+
 def access_segment(*, user: Any, segment_id: int | str) -> Segment:
     if not has_role(user, Role.STAFF):
         raise NotFound("Ce segment n'existe pas.")
@@ -159,3 +195,89 @@ def _describe(item: Any, ctx: DescribeContext, *, top: bool = False) -> str:
         handler = segment_filter(item.get("field"))
         text = handler.describe(item, ctx) if handler else str(item.get("field"))
     return str(_("NON %(condition)s") % {"condition": text}) if item.get("negate") else text
+
+
+# -- the CSV export -------------------------------------------------------------------------
+
+_EXPORT_COLUMNS = (
+    "pk",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "address_number",
+    "address_street",
+    "postcode",
+    "commune_name",
+    "polling_station_code",
+    "email",
+    "phone",
+    "current_support",
+)
+
+
+def segment_export_people(*, user: Any, segment: Segment) -> QuerySet[Person]:
+    """The people of a segment as exported: the same QuerySet as its count and page, with the
+    primary (else first) email and phone, in walking order (polling station, then name)."""
+    email = (
+        EmailAddress.objects.filter(person_id=OuterRef("pk"))
+        .order_by("-is_primary", "id")
+        .values("address")[:1]
+    )
+    phone = (
+        PhoneNumber.objects.filter(person_id=OuterRef("pk"))
+        .order_by("-is_primary", "id")
+        .values("number")[:1]
+    )
+    return (
+        segment_queryset(user=user, definition=segment.definition, segment_id=segment.pk)
+        .annotate(email=Subquery(email), phone=Subquery(phone))
+        .order_by("polling_station_code", "birth_name", "first_names", "pk")
+    )
+
+
+def segment_export_header() -> list[str]:
+    """The export's column names, in the active language. Exports are staff-only (as the
+    segment pages are), so the support column is always there."""
+    return [
+        _("id"),
+        _("nom de naissance"),
+        _("nom d'usage"),
+        _("prénoms"),
+        _("naissance"),
+        _("adresse"),
+        _("code postal"),
+        _("commune"),
+        _("bureau"),
+        _("e-mail"),
+        _("téléphone"),
+        _("soutien"),
+    ]
+
+
+def segment_export_rows(people: QuerySet[Person]) -> Iterator[list[Any]]:
+    """One list of cells per person, matching `segment_export_header`, read in chunks so a
+    national segment streams without holding it in memory."""
+    labels = dict(SupportLevel.choices)
+    for p in people.values(*_EXPORT_COLUMNS).iterator(chunk_size=2000):
+        born = (
+            f"{p['birth_day'] or 0:02d}/{p['birth_month'] or 0:02d}/{p['birth_year']}"
+            if p["birth_year"]
+            else ""
+        )
+        yield [
+            p["pk"],
+            p["birth_name"],
+            p["usage_name"],
+            p["first_names"],
+            born,
+            f"{p['address_number']} {p['address_street']}".strip(),
+            p["postcode"],
+            p["commune_name"],
+            p["polling_station_code"],
+            p["email"] or "",
+            p["phone"] or "",
+            str(labels.get(p["current_support"], "")) if p["current_support"] else "",
+        ]

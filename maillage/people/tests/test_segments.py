@@ -35,6 +35,9 @@ from maillage.people.selectors.segments import (
     SegmentError,
     segment_count,
     segment_definition_describe,
+    segment_export_header,
+    segment_export_people,
+    segment_export_rows,
     segment_queryset,
     segment_referenced_ids,
 )
@@ -598,3 +601,30 @@ class SegmentFilterRegistryTestCase(BaseTestCase):
 
         with mock.patch.dict(base._registry), self.assertRaises(ImproperlyConfigured):
             register(Impostor)
+
+
+class SegmentExportSelectorTestCase(BaseTestCase):
+    def test_the_export_rows_match_the_header_with_the_primary_email_and_the_support(self) -> None:
+        segment = Segment.objects.create(name="Tous", definition={"op": "and", "filters": []})
+        person = make_person(
+            birth_name="MARTIN",
+            first_names="Lise",
+            birth_year=1960,
+            birth_month=4,
+            birth_day=9,
+            polling_station_code="13055_0003",
+            current_support=SupportLevel.FOR,
+        )
+        EmailAddress.objects.create(person=person, address="autre@example.org")
+        EmailAddress.objects.create(person=person, address="lise@example.org", is_primary=True)
+        make_person(birth_name="ABEL", polling_station_code="13055_0001")
+        people = segment_export_people(user=self.owner, segment=segment)
+        rows = list(segment_export_rows(people))
+        header = segment_export_header()
+        self.assertEqual([row[1] for row in rows], ["ABEL", "MARTIN"])  # by polling station
+        martin = dict(zip(header, rows[1], strict=True))
+        self.assertEqual(
+            (martin["naissance"], martin["e-mail"], martin["téléphone"], martin["soutien"]),
+            ("09/04/1960", "lise@example.org", "", "Pour"),
+        )
+        self.assertEqual(rows[0][-1], "")  # no support level expressed
