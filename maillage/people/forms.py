@@ -8,7 +8,7 @@ import uuid
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -128,6 +128,16 @@ class SegmentBuilderForm(forms.Form):
             except SegmentError as exc:
                 raise forms.ValidationError(exc.message) from None
         return cleaned
+
+    def error_summary(self) -> str:
+        """Every error on one line, each field's named: what the live count shows."""
+        return " ".join(
+            str(error)
+            if name == NON_FIELD_ERRORS
+            else gettext("%(field)s : %(error)s") % {"field": self[name].label, "error": error}
+            for name, errors in self.errors.items()
+            for error in errors
+        )
 
     @classmethod
     def initial_from(cls, definition: dict[str, Any]) -> dict[str, Any]:

@@ -68,8 +68,16 @@ class Age(SegmentFilter):
         return str(_("%(max)s ans et moins") % {"max": high})
 
     def form_fields(self, *, segment_id: int | None) -> dict[str, forms.Field]:
+        # The builder's form has `novalidate`: the browser's own range check would stop the live
+        # count without a word, so the server says it, naming the field.
+        errors = {
+            "min_value": gettext_lazy("Un âge va de 0 à 130 ans."),
+            "max_value": gettext_lazy("Un âge va de 0 à 130 ans."),
+        }
         return {
-            name: forms.IntegerField(label=label, min_value=0, max_value=MAX_AGE, required=False)
+            name: forms.IntegerField(
+                label=label, min_value=0, max_value=MAX_AGE, required=False, error_messages=errors
+            )
             for name, label in (
                 ("age_min", gettext_lazy("Âge minimum")),
                 ("age_max", gettext_lazy("Âge maximum")),

@@ -121,7 +121,7 @@ def segment_count(request: HttpRequest) -> HttpResponse:
         context["count"] = people_count(user=request.user, definition=form.compiled)
         context["definition"] = form.compiled
     else:
-        context["error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        context["error"] = form.error_summary()
     return render(request, "people/_segment_count.html", context)
 
 
