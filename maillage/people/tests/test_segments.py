@@ -520,7 +520,11 @@ class _Unsubscribed(SegmentFilter):
 class SegmentFilterRegistryTestCase(BaseTestCase):
     def test_the_people_filters_are_registered_in_the_builders_order(self) -> None:
         self.assertEqual(
-            [flt.field for flt in segment_filters()],
+            [
+                flt.field
+                for flt in segment_filters()
+                if type(flt).__module__.startswith("maillage.people.")  # other apps add theirs
+            ],
             [
                 "age",
                 "sex",
