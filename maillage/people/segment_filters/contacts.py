@@ -1,5 +1,5 @@
 """Contact history and reachability: the last interaction, who was not contacted since a date,
-who may be reached on a channel."""
+who may be reached on a channel, whose email bounced."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from maillage.people.models import Channel, Interaction
+from maillage.people.models import Channel, ContactStatus, EmailAddress, Interaction
 from maillage.people.segment_filters.base import (
     CompileContext,
     DescribeContext,
@@ -164,6 +164,37 @@ class Reachable(SegmentFilter):
 
     def to_form(self, item: Item, fields: dict[str, Any]) -> bool:
         return self.put(fields, "reachable", item.get("channel"))
+
+
+@register
+class EmailBounced(SegmentFilter):
+    """Has at least one email address whose last send bounced (`{"field": "email_bounced"}`,
+    no keys): the people to ask for a new address, or to leave out of a mailing's count."""
+
+    field = "email_bounced"
+    order = 115
+
+    def q(self, flt: Item, ctx: CompileContext) -> Q:
+        bounced = EmailAddress.objects.filter(
+            person_id=OuterRef("pk"), status=ContactStatus.BOUNCED
+        )
+        return Q(Exists(bounced))
+
+    def describe(self, flt: Item, ctx: DescribeContext) -> str:
+        return str(_("a une adresse e-mail en échec"))
+
+    def form_fields(self, *, segment_id: int | None) -> dict[str, forms.Field]:
+        return {
+            "email_bounced": forms.BooleanField(
+                label=gettext_lazy("A une adresse e-mail en échec"), required=False
+            )
+        }
+
+    def from_form(self, data: Mapping[str, Any]) -> list[Item]:
+        return [{"field": "email_bounced"}] if data.get("email_bounced") else []
+
+    def to_form(self, item: Item, fields: dict[str, Any]) -> bool:
+        return set(item) == {"field"} and self.put(fields, "email_bounced", True)
 
 
 @register

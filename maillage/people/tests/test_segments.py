@@ -216,6 +216,29 @@ class SegmentFiltersTestCase(BaseTestCase):
         self.assertEqual(self.ids(one({"field": "reachable", "channel": "phone"})), {self.young.pk})
         self.assertEqual(self.ids(one({"field": "reachable", "channel": "sms"})), set())
 
+    def test_email_bounced_finds_people_with_an_address_that_bounced(self) -> None:
+        EmailAddress.objects.create(person=self.senior, address="s@example.org", status="bounced")
+        EmailAddress.objects.create(person=self.young, address="y@example.org")
+        EmailAddress.objects.create(person=self.young, address="y2@example.org", status="bounced")
+        EmailAddress.objects.create(person=self.middle, address="m@example.org", status="invalid")
+        bounced = one({"field": "email_bounced"})
+        self.assertEqual(self.ids(bounced), {self.senior.pk, self.young.pk})
+        self.assertEqual(
+            self.ids(one({"field": "email_bounced", "negate": True})),
+            {self.middle.pk, self.unknown_age.pk},
+        )
+        self.assertEqual(
+            segment_definition_describe(
+                {"op": "and", "filters": [{"field": "sex", "value": "F"}, *bounced["filters"]]}
+            ),
+            "Femme ET a une adresse e-mail en échec",
+        )
+        # The builder offers it as a checkbox, and a saved segment opens on it.
+        form = SegmentBuilderForm({"op": "and", "email_bounced": "on"})
+        self.assertTrue(form.is_valid(), form.errors)
+        self.assertEqual(form.compiled, bounced)
+        self.assertEqual(SegmentBuilderForm.initial_from(bounced)["email_bounced"], True)
+
     def test_nested_groups_and_negation(self) -> None:
         definition = {
             "op": "or",
@@ -537,6 +560,7 @@ class SegmentFilterRegistryTestCase(BaseTestCase):
                 "support_change",
                 "last_interaction",
                 "reachable",
+                "email_bounced",
                 "not_contacted_since",
                 "segment",
             ],
