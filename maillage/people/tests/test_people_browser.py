@@ -146,3 +146,38 @@ def test_a_volunteer_on_a_phone_records_a_door_result(page, live_server) -> None
         SupportLevel.LEANING_FOR,
         "Intéressée par les transports",
     )
+
+
+def test_the_builder_says_why_an_age_is_refused_and_keeps_its_count_in_view(  # type: ignore[no-untyped-def]
+    desktop_page, live_server
+) -> None:
+    UserFactory(email="sara@example.org", full_name="Sara Staff", role=Role.STAFF)
+    for n in range(3):
+        make_person(birth_name=f"ANCIEN{n}", birth_year=1940)
+    page = desktop_page
+    browser_login(page, live_server, "sara@example.org", DEFAULT_PASSWORD)
+    page.goto(f"{live_server.url}/people/segments/new/")
+    count = page.get_by_test_id("segment-count")
+    for label, value in (("Âge minimum", "-5"), ("Âge maximum", "200")):
+        page.get_by_label(label).fill(value)
+        page.get_by_label(label).dispatch_event("change")
+        # The browser's own range check used to stop the request: the count stayed, silently.
+        page.wait_for_function(
+            "text => document.querySelector('[data-testid=segment-count]').innerText.includes(text)",
+            arg=f"{label} : Un âge va de 0 à 130 ans.",
+        )
+        page.get_by_label(label).fill("")
+    page.get_by_label("Âge maximum").fill("200")
+    page.get_by_role("button", name="Enregistrer le segment").click()
+    page.wait_for_load_state()
+    assert "Un âge va de 0 à 130 ans." in page.get_by_test_id("segment-builder").inner_text()
+    # At the bottom of the long form, the live count is still on screen.
+    page.get_by_label("Âge maximum").fill("90")
+    page.get_by_label("Âge maximum").dispatch_event("change")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=segment-count-value]')?.innerText === '3'"
+    )
+    page.get_by_role("button", name="Enregistrer le segment").scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 0
+    box = count.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, box

@@ -337,6 +337,23 @@ class SegmentPagesTestCase(BaseTestCase):
             segment.definition, {"op": "and", "filters": [{"field": "sex", "value": "F"}]}
         )
 
+    def test_the_builder_says_which_age_is_out_of_range(self) -> None:
+        self.login(self.owner)
+        for field, value, label in (
+            ("age_min", "-5", "Âge minimum"),
+            ("age_max", "200", "Âge maximum"),
+        ):
+            response = self.client.post(
+                reverse("people:segment_count"), {"op": "and", field: value}
+            )
+            self.assertIsNone(response.context["count"])
+            self.assertContains(response, f"{label} : Un âge va de 0 à 130 ans.")
+            response = self.client.post(
+                reverse("people:segment_create"), {"op": "and", "name": "Âges", field: value}
+            )
+            self.assertContains(response, "Un âge va de 0 à 130 ans.", status_code=400)
+        self.assertFalse(Segment.objects.filter(name="Âges").exists())
+
     def test_the_builder_accepts_json_and_refers_to_other_segments(self) -> None:
         self.login(self.owner)
         definition = {

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
+from unittest import mock
 
+from django import forms
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
 from django.utils import timezone
 
 from maillage.core.tests.base import BaseTestCase
@@ -18,10 +23,21 @@ from maillage.people.models import (
     Segment,
     SupportLevel,
 )
+from maillage.people.segment_filters import (
+    CompileContext,
+    DescribeContext,
+    SegmentFilter,
+    base,
+    register,
+    segment_filters,
+)
 from maillage.people.selectors.segments import (
     SegmentError,
     segment_count,
     segment_definition_describe,
+    segment_export_header,
+    segment_export_people,
+    segment_export_rows,
     segment_queryset,
     segment_referenced_ids,
 )
@@ -199,6 +215,29 @@ class SegmentFiltersTestCase(BaseTestCase):
         )
         self.assertEqual(self.ids(one({"field": "reachable", "channel": "phone"})), {self.young.pk})
         self.assertEqual(self.ids(one({"field": "reachable", "channel": "sms"})), set())
+
+    def test_email_bounced_finds_people_with_an_address_that_bounced(self) -> None:
+        EmailAddress.objects.create(person=self.senior, address="s@example.org", status="bounced")
+        EmailAddress.objects.create(person=self.young, address="y@example.org")
+        EmailAddress.objects.create(person=self.young, address="y2@example.org", status="bounced")
+        EmailAddress.objects.create(person=self.middle, address="m@example.org", status="invalid")
+        bounced = one({"field": "email_bounced"})
+        self.assertEqual(self.ids(bounced), {self.senior.pk, self.young.pk})
+        self.assertEqual(
+            self.ids(one({"field": "email_bounced", "negate": True})),
+            {self.middle.pk, self.unknown_age.pk},
+        )
+        self.assertEqual(
+            segment_definition_describe(
+                {"op": "and", "filters": [{"field": "sex", "value": "F"}, *bounced["filters"]]}
+            ),
+            "Femme ET a une adresse e-mail en échec",
+        )
+        # The builder offers it as a checkbox, and a saved segment opens on it.
+        form = SegmentBuilderForm({"op": "and", "email_bounced": "on"})
+        self.assertTrue(form.is_valid(), form.errors)
+        self.assertEqual(form.compiled, bounced)
+        self.assertEqual(SegmentBuilderForm.initial_from(bounced)["email_bounced"], True)
 
     def test_nested_groups_and_negation(self) -> None:
         definition = {
@@ -477,3 +516,143 @@ class SegmentDescriptionTestCase(BaseTestCase):
             ),
             "NON (Femme OU 25 ans et moins)",
         )  # fmt: skip
+
+
+class _Unsubscribed(SegmentFilter):
+    """A filter as another app would add it: one class, nothing else to edit."""
+
+    field = "test_unsubscribed"
+    order = 115
+
+    def q(self, flt: dict[str, Any], ctx: CompileContext) -> Q:
+        return Q(consent_email=False)
+
+    def describe(self, flt: dict[str, Any], ctx: DescribeContext) -> str:
+        return "désabonné·e"
+
+    def form_fields(self, *, segment_id: int | None) -> dict[str, forms.Field]:
+        return {"unsubscribed": forms.BooleanField(label="Désabonné·e", required=False)}
+
+    def from_form(self, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return [{"field": self.field}] if data.get("unsubscribed") else []
+
+    def to_form(self, item: dict[str, Any], fields: dict[str, Any]) -> bool:
+        return self.put(fields, "unsubscribed", True)
+
+
+class SegmentFilterRegistryTestCase(BaseTestCase):
+    def test_the_people_filters_are_registered_in_the_builders_order(self) -> None:
+        self.assertEqual(
+            [
+                flt.field
+                for flt in segment_filters()
+                if type(flt).__module__.startswith("maillage.people.")  # other apps add theirs
+            ],
+            [
+                "age",
+                "sex",
+                "commune",
+                "polling_station",
+                "constituency",
+                "tag",
+                "role",
+                "support",
+                "support_change",
+                "last_interaction",
+                "reachable",
+                "email_bounced",
+                "not_contacted_since",
+                "segment",
+            ],
+        )
+
+    def test_a_registered_filter_is_compiled_described_and_offered_by_the_builder(self) -> None:
+        unsubscribed = make_person(consent_email=False)
+        Person.objects.exclude(pk=unsubscribed.pk).update(consent_email=True)
+        make_person(consent_email=True)
+        definition = one({"field": "test_unsubscribed"})
+        with mock.patch.dict(base._registry):
+            register(_Unsubscribed)
+            self.assertEqual(
+                set(segment_queryset(user=self.owner, definition=definition)), {unsubscribed}
+            )
+            self.assertEqual(
+                segment_definition_describe(
+                    {
+                        "op": "or",
+                        "filters": [{"field": "sex", "value": "F"}, *definition["filters"]],
+                    }
+                ),
+                "Femme OU désabonné·e",
+            )
+            form = SegmentBuilderForm({"op": "and", "unsubscribed": "on", "sex": "F"})
+            self.assertTrue(form.is_valid(), form.errors)
+            # In the registry's order: sex (20) before this filter (115).
+            self.assertEqual(
+                form.compiled["filters"],
+                [{"field": "sex", "value": "F"}, {"field": "test_unsubscribed"}],
+            )
+            self.assertEqual(SegmentBuilderForm.initial_from(definition)["unsubscribed"], True)
+        with self.assertRaises(SegmentError):
+            segment_queryset(user=self.owner, definition=definition)
+        self.assertNotIn("unsubscribed", SegmentBuilderForm().fields)
+
+    def test_filters_are_discovered_in_each_apps_own_module(self) -> None:
+        def import_module(name: str) -> None:
+            if name == "maillage.core.segment_filters":  # what that module's body would do
+                register(_Unsubscribed)
+            elif name != "maillage.people.segment_filters":
+                raise ModuleNotFoundError(name=name)
+
+        with (
+            mock.patch.dict(base._registry),
+            mock.patch.object(base, "_discovered", False),
+            mock.patch.object(base, "import_module", side_effect=import_module),
+        ):
+            self.assertIn("test_unsubscribed", [flt.field for flt in segment_filters()])
+            self.assertIn("unsubscribed", SegmentBuilderForm().fields)
+
+    def test_a_broken_filter_module_is_not_mistaken_for_a_missing_one(self) -> None:
+        def import_module(name: str) -> None:
+            raise ModuleNotFoundError(name="maillage.nowhere")
+
+        with (
+            mock.patch.object(base, "_discovered", False),
+            mock.patch.object(base, "import_module", side_effect=import_module),
+            self.assertRaises(ModuleNotFoundError),
+        ):
+            segment_filters()
+
+    def test_two_filters_cannot_claim_one_field(self) -> None:
+        class Impostor(_Unsubscribed):
+            field = "sex"
+
+        with mock.patch.dict(base._registry), self.assertRaises(ImproperlyConfigured):
+            register(Impostor)
+
+
+class SegmentExportSelectorTestCase(BaseTestCase):
+    def test_the_export_rows_match_the_header_with_the_primary_email_and_the_support(self) -> None:
+        segment = Segment.objects.create(name="Tous", definition={"op": "and", "filters": []})
+        person = make_person(
+            birth_name="MARTIN",
+            first_names="Lise",
+            birth_year=1960,
+            birth_month=4,
+            birth_day=9,
+            polling_station_code="13055_0003",
+            current_support=SupportLevel.FOR,
+        )
+        EmailAddress.objects.create(person=person, address="autre@example.org")
+        EmailAddress.objects.create(person=person, address="lise@example.org", is_primary=True)
+        make_person(birth_name="ABEL", polling_station_code="13055_0001")
+        people = segment_export_people(user=self.owner, segment=segment)
+        rows = list(segment_export_rows(people))
+        header = segment_export_header()
+        self.assertEqual([row[1] for row in rows], ["ABEL", "MARTIN"])  # by polling station
+        martin = dict(zip(header, rows[1], strict=True))
+        self.assertEqual(
+            (martin["naissance"], martin["e-mail"], martin["téléphone"], martin["soutien"]),
+            ("09/04/1960", "lise@example.org", "", "Pour"),
+        )
+        self.assertEqual(rows[0][-1], "")  # no support level expressed

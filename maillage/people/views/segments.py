@@ -3,12 +3,11 @@ the builder with its live count, editing and the CSV export for staff."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -21,46 +20,34 @@ from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
-from maillage.people.models import EmailAddress, PhoneNumber, SupportLevel
-from maillage.people.selectors.people import person_sort_for, sort_people, support_visible_to
+from maillage.people.selectors.people import person_sort_for, support_visible_to
 from maillage.people.selectors.segments import (
     access_segment,
+    people_with_age,
     segment_definition_describe,
+    segment_export_header,
+    segment_export_people,
+    segment_export_rows,
     segment_names_referenced,
-    segment_queryset,
+    segment_people,
+    segments_described,
 )
+from maillage.people.selectors.segments import segment_count as people_count
 from maillage.people.selectors.segments import segment_list as segments
 from maillage.people.services.segments import segment_create as create
 from maillage.people.services.segments import segment_export_record, segment_update
 
 PAGE_SIZE = 50
-LIST_COLUMNS = (
-    "pk",
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "birth_year",
-    "birth_month",
-    "birth_day",
-    "polling_station_code",
-    "current_support",
-    "commune_name",
-    "search_name",
-)
 
 
 @role_required(Role.ORGANISER)
 def segment_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(segments(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    names = segment_names_referenced(*(s.definition for s in page.object_list))
-    rows = [
-        (s, segment_definition_describe(s.definition, segment_names=names))
-        for s in page.object_list
-    ]
+    rows = segments_described(page.object_list)
     return render(
         request,
         "people/segment_list.html",
-        {"page": page, "rows": rows, "query": "", "can_manage": can_export(request.user)},
+        {"page": page, "rows": rows, "query": "", "can_manage": has_role(request.user, Role.STAFF)},
     )
 
 
@@ -85,7 +72,7 @@ def segment_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Segment enregistré."))
                 return redirect("people:segment_detail", segment_id=segment.pk)
     if form.is_bound and not form.errors:
-        count = segment_queryset(user=request.user, definition=form.compiled).count()
+        count = people_count(user=request.user, definition=form.compiled)
     return render(
         request,
         "people/segment_form.html",
@@ -119,15 +106,10 @@ def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Segment modifié."))
             return redirect("people:segment_detail", segment_id=segment.pk)
-    count = (
-        segment_queryset(
-            user=request.user,
-            definition=form.compiled if form.is_bound and not form.errors else segment.definition,
-            segment_id=segment.pk,
-        ).count()
-        if not form.errors
-        else None
-    )
+    count = None
+    if not form.errors:
+        definition = form.compiled if form.is_bound else segment.definition
+        count = people_count(user=request.user, definition=definition, segment_id=segment.pk)
     return render(
         request,
         "people/segment_form.html",
@@ -143,10 +125,10 @@ def segment_count(request: HttpRequest) -> HttpResponse:
     form = SegmentBuilderForm(request.POST)
     context: dict[str, Any] = {"count": None, "error": ""}
     if form.is_valid():
-        context["count"] = segment_queryset(user=request.user, definition=form.compiled).count()
+        context["count"] = people_count(user=request.user, definition=form.compiled)
         context["definition"] = form.compiled
     else:
-        context["error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        context["error"] = form.error_summary()
     return render(request, "people/_segment_count.html", context)
 
 
@@ -155,10 +137,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
     """Organisers read a segment over the people of their zones; staff also edit and export."""
     segment = access_segment(user=request.user, segment_id=segment_id)
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
-    people = sort_people(
-        segment_queryset(user=request.user, definition=segment.definition, segment_id=segment.pk),
-        sort,
-    ).only(*LIST_COLUMNS)
+    people = segment_people(user=request.user, segment=segment, sort=sort)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -175,42 +154,17 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
             "sort": sort,
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
-            "rows": _with_age(page.object_list),
+            "rows": people_with_age(page.object_list),
             "show_support": support_visible_to(user=request.user),
-            "can_manage": can_export(request.user),
+            "can_manage": has_role(request.user, Role.STAFF),
         },
     )
-
-
-def _with_age(people: Any) -> list[tuple[Any, int | None]]:
-    year = timezone.localdate().year  # age in the calendar year, as the age filter counts it
-    return [(p, year - p.birth_year if p.birth_year else None) for p in people]
-
-
-def can_export(user: Any) -> bool:
-    """Exports and edits are a staff action (role ≥ STAFF); organisers only read segments."""
-    return has_role(user, Role.STAFF)
 
 
 @role_required(Role.STAFF)
 def segment_export(request: HttpRequest, segment_id: int) -> HttpResponseBase:
     segment = access_segment(user=request.user, segment_id=segment_id)
-    with_support = support_visible_to(user=request.user)
-    email = (
-        EmailAddress.objects.filter(person_id=OuterRef("pk"))
-        .order_by("-is_primary", "id")
-        .values("address")[:1]
-    )
-    phone = (
-        PhoneNumber.objects.filter(person_id=OuterRef("pk"))
-        .order_by("-is_primary", "id")
-        .values("number")[:1]
-    )
-    people = (
-        segment_queryset(user=request.user, definition=segment.definition, segment_id=segment.pk)
-        .annotate(email=Subquery(email), phone=Subquery(phone))
-        .order_by("polling_station_code", "birth_name", "first_names", "pk")
-    )
+    people = segment_export_people(user=request.user, segment=segment)
     count = people.count()
     segment_export_record(
         actor=request.user,
@@ -219,67 +173,9 @@ def segment_export(request: HttpRequest, segment_id: int) -> HttpResponseBase:
         count=count,
         ip_address=request.META.get("REMOTE_ADDR"),
     )
-    header = [
-        _("id"),
-        _("nom de naissance"),
-        _("nom d'usage"),
-        _("prénoms"),
-        _("naissance"),
-        _("adresse"),
-        _("code postal"),
-        _("commune"),
-        _("bureau"),
-        _("e-mail"),
-        _("téléphone"),
-    ]
-    if with_support:
-        header.append(_("soutien"))
-    labels = dict(SupportLevel.choices)
-    fields = [
-        "pk",
-        "birth_name",
-        "usage_name",
-        "first_names",
-        "birth_year",
-        "birth_month",
-        "birth_day",
-        "address_number",
-        "address_street",
-        "postcode",
-        "commune_name",
-        "polling_station_code",
-        "email",
-        "phone",
-        "current_support",
-    ]
-
-    def rows() -> Iterator[list[Any]]:
-        yield header
-        for p in people.values(*fields).iterator(chunk_size=2000):
-            born = (
-                f"{p['birth_day'] or 0:02d}/{p['birth_month'] or 0:02d}/{p['birth_year']}"
-                if p["birth_year"]
-                else ""
-            )
-            row = [
-                p["pk"],
-                p["birth_name"],
-                p["usage_name"],
-                p["first_names"],
-                born,
-                f"{p['address_number']} {p['address_street']}".strip(),
-                p["postcode"],
-                p["commune_name"],
-                p["polling_station_code"],
-                p["email"] or "",
-                p["phone"] or "",
-            ]
-            if with_support:
-                row.append(
-                    str(labels.get(p["current_support"], "")) if p["current_support"] else ""
-                )
-            yield row
+    header = segment_export_header()
 
     return csv_response(
-        filename=f"segment-{segment.pk}-{timezone.localdate():%Y%m%d}.csv", rows=rows()
+        filename=f"segment-{segment.pk}-{timezone.localdate():%Y%m%d}.csv",
+        rows=itertools.chain([header], segment_export_rows(people)),
     )
