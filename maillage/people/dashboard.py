@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from maillage.core.dashboard import Tile, bars_from_counts
+from maillage.core.dashboard import Bar, Tile, bars_from_counts
 from maillage.core.roles import Role, has_role
 from maillage.people.models import DuplicateCandidate, SupportLevel
 from maillage.people.selectors.people import (
@@ -19,6 +19,7 @@ from maillage.people.selectors.people import (
     reachable_any_q,
     support_visible_to,
 )
+from maillage.people.selectors.teams import assigned_list_progress
 
 
 def dashboard_tiles(user: Any) -> list[Tile]:
@@ -65,6 +66,25 @@ def dashboard_tiles(user: Any) -> list[Tile]:
                 order=21,
             )
         )
+    if not is_staff:
+        # Staff follow every list from their own pages; below, one's own work comes first.
+        lists = assigned_list_progress(user=user)
+        if lists:
+            leader = has_role(user, Role.TEAM_LEADER)
+            tiles.append(
+                Tile(
+                    title=_("Mes listes"),
+                    value=len(lists),
+                    caption=_("personnes contactées depuis la création de chaque liste"),
+                    url=reverse("people:team_detail") if leader else url,
+                    link_label=_("Suivre mon équipe") if leader else _("Voir mes personnes"),
+                    order=19,
+                    bars=[
+                        Bar(label=row.person_list.name, value=row.contacted, percent=row.percent)
+                        for row in lists
+                    ],
+                )
+            )
     if is_staff:
         tiles.append(
             Tile(

@@ -7,6 +7,15 @@ from maillage.core.roles import Role
 
 NAV_ITEMS = [
     NavItem(_("Personnes"), "people:person_list", Role.VOLUNTEER, order=20, icon="☺"),
+    # A team leader's own page; staff follow every list from the staff pages instead.
+    NavItem(
+        _("Mon équipe"),
+        "people:team_detail",
+        Role.TEAM_LEADER,
+        order=24,
+        icon="⚑",
+        max_role=Role.ORGANISER,
+    ),
     NavItem(_("Segments"), "people:segment_list", Role.ORGANISER, order=21, icon="◎"),
     NavItem(_("Doublons"), "people:duplicate_list", Role.STAFF, order=22, icon="≈"),
     NavItem(_("Imports"), "people:import_list", Role.STAFF, order=23, icon="⇪"),
