@@ -6,6 +6,7 @@ its User (nullable one-to-one), so this app never imports `people`.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 from typing import ClassVar
@@ -15,6 +16,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from maillage.core.models import TimeStampedModel
 from maillage.core.roles import Role
@@ -168,3 +170,57 @@ class Invitation(TimeStampedModel):
     @property
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+def recovery_code_digest(*, user_id: int, code: str) -> str:
+    """SHA-256 of a recovery code, normalised (case, spaces and dashes do not matter).
+
+    A fast hash is enough here, unlike for passwords: each code carries about 59 random bits from
+    `secrets`, so a leaked table cannot be brute-forced, and a deterministic digest lets a
+    code be found with one indexed query instead of a slow hash tried against every row.
+    The user id salts it, so the same digest never means the same code for two people.
+    """
+    normalised = "".join(code.split()).replace("-", "").lower()
+    return hashlib.sha256(f"maillage-recovery:{user_id}:{normalised}".encode()).hexdigest()
+
+
+class RecoveryCodeDevice(Device):
+    """A user's single-use recovery codes, as one django-otp device, so that a code verifies a
+    session the way the phone does (`django_otp.login`, `user.is_verified()`).
+
+    django-otp's own StaticToken keeps its codes in plain text; these are `RecoveryCode` rows
+    holding only a digest.
+    """
+
+    # One per user (Device's own `user` is a plain foreign key).
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="recovery_code_device")
+
+    class Meta:
+        verbose_name = _("codes de secours")
+        verbose_name_plural = _("codes de secours")
+
+    def verify_token(self, token: str) -> bool:
+        digest = recovery_code_digest(user_id=self.user_id, code=token)
+        # Compare-and-swap: of two requests racing with the same code, one wins.
+        used = RecoveryCode.objects.filter(device=self, digest=digest, used_at=None).update(
+            used_at=timezone.now()
+        )
+        return used == 1
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("code de secours")
+        verbose_name_plural = _("codes de secours")
+        constraints = [
+            # Serves RecoveryCodeDevice.verify_token's lookup by (device, digest).
+            models.UniqueConstraint(fields=["device", "digest"], name="recovery_code_unique_digest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}:{self.digest[:8]}…"

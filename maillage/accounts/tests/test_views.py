@@ -250,7 +250,8 @@ class TwoFactorTests(BaseTestCase):
         response = self.client.post(
             reverse("accounts:two_factor_setup"), {"token": self._code(device)}
         )
-        self.assertRedirects(response, reverse("accounts:profile"))
+        # Turning it on shows the recovery codes, once.
+        self.assertContains(response, 'data-testid="recovery-code"', count=10)
         self.client.logout()
 
         self._password_login(self.owner)
