@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -40,38 +44,115 @@ def _send(*, to: str, subject: str, template: str, context: dict[str, Any]) -> N
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
 
 
-def user_signup(*, email: str, password: str, full_name: str = "") -> User:
-    """Public sign-up: the account stays inactive until the email link is followed."""
+SIGNUP_NOTICE_INTERVAL = 60 * 60
+
+
+def user_signup(*, email: str, password: str, full_name: str = "") -> User | None:
+    """Public sign-up: the account stays inactive until the email link is followed.
+
+    An address that already has an account gets the same answer (the page must not tell who
+    has an account here) and no new account; its owner is told by email instead. Returns the
+    user mailed a confirmation link, or None when the address was taken.
+    """
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ApplicationError(
-            _("Un compte existe déjà avec cette adresse. Utilisez « mot de passe oublié ».")
-        )
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None and _signup_expired(existing):
+        return _signup_restart(user=existing, password=password, full_name=full_name)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=email,
+                    password=password,
+                    full_name=full_name.strip(),
+                    is_active=False,
+                    role=Role.SUPPORTER,
+                )
+                audit_log_record(
+                    actor=None,
+                    action=AuditLogEntry.Action.CREATE,
+                    target=user,
+                    changes={"source": "signup"},
+                )
+                _send_confirmation(user=user)
+            return user
+        except IntegrityError:  # the same address signed up at the same instant
+            existing = User.objects.filter(email__iexact=email).first()
+            if existing is None:
+                raise
+    # Hash the password anyway, so that the time taken does not tell either.
+    make_password(password)
+    _signup_notice_existing(user=existing)
+    return None
+
+
+def _signup_expired(user: User) -> bool:
+    """A sign-up never confirmed whose every link has expired: nobody can activate it."""
+    return (
+        user.email_confirmed_at is None
+        and not user.is_active
+        and user.date_joined < timezone.now() - timedelta(seconds=CONFIRMATION_MAX_AGE)
+    )
+
+
+def _signup_restart(*, user: User, password: str, full_name: str) -> User:
+    """Sign up again over an expired sign-up, as its expiry message invites: the old password
+    could never be used, so the new one replaces it, with a fresh link."""
     with transaction.atomic():
-        user = User.objects.create_user(
-            email=email,
-            password=password,
-            full_name=full_name.strip(),
-            is_active=False,
-            role=Role.SUPPORTER,
-        )
+        user.set_password(password)
+        user.full_name = full_name.strip()
+        user.date_joined = timezone.now()
+        user.save(update_fields=["password", "full_name", "date_joined"])
         audit_log_record(
             actor=None,
-            action=AuditLogEntry.Action.CREATE,
+            action=AuditLogEntry.Action.UPDATE,
             target=user,
-            changes={"source": "signup"},
+            changes={"source": "signup", "restarted": True},
         )
-        token = signing.dumps({"user": user.pk, "email": user.email}, salt=_CONFIRM_SALT)
-        link = settings.SITE_URL + reverse("accounts:confirm_email", args=[token])
-        transaction.on_commit(
-            lambda: _send(
-                to=email,
-                subject=_("Confirmez votre adresse e-mail"),
-                template="accounts/email/confirm.txt",
-                context={"user": user, "link": link},
-            )
-        )
+        _send_confirmation(user=user)
     return user
+
+
+def _send_confirmation(*, user: User) -> None:
+    token = signing.dumps({"user": user.pk, "email": user.email}, salt=_CONFIRM_SALT)
+    link = settings.SITE_URL + reverse("accounts:confirm_email", args=[token])
+    transaction.on_commit(
+        lambda: _send(
+            to=user.email,
+            subject=_("Confirmez votre adresse e-mail"),
+            template="accounts/email/confirm.txt",
+            context={"user": user, "link": link},
+        )
+    )
+
+
+def _signup_notice_existing(*, user: User) -> None:
+    """Tell the owner of an address that someone tried to sign up with it, at most once per
+    SIGNUP_NOTICE_INTERVAL per address: the form must not become a way to flood a mailbox.
+
+    A sign-up still waiting for confirmation gets no new link: whoever signed up first chose
+    its password, and a link sent now would let the address's owner activate a stranger's
+    password.
+    """
+    digest = hashlib.sha256(user.email.lower().encode()).hexdigest()
+    # cache.add is atomic: of two tries at the same time, one mails. With several web
+    # processes the count is shared only when REDIS_URL is set.
+    if not cache.add(f"maillage.signup-notice.{digest}", True, SIGNUP_NOTICE_INTERVAL):
+        return
+    context = {
+        "user": user,
+        "pending": user.email_confirmed_at is None and not user.is_active,
+        "reset_link": settings.SITE_URL + reverse("accounts:password_reset"),
+        "login_link": settings.SITE_URL + reverse("accounts:login"),
+    }
+    transaction.on_commit(
+        lambda: _send(
+            to=user.email,
+            subject=_("Quelqu'un a essayé de s'inscrire avec votre adresse"),
+            template="accounts/email/signup_existing.txt",
+            context=context,
+        )
+    )
 
 
 def user_confirm_email(*, token: str) -> User:

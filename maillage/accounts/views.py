@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import cast
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -59,18 +61,13 @@ class LogoutView(auth_views.LogoutView):
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.user_signup(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                full_name=form.cleaned_data["full_name"],
-            )
-        except ApplicationError as error:
-            form.add_error("email", error.message)
-        else:
-            return render(
-                request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]}
-            )
+        # The same page whether the address had an account or not (its owner gets an email).
+        services.user_signup(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            full_name=form.cleaned_data["full_name"],
+        )
+        return render(request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]})
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -284,11 +281,20 @@ def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
     )
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view, with the link built from SITE_URL: Django's own takes the request's
+    Host header, which a forged request can point at another site (host-header poisoning)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
+
+
 password_reset = ratelimit(key="password-reset", limit=5, period=3600)(
-    auth_views.PasswordResetView.as_view(  # type: ignore[arg-type]
-        template_name="accounts/password_reset.html",
-        email_template_name="accounts/email/password_reset.txt",
-        subject_template_name="accounts/email/password_reset_subject.txt",
-        success_url=reverse_lazy("accounts:password_reset_done"),
-    )
+    PasswordResetView.as_view()  # type: ignore[arg-type]
 )
