@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Generator
 from datetime import timedelta
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
@@ -106,6 +108,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     email_confirmed_at = models.DateTimeField(_("e-mail confirmé le"), null=True, blank=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # Bumped when the second factor changes: the user's other sessions end (see below).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -129,6 +133,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_staff(self) -> bool:
         """Django admin access follows the role: campaign staff and admins."""
         return self.role >= Role.STAFF
+
+    # Django ends every other session when the password changes, because a session stores a
+    # hash of it. Ours also end when the second factor changes (turned on, replaced, turned
+    # off): a session opened with the password alone, perhaps a thief's, must not outlive the
+    # owner turning 2FA on. Generation 0 keeps Django's own hash, so sessions open before this
+    # field existed survive.
+
+    def get_session_auth_hash(self) -> str:
+        return self._with_session_generation(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self) -> Generator[str, None, None]:
+        for value in super().get_session_auth_fallback_hash():
+            yield self._with_session_generation(value)
+
+    def _with_session_generation(self, value: str) -> str:
+        if not self.session_generation:
+            return value
+        return salted_hmac(
+            "maillage.accounts.User.session_generation",
+            f"{value}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
 
 
 def _invitation_token() -> str:

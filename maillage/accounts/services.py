@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -409,6 +410,7 @@ def totp_device_confirm(
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        _sessions_end_others(user=user)
         _two_factor_audit(user=user, changes={"totp": "replaced" if replacing else "enabled"})
         if replacing:
             events.append(_("Votre appareil de double authentification a été remplacé."))
@@ -418,6 +420,13 @@ def totp_device_confirm(
             codes = _recovery_codes_create(user=user, events=events)
         _two_factor_notify(user=user, events=events)
     return codes
+
+
+def _sessions_end_others(*, user: User) -> None:
+    """End the user's other sessions (see User.get_session_auth_hash); the view keeps its own
+    with `update_session_auth_hash`."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
 
 
 def _require_two_factor(*, user: User) -> None:
@@ -446,6 +455,7 @@ def two_factor_disable(*, user: User, token: str) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
+        _sessions_end_others(user=user)
         _two_factor_audit(user=user, changes={"totp": "disabled"})
         events.append(
             _(

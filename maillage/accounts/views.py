@@ -8,7 +8,7 @@ from typing import cast
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
@@ -185,6 +185,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             form.add_error(error.extra.get("field", "token"), error.message)
         else:
             otp_login(request, device)
+            update_session_auth_hash(request, user)  # this session stays; the others end
             request.session[SESSION_KEY] = True
             if codes:
                 messages.success(request, _("Double authentification activée."))
@@ -248,6 +249,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error("token", error.message)
         else:
+            update_session_auth_hash(request, _me(request))  # this session stays
             request.session[SESSION_KEY] = False
             messages.success(request, _("Double authentification désactivée."))
             return redirect("accounts:profile")

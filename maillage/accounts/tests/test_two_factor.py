@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -338,3 +338,40 @@ def test_every_two_factor_change_is_mailed_to_the_owner(
         {"recovery_codes": "generated"},
         {"totp": "disabled"},
     ]
+
+
+class OtherSessionTests(BaseTestCase):
+    """A session opened with the password alone (perhaps a thief's) ends when the owner turns
+    2FA on, replaces the phone or turns it off; the session that made the change stays."""
+
+    def setUp(self) -> None:
+        cache.clear()
+        self.other = Client()
+        self.other.force_login(self.owner, backend="django.contrib.auth.backends.ModelBackend")
+        self.assertEqual(self.other.get("/people/").status_code, 200)
+        self.login(self.owner)
+
+    def _assert_other_session_ended(self) -> None:
+        self.assertEqual(self.client.get("/people/").status_code, 200)
+        response = self.other.get("/people/")
+        self.assertRedirects(
+            response,
+            f"{reverse('accounts:login')}?next=/people/",
+            fetch_redirect_response=False,
+        )
+
+    def test_turning_two_factor_on_ends_the_other_sessions(self) -> None:
+        url = reverse("accounts:two_factor_setup")
+        self.client.get(url)
+        device = TOTPDevice.objects.get(user=self.owner, confirmed=False)
+        self.assertEqual(self.client.post(url, {"token": _fresh_code(device)}).status_code, 200)
+        self._assert_other_session_ended()
+
+    def test_turning_two_factor_off_ends_the_other_sessions(self) -> None:
+        device = TOTPDevice.objects.create(user=self.owner, name="Téléphone", confirmed=True)
+        self.client.post(reverse("accounts:two_factor_verify"), {"token": _fresh_code(device)})
+        response = self.client.post(
+            reverse("accounts:two_factor_disable"), {"token": _fresh_code(device)}
+        )
+        self.assertRedirects(response, reverse("accounts:profile"))
+        self._assert_other_session_ended()
