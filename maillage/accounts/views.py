@@ -161,6 +161,7 @@ def _recovery_codes_page(request: HttpRequest, codes: list[str]) -> HttpResponse
     return response
 
 
+@ratelimit(key="otp", limit=10, period=300)
 @never_cache
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -185,10 +186,13 @@ class TwoFactorChangeTests(BaseTestCase):
             list(TOTPDevice.objects.filter(user=self.owner, confirmed=True)), [self.device]
         )
 
-        response = self.client.post(
-            url, {"token": _fresh_code(new), "current_token": _fresh_code(self.device)}
-        )
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                url, {"token": _fresh_code(new), "current_token": _fresh_code(self.device)}
+            )
         self.assertRedirects(response, reverse("accounts:profile"))
+        self.assertEqual([message.to for message in mail.outbox], [[self.owner.email]])
+        self.assertIn("appareil de double authentification a été remplacé", mail.outbox[0].body)
         self.assertEqual(list(TOTPDevice.objects.filter(user=self.owner)), [new])
         new.refresh_from_db()
         self.assertTrue(new.confirmed)

@@ -333,6 +333,9 @@ class RoleTests(BaseTestCase):
 
 
 class TwoFactorTests(BaseTestCase):
+    def setUp(self) -> None:
+        cache.clear()  # the rate limits count in the cache
+
     def _code(self, device: TOTPDevice) -> str:
         return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
