@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from maillage.accounts.models import Team, User
 from maillage.core.errors import NotFound
@@ -51,10 +52,10 @@ def person_list_index(*, user: Any) -> QuerySet[PersonList]:
 def access_person_list(*, user: Any, list_id: int | str) -> PersonList:
     """One list with its size, for staff; NotFound otherwise."""
     if not has_role(user, Role.STAFF) or not str(list_id).isdigit():
-        raise NotFound("Cette liste n'existe pas.")
+        raise NotFound(gettext("Cette liste n'existe pas."))
     person_list = person_list_index(user=user).filter(pk=int(list_id)).first()
     if person_list is None:
-        raise NotFound("Cette liste n'existe pas.")
+        raise NotFound(gettext("Cette liste n'existe pas."))
     return person_list
 
 

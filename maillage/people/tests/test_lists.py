@@ -239,6 +239,22 @@ class ListPageTests(ListTestCase):
         self.assertContains(response, "Théo Teammate", count=10)
         self.assertContains(response, '<td class="num">4</td>', count=2)
 
+    def test_a_list_page_costs_the_same_number_of_queries_for_1_or_10_assignees(self) -> None:
+        volunteers = [UserFactory(role=Role.VOLUNTEER) for _ in range(9)]
+        person_list = person_list_create(
+            actor=self.owner,
+            name="Liste",
+            people=Person.objects.all(),
+            users=[self.teammate, *volunteers],
+            teams=[self.team, self.other_team],
+        )
+        self.login(self.owner)
+        # 1 session, 1 user, 1 list with its size, 1 prefetch of its users, 1 of its teams,
+        # 1 count and 1 page of its people, 1 query each for the users and teams offered.
+        with self.assertNumQueries(9):
+            response = self.client.get(reverse("people:list_detail", args=[person_list.pk]))
+        self.assertContains(response, "Retirer la liste à", count=12)
+
     def test_staff_create_a_list_from_a_segment(self) -> None:
         self.login(self.owner)
         url = reverse("people:list_create")
