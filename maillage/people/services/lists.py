@@ -121,12 +121,16 @@ def person_list_add(
     """Add members by id in bulk inserts of 1,000 (ids already there are ignored)."""
     _check_actor(actor)
     Membership = PersonList.members.through
-    before = _member_count(person_list)
+    before: int | None = None  # counted only once there is something to add
     for batch in _batches(person_ids, 1000):
+        if before is None:
+            before = _member_count(person_list)
         Membership.objects.bulk_create(
             [Membership(personlist_id=person_list.pk, person_id=pk) for pk in batch],
             ignore_conflicts=True,
         )
+    if before is None:
+        return 0
     added = _member_count(person_list) - before
     if log and added:
         audit_log_record(
