@@ -77,8 +77,8 @@ class ElectionPagesTests(BaseTestCase):
             response, "Pourcentages calculés sur les <strong>exprimés</strong>", html=False
         )
         self.assertContains(response, 'data-testid="race-chart"')
-        # Bar widths are CSS numbers (a French decimal comma would make every bar full width).
-        widths = re.findall(r'class="bar" style="width: ([^%]+)%"', body)
+        # Bar widths are SVG numbers (a French decimal comma would make every bar vanish).
+        widths = re.findall(r'<svg class="bar"[^>]*><rect width="([^"]+)"', body)
         self.assertEqual(len(widths), 20)
         self.assertEqual(widths[-1], "100.0")
         self.assertLess(float(widths[0]), 10)
@@ -139,7 +139,7 @@ class ElectionPagesTests(BaseTestCase):
         second = body[body.index('data-testid="candidates-2"') :]
         self.assertLess(second.index("BRUN"), second.index("GRANGIER"))
         self.assertLess(second.index("GRANGIER"), second.index("PALLOT"))
-        self.assertIn('class="bar" style="width: 34.6%"', body)  # BRUN: 20414 / 58918
+        self.assertRegex(body, r'<svg class="bar"[^>]*><rect width="34.6"')  # BRUN: 20414 / 58918
         self.assertContains(self.client.get(url, {"base": "votants"}), "35 voix (0,06 %)")
         missing = self.client.get(
             reverse("elections:area_detail", args=["legislatives-2024", "constituency", "0799"])
