@@ -155,10 +155,7 @@ def test_the_builder_says_why_an_age_is_refused_and_keeps_its_count_in_view(  # 
         page.get_by_label(label).fill(value)
         page.get_by_label(label).dispatch_event("change")
         # The browser's own range check used to stop the request: the count stayed, silently.
-        page.wait_for_function(
-            "text => document.querySelector('[data-testid=segment-count]').innerText.includes(text)",
-            arg=f"{label} : Un âge va de 0 à 130 ans.",
-        )
+        expect(count).to_contain_text(f"{label} : Un âge va de 0 à 130 ans.")
         page.get_by_label(label).fill("")
     page.get_by_label("Âge maximum").fill("200")
     page.get_by_role("button", name="Enregistrer le segment").click()
@@ -167,9 +164,7 @@ def test_the_builder_says_why_an_age_is_refused_and_keeps_its_count_in_view(  # 
     # At the bottom of the long form, the live count is still on screen.
     page.get_by_label("Âge maximum").fill("90")
     page.get_by_label("Âge maximum").dispatch_event("change")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=segment-count-value]')?.innerText === '3'"
-    )
+    expect(page.get_by_test_id("segment-count-value")).to_have_text("3")
     page.get_by_role("button", name="Enregistrer le segment").scroll_into_view_if_needed()
     assert page.evaluate("window.scrollY") > 0
     box = count.bounding_box()
