@@ -342,7 +342,8 @@ def task_results_prune(*, cutoff: Any) -> int:
 
 
 def housekeeping_run(*, now: Any = None) -> dict[str, int]:
-    """The periodic upkeep: crashed work marked failed, expired files and task results deleted.
+    """The periodic upkeep: crashed work marked failed; expired files, task results and
+    sessions deleted.
 
     Run by the worker every `MAILLAGE_HOUSEKEEPING_MINUTES` (see `core.tasks.housekeeping`) and
     by `maillage housekeeping`; safe to run at any time and as often as wanted."""
@@ -354,4 +355,6 @@ def housekeeping_run(*, now: Any = None) -> dict[str, int]:
             counts[key] = counts.get(key, 0) + value
     counts["expired_files"] = upload_files_purge(cutoff=cutoff)
     counts["task_results"] = task_results_prune(cutoff=cutoff)
+    # Expired sessions (who was signed in, flash messages) are otherwise kept for ever.
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return counts

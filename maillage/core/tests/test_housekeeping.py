@@ -10,6 +10,7 @@ from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.test import TransactionTestCase, override_settings
 from django.urls import reverse
@@ -158,6 +159,9 @@ class RetentionTests(BaseTestCase):
             self._file("elections/crashed.csv", days_old=31),
         ]
         recent = self._file("people/today.csv", days_old=29)
+        Session.objects.create(
+            session_key="expired", session_data="x", expire_date=timezone.now() - timedelta(hours=1)
+        )
 
         out = StringIO()
         call_command("housekeeping", stdout=out)
@@ -165,6 +169,7 @@ class RetentionTests(BaseTestCase):
         self.assertEqual([path.exists() for path in old], [False, False, False])
         self.assertTrue(recent.exists())
         self.assertIn("expired_files: 3", out.getvalue())
+        self.assertFalse(Session.objects.exists())
 
     @override_settings(MAILLAGE_UPLOAD_RETENTION_DAYS=7)
     def test_the_retention_is_a_setting(self) -> None:
