@@ -4,6 +4,7 @@ likely duplicates."""
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from django.utils import timezone
 from django_tasks import task
@@ -32,7 +33,7 @@ def import_job_is_finished(job: ImportJob) -> bool:
     return job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED)
 
 
-def on_task_progress_stale(*, progress_ids: list[object], message: str) -> None:
+def on_task_progress_stale(*, progress_ids: list[UUID], message: str) -> None:
     """Called by `core.services.task_progress_reap`: an import whose process died fails too
     (its file is still there, so it can run again)."""
     ImportJob.objects.filter(progress_id__in=progress_ids, status=ImportJob.Status.RUNNING).update(

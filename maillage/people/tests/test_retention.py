@@ -182,7 +182,11 @@ class RejectedRowsErasureTests(_UploadFolder):
             "commune;bureau;numéro;nom;mail;ligne;motif\r\n"
             "13055;0001;42;DUPONT;x;2;nom manquant\r\n"
             '13055;0001;7;"MARTIN; Zoé";zoe@example.org;3;"e-mail ""invalide"""\r\n',
-            mapping={"commune": "roll_commune_code", "bureau": "roll_station_code", "numéro": "roll_number"},
+            mapping={
+                "commune": "roll_commune_code",
+                "bureau": "roll_station_code",
+                "numéro": "roll_number",
+            },
         )
         traces = PersonTraces(roll=("13055", "0001", 42))
 
