@@ -216,3 +216,21 @@ class HousekeepingScheduleTests(BaseTestCase):
     )
     def test_a_backend_that_runs_at_once_is_not_asked_to_schedule(self) -> None:
         self.assertFalse(housekeeping_schedule())
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+class WorkerTests(TransactionTestCase):
+    def test_the_worker_runs_the_housekeeping_at_start_and_schedules_the_next(self) -> None:
+        progress = _crashed_census(None)
+        # Its task was claimed by a worker that died with it.
+        DBTaskResult.objects.update(status=TaskResultStatus.RUNNING)
+
+        call_command("worker", "--batch", "--queue-name", "*", "--no-startup-delay", "-v0")
+
+        results = DBTaskResult.objects.filter(task_path=housekeeping.module_path)
+        self.assertEqual(
+            sorted(results.values_list("status", flat=True)),
+            [TaskResultStatus.READY, TaskResultStatus.SUCCESSFUL],
+        )
+        progress.refresh_from_db()
+        self.assertEqual(progress.status, TaskProgress.Status.FAILED)

@@ -200,8 +200,11 @@ def _rewrite_without(path: Path, traces: PersonTraces, mapping: dict[str, Any]) 
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             first_line = handle.readline()
-            handle.seek(0)
-            delimiter = _delimiter(first_line)
+            # A spreadsheet hint line ("sep=;") names the separator and comes before the header.
+            hint = first_line if first_line.lower().startswith("sep=") else ""
+            delimiter = hint[4:5] if hint[4:5] else _delimiter(first_line)
+            if not hint:
+                handle.seek(0)
             rows = list(csv.reader(handle, delimiter=delimiter))
     except (UnicodeDecodeError, csv.Error) as error:
         raise ValueError(str(error)) from error
@@ -216,6 +219,7 @@ def _rewrite_without(path: Path, traces: PersonTraces, mapping: dict[str, Any]) 
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".erase-", suffix=".csv")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as handle:
+            handle.write(hint)
             writer = csv.writer(handle, delimiter=delimiter)
             writer.writerow(header)
             writer.writerows(kept)

@@ -201,6 +201,16 @@ class RejectedRowsErasureTests(_UploadFolder):
         )
         self.assertEqual(list(Path(job.rejected_path).parent.glob(".erase-*")), [])
 
+    def test_a_separator_hint_line_and_commas_are_read_through(self) -> None:
+        job = self._job_with_rejects(
+            "sep=,\r\nnom,mail,ligne,motif\r\nDUPONT,'+33612345678,2,x\r\nMARTIN,,3,y\r\n"
+        )
+        rejected_rows_erase(traces=PersonTraces(phones={"+33612345678"}))
+        self.assertEqual(
+            Path(job.rejected_path).read_bytes().decode("utf-8-sig"),
+            "sep=,\r\nnom,mail,ligne,motif\r\nMARTIN,,3,y\r\n",
+        )
+
     def test_a_file_that_cannot_be_read_back_is_deleted_and_the_job_says_so(self) -> None:
         job = self._job_with_rejects("")
         Path(job.rejected_path).write_bytes(b"\xff\xfe\x00garbage\xff")
@@ -299,6 +309,14 @@ class CrashedImportTests(_UploadFolder):
         self.assertEqual((job.status, job.created_count), (ImportJob.Status.SUCCEEDED, 1))
         self.assertEqual(job.progress.status, TaskProgress.Status.SUCCEEDED)
         self.assertTrue(Person.objects.filter(birth_name="DUPONT").exists())
+
+    def test_a_job_whose_progress_has_no_rerun_link_still_offers_it(self) -> None:
+        job = self._crashed()
+        TaskProgress.objects.filter(pk=job.progress_id).update(rerun={})
+        self.login(self.owner)
+        page = self.client.get(reverse("people:import_detail", args=[job.pk]))
+        self.assertContains(page, 'data-testid="import-rerun"')
+        self.assertNotContains(page, 'data-testid="progress-rerun"')
 
     def test_an_import_without_its_file_cannot_run_again(self) -> None:
         job = self._crashed()

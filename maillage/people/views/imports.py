@@ -164,6 +164,10 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     context = {
         "job": job,
         "progress": job.progress,
+        # Jobs whose progress record carries no "run again" link (made before it existed).
+        "can_rerun": job.status == ImportJob.Status.FAILED
+        and not (job.progress and job.progress.rerun_url)
+        and Path(job.stored_path).is_file(),
         "progress_result_template": "people/imports/_progress_result.html",
     }
     return render(request, "people/imports/import_detail.html", context)
