@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -185,8 +186,7 @@ def task_progress_fail(
 def stale_message() -> str:
     return _(
         "Interrompu : le processus qui faisait ce travail s'est arrêté sans finir "
-        "(plus de signe de vie depuis %(minutes)s min). Rien n'a été enregistré à moitié ; "
-        "relancez-le."
+        "(plus de signe de vie depuis %(minutes)s min). Relancez-le."
     ) % {"minutes": max(1, round(settings.MAILLAGE_TASK_STALE_SECONDS / 60))}
 
 
@@ -228,7 +228,9 @@ def _app_hooks(name: str) -> list[Any]:
             continue
         try:
             module = import_module(f"{config.name}.tasks")
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.tasks":
+                raise  # a tasks module that exists but is broken must not be skipped silently
             continue
         hook = getattr(module, name, None)
         if hook is not None:
@@ -260,8 +262,9 @@ def task_progress_enqueue(*, progress: TaskProgress, task: Any, **kwargs: Any) -
 
 def task_progress_rerun(*, actor: Any, progress: TaskProgress) -> None:
     """Run failed work again with the arguments it was enqueued with (same progress record)."""
-    path = progress.rerun.get("task")
-    if not path or not task_progress_reset(progress_id=progress.pk):
+    path = str(progress.rerun.get("task") or "")
+    # Only a Maillage task: the recipe is ours, but a row is no place to trust a code path.
+    if not path.startswith("maillage.") or not task_progress_reset(progress_id=progress.pk):
         raise ApplicationError(_("Ce travail ne peut pas être relancé."))
     task = import_string(path)
     audit_log_record(
@@ -310,7 +313,7 @@ def upload_files_purge(*, cutoff: Any) -> int:
     """Delete every file under the upload folder last written before `cutoff`: uploads whose
     import never ran or crashed, rejected-row files, election results files. The apps' own
     `retention_purge` hooks run first and say on their jobs which file went and why."""
-    root = settings.MAILLAGE_UPLOAD_DIR
+    root = Path(settings.MAILLAGE_UPLOAD_DIR)
     if not root.is_dir():
         return 0
     limit = cutoff.timestamp()
