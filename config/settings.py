@@ -164,6 +164,15 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 # Uploaded imports are kept here until their task has read them.
 MAILLAGE_UPLOAD_DIR = VAR_DIR / "uploads"
+# Uploaded files and rejected-row files are personal data: deleted after this many days
+# (by the worker's periodic housekeeping and by `maillage housekeeping`; see docs/privacy.md).
+MAILLAGE_UPLOAD_RETENTION_DAYS = env_int("MAILLAGE_UPLOAD_RETENTION_DAYS", 30, minimum=1)
+# A running task whose heartbeat is older than this is marked failed (its process is gone).
+MAILLAGE_TASK_STALE_SECONDS = env_int("MAILLAGE_TASK_STALE_SECONDS", 600, minimum=1)
+# How often a running task's heartbeat is written, even during one long step.
+MAILLAGE_TASK_HEARTBEAT_SECONDS = env_int("MAILLAGE_TASK_HEARTBEAT_SECONDS", 30, minimum=1)
+# How often the worker runs the housekeeping (stale tasks, expired files).
+MAILLAGE_HOUSEKEEPING_MINUTES = env_int("MAILLAGE_HOUSEKEEPING_MINUTES", 5, minimum=1)
 # Processes that read and convert a big import file (0: one per core, at most 4; 1: none).
 MAILLAGE_IMPORT_WORKERS = env_int("MAILLAGE_IMPORT_WORKERS", 0, minimum=0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

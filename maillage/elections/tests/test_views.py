@@ -211,6 +211,50 @@ class UploadPageTests(BaseTestCase):
         self.assertContains(page, "colonnes non reconnues")
         self.assertFalse(AreaResult.objects.exists())
 
+    def test_an_import_whose_process_died_runs_again_from_its_page(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        self.login(self.owner)
+        upload = SimpleUploadedFile(
+            "Leg_2024_Resultats_T2_officiel.xlsx", helpers.LG2024_T2.read_bytes()
+        )
+        database = {
+            "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["imports"]}
+        }
+        with override_settings(TASKS=database):  # enqueued; a worker takes it, then dies
+            self.client.post(
+                reverse("elections:upload"),
+                {"file": upload, "new_slug": "legislatives-2024", "type": "legislative"},
+            )
+        progress = TaskProgress.objects.get(kind="elections_import")
+        TaskProgress.objects.filter(pk=progress.pk).update(
+            status=TaskProgress.Status.RUNNING,
+            heartbeat_at=timezone.now() - timedelta(hours=1),
+        )
+        page = self.client.get(reverse("core:task_progress_page", args=[progress.pk]))
+        self.assertContains(page, "s&#x27;est arrêté sans finir")
+        self.assertContains(page, reverse("core:task_progress_rerun", args=[progress.pk]))
+
+        self.client.post(reverse("core:task_progress_rerun", args=[progress.pk]))
+
+        progress.refresh_from_db()
+        self.assertEqual(progress.status, TaskProgress.Status.SUCCEEDED, progress.message)
+        self.assertEqual(ResultImport.objects.get().area_count, 501)
+        self.assertEqual(list(self.folder.glob("elections/*")), [])
+
+    def test_a_bad_file_offers_no_run_again(self) -> None:
+        self.login(self.owner)
+        upload = SimpleUploadedFile("contacts.csv", "Nom;Prénom\nA;B\n".encode())
+        self.client.post(
+            reverse("elections:upload"), {"file": upload, "new_slug": "lg", "format": "auto"}
+        )
+        progress = TaskProgress.objects.get(kind="elections_import")
+        page = self.client.get(reverse("core:task_progress_page", args=[progress.pk]))
+        self.assertContains(page, "colonnes non reconnues")
+        self.assertNotContains(page, 'data-testid="progress-rerun"')
+
     def test_the_form_wants_one_election(self) -> None:
         self.login(self.owner)
         upload = SimpleUploadedFile("t2.csv", b"x")
