@@ -30,7 +30,7 @@ run: install var
 	@echo "Maillage is starting on http://$(HOST):$(PORT)/ with a background worker. Ctrl-C stops both."
 	@$(BIN)/maillage demo_logins
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/maillage db_worker --queue-name '*' & \
+	  $(BIN)/maillage worker --queue-name '*' & \
 	  $(BIN)/maillage runserver --noreload $(HOST):$(PORT)
 
 test: install

@@ -44,7 +44,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "maillage.core.apps.MaillageAdminConfig",  # django.contrib.admin: superusers with 2FA only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "maillage.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "maillage.core.context_processors.navigation",
+                "maillage.core.context_processors.csp_nonce",
             ],
         },
     },
@@ -162,6 +164,15 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 # Uploaded imports are kept here until their task has read them.
 MAILLAGE_UPLOAD_DIR = VAR_DIR / "uploads"
+# Uploaded files and rejected-row files are personal data: deleted after this many days
+# (by the worker's periodic housekeeping and by `maillage housekeeping`; see docs/privacy.md).
+MAILLAGE_UPLOAD_RETENTION_DAYS = env_int("MAILLAGE_UPLOAD_RETENTION_DAYS", 30, minimum=1)
+# A running task whose heartbeat is older than this is marked failed (its process is gone).
+MAILLAGE_TASK_STALE_SECONDS = env_int("MAILLAGE_TASK_STALE_SECONDS", 600, minimum=1)
+# How often a running task's heartbeat is written, even during one long step.
+MAILLAGE_TASK_HEARTBEAT_SECONDS = env_int("MAILLAGE_TASK_HEARTBEAT_SECONDS", 30, minimum=1)
+# How often the worker runs the housekeeping (stale tasks, expired files).
+MAILLAGE_HOUSEKEEPING_MINUTES = env_int("MAILLAGE_HOUSEKEEPING_MINUTES", 5, minimum=1)
 # Processes that read and convert a big import file (0: one per core, at most 4; 1: none).
 MAILLAGE_IMPORT_WORKERS = env_int("MAILLAGE_IMPORT_WORKERS", 0, minimum=0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -209,6 +220,9 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (maillage.core.middleware): enforced, except under DEBUG where it only
+# reports, because Django's debug pages use inline script.
+MAILLAGE_CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", default=DEBUG)
 if not (DEBUG or DEV_MODE):
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True

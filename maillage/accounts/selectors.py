@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from maillage.accounts.models import Invitation, User, Zone
+from maillage.accounts.models import Invitation, RecoveryCode, User, Zone
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role
 
@@ -26,6 +26,15 @@ def grantable_roles(*, actor: User) -> list[Role]:
     if actor.role < Role.STAFF:
         return []
     return [role for role in Role if role <= actor.role]
+
+
+def totp_device_pending(*, user: User) -> TOTPDevice | None:
+    """The device being set up (its QR code shown, no code given yet), if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+def recovery_codes_remaining(*, user: User) -> int:
+    return RecoveryCode.objects.filter(device__user=user, used_at=None).count()
 
 
 def invitation_list(*, actor: User) -> QuerySet[Invitation]:

@@ -12,4 +12,9 @@ urlpatterns = [
     path("tasks/census/start/", views.census_start, name="census_start"),
     path("tasks/<uuid:progress_id>/", views.task_progress_page, name="task_progress_page"),
     path("tasks/<uuid:progress_id>/progress/", views.task_progress, name="task_progress"),
+    path(
+        "tasks/<uuid:progress_id>/rerun/",
+        views.task_progress_rerun_view,
+        name="task_progress_rerun",
+    ),
 ]

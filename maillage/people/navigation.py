@@ -17,6 +17,7 @@ NAV_ITEMS = [
         max_role=Role.ORGANISER,
     ),
     NavItem(_("Segments"), "people:segment_list", Role.ORGANISER, order=21, icon="◎"),
+    NavItem(_("Listes"), "people:list_index", Role.STAFF, order=22, icon="▤"),
     NavItem(_("Doublons"), "people:duplicate_list", Role.STAFF, order=22, icon="≈"),
     NavItem(_("Imports"), "people:import_list", Role.STAFF, order=23, icon="⇪"),
 ]

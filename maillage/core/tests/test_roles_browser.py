@@ -18,6 +18,7 @@ STAFF_NAV = [
     "Personnes",
     "Segments",
     "Doublons",
+    "Listes",
     "Imports",
     "Cibles électorales",
     "Résultats électoraux",
@@ -42,8 +43,10 @@ ROLES = [
 
 def _navigation(page) -> list[str]:  # type: ignore[no-untyped-def]
     # The label follows the icon's span; read it whether the phone menu is folded or not.
-    return page.get_by_test_id("main-nav").locator("a").evaluate_all(
-        "links => links.map(link => link.lastChild.textContent.trim())"
+    return (
+        page.get_by_test_id("main-nav")
+        .locator("a")
+        .evaluate_all("links => links.map(link => link.lastChild.textContent.trim())")
     )
 
 

@@ -29,9 +29,11 @@ from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.services import (
     TaskProgressChannel,
     audit_log_record,
+    task_progress_alive,
     task_progress_create,
     task_progress_fail,
     task_progress_finish,
+    task_progress_reset,
     task_progress_start,
 )
 from maillage.people.imports import parallel, presets
@@ -403,7 +405,7 @@ def import_job_create(
     progress = task_progress_create(
         kind="people_import", label=_("Import « %(name)s »") % {"name": original_name}, owner=actor
     )
-    return ImportJob.objects.create(
+    job = ImportJob.objects.create(
         source=(source or original_name)[:100],
         preset=preset or "",
         original_name=original_name[:255],
@@ -413,6 +415,37 @@ def import_job_create(
         progress=progress,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    # A crashed run is run again from the job's page (the job goes back to "uploaded" first).
+    progress.rerun = {"url": _job_url(job, "people:import_rerun")}
+    progress.save(update_fields=["rerun"])
+    return job
+
+
+def import_job_rerun(*, actor: Any | None, job_id: int) -> ImportJob:
+    """Put a failed job back in line, when its file is still there (an import that crashed: its
+    process died before deleting the upload). The caller enqueues `import_job_task`."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ImportJob.Status.FAILED:
+            raise ApplicationError(_("Seul un import qui a échoué peut être relancé."))
+        if not Path(job.stored_path).is_file():
+            raise ApplicationError(
+                _("Le fichier de cet import n'est plus disponible : déposez-le à nouveau.")
+            )
+        job.status = ImportJob.Status.UPLOADED
+        job.error = ""
+        job.finished_at = None
+        job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        if job.progress_id:
+            task_progress_reset(progress_id=job.progress_id)
+        audit_log_record(
+            actor=actor,
+            action=AuditLogEntry.Action.IMPORT,
+            target=job,
+            target_label=job.original_name,
+            changes={"rerun": True},
+        )
+    return job
 
 
 def import_job_mapping_save(
@@ -451,17 +484,18 @@ def import_job_run(
     progress_id = job.progress_id
     rejected_path = Path(settings.MAILLAGE_UPLOAD_DIR) / "rejected" / f"import-{job.pk}-rejets.csv"
     try:
-        summary = import_file(
-            path=job.stored_path,
-            preset=job.preset,
-            mapping=job.mapping or None,
-            source=job.source,
-            dry_run=job.dry_run,
-            rejected_path=rejected_path,
-            progress_id=progress_id,
-            on_batch=on_batch,
-            collect_new_ids=detect_duplicates,
-        )
+        with task_progress_alive(progress_id):
+            summary = import_file(
+                path=job.stored_path,
+                preset=job.preset,
+                mapping=job.mapping or None,
+                source=job.source,
+                dry_run=job.dry_run,
+                rejected_path=rejected_path,
+                progress_id=progress_id,
+                on_batch=on_batch,
+                collect_new_ids=detect_duplicates,
+            )
     except ApplicationError as error:
         _job_fail(job, error.message)
         return job
@@ -523,10 +557,10 @@ def _upload_forget(job: ImportJob) -> None:
         stored.unlink(missing_ok=True)
 
 
-def _job_url(job: ImportJob) -> str:
+def _job_url(job: ImportJob, name: str = "people:import_detail") -> str:
     from django.urls import reverse
 
-    return reverse("people:import_detail", args=[job.pk])
+    return reverse(name, args=[job.pk])
 
 
 def _job_fail(job: ImportJob, message: str) -> None:
@@ -535,4 +569,5 @@ def _job_fail(job: ImportJob, message: str) -> None:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "finished_at", "updated_at"])
     if job.progress_id and TaskProgress.objects.filter(pk=job.progress_id).exists():
-        task_progress_fail(progress_id=job.progress_id, message=message)
+        # The upload is gone (`_upload_forget`) and the same file would fail the same way.
+        task_progress_fail(progress_id=job.progress_id, message=message, can_rerun=False)
