@@ -32,7 +32,7 @@ ROLES = [
     ("staff@demo.maillage.fr", STAFF_NAV, 512),
     (
         "organisatrice@demo.maillage.fr",
-        ["Tableau de bord", "Personnes", "Segments", "Mon équipe", "Cibles électorales"],
+        ["Tableau de bord", "Personnes", "Segments", "Cibles électorales"],
         500,
     ),
     ("chef@demo.maillage.fr", ["Tableau de bord", "Personnes", "Mon équipe"], 200),

@@ -94,7 +94,7 @@ class TeamProgressTestCase(BaseTestCase):
         self.assertEqual(labels(Role.TEAM_LEADER), ["Tableau de bord", "Personnes", "Mon équipe"])
         self.assertEqual(
             labels(Role.ORGANISER),
-            ["Tableau de bord", "Personnes", "Segments", "Mon équipe", "Cibles électorales"],
+            ["Tableau de bord", "Personnes", "Segments", "Cibles électorales"],
         )
         staff = labels(Role.STAFF)
         self.assertNotIn("Mon équipe", staff)
