@@ -9,6 +9,7 @@ behind; it is re-run from the start (re-running is safe: the same file changes n
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import importlib
@@ -39,6 +40,7 @@ from maillage.people.imports.reader import Chunk, Table, open_table
 from maillage.people.imports.rows import (
     Ledger,
     RowConverter,
+    max_length,
     normalise_commune_code,
     station_code,
 )
@@ -85,15 +87,14 @@ class ImportSummary:
 
 
 def count_data_rows(table: Table) -> int:
-    """Rows to expect, for the progress bar: newlines in a CSV (fast, binary), rows in a sheet."""
+    """Rows to expect, for the progress bar and as an upper bound of the line numbers (the
+    writer reserves ids by line): newlines in a CSV (fast, binary; decoded in UTF-16, where a
+    newline is two bytes), the last row number found by `check_workbook` in a sheet (the
+    sheet's declared dimension can be wrong)."""
     if table.format == "xlsx":
-        import openpyxl
-
-        workbook = openpyxl.load_workbook(table.path, read_only=True)
-        try:
-            return max((workbook.worksheets[0].max_row or 1) - 1, 0)
-        finally:
-            workbook.close()
+        return max(table.last_row - 1, 0)
+    if table.encoding.startswith("utf-16"):
+        return _count_utf16_rows(table.path, table.encoding)
     lines = 0
     last = b"\n"
     with table.path.open("rb") as handle:
@@ -101,6 +102,23 @@ def count_data_rows(table: Table) -> int:
             lines += chunk.count(b"\n")
             last = chunk[-1:]
     if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def _count_utf16_rows(path: Path, encoding: str) -> int:
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    lines = 0
+    last = "\n"
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(1 << 20)
+            text = decoder.decode(block, final=not block)
+            lines += text.count("\n")
+            last = text[-1:] or last
+            if not block:
+                break
+    if last != "\n":
         lines += 1
     return max(lines - 1, 0)
 
@@ -153,7 +171,7 @@ def import_file(
     table = open_table(path)
     preset = preset or presets.detect_preset(table.headers)
     full_mapping = presets.mapping_for(preset=preset, headers=table.headers, mapping=mapping)
-    source = (source or Path(path).name)[:100]
+    source = (source or Path(path).name)[: max_length(ImportJob, "source")]
     summary = ImportSummary(preset=preset, encoding=table.encoding, delimiter=table.delimiter)
     total = count_data_rows(table)
     if progress_id:
@@ -272,7 +290,7 @@ class _Reading:
     def run(self) -> None:
         workers = parallel.import_workers()
         resume_at = None
-        if parallel.worth_parallel(self.table, workers):
+        if self.table.splittable and parallel.worth_parallel(self.table, workers):
             resume_at = self._run_in_workers(workers)
             if resume_at is None:
                 self._finish()
@@ -408,9 +426,9 @@ def import_job_create(
         kind="people_import", label=_("Import « %(name)s »") % {"name": original_name}, owner=actor
     )
     return ImportJob.objects.create(
-        source=(source or original_name)[:100],
+        source=(source or original_name)[: max_length(ImportJob, "source")],
         preset=preset or "",
-        original_name=original_name[:255],
+        original_name=original_name[: max_length(ImportJob, "original_name")],
         stored_path=str(path),
         mapping=mapping or {},
         dry_run=dry_run,
