@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db import utils as db_utils
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -487,7 +488,16 @@ def import_job_run(
     except ApplicationError as error:
         _job_fail(job, error.message)
         return job
-    except Exception:
+    except Exception as error:
+        if _is_database_failure(error):
+            # The connection was cut (the server restarted, an administrator ended the
+            # session) or the database refuses writes: the transaction is gone with it.
+            message = _(
+                "La base de données a interrompu l'import (%(error)s) ; rien n'a été enregistré."
+            ) % {"error": _first_line(error)}
+            logger.warning("people import %s: database failure: %s", job.pk, _first_line(error))
+            _job_fail_after_database_failure(job, message)
+            raise ApplicationError(message) from None
         logger.exception("people import %s failed", job.pk)
         _job_fail(job, _("L'import a échoué sur une erreur inattendue ; rien n'a été enregistré."))
         raise
@@ -549,6 +559,36 @@ def _job_url(job: ImportJob) -> str:
     from django.urls import reverse
 
     return reverse("people:import_detail", args=[job.pk])
+
+
+def _is_database_failure(error: BaseException) -> bool:
+    """A lost connection or a database that refuses work, from Django or from the driver
+    itself (COPY goes through the driver's own cursor, whose errors Django does not wrap)."""
+    driver = connection.Database
+    return isinstance(
+        error,
+        (
+            db_utils.OperationalError,
+            db_utils.InterfaceError,
+            driver.OperationalError,
+            driver.InterfaceError,
+        ),
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else error.__class__.__name__
+
+
+def _job_fail_after_database_failure(job: ImportJob, message: str) -> None:
+    """Record the failure on a fresh connection when one can be had; the job stays `running`
+    otherwise (the message reaches the person all the same)."""
+    connection.close()  # a broken connection is replaced at the next query
+    try:
+        _job_fail(job, message)
+    except db_utils.Error as error:
+        logger.warning("people import %s: failure not recorded: %s", job.pk, _first_line(error))
 
 
 def _job_fail(job: ImportJob, message: str) -> None:
