@@ -495,7 +495,6 @@ def import_job_run(
             message = _(
                 "La base de données a interrompu l'import (%(error)s) ; rien n'a été enregistré."
             ) % {"error": _first_line(error)}
-            logger.warning("people import %s: database failure: %s", job.pk, _first_line(error))
             _job_fail_after_database_failure(job, message)
             raise ApplicationError(message) from None
         logger.exception("people import %s failed", job.pk)
@@ -588,7 +587,8 @@ def _job_fail_after_database_failure(job: ImportJob, message: str) -> None:
     try:
         _job_fail(job, message)
     except db_utils.Error as error:
-        logger.warning("people import %s: failure not recorded: %s", job.pk, _first_line(error))
+        # Debug only: the command prints the failure as its one line, the task records it.
+        logger.debug("people import %s: failure not recorded: %s", job.pk, _first_line(error))
 
 
 def _job_fail(job: ImportJob, message: str) -> None:
