@@ -8,13 +8,11 @@ with numbered candidate blocks and store codes as numbers in round 1 and as text
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from maillage.core.spreadsheets import WorkbookRefused, check_workbook
 from maillage.elections.importers.base import (
@@ -51,7 +49,7 @@ def parse_xlsx(
         raise ImportFileError(f"{source} : fichier illisible ({error.strerror})") from None
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+    except Exception as error:  # openpyxl raises many types on broken parts: one message for all
         handle.close()
         raise ImportFileError(
             f"{source} : classeur XLSX illisible ({error.__class__.__name__})"

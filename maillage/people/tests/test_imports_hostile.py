@@ -170,6 +170,17 @@ def test_an_xlsx_declaring_entities_is_one_line(tmp_path: Path) -> None:
     assert "entités XML" in refused(path, "--preset", "generic")
 
 
+def test_an_xlsx_breaking_down_after_its_header_is_one_line(tmp_path: Path) -> None:
+    """The header reads fine; a later row's XML does not (openpyxl's parser error)."""
+    sheet = (
+        sheet_xml([(1, HEADERS), (2, ["MARTIN", "Ana", "Aix"]), (3, ["LEROY", "Léa", "Apt"])])
+        .replace(b"<sheetData>", b'<dimension ref="A1:C3"/><sheetData>')
+        .replace(b"</row></sheetData>", b"</rov></sheetData>")
+    )
+    path = write_workbook(tmp_path / "broken.xlsx", [], sheet=sheet)
+    assert refused(path, "--preset", "generic") == "Ce classeur XLSX est illisible ou endommagé."
+
+
 # Item 4: values longer than their column ------------------------------------------------------
 
 
