@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.db import models
 from django.utils.translation import gettext as _
 from unidecode import unidecode
 
@@ -151,10 +152,12 @@ _CANDIDATE_TEXT = {
 }  # fmt: skip
 
 
-def checked_length(value: str, *, model: type, field: str, label: str, where: str) -> str:
+def checked_length(
+    value: str, *, model: type[models.Model], field: str, label: str, where: str
+) -> str:
     """`value`, or an error naming the place when it is longer than the model's column (read
     from the field: PostgreSQL would refuse it, SQLite would keep it whole)."""
-    limit = model._meta.get_field(field).max_length  # type: ignore[attr-defined]
+    limit = getattr(model._meta.get_field(field), "max_length", None)
     if limit is not None and len(value) > limit:
         raise ImportFileError(
             _("%(where)s : %(field)s : %(length)s caractères, %(limit)s au plus")

@@ -16,6 +16,7 @@ from datetime import date
 from operator import gt, itemgetter
 
 from django.conf import settings
+from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 
@@ -69,15 +70,15 @@ _ROLL_NUMBER_RANGE = BaseDatabaseOperations.integer_field_ranges[
 ]
 
 
-def max_length(model: type, name: str) -> int:
+def max_length(model: type[models.Model], name: str) -> int:
     """The length of a text column, read from its model field (never repeated by hand)."""
-    length = model._meta.get_field(name).max_length
+    length = getattr(model._meta.get_field(name), "max_length", None)
     assert length is not None, f"{model.__name__}.{name} has no max_length"
     return int(length)
 
 
-def _label(model: type, name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
+def _label(model: type[models.Model], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
 def _checked_person_columns() -> list[tuple[int, int, str]]:

@@ -563,7 +563,7 @@ def _job_url(job: ImportJob) -> str:
 def _is_database_failure(error: BaseException) -> bool:
     """A lost connection or a database that refuses work, from Django or from the driver
     itself (COPY goes through the driver's own cursor, whose errors Django does not wrap)."""
-    driver = connection.Database
+    driver = connection.Database  # type: ignore[attr-defined]  # the backend's DB-API module
     return isinstance(
         error,
         (
