@@ -144,6 +144,31 @@ def test_an_xlsx_cell_longer_than_the_cell_limit_rejects_its_row_only(
     assert row[-1] == "cellule de 5000 caractères en colonne 2, 1000 au plus"
 
 
+def test_the_upload_page_refuses_a_bomb_in_its_form(tmp_path: Path, client, settings) -> None:  # type: ignore[no-untyped-def]
+    """The web upload died with MemoryError on the mapping page: now the form says why."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from maillage.core.roles import Role
+    from maillage.core.tests.factories import UserFactory
+
+    settings.MAILLAGE_IMPORT_XLSX_MAX_BYTES = 1 << 20
+    bomb = shared_string_bomb(
+        tmp_path / "bomb.xlsx", [HEADERS, ["#s:0", "Ana", "Aix"]], megabytes=2
+    )
+    client.force_login(
+        UserFactory(role=Role.STAFF), backend="django.contrib.auth.backends.ModelBackend"
+    )
+    response = client.post(
+        reverse("people:import_list"),
+        {"file": SimpleUploadedFile("bomb.xlsx", bomb.read_bytes()), "source": "Pétition"},
+    )
+    assert response.status_code == 200
+    assert "le classeur décompressé dépasse 1 Mo (2 Mo déclarés)" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert not list((Path(settings.MAILLAGE_UPLOAD_DIR) / "people").glob("*"))
+
+
 def test_the_mapping_screen_shows_the_beginning_of_a_long_cell(tmp_path: Path) -> None:
     path = write_plain(tmp_path / "list.csv", HEADERS, [["MARTIN", "A" * 500_000, "Aix"]])
     job = import_job_create(actor=None, path=path, original_name="list.csv", source="list")
