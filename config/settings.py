@@ -175,6 +175,17 @@ MAILLAGE_TASK_HEARTBEAT_SECONDS = env_int("MAILLAGE_TASK_HEARTBEAT_SECONDS", 30,
 MAILLAGE_HOUSEKEEPING_MINUTES = env_int("MAILLAGE_HOUSEKEEPING_MINUTES", 5, minimum=1)
 # Processes that read and convert a big import file (0: one per core, at most 4; 1: none).
 MAILLAGE_IMPORT_WORKERS = env_int("MAILLAGE_IMPORT_WORKERS", 0, minimum=0)
+# Limits on hostile import files (people and results), see docs/imports.md "Limits".
+# An XLSX is a zip: its parts may expand to at most this many bytes, checked from the zip's
+# directory and again while reading.
+MAILLAGE_IMPORT_XLSX_MAX_BYTES = env_int("MAILLAGE_IMPORT_XLSX_MAX_BYTES", 200 << 20, minimum=1)
+# Rows of a sheet (Excel's own limit).
+MAILLAGE_IMPORT_XLSX_MAX_ROWS = env_int("MAILLAGE_IMPORT_XLSX_MAX_ROWS", 1_048_576, minimum=1)
+# Characters in one cell, CSV or XLSX.
+MAILLAGE_IMPORT_MAX_CELL_CHARS = env_int("MAILLAGE_IMPORT_MAX_CELL_CHARS", 1 << 20, minimum=1000)
+# Columns of a file; columns kept in a person's extra fields.
+MAILLAGE_IMPORT_MAX_COLUMNS = env_int("MAILLAGE_IMPORT_MAX_COLUMNS", 1000, minimum=2)
+MAILLAGE_IMPORT_MAX_EXTRA_COLUMNS = env_int("MAILLAGE_IMPORT_MAX_EXTRA_COLUMNS", 200, minimum=0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from maillage.core.csv_export import csv_file_write
 from maillage.people.imports.rows import normalise_commune_code, station_code
 from maillage.people.models import ImportJob, Person
 from maillage.people.normalise import fold, normalise_email, normalise_phone
@@ -217,12 +218,11 @@ def _rewrite_without(path: Path, traces: PersonTraces, mapping: dict[str, Any]) 
     if not removed:
         return 0
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".erase-", suffix=".csv")
+    os.close(descriptor)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as handle:
-            handle.write(hint)
-            writer = csv.writer(handle, delimiter=delimiter)
-            writer.writerow(header)
-            writer.writerows(kept)
+        # Written back through the one CSV writer: the kept cells were neutralised when the
+        # file was first written (a leading `'`), and the writer leaves such cells as they are.
+        csv_file_write(path=temporary, rows=[header, *kept])
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
