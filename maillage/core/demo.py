@@ -52,7 +52,9 @@ def load_demo_accounts() -> list[User]:
     )
     team, _ = Team.objects.get_or_create(name=TEAM_NAME, defaults={"zone": commune})
     Team.objects.filter(name=_OLD_TEAM).delete()
-    Zone.objects.filter(name=_OLD_ZONE, parent=department, children__isnull=True).delete()
+    Zone.objects.filter(
+        name=_OLD_ZONE, code="13055", parent=department, children__isnull=True
+    ).delete()
     users = []
     for email, name, role in DEMO_ACCOUNTS:
         user = User.objects.filter(email=email).first()
