@@ -19,13 +19,17 @@ from config.env import (
     env_int,
     env_list,
     env_str,
+    load_local_env,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MAILLAGE_VAR_DIR", str(BASE_DIR / "var")))
+# A development machine's settings, written by `make install` (config/local_env.py); ignored
+# when the environment sets SECRET_KEY, as production does. The environment always wins.
+LOCAL_ENV_FILE = load_local_env(VAR_DIR / "local.env")
 
 DEBUG = env_bool("DEBUG", default=False)
-# Tests and `make run` set MAILLAGE_DEV=1: a throwaway key is then acceptable.
+# Tests, `make run` and var/local.env set MAILLAGE_DEV=1: a throwaway key is then acceptable.
 DEV_MODE = env_bool("MAILLAGE_DEV", default=False)
 
 if DEBUG or DEV_MODE:
