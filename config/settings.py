@@ -184,29 +184,49 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Maillage <campagne@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Background work (docs/operations.md says which to choose): `db` keeps the queue in the
+# database (django-tasks-db, worker: `maillage db_worker`); `rq` puts it in Redis (django-tasks-rq,
+# worker: `maillage rqworker`). Two queues: short work, and long file imports.
+TASK_QUEUES = ["default", "imports"]
+_db_tasks = "django_tasks_db.DatabaseBackend"
 TASKS = {
     "default": {
         "BACKEND": env_choice(
             "TASKS_BACKEND",
-            "database",
+            "db",
             {
-                "database": "django_tasks_db.DatabaseBackend",
+                "db": _db_tasks,
+                "database": _db_tasks,  # its name before `rq` came
+                "rq": "django_tasks_rq.RQBackend",
                 "immediate": "django_tasks.backends.immediate.ImmediateBackend",
                 "dummy": "django_tasks.backends.dummy.DummyBackend",
             },
         ),
-        "QUEUES": ["default", "imports"],
+        "QUEUES": TASK_QUEUES,
     }
 }
-
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env_str("REDIS_URL"),
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    # TASKS_REDIS_URL may name another Redis database than the cache's: clearing a Django
+    # cache empties its whole database, queues included.
+    _rq_url = env_str("TASKS_REDIS_URL", REDIS_URL)
+    if not _rq_url:
+        raise ImproperlyConfiguredEnv(
+            "TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL): redis://127.0.0.1:6379/1."
+        )
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_SHOW_ADMIN_LINK = False
+    # RQ stops a job past its timeout: an import of a whole department's roll takes minutes.
+    RQ_QUEUES = {
+        "default": {"URL": _rq_url, "DEFAULT_TIMEOUT": 15 * 60},
+        "imports": {"URL": _rq_url, "DEFAULT_TIMEOUT": 6 * 60 * 60},
     }
-    if env_str("REDIS_URL")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12

@@ -35,7 +35,7 @@ def worker_command() -> list[str]:
     backend = str(settings.TASKS["default"]["BACKEND"])
     queues = list(settings.TASKS["default"].get("QUEUES", ["default"]))
     if backend.startswith("django_tasks_rq"):
-        return ["rqworker", "--job-class", "django_tasks_rq.Job", *queues]
+        return ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", *queues]
     if backend.startswith("django_tasks_db"):
         return ["db_worker", "--queue-name", "*"]
     return []  # immediate or dummy: nothing to run in the background
