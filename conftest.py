@@ -111,19 +111,19 @@ def smtp_server(settings) -> Iterator[SMTPSink]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True, scope="session")
 def tasks_through_the_configured_queue() -> Iterator[None]:
-    """TASKS_BACKEND=rq: tasks go through Redis and an RQ worker (see core/tests/queues.py)."""
+    """TASKS_BACKEND=rq or db: tasks go through that queue and its worker (core/tests/queues.py)."""
+    from django_tasks.signals import task_enqueued
+
     from maillage.core.tests import queues
 
-    if not queues.rq_backend_configured():
+    runner = queues.queue_runner()
+    if runner is None:
         yield
         return
-    from django_tasks.signals import task_enqueued
-    from django_tasks_rq.backend import RQBackend
-
-    queues.rq_empty_queues()
-    task_enqueued.connect(queues.rq_run_queued_tasks, sender=RQBackend)
+    sender, receiver = runner
+    task_enqueued.connect(receiver, sender=sender, weak=False)
     yield
-    task_enqueued.disconnect(queues.rq_run_queued_tasks, sender=RQBackend)
+    task_enqueued.disconnect(receiver, sender=sender)
 
 
 @pytest.fixture(scope="session")
