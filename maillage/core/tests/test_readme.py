@@ -132,7 +132,10 @@ def run_server_block(script: str, env: dict[str, str], port: int) -> str:
             if ready:
                 with contextlib.suppress(OSError):  # closed: everything in it has ended
                     output += os.read(terminal, 65536)
-            if not interrupted and b"Quit the server with CONTROL-C" in output:
+            ready_to_stop = (
+                b"Quit the server with CONTROL-C" in output and b"Starting worker" in output
+            )
+            if not interrupted and ready_to_stop:
                 home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
                 assert home.status == 200
                 assert b'rel="icon"' in home.read()
@@ -142,7 +145,6 @@ def run_server_block(script: str, env: dict[str, str], port: int) -> str:
                     200,
                     f"http://127.0.0.1:{port}/static/core/favicon.svg",
                 )
-                time.sleep(1)  # the worker has started by now
                 os.write(terminal, b"\x03")  # Ctrl-C
                 interrupted = True
             if interrupted:

@@ -82,27 +82,28 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        maillage = [sys.executable, "-m", "maillage.cli"]
-        commands = [[*maillage, "runserver", "--noreload", options["addrport"]]]
+        commands = {"runserver": ["runserver", "--noreload", options["addrport"]]}
         if worker := worker_command():
-            commands.append([*maillage, *worker])
+            commands[worker[0]] = worker
         stopping: list[int] = []
 
         def stop(signum: int, frame: FrameType | None) -> None:
             stopping.append(signum)
 
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-        children: list[subprocess.Popen[bytes]] = []
+        children: dict[str, subprocess.Popen[bytes]] = {}
         try:
             with terminal_foreground():
-                for command in commands:
+                for name, arguments in commands.items():
                     # Its own process group: the child hears of Ctrl-C once, from here.
-                    children.append(
-                        subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0)
+                    children[name] = subprocess.Popen(
+                        [sys.executable, "-m", "maillage.cli", *arguments],
+                        stdin=subprocess.DEVNULL,
+                        process_group=0,
                     )
                 failed = self._wait(children, stopping)
         finally:
-            for child in children:
+            for child in children.values():
                 if child.poll() is None:
                     child.kill()
                     child.wait()
@@ -111,27 +112,24 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(failed)
 
-    def _wait(self, children: list[subprocess.Popen[bytes]], stopping: list[int]) -> str:
+    def _wait(self, children: dict[str, subprocess.Popen[bytes]], stopping: list[int]) -> str:
         """Wait for a signal or a child's end, then stop the others; say what failed, if anything."""
         failed = ""
         while not stopping:
-            ended = [child for child in children if child.poll() is not None]
+            ended = [(name, child) for name, child in children.items() if child.poll() is not None]
             if ended:
-                child = ended[0]
+                name, child = ended[0]
                 failed = _(
                     "« %(command)s » s'est arrêté (code %(code)s) : arrêt de l'ensemble."
-                ) % {
-                    "command": child.args[3],  # type: ignore[index]
-                    "code": child.returncode,
-                }
+                ) % {"command": name, "code": child.returncode}
                 break
             time.sleep(0.2)
         forwarded = 0
         deadline = time.monotonic() + STOP_TIMEOUT
-        while any(child.poll() is None for child in children):
+        while any(child.poll() is None for child in children.values()):
             # One SIGINT per child per signal received: a second Ctrl-C forces the worker.
             while forwarded < max(len(stopping), 1):
-                for child in children:
+                for child in children.values():
                     if child.poll() is None:
                         child.send_signal(signal.SIGINT)
                 forwarded += 1
