@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -109,6 +110,11 @@ def task_progress(request: HttpRequest, progress_id: str) -> HttpResponse:
             }
         )
     return render(request, "core/_progress.html", {"progress": progress})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and feed readers ask for /favicon.ico whatever the page says: send them the icon."""
+    return redirect(static("core/favicon.svg"), permanent=True)
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
