@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from maillage.core.db import Bytewise
 from maillage.core.models import TimeStampedModel
+from maillage.people.imports.presets import PRESET_SHORT_LABELS
 from maillage.people.normalise import SORT_NAME_LENGTH
 
 
@@ -523,6 +524,11 @@ class ImportJob(TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("import")
+
+    @property
+    def preset_label(self) -> str:
+        """The format in words ("REU", "autre fichier"), never its code ("generic")."""
+        return str(PRESET_SHORT_LABELS.get(self.preset, self.preset))
 
 
 class DuplicateCandidate(TimeStampedModel):
