@@ -6,20 +6,35 @@ from django.db import migrations, models
 
 
 def fill_sort_name(apps, schema_editor):
-    """Existing people get their key in batches (the index is built after, once)."""
+    """Existing people get their key: computed in Python (the fold is Unidecode's), written to a
+    temporary table in batches, then copied by one UPDATE joined on the id; a row-by-row
+    `bulk_update` managed about 2,000 people a second. The index is built after, once."""
     from maillage.people.normalise import sort_key
 
     Person = apps.get_model("people", "Person")
-    batch = []
-    people = Person.objects.only("pk", "birth_name", "usage_name", "first_names").order_by("pk")
-    for person in people.iterator(chunk_size=5000):
-        person.sort_name = sort_key(person.usage_name or person.birth_name, person.first_names)
-        batch.append(person)
-        if len(batch) == 5000:
-            Person.objects.bulk_update(batch, ["sort_name"])
-            batch = []
-    if batch:
-        Person.objects.bulk_update(batch, ["sort_name"])
+    people = Person.objects.order_by().values_list("pk", "usage_name", "birth_name", "first_names")
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE people_sort_fill (id bigint PRIMARY KEY, sort_name varchar(120) NOT NULL)")
+        keys: dict = {}  # names repeat a lot on a roll: fold each pair once
+        batch = []
+        for pk, usage, birth, first in people.iterator(chunk_size=20_000):
+            pair = (usage or birth, first)
+            key = keys.get(pair)
+            if key is None:
+                if len(keys) > 500_000:
+                    keys.clear()
+                key = keys[pair] = sort_key(*pair)
+            batch.append((pk, key))
+            if len(batch) == 20_000:
+                cursor.executemany("INSERT INTO people_sort_fill (id, sort_name) VALUES (%s, %s)", batch)
+                batch = []
+        if batch:
+            cursor.executemany("INSERT INTO people_sort_fill (id, sort_name) VALUES (%s, %s)", batch)
+        cursor.execute(
+            "UPDATE people_person SET sort_name = people_sort_fill.sort_name FROM people_sort_fill"
+            " WHERE people_sort_fill.id = people_person.id"
+        )
+        cursor.execute("DROP TABLE people_sort_fill")
 
 
 class Migration(migrations.Migration):
