@@ -86,6 +86,12 @@ def test_a_ten_thousand_character_name_never_widens_a_page(page, desktop_page, l
         # The list cuts the name; the sheet wraps it.
         view.goto(f"{live_server.url}/people/")
         assert len(view.get_by_test_id("person-link").inner_text()) < 130
+    # On a laptop the list is still a table: each column under its header.
+    headers = desktop_page.get_by_test_id("person-table").locator("th").all()
+    cells = desktop_page.get_by_test_id("person-row").first.locator("td").all()
+    for header, cell in zip(headers, cells, strict=True):
+        top, bottom = header.bounding_box(), cell.bounding_box()
+        assert top and bottom and top["x"] == bottom["x"] and top["y"] < bottom["y"], (top, bottom)
 
 
 def test_the_header_takes_two_rows_at_most_on_a_laptop(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
