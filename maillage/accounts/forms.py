@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -78,5 +80,38 @@ class TokenForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+        ),
+    )
+
+
+class TwoFactorSetupForm(TokenForm):
+    """The new device's first code; replacing a device also asks for a code from the current
+    one (or a recovery code), which the service checks."""
+
+    def __init__(self, *args: Any, replacing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if replacing:
+            self.fields["token"].label = _("Code à 6 chiffres du nouvel appareil")
+            self.fields["current_token"] = forms.CharField(
+                label=_("Code de l'appareil actuel, ou un code de secours"),
+                max_length=32,
+                widget=forms.TextInput(
+                    attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+                ),
+            )
+
+
+class SecondFactorForm(forms.Form):
+    """A code from the phone or a recovery code: the verify page and every 2FA change."""
+
+    token = forms.CharField(
+        label=_("Code à 6 chiffres, ou un code de secours"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
         ),
     )

@@ -1,13 +1,16 @@
 """Two-factor gate: a user with a confirmed TOTP device must enter a code after the password,
 and (in production) an admin without one must set one up before going anywhere else.
 
-Whether the user has a device is read once at login and kept in the session, so ordinary
-requests cost no query here.
+Until the code is given, the password alone opens the verify page and logout, nothing else:
+not the 2FA pages either, or a stolen password could turn the second factor off or swap in
+the thief's phone. Whether the user has a device is read once at login and kept in the session,
+so ordinary requests cost no query here; the 2FA pages themselves check the database again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +21,19 @@ from maillage.core.roles import Role
 
 SESSION_KEY = "maillage_totp_required"
 
-_ALWAYS_ALLOWED_PREFIXES = ("/static/", "/i18n/", "/accounts/logout/", "/accounts/2fa/")
+_ALWAYS_ALLOWED_PREFIXES = ("/static/", "/i18n/")
+
+
+def verify_redirect(request: HttpRequest) -> HttpResponse:
+    """To the verify page, coming back here (query string included) once the code is given."""
+    query = urlencode({"next": request.get_full_path()}, safe="/")
+    return redirect(f"{reverse('accounts:two_factor_verify')}?{query}")
+
+
+def is_verified(request: HttpRequest) -> bool:
+    """Whether this session gave a second factor (django-otp's OTPMiddleware says so)."""
+    check = getattr(request.user, "is_verified", None)
+    return bool(check is not None and check())
 
 
 class RequireTwoFactorMiddleware:
@@ -32,14 +47,14 @@ class RequireTwoFactorMiddleware:
             and user.is_authenticated
             and not request.path.startswith(_ALWAYS_ALLOWED_PREFIXES)
         ):
-            if request.session.get(SESSION_KEY) and not user.is_verified():
-                return redirect(
-                    f"{reverse('accounts:two_factor_verify')}?next={request.get_full_path()}"
-                )
-            if (
+            verify, logout = reverse("accounts:two_factor_verify"), reverse("accounts:logout")
+            if request.session.get(SESSION_KEY):
+                if not is_verified(request) and request.path not in (verify, logout):
+                    return verify_redirect(request)
+            elif (
                 settings.MAILLAGE_REQUIRE_2FA_FOR_ADMINS
                 and user.role >= Role.ADMIN
-                and not request.session.get(SESSION_KEY)
+                and request.path not in (reverse("accounts:two_factor_setup"), verify, logout)
             ):
                 return redirect("accounts:two_factor_setup")
         return self.get_response(request)

@@ -6,7 +6,9 @@ its User (nullable one-to-one), so this app never imports `people`.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from collections.abc import Generator
 from datetime import timedelta
 from typing import ClassVar
 
@@ -14,7 +16,9 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from maillage.core.models import TimeStampedModel
 from maillage.core.roles import Role
@@ -104,6 +108,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     email_confirmed_at = models.DateTimeField(_("e-mail confirmé le"), null=True, blank=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # Bumped when the second factor changes: the user's other sessions end (see below).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -125,8 +131,31 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_staff(self) -> bool:
-        """Django admin access follows the role: campaign staff and admins."""
-        return self.role >= Role.STAFF
+        """Django's "may enter the admin": superusers only (who must also pass 2FA, see
+        core/admin_site.py). Campaign staff and admins work in the application's pages."""
+        return self.is_superuser
+
+    # Django ends every other session when the password changes, because a session stores a
+    # hash of it. Ours also end when the second factor changes (turned on, replaced, turned
+    # off): a session opened with the password alone, perhaps a thief's, must not outlive the
+    # owner turning 2FA on. Generation 0 keeps Django's own hash, so sessions open before this
+    # field existed survive.
+
+    def get_session_auth_hash(self) -> str:
+        return self._with_session_generation(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self) -> Generator[str, None, None]:
+        for value in super().get_session_auth_fallback_hash():
+            yield self._with_session_generation(value)
+
+    def _with_session_generation(self, value: str) -> str:
+        if not self.session_generation:
+            return value
+        return salted_hmac(
+            "maillage.accounts.User.session_generation",
+            f"{value}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
 
 
 def _invitation_token() -> str:
@@ -168,3 +197,57 @@ class Invitation(TimeStampedModel):
     @property
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+def recovery_code_digest(*, user_id: int, code: str) -> str:
+    """SHA-256 of a recovery code, normalised (case, spaces and dashes do not matter).
+
+    A fast hash is enough here, unlike for passwords: each code carries about 59 random bits from
+    `secrets`, so a leaked table cannot be brute-forced, and a deterministic digest lets a
+    code be found with one indexed query instead of a slow hash tried against every row.
+    The user id salts it, so the same digest never means the same code for two people.
+    """
+    normalised = "".join(code.split()).replace("-", "").lower()
+    return hashlib.sha256(f"maillage-recovery:{user_id}:{normalised}".encode()).hexdigest()
+
+
+class RecoveryCodeDevice(Device):
+    """A user's single-use recovery codes, as one django-otp device, so that a code verifies a
+    session the way the phone does (`django_otp.login`, `user.is_verified()`).
+
+    django-otp's own StaticToken keeps its codes in plain text; these are `RecoveryCode` rows
+    holding only a digest.
+    """
+
+    # One per user (Device's own `user` is a plain foreign key).
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="recovery_code_device")
+
+    class Meta:
+        verbose_name = _("codes de secours")
+        verbose_name_plural = _("codes de secours")
+
+    def verify_token(self, token: str) -> bool:
+        digest = recovery_code_digest(user_id=self.user_id, code=token)
+        # Compare-and-swap: of two requests racing with the same code, one wins.
+        used = RecoveryCode.objects.filter(device=self, digest=digest, used_at=None).update(
+            used_at=timezone.now()
+        )
+        return used == 1
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("code de secours")
+        verbose_name_plural = _("codes de secours")
+        constraints = [
+            # Serves RecoveryCodeDevice.verify_token's lookup by (device, digest).
+            models.UniqueConstraint(fields=["device", "digest"], name="recovery_code_unique_digest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}:{self.digest[:8]}…"

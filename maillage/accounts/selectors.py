@@ -5,13 +5,22 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from maillage.accounts.models import Invitation, User
+from maillage.accounts.models import Invitation, RecoveryCode, User
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role
 
 
 def user_has_confirmed_totp(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def totp_device_pending(*, user: User) -> TOTPDevice | None:
+    """The device being set up (its QR code shown, no code given yet), if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+def recovery_codes_remaining(*, user: User) -> int:
+    return RecoveryCode.objects.filter(device__user=user, used_at=None).count()
 
 
 def invitation_list(*, actor: User) -> QuerySet[Invitation]:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("2fa/disable/", views.two_factor_disable, name="two_factor_disable"),
+    path("2fa/recovery-codes/", views.two_factor_recovery_codes, name="two_factor_recovery_codes"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path(
         "password/reset/done/",

@@ -18,7 +18,7 @@ from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
-from maillage.core.services import audit_log_record, task_progress_create
+from maillage.core.services import audit_log_record, task_progress_create, task_progress_enqueue
 from maillage.elections import selectors
 from maillage.elections.forms import CloseRaceFilterForm, ResultUploadForm
 from maillage.elections.models import Election, Level
@@ -209,7 +209,9 @@ def upload(request: HttpRequest) -> HttpResponse:
             label=_("Import de %(name)s") % {"name": uploaded.name},
             owner=request.user,
         )
-        results_import_task.enqueue(
+        task_progress_enqueue(
+            progress=progress,
+            task=results_import_task,
             progress_id=str(progress.pk),
             path=str(stored),
             election_slug=form.election_slug,

@@ -4,12 +4,14 @@ roles, password reset and two-factor authentication."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -75,25 +77,129 @@ def test_a_forged_confirmation_link_is_refused_with_a_message(client) -> None:  
 
 
 @pytest.mark.django_db
-def test_sign_up_explains_password_and_duplicate_errors(client) -> None:  # type: ignore[no-untyped-def]
-    UserFactory(email="taken@example.org")
+def test_sign_up_explains_password_errors(client) -> None:  # type: ignore[no-untyped-def]
     response = client.post(
         reverse("accounts:signup"),
-        {"full_name": "X", "email": "taken@example.org", "password1": "123", "password2": "124"},
+        {"full_name": "X", "email": "new@example.org", "password1": "123", "password2": "124"},
     )
-    body = response.content.decode()
-    assert "Les deux mots de passe ne sont pas identiques." in body
-    response = client.post(
-        reverse("accounts:signup"),
-        {
-            "full_name": "X",
-            "email": "TAKEN@example.org",
-            "password1": NEW_PASSWORD,
-            "password2": NEW_PASSWORD,
-        },
+    assert "Les deux mots de passe ne sont pas identiques." in response.content.decode()
+    assert not User.objects.exists()
+
+
+def _signup_page(response) -> str:  # type: ignore[no-untyped-def]
+    """The page without what differs from one request to the next anyway (CSRF masks)."""
+    return re.sub(r"[A-Za-z0-9]{64}", "", response.content.decode())
+
+
+@pytest.mark.django_db
+def test_sign_up_answers_the_same_for_a_taken_address_and_tells_its_owner_once_an_hour(
+    client, smtp_server, django_capture_on_commit_callbacks, settings
+) -> None:  # type: ignore[no-untyped-def]
+    cache.clear()
+    settings.SITE_URL = "https://campagne.example.org"
+    owner = UserFactory(email="taken@example.org")
+
+    def sign_up(email: str):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                reverse("accounts:signup"),
+                {
+                    "full_name": "X",
+                    "email": email,
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                },
+            )
+
+    free = sign_up("free@example.org")
+    taken = sign_up("TAKEN@example.org")
+    assert free.status_code == taken.status_code == 200
+    assert re.sub("taken@example.org", "@", _signup_page(taken), flags=re.I) == re.sub(
+        "free@example.org", "@", _signup_page(free)
     )
-    assert "Un compte existe déjà" in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.check_password(DEFAULT_PASSWORD)
+    assert User.objects.filter(email__iexact="taken@example.org").count() == 1
+
+    # Not a mail cannon: a second try within the hour mails nobody.
+    sign_up("taken@example.org")
+    assert [tos for _from, tos in smtp_server.envelopes] == [
+        ["free@example.org"],
+        ["taken@example.org"],
+    ]
+    body = smtp_server.messages[1].get_payload(decode=True).decode()
+    assert "a essayé de créer un compte avec votre adresse" in body
+    assert "https://campagne.example.org/accounts/password/reset/" in body
+    assert "/accounts/confirm/" not in body
+
+
+@pytest.mark.django_db
+def test_signing_up_again_once_the_first_link_expired_starts_afresh(
+    client, smtp_server, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    cache.clear()
+    user = UserFactory(
+        email="lent@example.org",
+        is_active=False,
+        date_joined=timezone.now() - timedelta(days=3),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:signup"),
+            {
+                "full_name": "Lent",
+                "email": "lent@example.org",
+                "password1": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+            },
+        )
+    assert smtp_server.envelopes == [("campagne@localhost", ["lent@example.org"])]
+    client.get(_link(smtp_server.messages[0].get_payload(decode=True).decode()))
+    user.refresh_from_db()
+    assert user.is_active and user.check_password(NEW_PASSWORD)
     assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_signing_up_over_a_pending_sign_up_sends_no_new_link(
+    client, smtp_server, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    # Whoever signed up first chose the password: a link now would activate a stranger's.
+    cache.clear()
+    user = UserFactory(email="attente@example.org", is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:signup"),
+            {
+                "full_name": "Autre",
+                "email": "attente@example.org",
+                "password1": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+            },
+        )
+    assert "Vérifiez vos e-mails" in response.content.decode()
+    body = smtp_server.messages[0].get_payload(decode=True).decode()
+    assert "attend d'être activé" in body and "/accounts/confirm/" not in body
+    user.refresh_from_db()
+    assert not user.is_active and user.check_password(DEFAULT_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_the_password_reset_link_comes_from_site_url_not_the_host_header(
+    client, smtp_server, settings
+) -> None:  # type: ignore[no-untyped-def]
+    cache.clear()
+    settings.SITE_URL = "https://campagne.example.org"
+    settings.ALLOWED_HOSTS = ["evil.example.com", "testserver"]
+    UserFactory(email="oubli@example.org")
+    client.post(
+        reverse("accounts:password_reset"),
+        {"email": "oubli@example.org"},
+        HTTP_HOST="evil.example.com",
+    )
+    body = smtp_server.messages[0].get_payload(decode=True).decode()
+    assert _link(body).startswith("https://campagne.example.org/accounts/password/reset/")
+    assert "evil" not in body
 
 
 @pytest.mark.django_db
@@ -227,6 +333,9 @@ class RoleTests(BaseTestCase):
 
 
 class TwoFactorTests(BaseTestCase):
+    def setUp(self) -> None:
+        cache.clear()  # the rate limits count in the cache
+
     def _code(self, device: TOTPDevice) -> str:
         return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
@@ -250,7 +359,8 @@ class TwoFactorTests(BaseTestCase):
         response = self.client.post(
             reverse("accounts:two_factor_setup"), {"token": self._code(device)}
         )
-        self.assertRedirects(response, reverse("accounts:profile"))
+        # Turning it on shows the recovery codes, once.
+        self.assertContains(response, 'data-testid="recovery-code"', count=10)
         self.client.logout()
 
         self._password_login(self.owner)

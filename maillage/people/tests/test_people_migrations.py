@@ -8,8 +8,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("people", "0004_person_lighter_indexes")]
-AFTER = [("people", "0005_person_sort_name")]
+BEFORE = [("people", "0005_import_job_file_note")]
+AFTER = [("people", "0006_person_sort_name")]
 
 
 def test_existing_people_get_the_sort_key_of_the_name_they_show() -> None:

@@ -40,7 +40,7 @@ def fill_sort_name(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0004_person_lighter_indexes'),
+        ('people', '0005_import_job_file_note'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
