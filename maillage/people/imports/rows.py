@@ -28,6 +28,7 @@ from maillage.people.normalise import (
     normalise_email,
     normalise_phone,
     phone_is_mobile,
+    sort_key_of_folded,
     street_key_of,
     street_name_key,
     street_number_key,
@@ -37,7 +38,7 @@ from maillage.people.normalise import (
 # come from the same cells stay together); the writer creates the staging table from this list.
 STAGING_COLUMNS: list[tuple[str, str]] = [
     ("line_no", "int"),
-    ("birth_name", "text"), ("usage_name", "text"), ("first_names", "text"), ("search_name", "text"), ("sex", "text"),
+    ("birth_name", "text"), ("usage_name", "text"), ("first_names", "text"), ("search_name", "text"), ("sort_name", "text"), ("sex", "text"),
     ("birth_year", "int"), ("birth_month", "int"), ("birth_day", "int"),
     ("birth_place", "text"), ("birth_place_code", "text"), ("birth_department", "text"), ("birth_country", "text"),
     ("nationality", "text"),
@@ -62,7 +63,7 @@ SUPPRESSED = object()  # returned instead of a row: the ledger says this person 
 
 # Keys the converter derives (not a cell of the file): cut to their column's length rather than
 # rejecting the row (long names can make a search name longer than its column).
-DERIVED_COLUMNS = ("search_name", "building_key", "household_key")
+DERIVED_COLUMNS = ("search_name", "sort_name", "building_key", "household_key")
 # The columns of the roll's station labels, in STATION_LABEL_FIELDS order.
 _STATION_LABEL_COLUMNS = ("commune_label", "station_label", "canton_label", "constituency_label")
 _ROLL_NUMBER_RANGE = BaseDatabaseOperations.integer_field_ranges[
@@ -678,7 +679,8 @@ class RowConverter:
             sex = self._sex(sex_raw)
         place, place_code, place_department, place_country, nationality = self._place_of(row)
         staged = (
-            line_no, birth_name, usage_name, first_names, search_name, sex, year, month, day,
+            line_no, birth_name, usage_name, first_names, search_name,
+            sort_key_of_folded(folded_usage or folded_birth, folded_first), sex, year, month, day,
             place.strip(), place_code.strip(), place_department.strip(), place_country.strip(), nationality.strip(),
             *codes, *identity, number, street, postcode, building_key,
             complement_raw.strip(), complement2.strip(), locality.strip(), commune_name.strip(), country.strip(),

@@ -48,11 +48,21 @@ class Command(BaseCommand):
             raise CommandError(f"fichier introuvable : {path}")
         mapping = None
         if options["mapping"]:
+            # The reasons in French: Python's own ("Expecting value", "No such file") are English.
             try:
                 mapping = json.loads(Path(options["mapping"]).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
+            except json.JSONDecodeError as error:
                 raise CommandError(
-                    f"correspondance illisible ({options['mapping']}) : {error}"
+                    f"correspondance illisible ({options['mapping']}) : JSON invalide à la "
+                    f"ligne {error.lineno}, colonne {error.colno}"
+                ) from None
+            except UnicodeDecodeError:
+                raise CommandError(
+                    f"correspondance illisible ({options['mapping']}) : le fichier n'est pas en UTF-8"
+                ) from None
+            except OSError:
+                raise CommandError(
+                    f"correspondance illisible ({options['mapping']}) : fichier introuvable ou illisible"
                 ) from None
             if not isinstance(mapping, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
