@@ -9,6 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import F
 from django.utils import timezone
 
+from maillage.core.dialect import dialect
 from maillage.core.models import AuditLogEntry, TaskProgress
 
 
@@ -110,7 +111,7 @@ class TaskProgressChannel:
         self.progress_id = progress_id
         self._connection = (
             connections.create_connection(DEFAULT_DB_ALIAS)
-            if separate and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+            if separate and dialect(connections[DEFAULT_DB_ALIAS]).concurrent_writers
             else None
         )
 
