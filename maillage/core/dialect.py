@@ -101,9 +101,17 @@ class Dialect:
     def analyze(self, table: str, columns: Sequence[str] = ()) -> None:
         """Fresh planner statistics for these columns (where the planner uses them)."""
 
+    def analyze_after_load(self, table: str, added: int, columns: Sequence[str] = ()) -> None:
+        """After `added` rows went into `table`: fresh statistics when the planner's picture of
+        the table is now wrong (where the planner keeps one)."""
+
     def row_estimate(self, table: str) -> int:
         """The table's row count, or the planner's estimate of it where that is cheaper."""
         return int(self.scalar(f"SELECT COUNT(*) FROM {self.quote(table)}") or 0)
+
+    def planned_rows(self, table: str) -> int:
+        """The number of rows the planner believes the table holds."""
+        return self.row_estimate(table)
 
     def secondary_indexes(self, table: str) -> list[tuple[str, str]]:
         """(name, CREATE statement) of the table's non-unique indexes."""
@@ -193,11 +201,31 @@ class PostgreSQLDialect(Dialect):
         names = f" ({', '.join(self.quote(column) for column in columns)})" if columns else ""
         self.execute(f"ANALYZE {self.quote(table)}{names}")
 
-    def row_estimate(self, table: str) -> int:
-        # The planner's estimate: enough to compare a load with the table's size.
+    def analyze_after_load(self, table: str, added: int, columns: Sequence[str] = ()) -> None:
+        # Many rows, or at least as many as the planner thought the table held: a table it
+        # believes empty (a first load, before autovacuum comes by) gets nested loops that scan
+        # a temporary table once per row (a re-import of 5,000 voters: 40 s instead of 1 s).
+        if added > 10_000 or (added and added >= self.planned_rows(table)):
+            self.analyze(table, columns)
+
+    def planned_rows(self, table: str) -> int:
         return int(
             self.scalar(
                 "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                [self.quote(table)],
+            )
+            or 0
+        )
+
+    def row_estimate(self, table: str) -> int:
+        # The planner's estimate for a big table: enough to compare a load with its size.
+        # Below 100,000 rows (or never analysed) the count itself, which costs milliseconds:
+        # the estimate of a small table may be far off (statistics lag behind, and an ANALYZE
+        # in a transaction that rolled back still counted its rows).
+        return int(
+            self.scalar(
+                f"""SELECT CASE WHEN reltuples < 100000 THEN (SELECT COUNT(*) FROM {self.quote(table)})
+                ELSE reltuples::bigint END FROM pg_class WHERE oid = to_regclass(%s)""",
                 [self.quote(table)],
             )
             or 0

@@ -86,7 +86,8 @@ class StagingWriter(StagingLoad, DirectLoad, Matching, PersonRows, ChildRows, In
             self._apply_staging(result, now)
         elif not self.reserved:
             self.base = 0
-        self._rebuild_indexes(created=result.created)
+        if not self.staged:  # else `_apply_staging` did, before the statements that needed it
+            self._rebuild_indexes(created=result.created)
         if collect_new_ids and result.created:
             result.new_ids = self._new_ids()
         return result

@@ -27,7 +27,7 @@ class IndexHandling(WriterBase):
     def _rebuild_indexes(self, *, created: int) -> None:
         self.sql.create_indexes(self.rebuild)
         self.rebuild = []
-        if created > 10_000:
-            # The plans of the statements that follow join people on `id` only: statistics of
-            # that column (and the row count) are enough; all columns would cost seconds per million.
-            self.sql.analyze(PERSON.table, [PERSON.id])
+        # The plans of the statements that follow (and of the next import) join people on `id`:
+        # statistics of that column (and the row count) are enough; all columns would cost
+        # seconds per million.
+        self.sql.analyze_after_load(PERSON.table, created, [PERSON.id])
