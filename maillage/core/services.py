@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from maillage.core.dialect import dialect
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
 
@@ -125,7 +126,7 @@ class TaskProgressChannel:
         self.progress_id = progress_id
         self._connection = (
             connections.create_connection(DEFAULT_DB_ALIAS)
-            if separate and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+            if separate and dialect(connections[DEFAULT_DB_ALIAS]).concurrent_writers
             else None
         )
 

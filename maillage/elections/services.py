@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
+from maillage.core.dialect import dialect
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record, task_progress_advance, task_progress_start
@@ -385,24 +386,10 @@ CANDIDATE_COLUMNS = (
 
 
 def _candidates_insert(rows: list[tuple[Any, ...]]) -> None:
-    """COPY on PostgreSQL, plain executemany elsewhere: candidate rows outnumber areas ~8 to 1
-    and need no ids back, so the ORM's per-field preparation in bulk_create is skipped (it was
-    most of the write time)."""
-    table = connection.ops.quote_name(CandidateResult._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in CANDIDATE_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join(["%s"] * len(CANDIDATE_COLUMNS))
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(
-                # Names come from the model; every value is a parameter.
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
-                rows[start : start + 5000],
-            )
+    """COPY on PostgreSQL, plain executemany elsewhere (`core.dialect`): candidate rows outnumber
+    areas ~8 to 1 and need no ids back, so the ORM's per-field preparation in bulk_create is
+    skipped (it was most of the write time)."""
+    dialect().bulk_insert(CandidateResult._meta.db_table, CANDIDATE_COLUMNS, rows)
 
 
 def election_refresh_final_flags(*, election: Election) -> None:
