@@ -8,18 +8,32 @@ one transaction, in batches, and the final-round flags and cross-round checks ar
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
-from maillage.core.services import audit_log_record, task_progress_advance, task_progress_start
+from maillage.core.services import (
+    audit_log_record,
+    task_progress_advance,
+    task_progress_create,
+    task_progress_fail,
+    task_progress_finish,
+    task_progress_start,
+)
 from maillage.elections.analysis import summarise_area
 from maillage.elections.importers import ParsedArea, open_results
 from maillage.elections.importers.polling_station import resolve_constituencies
@@ -29,12 +43,16 @@ from maillage.elections.models import (
     Election,
     Level,
     ResultImport,
+    ResultUpload,
     Round,
 )
 from maillage.territory import services as territory_services
 from maillage.territory.codes import is_insee_commune
 
+logger = logging.getLogger(__name__)
+
 BATCH_SIZE = 500
+UPLOAD_SUFFIXES = (".xlsx", ".csv", ".txt", ".tsv", ".xml")
 PARSE_PROGRESS_EVERY = 500
 MAX_LISTED = 20
 ROUNDS_BY_TYPE: dict[str, int] = {Election.Type.EUROPEAN.value: 1}
@@ -462,3 +480,134 @@ def _listed(codes: list[str]) -> str:
     return ", ".join(codes[:MAX_LISTED]) + (
         f" … et {len(codes) - MAX_LISTED} autres" if len(codes) > MAX_LISTED else ""
     )
+
+
+def result_upload_create(
+    *,
+    actor: Any,
+    upload: UploadedFile,
+    election_slug: str,
+    round_number: int | None = None,
+    format: str = "auto",
+    election_type: str = "",
+    election_date: dt.date | None = None,
+) -> ResultUpload:
+    """Store an uploaded results file under a server-chosen name and check it reads as results
+    (format, header row, first area) before anything is queued: a file that cannot be imported
+    is refused on the form, like the people import, and is not kept."""
+    folder = Path(settings.MAILLAGE_UPLOAD_DIR) / "elections"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(upload.name or "").suffix.lower()
+    # The user's file name is kept only as a label.
+    path = folder / f"{uuid.uuid4().hex}{suffix if suffix in UPLOAD_SUFFIXES else '.upload'}"
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    try:
+        result_file_check(path=path, format=format, source=upload.name or path.name)
+    except ApplicationError:
+        path.unlink(missing_ok=True)
+        raise
+    progress = task_progress_create(
+        kind="elections_import",
+        label=_("Import de %(name)s") % {"name": upload.name},
+        owner=actor,
+    )
+    return ResultUpload.objects.create(
+        original_name=(upload.name or "")[:255],
+        stored_path=str(path),
+        election_slug=election_slug,
+        round_number=round_number,
+        format=format,
+        election_type=election_type or "",
+        election_date=election_date,
+        progress=progress,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def result_file_check(*, path: Path, format: str = "auto", source: str = "") -> None:
+    """Read the format, the header row and the first area, as the import will: raises
+    `ApplicationError` with the importer's message when the file is not usable results."""
+    try:
+        _info, stream = open_results(path, format=format, source=source or path.name)
+        try:
+            next(stream, None)
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+    except ApplicationError:
+        raise
+    except Exception:
+        # An importer choking on a hostile file must not show a traceback; the log keeps it.
+        logger.exception("Results file check failed on %s", path)
+        raise ApplicationError(
+            _("%(name)s : fichier illisible comme résultats électoraux.")
+            % {"name": source or path.name}
+        ) from None
+
+
+def result_upload_run(*, upload_id: int) -> ResultUpload:
+    """The import task's body: import the stored file into its election. On success the file
+    is deleted and the progress record links to the import report; on any error the row and the
+    progress record are failed with a readable message and a link back to the upload form, and
+    the file is kept (for a look, or until retention removes it). Idempotent: a finished upload
+    is returned as it is."""
+    upload = ResultUpload.objects.select_related("created_by").get(pk=upload_id)
+    if upload.status in (ResultUpload.Status.SUCCEEDED, ResultUpload.Status.FAILED):
+        return upload
+    upload.status = ResultUpload.Status.RUNNING
+    upload.save(update_fields=["status", "updated_at"])
+    progress_id = str(upload.progress_id) if upload.progress_id else None
+    try:
+        report = results_import(
+            path=Path(upload.stored_path),
+            election_slug=upload.election_slug,
+            round_number=upload.round_number,
+            format=upload.format or "auto",
+            election_type=upload.election_type or None,
+            election_date=upload.election_date,
+            actor=upload.created_by,
+            progress_id=progress_id,
+            filename=upload.original_name,
+        )
+    except Exception as error:
+        if isinstance(error, ApplicationError):
+            message = str(error.message)
+        else:
+            logger.exception("Results import of upload %s failed", upload.pk)
+            message = _("Erreur inattendue pendant l'import ; rien n'a été enregistré.")
+        upload.status = ResultUpload.Status.FAILED
+        upload.error = message
+        upload.finished_at = timezone.now()
+        upload.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        if progress_id:
+            task_progress_fail(
+                progress_id=progress_id,
+                message=message,
+                result={"url": reverse("elections:upload")},
+            )
+        return upload
+    upload.status = ResultUpload.Status.SUCCEEDED
+    upload.result_import = report.record
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=["status", "result_import", "finished_at", "updated_at"])
+    Path(upload.stored_path).unlink(missing_ok=True)
+    if progress_id:
+        task_progress_finish(
+            progress_id=progress_id,
+            result={
+                "url": reverse("elections:import_detail", args=[report.record.pk]),
+                "areas": report.area_count,
+                "candidates": report.candidate_count,
+                "warnings": len(report.warnings),
+            },
+            message=_("%(areas)s zones, tour %(rounds)s, %(warnings)s avertissement(s)")
+            % {
+                "areas": report.area_count,
+                "rounds": " et ".join(map(str, report.rounds)),
+                "warnings": len(report.warnings),
+            },
+        )
+    return upload
