@@ -129,6 +129,15 @@ class ElectionPagesTests(BaseTestCase):
         self.assertEqual(
             (entry.actor, entry.changes["rows"], entry.changes["max_margin"]), (self.owner, 24, 1.0)
         )
+        audit = self.client.get(reverse("core:audit_log"), {"action": "export"})
+        self.assertContains(
+            audit, "Export CSV des courses serrées de « Législatives 2024 » (24 lignes)"
+        )
+        audit = self.client.get(reverse("core:audit_log"), {"action": "import"})
+        self.assertContains(
+            audit,
+            "Import des résultats Leg_2024_Resultats_T1_officiel.xlsx dans « Législatives 2024 »",
+        )
 
     def test_the_area_page_shows_both_rounds_ranked_by_votes(self) -> None:
         self.login(self.owner)
