@@ -12,3 +12,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MAILLAGE_REQUIRE_2FA_FOR_ADMINS = False
 LANGUAGE_CODE = "fr"
+# The browser tests check every page under the enforced Content-Security-Policy, whatever DEBUG says.
+MAILLAGE_CSP_REPORT_ONLY = False

@@ -131,8 +131,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_staff(self) -> bool:
-        """Django admin access follows the role: campaign staff and admins."""
-        return self.role >= Role.STAFF
+        """Django's "may enter the admin": superusers only (who must also pass 2FA, see
+        core/admin_site.py). Campaign staff and admins work in the application's pages."""
+        return self.is_superuser
 
     # Django ends every other session when the password changes, because a session stores a
     # hash of it. Ours also end when the second factor changes (turned on, replaced, turned

@@ -12,3 +12,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "user_role_level": role_of(request.user),
         "Role": Role,
     }
+
+
+def csp_nonce(request: HttpRequest) -> dict[str, object]:
+    """`{{ csp_nonce }}` for the rare inline block that cannot move to a static file."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}

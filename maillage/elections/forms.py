@@ -106,19 +106,14 @@ class ResultUploadForm(forms.Form):
         head = upload.read(4096)
         upload.seek(0)
         # The content must be what the name says: a workbook is a zip, the ministry's feed is
-        # XML, a table is text. The full check (header row, first area) follows in the service.
+        # XML. The full check (encoding, header row, first area) follows in the service.
         if suffix == ".xlsx":
             if not head.startswith(ZIP_MAGIC):
                 raise forms.ValidationError(
                     _("Ce fichier .xlsx n'est pas un classeur Excel (XLSX) lisible.")
                 )
-        elif suffix == ".xml":
-            if not looks_like_xml(head):
-                raise forms.ValidationError(_("Ce fichier .xml ne contient pas de XML."))
-        elif head.startswith(ZIP_MAGIC) or b"\x00" in head:
-            raise forms.ValidationError(
-                _("Ce fichier n'est pas un texte CSV : enregistrez-le en CSV ou en XLSX.")
-            )
+        elif suffix == ".xml" and not looks_like_xml(head):
+            raise forms.ValidationError(_("Ce fichier .xml ne contient pas de XML."))
         return upload
 
     def clean(self) -> dict:

@@ -29,6 +29,7 @@ from maillage.core.models import AuditLogEntry
 from maillage.core.services import (
     audit_log_record,
     task_progress_advance,
+    task_progress_alive,
     task_progress_create,
     task_progress_fail,
     task_progress_finish,
@@ -549,46 +550,47 @@ def result_file_check(*, path: Path, format: str = "auto", source: str = "") -> 
 
 
 def result_upload_run(*, upload_id: int) -> ResultUpload:
-    """The import task's body: import the stored file into its election. On success the file
-    is deleted and the progress record links to the import report; on any error the row and the
-    progress record are failed with a readable message and a link back to the upload form, and
-    the file is kept (for a look, or until retention removes it). Idempotent: a finished upload
-    is returned as it is."""
-    upload = ResultUpload.objects.select_related("created_by").get(pk=upload_id)
-    if upload.status in (ResultUpload.Status.SUCCEEDED, ResultUpload.Status.FAILED):
-        return upload
-    upload.status = ResultUpload.Status.RUNNING
-    upload.save(update_fields=["status", "updated_at"])
+    """The import task's body: import the stored file into its election.
+
+    On success the file is deleted and the progress record links to the import report. On any
+    error the row and the progress record fail with a readable message and a link back to the
+    upload form, and the file is kept (for a look, or until retention removes it): an importer's
+    refusal cannot be helped by running again, anything else (a database outage) can, from the
+    progress page. Idempotent: a succeeded upload is returned as it is."""
+    with transaction.atomic():
+        upload = ResultUpload.objects.select_for_update().get(pk=upload_id)
+        if upload.status == ResultUpload.Status.SUCCEEDED:
+            return upload
+        upload.status = ResultUpload.Status.RUNNING
+        upload.error = ""
+        upload.save(update_fields=["status", "error", "updated_at"])
     progress_id = str(upload.progress_id) if upload.progress_id else None
-    try:
-        report = results_import(
-            path=Path(upload.stored_path),
-            election_slug=upload.election_slug,
-            round_number=upload.round_number,
-            format=upload.format or "auto",
-            election_type=upload.election_type or None,
-            election_date=upload.election_date,
-            actor=upload.created_by,
-            progress_id=progress_id,
-            filename=upload.original_name,
+    if not Path(upload.stored_path).is_file():  # run again after its retention
+        return _result_upload_fail(
+            upload,
+            _("Le fichier déposé n'est plus disponible : déposez-le à nouveau."),
+            can_rerun=False,
         )
-    except Exception as error:
-        if isinstance(error, ApplicationError):
-            message = str(error.message)
-        else:
-            logger.exception("Results import of upload %s failed", upload.pk)
-            message = _("Erreur inattendue pendant l'import ; rien n'a été enregistré.")
-        upload.status = ResultUpload.Status.FAILED
-        upload.error = message
-        upload.finished_at = timezone.now()
-        upload.save(update_fields=["status", "error", "finished_at", "updated_at"])
-        if progress_id:
-            task_progress_fail(
+    try:
+        with task_progress_alive(progress_id):
+            report = results_import(
+                path=Path(upload.stored_path),
+                election_slug=upload.election_slug,
+                round_number=upload.round_number,
+                format=upload.format or "auto",
+                election_type=upload.election_type or None,
+                election_date=upload.election_date,
+                actor=upload.created_by,
                 progress_id=progress_id,
-                message=message,
-                result={"url": reverse("elections:upload")},
+                filename=upload.original_name,
             )
-        return upload
+    except ApplicationError as error:
+        return _result_upload_fail(upload, str(error.message), can_rerun=False)
+    except Exception:
+        logger.exception("Results import of upload %s failed", upload.pk)
+        return _result_upload_fail(
+            upload, _("Erreur inattendue pendant l'import ; rien n'a été enregistré.")
+        )
     upload.status = ResultUpload.Status.SUCCEEDED
     upload.result_import = report.record
     upload.finished_at = timezone.now()
@@ -611,3 +613,60 @@ def result_upload_run(*, upload_id: int) -> ResultUpload:
             },
         )
     return upload
+
+
+def _result_upload_fail(
+    upload: ResultUpload, message: str, *, can_rerun: bool = True
+) -> ResultUpload:
+    upload.status = ResultUpload.Status.FAILED
+    upload.error = message
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    if upload.progress_id:
+        task_progress_fail(
+            progress_id=upload.progress_id,
+            message=message,
+            result={"url": reverse("elections:upload")},
+            can_rerun=can_rerun,
+        )
+    return upload
+
+
+def result_uploads_mark_stale(*, progress_ids: list[Any], message: str) -> int:
+    """Uploads whose import process died (their progress record went stale) fail with the same
+    message; their file is still there, so the progress page can run them again."""
+    return ResultUpload.objects.filter(
+        progress_id__in=progress_ids, status=ResultUpload.Status.RUNNING
+    ).update(
+        status=ResultUpload.Status.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def result_upload_files_purge(*, cutoff: dt.datetime) -> dict[str, int]:
+    """Delete the files of uploads older than `cutoff` that are still kept (never run, or
+    failed), saying so on each row. Files no row points at are swept by the core housekeeping."""
+    folder = (Path(settings.MAILLAGE_UPLOAD_DIR) / "elections").resolve()
+    days = settings.MAILLAGE_UPLOAD_RETENTION_DAYS
+    deleted = 0
+    kept = ResultUpload.objects.filter(
+        status__in=[ResultUpload.Status.UPLOADED, ResultUpload.Status.FAILED],
+        created_at__lt=cutoff,
+    )
+    for upload in kept:
+        stored = Path(upload.stored_path).resolve()
+        if stored.parent != folder or not stored.is_file():
+            continue  # not ours to delete, or already gone
+        stored.unlink(missing_ok=True)
+        deleted += 1
+        note = _("Fichier déposé supprimé (conservation : %(days)s jours).") % {"days": days}
+        upload.error = f"{upload.error} {note}".strip()
+        fields = ["error", "updated_at"]
+        if upload.status == ResultUpload.Status.UPLOADED:
+            upload.status = ResultUpload.Status.FAILED
+            upload.finished_at = timezone.now()
+            fields += ["status", "finished_at"]
+        upload.save(update_fields=fields)
+    return {"election_uploads": deleted}

@@ -15,7 +15,7 @@ from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
-from maillage.core.services import audit_log_record
+from maillage.core.services import audit_log_record, task_progress_enqueue
 from maillage.elections import selectors
 from maillage.elections.forms import CloseRaceFilterForm, ResultUploadForm
 from maillage.elections.models import Election, Level
@@ -204,7 +204,10 @@ def upload(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error("file", error.message)
         else:
-            result_upload_task.enqueue(upload_id=stored.pk)
+            progress = stored.progress
+            assert progress is not None  # noqa: S101 - result_upload_create always makes one
+            # Remembered on the progress record, so a run whose process died can run again.
+            task_progress_enqueue(progress=progress, task=result_upload_task, upload_id=stored.pk)
             return redirect("core:task_progress_page", progress_id=stored.progress_id)
     return render(request, "elections/upload.html", {"form": form})
 

@@ -1,6 +1,7 @@
 """Admin for the people app: a read-only window on the records, because every write to a person
 goes through the services (derived keys, denormalised history, audit log, suppression ledger).
-Lists are editable here: it is where staff assign lists to volunteers and teams for now."""
+Only superusers who passed 2FA reach the admin (core/admin_site.py); staff create and assign
+lists on the lists page (people:list_index), which records every assignment in the audit log."""
 
 from __future__ import annotations
 
@@ -58,11 +59,10 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonList)
-class PersonListAdmin(admin.ModelAdmin):
+class PersonListAdmin(ReadOnlyAdmin):
     list_display = ["name", "created_by", "created_at"]
     search_fields = ["name"]
     raw_id_fields = ["members", "created_by"]
-    filter_horizontal = ["assigned_users", "assigned_teams"]
 
 
 @admin.register(Segment)

@@ -8,6 +8,7 @@ from maillage.core.roles import Role
 NAV_ITEMS = [
     NavItem(_("Personnes"), "people:person_list", Role.VOLUNTEER, order=20, icon="☺"),
     NavItem(_("Segments"), "people:segment_list", Role.STAFF, order=21, icon="◎"),
+    NavItem(_("Listes"), "people:list_index", Role.STAFF, order=22, icon="▤"),
     NavItem(_("Doublons"), "people:duplicate_list", Role.STAFF, order=22, icon="≈"),
     NavItem(_("Imports"), "people:import_list", Role.STAFF, order=23, icon="⇪"),
 ]

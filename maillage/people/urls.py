@@ -7,5 +7,6 @@ app_name = "people"
 
 urlpatterns = [
     path("imports/", include("maillage.people.views.imports_urls")),
+    path("lists/", include("maillage.people.views.lists_urls")),
     path("", include("maillage.people.views.people_urls")),
 ]

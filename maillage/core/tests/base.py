@@ -42,6 +42,19 @@ class BaseTestCase(TestCase):
     def login(self, user) -> None:  # type: ignore[no-untyped-def]
         self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
 
+    def login_with_2fa(self, user) -> None:  # type: ignore[no-untyped-def]
+        """Log in as if the user had also typed a TOTP code (a confirmed device, verified in
+        the session the way django_otp.login does)."""
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        self.login(user)
+        session = self.client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session["maillage_totp_required"] = True
+        session.save()
+
     @contextmanager
     def assertMaxQueries(self, maximum: int) -> Iterator[CaptureQueriesContext]:
         """Like assertNumQueries, but for paths whose count may go down; prints the SQL when over."""

@@ -107,3 +107,22 @@ class TaskProgressTests(BaseTestCase):
         self.login(self.outsider)
         response = self.client.get(reverse("core:task_progress", args=[progress.pk]))
         self.assertEqual(response.status_code, 404)
+
+
+class FaviconTests(BaseTestCase):
+    def test_every_page_names_the_icon(self) -> None:
+        self.assertContains(
+            self.client.get(reverse("core:home")),
+            '<link rel="icon" href="/static/core/favicon.svg" type="image/svg+xml">',
+            html=True,
+        )
+
+    def test_favicon_ico_leads_to_the_icon_which_is_served(self) -> None:
+        response = self.client.get("/favicon.ico")
+        self.assertRedirects(
+            response, "/static/core/favicon.svg", status_code=301, fetch_redirect_response=False
+        )
+        icon = self.client.get("/static/core/favicon.svg")
+        self.assertEqual(icon.status_code, 200)
+        self.assertEqual(icon["Content-Type"], "image/svg+xml")
+        self.assertIn(b"<svg", b"".join(icon.streaming_content))

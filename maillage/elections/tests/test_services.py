@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -11,6 +12,7 @@ from unittest import mock
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
@@ -26,7 +28,7 @@ from maillage.elections.models import (
     ResultUpload,
 )
 from maillage.elections.services import result_upload_create, result_upload_run, results_import
-from maillage.elections.tasks import result_upload_task
+from maillage.elections.tasks import on_task_progress_stale, result_upload_task, retention_purge
 from maillage.elections.tests import helpers
 from maillage.territory.models import Commune, Constituency, PollingStation
 
@@ -275,6 +277,38 @@ class ResultUploadTests(TempDirMixin, BaseTestCase):
         progress = TaskProgress.objects.get(pk=upload.progress_id)
         self.assertEqual(progress.status, TaskProgress.Status.FAILED)
         self.assertTrue(Path(upload.stored_path).exists())
+
+    def test_a_stale_run_fails_the_upload_and_a_rerun_imports_it(self) -> None:
+        upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes())
+        ResultUpload.objects.filter(pk=upload.pk).update(status=ResultUpload.Status.RUNNING)
+        on_task_progress_stale(progress_ids=[upload.progress_id], message="Interrompu")
+        upload.refresh_from_db()
+        self.assertEqual((upload.status, upload.error), (ResultUpload.Status.FAILED, "Interrompu"))
+        self.assertEqual(
+            result_upload_run(upload_id=upload.pk).status, ResultUpload.Status.SUCCEEDED
+        )
+
+    def test_a_run_after_the_file_went_fails_without_offering_a_rerun(self) -> None:
+        upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes())
+        Path(upload.stored_path).unlink()
+        upload = result_upload_run(upload_id=upload.pk)
+        self.assertIn("n'est plus disponible", upload.error)
+        progress = TaskProgress.objects.get(pk=upload.progress_id)
+        self.assertEqual((progress.status, progress.rerun), (TaskProgress.Status.FAILED, {}))
+
+    def test_retention_deletes_old_waiting_and_failed_files_and_says_so(self) -> None:
+        old = self.create("old.xlsx", helpers.LG2024_T2.read_bytes())
+        recent = self.create("recent.xlsx", helpers.LG2024_T2.read_bytes())
+        ResultUpload.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - timedelta(days=400)
+        )
+        counts = retention_purge(cutoff=timezone.now() - timedelta(days=30))
+        self.assertEqual(counts, {"election_uploads": 1})
+        old.refresh_from_db()
+        self.assertFalse(Path(old.stored_path).exists())
+        self.assertEqual(old.status, ResultUpload.Status.FAILED)
+        self.assertIn("Fichier déposé supprimé", old.error)
+        self.assertTrue(Path(recent.stored_path).exists())
 
     def test_the_task_takes_the_uploads_id(self) -> None:
         upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes())

@@ -79,8 +79,8 @@ class ElectionPagesTests(BaseTestCase):
             response, "Pourcentages calculés sur les <strong>exprimés</strong>", html=False
         )
         self.assertContains(response, 'data-testid="race-chart"')
-        # Bar widths are CSS numbers (a French decimal comma would make every bar full width).
-        widths = re.findall(r'class="bar" style="width: ([^%]+)%"', body)
+        # Bar widths are SVG numbers (a French decimal comma would make every bar vanish).
+        widths = re.findall(r'<svg class="bar"[^>]*><rect width="([^"]+)"', body)
         self.assertEqual(len(widths), 20)
         self.assertEqual(widths[-1], "100.0")
         self.assertLess(float(widths[0]), 10)
@@ -150,7 +150,7 @@ class ElectionPagesTests(BaseTestCase):
         second = body[body.index('data-testid="candidates-2"') :]
         self.assertLess(second.index("BRUN"), second.index("GRANGIER"))
         self.assertLess(second.index("GRANGIER"), second.index("PALLOT"))
-        self.assertIn('class="bar" style="width: 34.6%"', body)  # BRUN: 20414 / 58918
+        self.assertRegex(body, r'<svg class="bar"[^>]*><rect width="34.6"')  # BRUN: 20414 / 58918
         self.assertContains(self.client.get(url, {"base": "votants"}), "35 voix (0,06 %)")
         missing = self.client.get(
             reverse("elections:area_detail", args=["legislatives-2024", "constituency", "0799"])
@@ -272,6 +272,41 @@ class UploadPageTests(BaseTestCase):
             page, f'href="{reverse("elections:upload")}">Revenir au formulaire</a>', html=False
         )
         self.assertEqual(ResultUpload.objects.get().status, ResultUpload.Status.FAILED)
+        # The importer refused the file: running it again could not help.
+        self.assertNotContains(page, 'data-testid="progress-rerun"')
+
+    def test_an_import_whose_process_died_runs_again_from_its_page(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        self.login(self.owner)
+        upload = SimpleUploadedFile(
+            "Leg_2024_Resultats_T2_officiel.xlsx", helpers.LG2024_T2.read_bytes()
+        )
+        database = {
+            "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["imports"]}
+        }
+        with override_settings(TASKS=database):  # enqueued; a worker takes it, then dies
+            self.client.post(
+                reverse("elections:upload"),
+                {"file": upload, "new_slug": "legislatives-2024", "type": "legislative"},
+            )
+        progress = TaskProgress.objects.get(kind="elections_import")
+        TaskProgress.objects.filter(pk=progress.pk).update(
+            status=TaskProgress.Status.RUNNING,
+            heartbeat_at=timezone.now() - timedelta(hours=1),
+        )
+        page = self.client.get(reverse("core:task_progress_page", args=[progress.pk]))
+        self.assertContains(page, "s&#x27;est arrêté sans finir")
+        self.assertContains(page, reverse("core:task_progress_rerun", args=[progress.pk]))
+
+        self.client.post(reverse("core:task_progress_rerun", args=[progress.pk]))
+
+        progress.refresh_from_db()
+        self.assertEqual(progress.status, TaskProgress.Status.SUCCEEDED, progress.message)
+        self.assertEqual(ResultImport.objects.get().area_count, 501)
+        self.assertEqual(list(self.folder.glob("elections/*")), [])
 
     def test_the_form_wants_one_election(self) -> None:
         self.login(self.owner)

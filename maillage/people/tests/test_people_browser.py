@@ -4,6 +4,7 @@ recording a door result on a phone, the people list."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from maillage.accounts.models import Team
 from maillage.core.roles import Role
@@ -37,17 +38,11 @@ def test_staff_build_a_segment_and_watch_the_count_change(desktop_page, live_ser
     assert value.inner_text() == "10"
     page.get_by_label("Âge minimum").fill("60")
     page.get_by_label("Âge minimum").dispatch_event("change")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=segment-count-value]').innerText === '6'"
-    )
+    expect(page.get_by_test_id("segment-count-value")).to_have_text("6")
     page.get_by_label("Sexe").select_option("M")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=segment-count-value]').innerText === '0'"
-    )
+    expect(page.get_by_test_id("segment-count-value")).to_have_text("0")
     page.get_by_label("Sexe").select_option("F")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=segment-count-value]').innerText === '6'"
-    )
+    expect(page.get_by_test_id("segment-count-value")).to_have_text("6")
     page.get_by_label("Nom", exact=True).fill("Seniors du bureau 3")
     screenshot(page, "segment-builder")
     page.get_by_role("button", name="Enregistrer le segment").click()
@@ -81,9 +76,7 @@ def test_staff_search_the_whole_base_for_duplicates(desktop_page, live_server) -
     assert "Aucun doublon à examiner" in page.get_by_test_id("duplicate-table").inner_text()
     page.get_by_test_id("duplicate-search").click()
     page.wait_for_url(f"{live_server.url}/tasks/*/")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=progress-percent]').innerText === '100 %'"
-    )
+    expect(page.get_by_test_id("progress-percent")).to_have_text("100 %")
     assert "1 nouvelle(s) paire(s)" in page.locator(".progress-box").inner_text()
     page.get_by_role("link", name="Voir le résultat").click()
     assert "DUPOND" in page.get_by_test_id("duplicate-table").inner_text()
@@ -162,10 +155,7 @@ def test_the_builder_says_why_an_age_is_refused_and_keeps_its_count_in_view(  # 
         page.get_by_label(label).fill(value)
         page.get_by_label(label).dispatch_event("change")
         # The browser's own range check used to stop the request: the count stayed, silently.
-        page.wait_for_function(
-            "text => document.querySelector('[data-testid=segment-count]').innerText.includes(text)",
-            arg=f"{label} : Un âge va de 0 à 130 ans.",
-        )
+        expect(count).to_contain_text(f"{label} : Un âge va de 0 à 130 ans.")
         page.get_by_label(label).fill("")
     page.get_by_label("Âge maximum").fill("200")
     page.get_by_role("button", name="Enregistrer le segment").click()
@@ -174,9 +164,7 @@ def test_the_builder_says_why_an_age_is_refused_and_keeps_its_count_in_view(  # 
     # At the bottom of the long form, the live count is still on screen.
     page.get_by_label("Âge maximum").fill("90")
     page.get_by_label("Âge maximum").dispatch_event("change")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=segment-count-value]')?.innerText === '3'"
-    )
+    expect(page.get_by_test_id("segment-count-value")).to_have_text("3")
     page.get_by_role("button", name="Enregistrer le segment").scroll_into_view_if_needed()
     assert page.evaluate("window.scrollY") > 0
     box = count.bounding_box()
