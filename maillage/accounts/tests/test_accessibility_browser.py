@@ -39,3 +39,19 @@ def test_staff_pages_have_no_serious_accessibility_violation(desktop_page, live_
         page.goto(live_server.url + path)
         violations += axe_violations(page)
     assert not violations, "\n".join(violations)
+
+
+def test_the_check_reports_what_it_is_meant_to_catch(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """The sweep above is worth something only if axe really runs under the page's CSP."""
+    page = desktop_page
+    page.goto(live_server.url + "/accounts/login/")
+    page.evaluate(
+        """() => {
+          const main = document.querySelector('main');
+          main.insertAdjacentHTML('beforeend',
+            '<img src="/static/core/favicon.svg"><input type="text" aria-describedby="id_x_helptext">');
+        }"""
+    )
+    violations = "\n".join(axe_violations(page))
+    assert "image-alt (critical)" in violations
+    assert 'aria-describedby="id_x_helptext"' in violations
