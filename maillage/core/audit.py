@@ -162,3 +162,13 @@ def audit_lines(entries: Iterable[AuditLogEntry]) -> list[AuditLine]:
             )
         )
     return lines
+
+
+def _task_progress(entry: AuditLogEntry, context: Any) -> str | None:
+    if entry.action == AuditLogEntry.Action.UPDATE and (entry.changes or {}).get("rerun"):
+        return _("Relance de « %(label)s »") % {"label": entry.target_label}
+    return None
+
+
+# Core's own rows (found like every app's, through this module).
+AUDIT_DESCRIBERS = [AuditDescriber("core.taskprogress", _task_progress)]

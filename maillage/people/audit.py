@@ -46,6 +46,8 @@ def _count(value: Any) -> int:
 def _import(entry: AuditLogEntry, context: Any) -> str | None:
     changes = entry.changes or {}
     name = entry.target_label or f"#{entry.target_id}"
+    if entry.action == Action.IMPORT and changes.get("rerun"):
+        return _("Relance de l'import de %(name)s") % {"name": name}
     if entry.action == Action.IMPORT:
         counts = [
             words(_count(changes.get(key))) % {"count": _count(changes.get(key))}
@@ -188,28 +190,43 @@ def _person(entry: AuditLogEntry, context: Any) -> str | None:
     return None
 
 
+def _names(values: Any) -> str:
+    """Who a list went to: e-mails and team names (older rows kept ids: shown as such)."""
+    return ", ".join(str(value) for value in values or [])
+
+
 def _person_list(entry: AuditLogEntry, context: Any) -> str | None:
     changes = entry.changes or {}
     name = entry.target_label
     if entry.action == Action.CREATE:
-        return _("Création de la liste « %(name)s »") % {"name": name}
-    if entry.action == Action.UPDATE and "added" in changes:
+        members = _count(changes.get("members"))
+        if "members" not in changes:
+            return _("Création de la liste « %(name)s »") % {"name": name}
+        return ngettext(
+            "Création de la liste « %(name)s » (%(count)s personne)",
+            "Création de la liste « %(name)s » (%(count)s personnes)",
+            members,
+        ) % {"name": name, "count": members}
+    if entry.action != Action.UPDATE:
+        return None
+    if "added" in changes:
         added = _count(changes.get("added"))
         return ngettext(
             "%(count)s personne ajoutée à la liste « %(name)s »",
             "%(count)s personnes ajoutées à la liste « %(name)s »",
             added,
         ) % {"count": added, "name": name}
-    if entry.action == Action.UPDATE and (
-        "assigned_users" in changes or "assigned_teams" in changes
+    for prefix, words in (
+        ("assigned", _("Liste « %(name)s » confiée à %(who)s")),
+        ("unassigned", _("Liste « %(name)s » reprise à %(who)s")),
     ):
-        users = len(changes.get("assigned_users") or [])
-        teams = len(changes.get("assigned_teams") or [])
-        return _("Liste « %(name)s » confiée à %(users)s, %(teams)s") % {
-            "name": name,
-            "users": ngettext("%(count)s compte", "%(count)s comptes", users) % {"count": users},
-            "teams": ngettext("%(count)s équipe", "%(count)s équipes", teams) % {"count": teams},
-        }
+        users, teams = changes.get(f"{prefix}_users"), changes.get(f"{prefix}_teams")
+        if users is None and teams is None:
+            continue
+        who = [_names(users)] if users else []
+        if teams:
+            who.append(_("équipe(s) %(teams)s") % {"teams": _names(teams)})
+        return words % {"name": name, "who": ", ".join(who) or "—"}
     return None
 
 

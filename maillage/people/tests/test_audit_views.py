@@ -117,6 +117,32 @@ class AuditPageSentencesTests(BaseTestCase):
             self.audit_text(action="two_factor"),
         )
 
+    def test_list_assignments_and_reruns_read_in_words(self) -> None:
+        for changes in (
+            {"assigned_users": ["vera@example.org"], "assigned_teams": ["Nord"]},
+            {"unassigned_users": ["vera@example.org"], "unassigned_teams": []},
+        ):
+            audit_log_record(
+                actor=self.owner,
+                action=AuditLogEntry.Action.UPDATE,
+                target_type="people.personlist",
+                target_id=1,
+                target_label="Rue du Port",
+                changes=changes,
+            )
+        audit_log_record(
+            actor=self.owner,
+            action=AuditLogEntry.Action.IMPORT,
+            target_type="people.importjob",
+            target_id=2,
+            target_label="reu.csv",
+            changes={"rerun": True},
+        )
+        text = self.audit_text()
+        self.assertIn("Liste « Rue du Port » confiée à vera@example.org, équipe(s) Nord", text)
+        self.assertIn("Liste « Rue du Port » reprise à vera@example.org", text)
+        self.assertIn("Relance de l'import de reu.csv", text)
+
     def test_rows_nobody_describes_keep_their_values_in_words(self) -> None:
         audit_log_record(
             actor=self.owner,
