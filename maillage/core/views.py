@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from maillage.core import selectors
@@ -120,6 +121,13 @@ def task_progress(request: HttpRequest, progress_id: str) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers and feed readers ask for /favicon.ico whatever the page says: send them the icon."""
     return redirect(static("core/favicon.svg"), permanent=True)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request Django refuses before any view (too many fields, a malformed upload): the
+    page shell and one sentence, never Django's bare "Bad Request"."""
+    message = _("Le formulaire envoyé est invalide. Rechargez la page et recommencez.")
+    return render(request, "errors/error.html", {"status": 400, "message": message}, status=400)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

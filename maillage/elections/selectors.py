@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast, NullIf
 
+from maillage.accounts.selectors import user_zone_codes
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role, has_role
 from maillage.elections.models import AreaResult, CandidateResult, Election, Level, ResultImport
@@ -62,8 +63,27 @@ def _require_staff(user: Any) -> None:
         raise PermissionDenied("Les résultats électoraux sont réservés à l'équipe de campagne.")
 
 
+def _require_organiser(user: Any) -> None:
+    if not has_role(user, Role.ORGANISER):
+        raise PermissionDenied(
+            "Les cibles électorales sont réservées aux organisateur·rices et à l'équipe de campagne."
+        )
+
+
+def area_scope_q(*, user: Any) -> Q:
+    """The areas whose results this user may target. Staff: all of them. An organiser: the areas
+    of their zones, an area being in a zone when its own code, its department or its
+    constituency is the zone's official code (a department zone gives its constituencies, a
+    constituency zone its communes and bureaux). `user=None` is the command line: everything."""
+    if user is None or has_role(user, Role.STAFF):
+        return Q()
+    _require_organiser(user)
+    codes = user_zone_codes(user=user)
+    return Q(code__in=codes) | Q(department_code__in=codes) | Q(constituency_code__in=codes)
+
+
 def election_list(*, user: Any) -> QuerySet[Election]:
-    _require_staff(user)
+    _require_organiser(user)
     return Election.objects.annotate(
         area_count=Count(
             "area_results",
@@ -75,7 +95,7 @@ def election_list(*, user: Any) -> QuerySet[Election]:
 
 
 def access_election(*, user: Any, slug: str) -> Election:
-    _require_staff(user)
+    _require_organiser(user)
     election = Election.objects.filter(slug=slug).first()
     if election is None:
         raise NotFound(f"Aucune élection « {slug} ».")
@@ -84,7 +104,7 @@ def access_election(*, user: Any, slug: str) -> Election:
 
 def election_default(*, user: Any) -> Election | None:
     """The latest election with results, which the close-race page opens on."""
-    _require_staff(user)
+    _require_organiser(user)
     return (
         Election.objects.filter(area_results__isnull=False)
         .order_by(F("date").desc(nulls_last=True), "-id")
@@ -99,10 +119,15 @@ def election_levels(*, election: Election) -> list[str]:
     return [level for level in Level.values if level in present]
 
 
-def race_queryset(*, election: Election, filters: RaceFilters) -> QuerySet[AreaResult]:
-    """Areas of one level in the chosen round, annotated with gap and margin shares (no filters)."""
+def race_queryset(
+    *, election: Election, filters: RaceFilters, user: Any = None
+) -> QuerySet[AreaResult]:
+    """Areas of one level in the chosen round, within the user's areas (`area_scope_q`),
+    annotated with gap and margin shares (no filters)."""
     base_field = BASES[filters.base]
-    queryset = AreaResult.objects.filter(election=election, level=filters.level)
+    queryset = AreaResult.objects.filter(
+        area_scope_q(user=user), election=election, level=filters.level
+    )
     if filters.round == "final":
         queryset = queryset.filter(is_final=True)
     else:
@@ -114,9 +139,11 @@ def race_queryset(*, election: Election, filters: RaceFilters) -> QuerySet[AreaR
     )
 
 
-def close_race_list(*, election: Election, filters: RaceFilters) -> QuerySet[AreaResult]:
+def close_race_list(
+    *, election: Election, filters: RaceFilters, user: Any = None
+) -> QuerySet[AreaResult]:
     """The ranked list: areas under the thresholds, closest first, with their top two candidates."""
-    queryset = race_queryset(election=election, filters=filters)
+    queryset = race_queryset(election=election, filters=filters, user=user)
     # Filters on the annotations of race_queryset (django-stubs cannot see those names).
     if filters.max_gap is not None:
         queryset = queryset.filter(**{"gap_pct__lt": filters.max_gap})
@@ -130,9 +157,11 @@ def close_race_list(*, election: Election, filters: RaceFilters) -> QuerySet[Are
     )
 
 
-def close_race_counts(*, election: Election, filters: RaceFilters) -> dict[str, Any]:
+def close_race_counts(
+    *, election: Election, filters: RaceFilters, user: Any = None
+) -> dict[str, Any]:
     """How many areas fall under each usual threshold, by gap and by winner's margin (one query)."""
-    queryset = race_queryset(election=election, filters=filters)
+    queryset = race_queryset(election=election, filters=filters, user=user)
     aggregates: dict[str, Any] = {
         "total": Count("pk"),
         "decided": Count("pk", filter=Q(margin_votes__isnull=False)),
@@ -237,10 +266,12 @@ def race_csv_rows(rows: list[RaceRow], *, base: str) -> list[list[str]]:
     return out
 
 
-def area_rounds(*, election: Election, level: str, code: str) -> list[AreaResult]:
-    """Every round of one area, candidates ranked by votes (two queries)."""
+def area_rounds(*, election: Election, level: str, code: str, user: Any = None) -> list[AreaResult]:
+    """Every round of one area in the user's areas, candidates ranked by votes (two queries)."""
     areas = list(
-        AreaResult.objects.filter(election=election, level=level, code=code)
+        AreaResult.objects.filter(
+            area_scope_q(user=user), election=election, level=level, code=code
+        )
         .order_by("round_number")
         .prefetch_related(Prefetch("candidates", queryset=CandidateResult.objects.order_by("rank")))
     )
@@ -249,9 +280,12 @@ def area_rounds(*, election: Election, level: str, code: str) -> list[AreaResult
     return areas
 
 
-def area_sub_areas(*, election: Election, constituency_code: str) -> QuerySet[AreaResult]:
+def area_sub_areas(
+    *, election: Election, constituency_code: str, user: Any = None
+) -> QuerySet[AreaResult]:
     """Bureaux and communes imported for a constituency (finer targeting inside a race)."""
     return AreaResult.objects.filter(
+        area_scope_q(user=user),
         election=election,
         constituency_code=constituency_code,
         level__in=[Level.POLLING_STATION, Level.COMMUNE],

@@ -1,4 +1,5 @@
-"""Staff pages of the elections app: elections, close races (with CSV export), area detail, upload."""
+"""Pages of the elections app: close races (with CSV export) and area detail for organisers
+(their zones) and staff (everywhere); the election list and uploads for staff."""
 
 from __future__ import annotations
 
@@ -67,12 +68,12 @@ def election_list(request: HttpRequest) -> HttpResponse:
     return render(request, "elections/election_list.html", {"elections": elections})
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def close_races(request: HttpRequest) -> HttpResponse:
     form, filters, election = _filters_from(request)
     context: dict[str, object] = {"form": form, "filters": filters, "election": election}
     if election is not None:
-        races = selectors.close_race_list(election=election, filters=filters)
+        races = selectors.close_race_list(election=election, filters=filters, user=request.user)
         page = Paginator(races, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = selectors.race_rows(page.object_list)
         presence = selectors.campaign_presence_by_area(
@@ -85,7 +86,9 @@ def close_races(request: HttpRequest) -> HttpResponse:
             page=page,
             rows=[(row, (presence or {}).get(row.code)) for row in rows],
             presence_known=presence is not None,
-            counts=selectors.close_race_counts(election=election, filters=filters),
+            counts=selectors.close_race_counts(
+                election=election, filters=filters, user=request.user
+            ),
             # Widths as CSS text here: template filters would write a French decimal comma.
             chart=[
                 (row, getattr(row, key), f"{(getattr(row, key) or 0) * 100 / widest:.1f}")
@@ -105,12 +108,14 @@ def _query_without(request: HttpRequest, *keys: str) -> str:
     return query.urlencode()
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def close_races_export(request: HttpRequest) -> HttpResponseBase:
     form, filters, election = _filters_from(request)
     if election is None:
         return redirect("elections:close_races")
-    rows = selectors.race_rows(selectors.close_race_list(election=election, filters=filters))
+    rows = selectors.race_rows(
+        selectors.close_race_list(election=election, filters=filters, user=request.user)
+    )
     audit_log_record(
         actor=request.user,
         action=AuditLogEntry.Action.EXPORT,
@@ -133,13 +138,13 @@ def close_races_export(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpResponse:
     election = selectors.access_election(user=request.user, slug=slug)
     base = request.GET.get("base") or "exprimes"
     if base not in selectors.BASES:
         base = "exprimes"
-    areas = selectors.area_rounds(election=election, level=level, code=code)
+    areas = selectors.area_rounds(election=election, level=level, code=code, user=request.user)
     rounds = []
     for area in areas:
         base_value = area.cast if base == "exprimes" else area.voters
@@ -164,7 +169,7 @@ def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpR
             }
         )
     sub_areas = (
-        selectors.area_sub_areas(election=election, constituency_code=code)[:500]
+        selectors.area_sub_areas(election=election, constituency_code=code, user=request.user)[:500]
         if level == Level.CONSTITUENCY
         else []
     )

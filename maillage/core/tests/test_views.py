@@ -13,6 +13,12 @@ class HomeTests(BaseTestCase):
         self.assertContains(response, "Rejoindre la campagne")
         self.assertContains(response, "/static/vendor/htmx/htmx.min.js")
 
+    def test_the_home_and_sign_up_pages_promise_only_what_exists(self) -> None:
+        for url in (reverse("core:home"), reverse("accounts:signup")):
+            body = self.client.get(url).content.decode().lower()
+            for missing in ("forum", "blog", "sms"):
+                self.assertNotIn(missing, body.split("<main")[1], f"{url} promises {missing}")
+
     def test_it_serves_no_asset_from_another_host(self) -> None:
         body = self.client.get(reverse("core:home")).content.decode()
         self.assertNotIn("https://", body.split("<main")[0])

@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
+from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
+from maillage.core.tests.factories import UserFactory, ZoneFactory
 from maillage.elections.models import AreaResult, Election, ResultImport, ResultUpload
 from maillage.elections.services import results_import
 from maillage.elections.tests import helpers
@@ -46,6 +48,50 @@ class ElectionPagesTests(BaseTestCase):
                 self.assertEqual(self.client.get(url).status_code, 403)
                 self.login(self.owner)
                 self.assertEqual(self.client.get(url).status_code, 200)
+
+    def test_an_organiser_targets_the_races_of_their_zone_only(self) -> None:
+        organiser = UserFactory(role=Role.ORGANISER)
+        organiser.zones.add(ZoneFactory(name="Ardèche", code="07"))
+        self.login(organiser)
+        response = self.client.get(reverse("elections:close_races"))
+        self.assertEqual(response.status_code, 200)
+        table = response.content.decode().split('data-testid="race-table"')[1]
+        self.assertEqual(set(re.findall(r"<small>(\d{4}) ·", table)), {"0701", "0702", "0703"})
+        area = "elections:area_detail"
+        self.assertEqual(
+            self.client.get(
+                reverse(area, args=["legislatives-2024", "constituency", "0703"])
+            ).status_code,
+            200,
+        )
+        self.assertEqual(
+            self.client.get(
+                reverse(area, args=["legislatives-2024", "constituency", "2105"])
+            ).status_code,
+            404,
+        )
+        export = self.client.get(reverse("elections:close_races_export"))
+        codes = {
+            row[0]
+            for row in csv.reader(
+                io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"), newline=""),
+                delimiter=";",
+            )
+        }
+        self.assertEqual(codes - {"code"}, {"0701", "0702", "0703"})
+        for staff_only in (reverse("elections:list"), reverse("elections:upload")):
+            self.assertEqual(self.client.get(staff_only).status_code, 403)
+        dashboard = self.client.get(reverse("core:dashboard"))
+        self.assertContains(dashboard, reverse("elections:close_races"))
+        self.assertContains(dashboard, "courses à moins de 5 % d&#x27;écart")
+        self.assertNotContains(dashboard, f'href="{reverse("elections:list")}"')
+
+    def test_an_organiser_without_a_zone_code_targets_nothing(self) -> None:
+        organiser = UserFactory(role=Role.ORGANISER)
+        organiser.zones.add(ZoneFactory(name="Quelque part", code=""))
+        self.login(organiser)
+        response = self.client.get(reverse("elections:close_races"))
+        self.assertContains(response, "Aucune course sous ces seuils.")
 
     def test_staff_see_the_navigation_entry_and_the_dashboard_tile(self) -> None:
         self.login(self.owner)
