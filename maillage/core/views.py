@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from maillage.core import selectors
+from maillage.core.audit import audit_lines
 from maillage.core.dashboard import all_dashboard_tiles
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
@@ -55,7 +56,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/audit_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "lines": audit_lines(page.object_list),
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from maillage.elections.models import AreaResult, CandidateResult, Election, ResultImport, Round
+from maillage.elections.models import (
+    AreaResult,
+    CandidateResult,
+    Election,
+    ResultImport,
+    ResultUpload,
+    Round,
+)
 
 
 class RoundInline(admin.TabularInline):
@@ -44,3 +51,10 @@ class AreaResultAdmin(admin.ModelAdmin):
 class ResultImportAdmin(admin.ModelAdmin):
     list_display = ["filename", "election", "format", "level", "area_count", "created_at"]
     list_select_related = ["election"]
+
+
+@admin.register(ResultUpload)
+class ResultUploadAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "election_slug", "status", "created_by", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = ["progress", "result_import", "created_by", "stored_path"]

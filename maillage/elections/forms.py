@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from maillage.elections.importers import FORMATS
+from maillage.elections.importers.xml import looks_like_xml
 from maillage.elections.models import Election, Level
 from maillage.elections.selectors import SORTS
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+UPLOAD_SUFFIXES = (".xlsx", ".csv", ".txt", ".tsv", ".xml")
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class CloseRaceFilterForm(forms.Form):
@@ -92,6 +97,23 @@ class ResultUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("Fichier trop volumineux (200 Mo au plus)."))
+        suffix = Path(upload.name or "").suffix.lower()
+        if suffix not in UPLOAD_SUFFIXES:
+            raise forms.ValidationError(
+                _("Type de fichier non pris en charge : XML, CSV, TXT, TSV ou XLSX.")
+            )
+        upload.seek(0)
+        head = upload.read(4096)
+        upload.seek(0)
+        # The content must be what the name says: a workbook is a zip, the ministry's feed is
+        # XML. The full check (encoding, header row, first area) follows in the service.
+        if suffix == ".xlsx":
+            if not head.startswith(ZIP_MAGIC):
+                raise forms.ValidationError(
+                    _("Ce fichier .xlsx n'est pas un classeur Excel (XLSX) lisible.")
+                )
+        elif suffix == ".xml" and not looks_like_xml(head):
+            raise forms.ValidationError(_("Ce fichier .xml ne contient pas de XML."))
         return upload
 
     def clean(self) -> dict:

@@ -177,3 +177,49 @@ class ResultImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.election}"
+
+
+class ResultUpload(TimeStampedModel):
+    """One uploaded results file, from the form to the end of its import task.
+
+    A stored row like people's `ImportJob`: the task takes only its id; a failure stays readable
+    here (and in the progress record) with the file kept, and the file is deleted only once the
+    import has succeeded. Housekeeping (stale jobs, retention of old files) finds what it needs in
+    `stored_path`, `progress`, `status`, `error`, `created_by` and `created_at`.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("déposé")
+        RUNNING = "running", _("en cours")
+        SUCCEEDED = "succeeded", _("terminé")
+        FAILED = "failed", _("échoué")
+
+    original_name = models.CharField(_("fichier"), max_length=255)
+    stored_path = models.CharField(max_length=500)
+    election_slug = models.SlugField(_("élection"), max_length=60)
+    round_number = models.PositiveSmallIntegerField(_("tour"), null=True, blank=True)
+    format = models.CharField(_("format"), max_length=10, default="auto")
+    election_type = models.CharField(_("type d'élection"), max_length=30, blank=True)
+    election_date = models.DateField(_("date du 1er tour"), null=True, blank=True)
+    status = models.CharField(
+        _("état"), max_length=12, choices=Status.choices, default=Status.UPLOADED
+    )
+    error = models.TextField(_("erreur"), blank=True)
+    progress = models.ForeignKey(
+        "core.TaskProgress", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    result_import = models.ForeignKey(
+        ResultImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("dépôt de résultats")
+        verbose_name_plural = _("dépôts de résultats")
+
+    def __str__(self) -> str:
+        return self.original_name

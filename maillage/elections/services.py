@@ -8,19 +8,34 @@ one transaction, in batches, and the final-round flags and cross-round checks ar
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maillage.core.dialect import dialect
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
-from maillage.core.services import audit_log_record, task_progress_advance, task_progress_start
+from maillage.core.services import (
+    audit_log_record,
+    task_progress_advance,
+    task_progress_alive,
+    task_progress_create,
+    task_progress_fail,
+    task_progress_finish,
+    task_progress_start,
+)
 from maillage.elections.analysis import summarise_area
 from maillage.elections.importers import ParsedArea, open_results
 from maillage.elections.importers.polling_station import resolve_constituencies
@@ -30,12 +45,16 @@ from maillage.elections.models import (
     Election,
     Level,
     ResultImport,
+    ResultUpload,
     Round,
 )
 from maillage.territory import services as territory_services
 from maillage.territory.codes import is_insee_commune
 
+logger = logging.getLogger(__name__)
+
 BATCH_SIZE = 500
+UPLOAD_SUFFIXES = (".xlsx", ".csv", ".txt", ".tsv", ".xml")
 PARSE_PROGRESS_EVERY = 500
 MAX_LISTED = 20
 ROUNDS_BY_TYPE: dict[str, int] = {Election.Type.EUROPEAN.value: 1}
@@ -449,3 +468,192 @@ def _listed(codes: list[str]) -> str:
     return ", ".join(codes[:MAX_LISTED]) + (
         f" … et {len(codes) - MAX_LISTED} autres" if len(codes) > MAX_LISTED else ""
     )
+
+
+def result_upload_create(
+    *,
+    actor: Any,
+    upload: UploadedFile,
+    election_slug: str,
+    round_number: int | None = None,
+    format: str = "auto",
+    election_type: str = "",
+    election_date: dt.date | None = None,
+) -> ResultUpload:
+    """Store an uploaded results file under a server-chosen name and check it reads as results
+    (format, header row, first area) before anything is queued: a file that cannot be imported
+    is refused on the form, like the people import, and is not kept."""
+    folder = Path(settings.MAILLAGE_UPLOAD_DIR) / "elections"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(upload.name or "").suffix.lower()
+    # The user's file name is kept only as a label.
+    path = folder / f"{uuid.uuid4().hex}{suffix if suffix in UPLOAD_SUFFIXES else '.upload'}"
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    try:
+        result_file_check(path=path, format=format, source=upload.name or path.name)
+    except ApplicationError:
+        path.unlink(missing_ok=True)
+        raise
+    progress = task_progress_create(
+        kind="elections_import",
+        label=_("Import de %(name)s") % {"name": upload.name},
+        owner=actor,
+    )
+    return ResultUpload.objects.create(
+        original_name=(upload.name or "")[:255],
+        stored_path=str(path),
+        election_slug=election_slug,
+        round_number=round_number,
+        format=format,
+        election_type=election_type or "",
+        election_date=election_date,
+        progress=progress,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def result_file_check(*, path: Path, format: str = "auto", source: str = "") -> None:
+    """Read the format, the header row and the first area, as the import will: raises
+    `ApplicationError` with the importer's message when the file is not usable results."""
+    try:
+        _info, stream = open_results(path, format=format, source=source or path.name)
+        try:
+            next(stream, None)
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+    except ApplicationError:
+        raise
+    except Exception:
+        # An importer choking on a hostile file must not show a traceback; the log keeps it.
+        logger.exception("Results file check failed on %s", path)
+        raise ApplicationError(
+            _("%(name)s : fichier illisible comme résultats électoraux.")
+            % {"name": source or path.name}
+        ) from None
+
+
+def result_upload_run(*, upload_id: int) -> ResultUpload:
+    """The import task's body: import the stored file into its election.
+
+    On success the file is deleted and the progress record links to the import report. On any
+    error the row and the progress record fail with a readable message and a link back to the
+    upload form, and the file is kept (for a look, or until retention removes it): an importer's
+    refusal cannot be helped by running again, anything else (a database outage) can, from the
+    progress page. Idempotent: a succeeded upload is returned as it is."""
+    with transaction.atomic():
+        upload = ResultUpload.objects.select_for_update().get(pk=upload_id)
+        if upload.status == ResultUpload.Status.SUCCEEDED:
+            return upload
+        upload.status = ResultUpload.Status.RUNNING
+        upload.error = ""
+        upload.save(update_fields=["status", "error", "updated_at"])
+    progress_id = str(upload.progress_id) if upload.progress_id else None
+    if not Path(upload.stored_path).is_file():  # run again after its retention
+        return _result_upload_fail(
+            upload,
+            _("Le fichier déposé n'est plus disponible : déposez-le à nouveau."),
+            can_rerun=False,
+        )
+    try:
+        with task_progress_alive(progress_id):
+            report = results_import(
+                path=Path(upload.stored_path),
+                election_slug=upload.election_slug,
+                round_number=upload.round_number,
+                format=upload.format or "auto",
+                election_type=upload.election_type or None,
+                election_date=upload.election_date,
+                actor=upload.created_by,
+                progress_id=progress_id,
+                filename=upload.original_name,
+            )
+    except ApplicationError as error:
+        return _result_upload_fail(upload, str(error.message), can_rerun=False)
+    except Exception:
+        logger.exception("Results import of upload %s failed", upload.pk)
+        return _result_upload_fail(
+            upload, _("Erreur inattendue pendant l'import ; rien n'a été enregistré.")
+        )
+    upload.status = ResultUpload.Status.SUCCEEDED
+    upload.result_import = report.record
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=["status", "result_import", "finished_at", "updated_at"])
+    Path(upload.stored_path).unlink(missing_ok=True)
+    if progress_id:
+        task_progress_finish(
+            progress_id=progress_id,
+            result={
+                "url": reverse("elections:import_detail", args=[report.record.pk]),
+                "areas": report.area_count,
+                "candidates": report.candidate_count,
+                "warnings": len(report.warnings),
+            },
+            message=_("%(areas)s zones, tour %(rounds)s, %(warnings)s avertissement(s)")
+            % {
+                "areas": report.area_count,
+                "rounds": " et ".join(map(str, report.rounds)),
+                "warnings": len(report.warnings),
+            },
+        )
+    return upload
+
+
+def _result_upload_fail(
+    upload: ResultUpload, message: str, *, can_rerun: bool = True
+) -> ResultUpload:
+    upload.status = ResultUpload.Status.FAILED
+    upload.error = message
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    if upload.progress_id:
+        task_progress_fail(
+            progress_id=upload.progress_id,
+            message=message,
+            result={"url": reverse("elections:upload")},
+            can_rerun=can_rerun,
+        )
+    return upload
+
+
+def result_uploads_mark_stale(*, progress_ids: list[Any], message: str) -> int:
+    """Uploads whose import process died (their progress record went stale) fail with the same
+    message; their file is still there, so the progress page can run them again."""
+    return ResultUpload.objects.filter(
+        progress_id__in=progress_ids, status=ResultUpload.Status.RUNNING
+    ).update(
+        status=ResultUpload.Status.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def result_upload_files_purge(*, cutoff: dt.datetime) -> dict[str, int]:
+    """Delete the files of uploads older than `cutoff` that are still kept (never run, or
+    failed), saying so on each row. Files no row points at are swept by the core housekeeping."""
+    folder = (Path(settings.MAILLAGE_UPLOAD_DIR) / "elections").resolve()
+    days = settings.MAILLAGE_UPLOAD_RETENTION_DAYS
+    deleted = 0
+    kept = ResultUpload.objects.filter(
+        status__in=[ResultUpload.Status.UPLOADED, ResultUpload.Status.FAILED],
+        created_at__lt=cutoff,
+    )
+    for upload in kept:
+        stored = Path(upload.stored_path).resolve()
+        if stored.parent != folder or not stored.is_file():
+            continue  # not ours to delete, or already gone
+        stored.unlink(missing_ok=True)
+        deleted += 1
+        note = _("Fichier déposé supprimé (conservation : %(days)s jours).") % {"days": days}
+        upload.error = f"{upload.error} {note}".strip()
+        fields = ["error", "updated_at"]
+        if upload.status == ResultUpload.Status.UPLOADED:
+            upload.status = ResultUpload.Status.FAILED
+            upload.finished_at = timezone.now()
+            fields += ["status", "finished_at"]
+        upload.save(update_fields=fields)
+    return {"election_uploads": deleted}

@@ -3,30 +3,27 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
+from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
-from maillage.core.services import audit_log_record, task_progress_create, task_progress_enqueue
+from maillage.core.services import audit_log_record, task_progress_enqueue
 from maillage.elections import selectors
 from maillage.elections.forms import CloseRaceFilterForm, ResultUploadForm
 from maillage.elections.models import Election, Level
-from maillage.elections.tasks import results_import_task
+from maillage.elections.services import result_upload_create
+from maillage.elections.tasks import result_upload_task
 
 PAGE_SIZE = 100
-KNOWN_SUFFIXES = {".xlsx", ".csv", ".txt", ".tsv", ".xml"}
 CHART_ROWS = 20
 
 
@@ -198,40 +195,25 @@ def upload(request: HttpRequest) -> HttpResponse:
     elections = list(selectors.election_list(user=request.user))
     form = ResultUploadForm(request.POST or None, request.FILES or None, elections=elections)
     if request.method == "POST" and form.is_valid():
-        upload_dir = settings.MAILLAGE_UPLOAD_DIR / "elections"
-        upload_dir.mkdir(parents=True, exist_ok=True)
-        uploaded = form.cleaned_data["file"]
-        # A server-chosen name: the user's file name is kept only as a label.
-        suffix = Path(uploaded.name).suffix.lower()
-        stored = (
-            upload_dir / f"{uuid.uuid4().hex}{suffix if suffix in KNOWN_SUFFIXES else '.upload'}"
-        )
-        with stored.open("wb") as handle:
-            for chunk in uploaded.chunks():
-                handle.write(chunk)
-        progress = task_progress_create(
-            kind="elections_import",
-            label=_("Import de %(name)s") % {"name": uploaded.name},
-            owner=request.user,
-        )
-        task_progress_enqueue(
-            progress=progress,
-            task=results_import_task,
-            progress_id=str(progress.pk),
-            path=str(stored),
-            election_slug=form.election_slug,
-            filename=uploaded.name,
-            user_id=request.user.pk,
-            round_number=int(form.cleaned_data["round"])
-            if form.cleaned_data.get("round")
-            else None,
-            format=form.cleaned_data.get("format") or "auto",
-            election_type=form.cleaned_data.get("type") or None,
-            election_date=form.cleaned_data["date"].isoformat()
-            if form.cleaned_data.get("date")
-            else None,
-        )
-        return redirect("core:task_progress_page", progress_id=progress.pk)
+        data = form.cleaned_data
+        try:
+            stored = result_upload_create(
+                actor=request.user,
+                upload=data["file"],
+                election_slug=form.election_slug,
+                round_number=int(data["round"]) if data.get("round") else None,
+                format=data.get("format") or "auto",
+                election_type=data.get("type") or "",
+                election_date=data.get("date"),
+            )
+        except ApplicationError as error:
+            form.add_error("file", error.message)
+        else:
+            progress = stored.progress
+            assert progress is not None  # noqa: S101 - result_upload_create always makes one
+            # Remembered on the progress record, so a run whose process died can run again.
+            task_progress_enqueue(progress=progress, task=result_upload_task, upload_id=stored.pk)
+            return redirect("core:task_progress_page", progress_id=stored.progress_id)
     return render(request, "elections/upload.html", {"form": form})
 
 

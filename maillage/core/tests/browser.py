@@ -23,6 +23,56 @@ def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
         page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
 
 
+# axe-core's rules at these impacts fail a test; "moderate" and "minor" ones are advice.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+# What axe lets through: a label or a description pointing at no element at all, which is what
+# Django's `aria-describedby="id_…_helptext"` did when the help text was rendered as `id_…_help`.
+BROKEN_REFERENCES_SCRIPT = """() => {
+  const broken = [];
+  for (const label of document.querySelectorAll('label[for]')) {
+    if (!label.htmlFor || !document.getElementById(label.htmlFor)) {
+      broken.push(`label for="${label.htmlFor}" (${label.textContent.trim()}) names no element`);
+    }
+  }
+  for (const attribute of ['aria-describedby', 'aria-labelledby', 'aria-controls']) {
+    for (const element of document.querySelectorAll(`[${attribute}]`)) {
+      for (const id of element.getAttribute(attribute).split(/\\s+/).filter(Boolean)) {
+        if (!document.getElementById(id)) {
+          broken.push(`${attribute}="${id}" on <${element.tagName.toLowerCase()} name="${element.name || ''}"> names no element`);
+        }
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Run axe-core (shipped in the `axe-playwright-python` package, never from a CDN) on the
+    page as it is now; one line per serious or critical violation, with the nodes it hit."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    page.evaluate(AXE_SCRIPT)
+    results = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations'],"
+        " runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    broken = page.evaluate(BROKEN_REFERENCES_SCRIPT)
+    return [f"{page.url} — {line}" for line in broken] + [
+        f"{page.url} — {violation['id']} ({violation['impact']}): {violation['help']} — "
+        + " | ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    violations = axe_violations(page)
+    assert not violations, "\n".join(violations)
+
+
 # Runs in every document before its own scripts (Playwright injects it past the page's CSP), so a
 # violation that Chromium does not print to the console still reaches the console listener.
 _CSP_LISTENER = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from maillage.core.roles import Role
-from maillage.core.tests.browser import browser_login, screenshot
+from maillage.core.tests.browser import axe_violations, browser_login, screenshot
 from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.elections.services import results_import
 from maillage.elections.tests import helpers
@@ -75,3 +75,15 @@ def test_staff_upload_a_results_file_and_read_its_report(desktop_page, live_serv
         "Ardèche 3e circonscription"
         in page.get_by_test_id("race-table").locator("tbody tr").first.inner_text()
     )
+
+
+def test_election_pages_have_no_serious_accessibility_violation(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    UserFactory(email="samir@example.org", full_name="Samir Staff", role=Role.STAFF)
+    results_import(path=helpers.LG2024_T1, election_slug="legislatives-2024")
+    page = desktop_page
+    browser_login(page, live_server, "samir@example.org", DEFAULT_PASSWORD)
+    violations: list[str] = []
+    for path in ("/elections/close-races/", "/elections/upload/"):
+        page.goto(live_server.url + path)
+        violations += axe_violations(page)
+    assert not violations, "\n".join(violations)

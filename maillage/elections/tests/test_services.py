@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
@@ -12,9 +20,15 @@ from maillage.core.services import task_progress_create
 from maillage.core.tests.base import BaseTestCase
 from maillage.elections.analysis import summarise_area
 from maillage.elections.importers.base import ParsedArea, ParsedCandidate
-from maillage.elections.models import AreaResult, CandidateResult, Election, ResultImport
-from maillage.elections.services import results_import
-from maillage.elections.tasks import results_import_run
+from maillage.elections.models import (
+    AreaResult,
+    CandidateResult,
+    Election,
+    ResultImport,
+    ResultUpload,
+)
+from maillage.elections.services import result_upload_create, result_upload_run, results_import
+from maillage.elections.tasks import on_task_progress_stale, result_upload_task, retention_purge
 from maillage.elections.tests import helpers
 from maillage.territory.models import Commune, Constituency, PollingStation
 
@@ -181,22 +195,126 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
             (TaskProgress.Status.RUNNING, 1002, 1002),
         )
 
-    def test_the_task_fails_its_progress_record_with_the_importers_message_and_removes_the_upload(
-        self,
-    ) -> None:
-        path = self.write("upload.bin", "Nom;Prénom\nA;B\n")
-        progress = task_progress_create(kind="elections_import", label="x", owner=self.owner)
-        result = results_import_run(
-            progress_id=str(progress.pk),
-            path=str(path),
-            election_slug="lg",
-            filename="contacts.csv",
+
+class ResultUploadTests(TempDirMixin, BaseTestCase):
+    """The stored upload: checked before it is queued, run by id, failed on any error, its file
+    deleted only after success."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        override = override_settings(MAILLAGE_UPLOAD_DIR=self.tmp)
+        override.enable()
+        self.addCleanup(override.disable)
+
+    def create(self, name: str, content: bytes, **fields: Any) -> ResultUpload:
+        return result_upload_create(
+            actor=self.owner,
+            upload=SimpleUploadedFile(name, content),
+            election_slug=fields.pop("election_slug", "lg-2024"),
+            **fields,
         )
-        progress.refresh_from_db()
+
+    def test_an_upload_is_stored_under_a_server_name_with_its_progress_record(self) -> None:
+        upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes(), round_number=2)
+        path = Path(upload.stored_path)
+        self.assertEqual(path.parent, self.tmp / "elections")
+        self.assertNotIn("Leg", path.name)
+        self.assertTrue(path.is_file())
+        self.assertEqual(
+            (upload.status, upload.original_name, upload.created_by, upload.round_number),
+            (ResultUpload.Status.UPLOADED, "Leg T2.xlsx", self.owner, 2),
+        )
+        self.assertEqual(upload.progress.status, TaskProgress.Status.PENDING)
+
+    def test_a_file_the_importer_cannot_read_is_refused_and_not_kept(self) -> None:
+        with self.assertRaisesMessage(
+            ApplicationError, "contacts.csv ligne 1 : colonnes non reconnues"
+        ):
+            self.create("contacts.csv", "Nom;Prénom\nA;B\n".encode())
+        self.assertEqual(list((self.tmp / "elections").iterdir()), [])
+        self.assertFalse(ResultUpload.objects.exists())
+
+    def test_the_run_imports_links_the_report_and_deletes_the_file_only_then(self) -> None:
+        upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes())
+        upload = result_upload_run(upload_id=upload.pk)
+        self.assertEqual(upload.status, ResultUpload.Status.SUCCEEDED)
+        self.assertEqual(upload.result_import, ResultImport.objects.get())
+        self.assertFalse(Path(upload.stored_path).exists())
+        progress = TaskProgress.objects.get(pk=upload.progress_id)
+        self.assertEqual(progress.status, TaskProgress.Status.SUCCEEDED)
+        self.assertEqual(
+            progress.result["url"],
+            reverse("elections:import_detail", args=[upload.result_import_id]),
+        )
+        # Run again (a retried task): nothing happens twice.
+        result_upload_run(upload_id=upload.pk)
+        self.assertEqual(ResultImport.objects.count(), 1)
+
+    def test_an_import_error_fails_the_row_and_the_progress_and_keeps_the_file(self) -> None:
+        upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes(), round_number=3)
+        upload = result_upload_run(upload_id=upload.pk)
+        self.assertEqual(upload.status, ResultUpload.Status.FAILED)
+        self.assertIn("tour invalide", upload.error)
+        self.assertTrue(Path(upload.stored_path).exists())
+        progress = TaskProgress.objects.get(pk=upload.progress_id)
         self.assertEqual(progress.status, TaskProgress.Status.FAILED)
-        self.assertIn("contacts.csv ligne 1 : colonnes non reconnues", progress.message)
-        self.assertIn("colonnes non reconnues", result["error"])
-        self.assertFalse(path.exists())
+        self.assertIn("tour invalide", progress.message)
+        self.assertEqual(progress.result["url"], reverse("elections:upload"))
+        self.assertFalse(AreaResult.objects.exists())
+
+    def test_an_unexpected_error_fails_the_progress_record_too(self) -> None:
+        upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes())
+        with (
+            mock.patch(
+                "maillage.elections.services.results_import", side_effect=RuntimeError("boom")
+            ),
+            self.assertLogs("maillage.elections.services", level="ERROR"),
+        ):
+            upload = result_upload_run(upload_id=upload.pk)
+        self.assertEqual(upload.status, ResultUpload.Status.FAILED)
+        self.assertIn("Erreur inattendue", upload.error)
+        self.assertNotIn("boom", upload.error)
+        progress = TaskProgress.objects.get(pk=upload.progress_id)
+        self.assertEqual(progress.status, TaskProgress.Status.FAILED)
+        self.assertTrue(Path(upload.stored_path).exists())
+
+    def test_a_stale_run_fails_the_upload_and_a_rerun_imports_it(self) -> None:
+        upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes())
+        ResultUpload.objects.filter(pk=upload.pk).update(status=ResultUpload.Status.RUNNING)
+        on_task_progress_stale(progress_ids=[upload.progress_id], message="Interrompu")
+        upload.refresh_from_db()
+        self.assertEqual((upload.status, upload.error), (ResultUpload.Status.FAILED, "Interrompu"))
+        self.assertEqual(
+            result_upload_run(upload_id=upload.pk).status, ResultUpload.Status.SUCCEEDED
+        )
+
+    def test_a_run_after_the_file_went_fails_without_offering_a_rerun(self) -> None:
+        upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes())
+        Path(upload.stored_path).unlink()
+        upload = result_upload_run(upload_id=upload.pk)
+        self.assertIn("n'est plus disponible", upload.error)
+        progress = TaskProgress.objects.get(pk=upload.progress_id)
+        self.assertEqual((progress.status, progress.rerun), (TaskProgress.Status.FAILED, {}))
+
+    def test_retention_deletes_old_waiting_and_failed_files_and_says_so(self) -> None:
+        old = self.create("old.xlsx", helpers.LG2024_T2.read_bytes())
+        recent = self.create("recent.xlsx", helpers.LG2024_T2.read_bytes())
+        ResultUpload.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - timedelta(days=400)
+        )
+        counts = retention_purge(cutoff=timezone.now() - timedelta(days=30))
+        self.assertEqual(counts, {"election_uploads": 1})
+        old.refresh_from_db()
+        self.assertFalse(Path(old.stored_path).exists())
+        self.assertEqual(old.status, ResultUpload.Status.FAILED)
+        self.assertIn("Fichier déposé supprimé", old.error)
+        self.assertTrue(Path(recent.stored_path).exists())
+
+    def test_the_task_takes_the_uploads_id(self) -> None:
+        upload = self.create("Leg T2.xlsx", helpers.LG2024_T2.read_bytes())
+        result_upload_task.enqueue(upload_id=upload.pk)
+        upload.refresh_from_db()
+        self.assertEqual(upload.status, ResultUpload.Status.SUCCEEDED)
 
 
 class PollingStationImportTests(TempDirMixin, BaseTestCase):

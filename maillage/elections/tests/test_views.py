@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
 from maillage.core.tests.factories import UserFactory, ZoneFactory
-from maillage.elections.models import AreaResult, Election, ResultImport
+from maillage.elections.models import AreaResult, Election, ResultImport, ResultUpload
 from maillage.elections.services import results_import
 from maillage.elections.tests import helpers
 
@@ -173,6 +175,15 @@ class ElectionPagesTests(BaseTestCase):
         self.assertEqual(
             (entry.actor, entry.changes["rows"], entry.changes["max_margin"]), (self.owner, 24, 1.0)
         )
+        audit = self.client.get(reverse("core:audit_log"), {"action": "export"})
+        self.assertContains(
+            audit, "Export CSV des courses serrées de « Législatives 2024 » (24 lignes)"
+        )
+        audit = self.client.get(reverse("core:audit_log"), {"action": "import"})
+        self.assertContains(
+            audit,
+            "Import des résultats Leg_2024_Resultats_T1_officiel.xlsx dans « Législatives 2024 »",
+        )
 
     def test_the_area_page_shows_both_rounds_ranked_by_votes(self) -> None:
         self.login(self.owner)
@@ -241,21 +252,74 @@ class UploadPageTests(BaseTestCase):
             progress.result["url"], reverse("elections:import_detail", args=[record.pk])
         )
         self.assertEqual(list(self.folder.glob("elections/*")), [])  # the stored upload is removed
+        stored = ResultUpload.objects.get()
+        self.assertEqual(
+            (stored.status, stored.progress_id, stored.result_import, stored.created_by),
+            (ResultUpload.Status.SUCCEEDED, progress.pk, record, self.owner),
+        )
         report = self.client.get(progress.result["url"])
         self.assertContains(report, "Essonne 3e circonscription (9103)")
 
-    def test_a_bad_file_fails_the_task_with_a_readable_message(self) -> None:
+    def test_a_file_without_results_columns_is_refused_on_the_form(self) -> None:
         self.login(self.owner)
         upload = SimpleUploadedFile("contacts.csv", "Nom;Prénom\nA;B\n".encode())
-        self.client.post(
+        response = self.client.post(
             reverse("elections:upload"), {"file": upload, "new_slug": "lg", "format": "auto"}
         )
+        self.assertContains(response, "contacts.csv ligne 1 : colonnes non reconnues")
+        self.assertFalse(TaskProgress.objects.exists())
+        self.assertFalse(ResultUpload.objects.exists())
+        self.assertEqual(list(self.folder.glob("elections/*")), [])  # nothing kept
+        self.assertFalse(AreaResult.objects.exists())
+
+    def test_a_binary_file_named_xlsx_is_refused_on_the_form(self) -> None:
+        self.login(self.owner)
+        upload = SimpleUploadedFile("resultats.xlsx", b"\x00\x01\x02;;,,\xff\xfe" * 40)
+        response = self.client.post(
+            reverse("elections:upload"), {"file": upload, "new_slug": "lg", "format": "auto"}
+        )
+        self.assertContains(response, "pas un classeur Excel (XLSX) lisible")
+        self.assertFalse(TaskProgress.objects.exists())
+        self.assertEqual(list(self.folder.glob("elections/*")), [])
+
+    def test_a_zip_that_is_not_a_workbook_is_refused_on_the_form(self) -> None:
+        self.login(self.owner)
+        upload = SimpleUploadedFile("resultats.xlsx", b"PK\x03\x04" + b"\x00" * 200)
+        response = self.client.post(
+            reverse("elections:upload"), {"file": upload, "new_slug": "lg", "format": "auto"}
+        )
+        self.assertContains(response, "classeur XLSX illisible")
+        self.assertFalse(TaskProgress.objects.exists())
+
+    def test_a_file_of_another_type_is_refused_on_the_form(self) -> None:
+        self.login(self.owner)
+        upload = SimpleUploadedFile("resultats.pdf", b"%PDF-1.4 ...")
+        response = self.client.post(
+            reverse("elections:upload"), {"file": upload, "new_slug": "lg", "format": "auto"}
+        )
+        self.assertContains(response, "Type de fichier non pris en charge")
+        self.assertFalse(TaskProgress.objects.exists())
+
+    def test_a_failed_import_links_back_to_the_upload_form(self) -> None:
+        self.login(self.owner)
+        upload = SimpleUploadedFile("t2.xlsx", helpers.LG2024_T2.read_bytes())
+        with mock.patch(
+            "maillage.elections.services.results_import",
+            side_effect=ApplicationError("t2.xlsx : un autre import des mêmes zones est en cours"),
+        ):
+            self.client.post(
+                reverse("elections:upload"), {"file": upload, "new_slug": "lg", "format": "auto"}
+            )
         progress = TaskProgress.objects.get(kind="elections_import")
         self.assertEqual(progress.status, TaskProgress.Status.FAILED)
-        self.assertIn("colonnes non reconnues", progress.message)
-        page = self.client.get(reverse("core:task_progress", args=[progress.pk]))
-        self.assertContains(page, "colonnes non reconnues")
-        self.assertFalse(AreaResult.objects.exists())
+        page = self.client.get(reverse("core:task_progress_page", args=[progress.pk]))
+        self.assertContains(page, "un autre import des mêmes zones est en cours")
+        self.assertContains(
+            page, f'href="{reverse("elections:upload")}">Revenir au formulaire</a>', html=False
+        )
+        self.assertEqual(ResultUpload.objects.get().status, ResultUpload.Status.FAILED)
+        # The importer refused the file: running it again could not help.
+        self.assertNotContains(page, 'data-testid="progress-rerun"')
 
     def test_an_import_whose_process_died_runs_again_from_its_page(self) -> None:
         from datetime import timedelta
@@ -289,17 +353,6 @@ class UploadPageTests(BaseTestCase):
         self.assertEqual(progress.status, TaskProgress.Status.SUCCEEDED, progress.message)
         self.assertEqual(ResultImport.objects.get().area_count, 501)
         self.assertEqual(list(self.folder.glob("elections/*")), [])
-
-    def test_a_bad_file_offers_no_run_again(self) -> None:
-        self.login(self.owner)
-        upload = SimpleUploadedFile("contacts.csv", "Nom;Prénom\nA;B\n".encode())
-        self.client.post(
-            reverse("elections:upload"), {"file": upload, "new_slug": "lg", "format": "auto"}
-        )
-        progress = TaskProgress.objects.get(kind="elections_import")
-        page = self.client.get(reverse("core:task_progress_page", args=[progress.pk]))
-        self.assertContains(page, "colonnes non reconnues")
-        self.assertNotContains(page, 'data-testid="progress-rerun"')
 
     def test_the_form_wants_one_election(self) -> None:
         self.login(self.owner)
