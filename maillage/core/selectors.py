@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.models import AuditLogEntry, TaskProgress
@@ -24,7 +25,7 @@ def audit_log_list(
     until: date | None = None,
 ) -> QuerySet[AuditLogEntry]:
     if not has_role(user, Role.STAFF):
-        raise PermissionDenied("Seule l'équipe de campagne peut lire le journal d'audit.")
+        raise PermissionDenied(_("Seule l'équipe de campagne peut lire le journal d'audit."))
     entries = AuditLogEntry.objects.select_related("actor").order_by("-at", "-id")
     if actor_email:
         entries = entries.filter(actor_label__iexact=actor_email.strip())
@@ -50,7 +51,7 @@ def access_task_progress(*, user: Any, progress_id: UUID | str) -> TaskProgress:
     try:
         progress = TaskProgress.objects.get(pk=progress_id)
     except (TaskProgress.DoesNotExist, ValueError):
-        raise NotFound("Cette tâche n'existe pas.") from None
+        raise NotFound(_("Cette tâche n'existe pas.")) from None
     if progress.owner_id != getattr(user, "pk", None) and not has_role(user, Role.STAFF):
-        raise NotFound("Cette tâche n'existe pas.")
+        raise NotFound(_("Cette tâche n'existe pas."))
     return progress

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast, NullIf
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role, has_role
@@ -59,7 +60,7 @@ class RaceFilters:
 
 def _require_staff(user: Any) -> None:
     if not has_role(user, Role.STAFF):
-        raise PermissionDenied("Les résultats électoraux sont réservés à l'équipe de campagne.")
+        raise PermissionDenied(_("Les résultats électoraux sont réservés à l'équipe de campagne."))
 
 
 def election_list(*, user: Any) -> QuerySet[Election]:
@@ -78,7 +79,7 @@ def access_election(*, user: Any, slug: str) -> Election:
     _require_staff(user)
     election = Election.objects.filter(slug=slug).first()
     if election is None:
-        raise NotFound(f"Aucune élection « {slug} ».")
+        raise NotFound(_("Aucune élection « %(slug)s ».") % {"slug": slug})
     return election
 
 
@@ -245,7 +246,9 @@ def area_rounds(*, election: Election, level: str, code: str) -> list[AreaResult
         .prefetch_related(Prefetch("candidates", queryset=CandidateResult.objects.order_by("rank")))
     )
     if not areas:
-        raise NotFound(f"Aucun résultat pour la zone « {code} » dans cette élection.")
+        raise NotFound(
+            _("Aucun résultat pour la zone « %(code)s » dans cette élection.") % {"code": code}
+        )
     return areas
 
 
@@ -267,7 +270,7 @@ def access_result_import(*, user: Any, import_id: int) -> ResultImport:
     _require_staff(user)
     record = ResultImport.objects.select_related("election").filter(pk=import_id).first()
     if record is None:
-        raise NotFound("Import introuvable.")
+        raise NotFound(_("Import introuvable."))
     return record
 
 

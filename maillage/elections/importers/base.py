@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
 from unidecode import unidecode
 
 from maillage.core.errors import ApplicationError
@@ -85,24 +86,34 @@ def parse_count(value: object, *, where: str, required: bool = True) -> int | No
     """A vote count: 1234, 1234.0, "1234", " 1 234 ", "1234,00" (numbers stored as text, padded)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ImportFileError(f"{where} : valeur manquante")
+            raise ImportFileError(_("%(where)s : valeur manquante") % {"where": where})
         return None
     if isinstance(value, bool):
-        raise ImportFileError(f"{where} : « {value} » n'est pas un nombre")
+        raise ImportFileError(
+            _("%(where)s : « %(value)s » n'est pas un nombre") % {"where": where, "value": value}
+        )
     if isinstance(value, int):
         number = value
     elif isinstance(value, float | Decimal):
         if value != int(value):
-            raise ImportFileError(f"{where} : « {value} » n'est pas un nombre entier")
+            raise ImportFileError(
+                _("%(where)s : « %(value)s » n'est pas un nombre entier")
+                % {"where": where, "value": value}
+            )
         number = int(value)
     else:
         text = _SPACES.sub("", str(value))
         text = re.sub(r"[,.]0+$", "", text)
         if not _INTEGER.fullmatch(text):
-            raise ImportFileError(f"{where} : « {str(value).strip()} » n'est pas un nombre entier")
+            raise ImportFileError(
+                _("%(where)s : « %(value)s » n'est pas un nombre entier")
+                % {"where": where, "value": str(value).strip()}
+            )
         number = int(text)
     if number < 0:
-        raise ImportFileError(f"{where} : nombre négatif « {value} »")
+        raise ImportFileError(
+            _("%(where)s : nombre négatif « %(value)s »") % {"where": where, "value": value}
+        )
     return number
 
 
@@ -117,7 +128,8 @@ def parse_percent(value: object, *, where: str) -> Decimal | None:
         return Decimal(text)
     except InvalidOperation:
         raise ImportFileError(
-            f"{where} : « {str(value).strip()} » n'est pas un pourcentage"
+            _("%(where)s : « %(value)s » n'est pas un pourcentage")
+            % {"where": where, "value": str(value).strip()}
         ) from None
 
 
@@ -147,7 +159,9 @@ def code_or_error(function, value: object, *args: object, where: str) -> str:  #
     try:
         return function(value, *args)
     except CodeError as error:
-        raise ImportFileError(f"{where} : {error}") from None
+        raise ImportFileError(
+            _("%(where)s : %(error)s") % {"where": where, "error": error}
+        ) from None
 
 
 ROUND_IN_NAME = re.compile(

@@ -13,6 +13,8 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from maillage.elections.importers.base import (
     ImportFileError,
     ParsedArea,
@@ -61,14 +63,18 @@ def parse_csv(
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_SIZE)
     if not sample.strip():
-        raise ImportFileError(f"{source} : le fichier est vide")
+        raise ImportFileError(_("%(source)s : le fichier est vide") % {"source": source})
     if b"\x00" in sample[:4096]:
-        raise ImportFileError(f"{source} : ce n'est pas un fichier texte (CSV)")
+        raise ImportFileError(
+            _("%(source)s : ce n'est pas un fichier texte (CSV)") % {"source": source}
+        )
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise ImportFileError(f"encodage inconnu « {encoding} »") from None
+            raise ImportFileError(
+                _("encodage inconnu « %(encoding)s »") % {"encoding": encoding}
+            ) from None
     chosen = encoding or detect_encoding(sample)
     info = ParsedFile(format="csv", encoding=chosen, round_hint=round_from_name(source))
     return info, _areas(path, chosen, source, info)
@@ -95,7 +101,13 @@ def _areas(path: Path, encoding: str, source: str, info: ParsedFile) -> Iterator
             yield from areas_from_rows(rows(), layout, source=source)
         except UnicodeDecodeError:
             raise ImportFileError(
-                f"{source} ligne {line + 1} : caractères illisibles en {encoding} (encodage mélangé ?)"
+                _(
+                    "%(source)s ligne %(line)s : caractères illisibles en %(encoding)s (encodage mélangé ?)"
+                )
+                % {"source": source, "line": line + 1, "encoding": encoding}
             ) from None
         except csv.Error as error:
-            raise ImportFileError(f"{source} ligne {line} : CSV mal formé ({error})") from None
+            raise ImportFileError(
+                _("%(source)s ligne %(line)s : CSV mal formé (%(error)s)")
+                % {"source": source, "line": line, "error": error}
+            ) from None

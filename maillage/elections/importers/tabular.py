@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from unidecode import unidecode
 
 from maillage.elections.importers.base import (
@@ -146,13 +147,16 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
         wanted = ", ".join(["Inscrits", "Votants", "Exprimés"] if missing else ["Nom", "Voix"])
         seen = ", ".join(f"« {text_of(h)} »" for h in headers[:8] if text_of(h))
         raise ImportFileError(
-            f"{where} : colonnes non reconnues (attendu au moins {wanted} et les blocs de candidats ; "
-            f"trouvé {seen or 'aucun en-tête'})"
+            _(
+                "%(where)s : colonnes non reconnues (attendu au moins %(wanted)s et les blocs de candidats ; trouvé %(seen)s)"
+            )
+            % {"where": where, "wanted": wanted, "seen": seen or _("aucun en-tête")}
         )
     if "station" in area_columns:
         if "commune_code" not in area_columns:
             raise ImportFileError(
-                f"{where} : une colonne « Code BV » sans colonne « Code commune »"
+                _("%(where)s : une colonne « Code BV » sans colonne « Code commune »")
+                % {"where": where}
             )
         level, description = "polling_station", "par bureau de vote"
     elif "commune_code" in area_columns:
@@ -163,7 +167,8 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
         level, description = "department", "par département"
     else:
         raise ImportFileError(
-            f"{where} : aucune colonne de code de zone (département, circonscription, commune)"
+            _("%(where)s : aucune colonne de code de zone (département, circonscription, commune)")
+            % {"where": where}
         )
     return TableLayout(area_columns, first_candidate, block_size, block_fields, level, description)
 
@@ -206,7 +211,7 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         dept = dept or commune_department(commune_code)
         commune_name = text_of(cell("commune_name"))
     if not dept:
-        raise ImportFileError(f"{where} : code de département manquant")
+        raise ImportFileError(_("%(where)s : code de département manquant") % {"where": where})
     dept_name = text_of(cell("department_name")) or department_name(dept)
     if layout.level == "polling_station":
         station = code_or_error(
@@ -220,7 +225,9 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         code, name = commune_code, commune_name or commune_code
     elif layout.level == "constituency":
         if not constituency_code:
-            raise ImportFileError(f"{where} : code de circonscription manquant")
+            raise ImportFileError(
+                _("%(where)s : code de circonscription manquant") % {"where": where}
+            )
         code = constituency_code
         name = f"{dept_name} {ordinal_label(constituency_number(code))} circonscription"
     else:
@@ -274,7 +281,7 @@ def candidates_from_row(
         here = f"{where}, candidat {block}"
         last_name = text_of(get("last_name"))
         if not last_name:
-            raise ImportFileError(f"{here} : nom manquant")
+            raise ImportFileError(_("%(here)s : nom manquant") % {"here": here})
         elected, qualified = parse_elected(get("elected"))
         panel = parse_count(get("panel_number"), where=f"{here}, n° de panneau", required=False)
         yield ParsedCandidate(
@@ -307,8 +314,10 @@ def areas_from_rows(
                 current.cast,
             ):
                 raise ImportFileError(
-                    f"{source} ligne {line} : la zone {area.code} a d'autres inscrits/votants/exprimés "
-                    "que sur les lignes précédentes"
+                    _(
+                        "%(source)s ligne %(line)s : la zone %(code)s a d'autres inscrits/votants/exprimés que sur les lignes précédentes"
+                    )
+                    % {"source": source, "line": line, "code": area.code}
                 )
             current.candidates.extend(area.candidates)
             continue
@@ -316,7 +325,8 @@ def areas_from_rows(
             yield current
         if area.code in seen:
             raise ImportFileError(
-                f"{source} ligne {line} : la zone {area.code} apparaît deux fois dans le fichier"
+                _("%(source)s ligne %(line)s : la zone %(code)s apparaît deux fois dans le fichier")
+                % {"source": source, "line": line, "code": area.code}
             )
         seen.add(area.code)
         current = area

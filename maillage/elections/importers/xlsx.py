@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -39,13 +40,17 @@ def parse_xlsx(
         # uploads are stored under a server-chosen name.
         handle = path.open("rb")
     except OSError as error:
-        raise ImportFileError(f"{source} : fichier illisible ({error.strerror})") from None
+        raise ImportFileError(
+            _("%(source)s : fichier illisible (%(strerror)s)")
+            % {"source": source, "strerror": error.strerror}
+        ) from None
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
         handle.close()
         raise ImportFileError(
-            f"{source} : classeur XLSX illisible ({error.__class__.__name__})"
+            _("%(source)s : classeur XLSX illisible (%(kind)s)")
+            % {"source": source, "kind": error.__class__.__name__}
         ) from None
     names = workbook.sheetnames
     if sheet:
@@ -53,7 +58,8 @@ def parse_xlsx(
             workbook.close()
             handle.close()
             raise ImportFileError(
-                f"{source} : pas de feuille « {sheet} » (feuilles : {', '.join(names)})"
+                _("%(source)s : pas de feuille « %(sheet)s » (feuilles : %(choices)s)")
+                % {"source": source, "sheet": sheet, "choices": ", ".join(names)}
             )
         chosen = sheet
     else:
@@ -83,7 +89,8 @@ def _areas(
                 break
         if layout is None:
             raise ImportFileError(
-                f"{where} : aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières lignes"
+                _("%(where)s : aucune ligne d'en-tête reconnue dans les %(rows)s premières lignes")
+                % {"where": where, "rows": HEADER_SEARCH_ROWS}
             )
         info.layout = layout.description
         numbered = ((header_line + offset, row) for offset, row in enumerate(rows, start=1))

@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from django.utils.translation import gettext as _
 
 from maillage.elections.importers.base import (
     ImportFileError,
@@ -118,15 +119,20 @@ def _areas(path: Path, source: str, info: ParsedFile) -> Iterator[ParsedArea]:
     except ParseError as error:
         line, column = getattr(error, "position", (0, 0))
         raise ImportFileError(
-            f"{source} : XML mal formé ligne {line}, colonne {column} ({_reason(error)})"
+            _("%(source)s : XML mal formé ligne %(line)s, colonne %(column)s (%(reason)s)")
+            % {"source": source, "line": line, "column": column, "reason": _reason(error)}
         ) from None
     except DefusedXmlException as error:
         raise ImportFileError(
-            f"{source} : XML refusé, il déclare des entités ou un DTD dangereux ({error.__class__.__name__})"
+            _("%(source)s : XML refusé, il déclare des entités ou un DTD dangereux (%(kind)s)")
+            % {"source": source, "kind": error.__class__.__name__}
         ) from None
     if not found:
         raise ImportFileError(
-            f"{source} : aucun résultat (<Tour> avec <Mentions>) dans ce fichier XML ; est-ce un fichier d'index ?"
+            _(
+                "%(source)s : aucun résultat (<Tour> avec <Mentions>) dans ce fichier XML ; est-ce un fichier d'index ?"
+            )
+            % {"source": source}
         )
 
 
@@ -147,7 +153,7 @@ def _area_from_tour(
     if mentions is None:
         return None  # index files list communes per round without figures
     merged: dict[str, str] = {}
-    for _, fields in scopes:
+    for _scope, fields in scopes:
         merged.update(fields)
     scope_tag = scopes[-1][0]
     level = SCOPES[scope_tag]
@@ -191,7 +197,7 @@ def _area_from_tour(
         area.constituency_name = merged.get("LibCirElec", "")
     if level == "constituency":
         if not area.constituency_code:
-            raise ImportFileError(f"{where} : <CodCirElec> manquant")
+            raise ImportFileError(_("%(where)s : <CodCirElec> manquant") % {"where": where})
         area.code = area.constituency_code
         area.name = f"{area.department_name} {ordinal_label(constituency_number(area.code))} circonscription"
     elif level == "commune":
@@ -203,17 +209,20 @@ def _area_from_tour(
     elif level == "region":
         region = text_of(merged.get("CodReg"))
         if not region.isdigit():
-            raise ImportFileError(f"{where} : <CodReg> manquant ou invalide « {region} »")
+            raise ImportFileError(
+                _("%(where)s : <CodReg> manquant ou invalide « %(region)s »")
+                % {"where": where, "region": region}
+            )
         area.code, area.name = region.zfill(2), merged.get("LibReg") or region
     elif level == "department":
         if not dept:
-            raise ImportFileError(f"{where} : <CodDpt> manquant")
+            raise ImportFileError(_("%(where)s : <CodDpt> manquant") % {"where": where})
         area.code, area.name = dept, area.department_name
     for position, candidate in enumerate(tour.iterfind("Resultats/Candidats/Candidat"), start=1):
         here = f"{where}, <Candidat> {position}"
         last_name = text_of(candidate.findtext("NomPsn"))
         if not last_name:
-            raise ImportFileError(f"{here} : <NomPsn> manquant")
+            raise ImportFileError(_("%(here)s : <NomPsn> manquant") % {"here": here})
         elected, qualified = parse_elected(candidate.findtext("Elu"))
         area.candidates.append(
             ParsedCandidate(

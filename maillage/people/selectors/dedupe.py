@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import NotFound
 from maillage.core.models import TaskProgress
@@ -35,7 +36,7 @@ def access_duplicate(*, user: Any, candidate_id: int | str) -> DuplicateCandidat
         else None
     )
     if candidate is None:
-        raise NotFound("Cette paire n'existe pas ou a déjà été traitée.")
+        raise NotFound(_("Cette paire n'existe pas ou a déjà été traitée."))
     return candidate
 
 

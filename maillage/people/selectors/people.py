@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from maillage.accounts.models import Zone
 from maillage.core.errors import NotFound
@@ -68,10 +69,10 @@ def access_person(*, user: Any, person_id: int | str) -> Person:
     try:
         pk = int(person_id)
     except (TypeError, ValueError):
-        raise NotFound("Cette personne n'existe pas ou ne vous est pas accessible.") from None
+        raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible.")) from None
     person = people_visible_to(user=user).filter(pk=pk).first()
     if person is None:
-        raise NotFound("Cette personne n'existe pas ou ne vous est pas accessible.")
+        raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible."))
     return person
 
 

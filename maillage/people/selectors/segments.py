@@ -137,10 +137,10 @@ def segments_described(segments: Any) -> list[tuple[Segment, str]]:
 
 def access_segment(*, user: Any, segment_id: int | str) -> Segment:
     if not has_role(user, Role.STAFF):
-        raise NotFound("Ce segment n'existe pas.")
+        raise NotFound(_("Ce segment n'existe pas."))
     segment = Segment.objects.filter(pk=segment_id).first() if str(segment_id).isdigit() else None
     if segment is None:
-        raise NotFound("Ce segment n'existe pas.")
+        raise NotFound(_("Ce segment n'existe pas."))
     return segment
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
@@ -41,9 +42,13 @@ def consent_record(
     recorded_at: datetime | None = None,
 ) -> Consent:
     if channel not in ConsentChannel.values:
-        raise ApplicationError(f"Canal de consentement inconnu : {channel}.")
+        raise ApplicationError(
+            _("Canal de consentement inconnu : %(channel)s.") % {"channel": channel}
+        )
     if legal_basis not in Consent.LegalBasis.values:
-        raise ApplicationError(f"Base légale inconnue : {legal_basis}.")
+        raise ApplicationError(
+            _("Base légale inconnue : %(legal_basis)s.") % {"legal_basis": legal_basis}
+        )
     recorded_at = recorded_at or timezone.now()
     ledger = _LEDGER.get(channel)
     if granted and ledger is not None:
@@ -51,7 +56,9 @@ def consent_record(
         values = _values_for(person, kind)
         if values and all(is_suppressed(kind=kind, value=v, channel_scope=scope) for v in values):
             raise ApplicationError(
-                "Ces coordonnées figurent sur la liste d'opposition : le consentement ne peut pas être enregistré."
+                _(
+                    "Ces coordonnées figurent sur la liste d'opposition : le consentement ne peut pas être enregistré."
+                )
             )
     consent = Consent.objects.create(
         person=person,

@@ -369,7 +369,7 @@ def person_merge(*, actor: Any, keep: Person, merge: Person) -> Person:
     source and extra column moves; blanks are filled; the denormalised columns are recomputed
     from the history; `merge` is deleted. Audit-logged as `merge`."""
     if keep.pk == merge.pk:
-        raise ApplicationError("Une personne ne peut pas être fusionnée avec elle-même.")
+        raise ApplicationError(_("Une personne ne peut pas être fusionnée avec elle-même."))
     keep = Person.objects.select_for_update().get(pk=keep.pk)
     merge = Person.objects.select_for_update().get(pk=merge.pk)
     moved = {
@@ -474,9 +474,9 @@ def duplicate_dismiss(*, actor: Any, candidate: DuplicateCandidate) -> Duplicate
 @transaction.atomic
 def duplicate_merge(*, actor: Any, candidate: DuplicateCandidate, keep_id: int) -> Person:
     if candidate.status != DuplicateCandidate.Status.OPEN:
-        raise ApplicationError("Cette paire a déjà été traitée.")
+        raise ApplicationError(_("Cette paire a déjà été traitée."))
     if keep_id not in (candidate.first_id, candidate.second_id):
-        raise ApplicationError("La personne à garder doit être l'une des deux de la paire.")
+        raise ApplicationError(_("La personne à garder doit être l'une des deux de la paire."))
     keep, merge = (
         (candidate.first, candidate.second)
         if keep_id == candidate.first_id

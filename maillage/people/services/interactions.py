@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
 from maillage.people.models import Channel, ConsentChannel, Interaction, Person, SupportLevel
@@ -35,16 +36,16 @@ def interaction_record(
 ) -> Interaction:
     """Record one interaction; sending the same client_uuid again returns the first one unchanged."""
     if channel not in Channel.values:
-        raise ApplicationError(f"Canal inconnu : {channel}.")
+        raise ApplicationError(_("Canal inconnu : %(channel)s.") % {"channel": channel})
     if result not in Result.values:
-        raise ApplicationError(f"Résultat inconnu : {result}.")
+        raise ApplicationError(_("Résultat inconnu : %(result)s.") % {"result": result})
     if support_level is not None and support_level not in SupportLevel.values:
-        raise ApplicationError("Le niveau de soutien va de 1 (pour) à 5 (contre).")
+        raise ApplicationError(_("Le niveau de soutien va de 1 (pour) à 5 (contre)."))
     if client_uuid is not None:
         try:
             client_uuid = uuid.UUID(str(client_uuid))
         except ValueError:
-            raise ApplicationError("Identifiant d'envoi invalide.") from None
+            raise ApplicationError(_("Identifiant d'envoi invalide.")) from None
         existing = Interaction.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:
             return _same_or_conflict(existing, person)
@@ -85,7 +86,7 @@ def interaction_record(
 
 def _same_or_conflict(existing: Interaction, person: Person) -> Interaction:
     if existing.person_id != person.pk:
-        raise ApplicationError("Cet identifiant d'envoi a déjà servi pour une autre personne.")
+        raise ApplicationError(_("Cet identifiant d'envoi a déjà servi pour une autre personne."))
     return existing
 
 

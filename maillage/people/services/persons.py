@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
@@ -63,9 +64,11 @@ def person_keys_refresh(person: Person) -> None:
 def _check_fields(fields: dict[str, Any]) -> None:
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
-        raise ApplicationError(f"Champs inconnus : {', '.join(unknown)}.")
+        raise ApplicationError(
+            _("Champs inconnus : %(choices)s.") % {"choices": ", ".join(unknown)}
+        )
     if not (fields.get("birth_name") or fields.get("usage_name") or fields.get("first_names")):
-        raise ApplicationError("Une personne a au moins un nom ou un prénom.")
+        raise ApplicationError(_("Une personne a au moins un nom ou un prénom."))
 
 
 @transaction.atomic
@@ -150,7 +153,7 @@ def email_add(
 ) -> EmailAddress:
     normalised = normalise_email(address)
     if "@" not in normalised:
-        raise ApplicationError(f"Adresse e-mail invalide : {address}.")
+        raise ApplicationError(_("Adresse e-mail invalide : %(address)s.") % {"address": address})
     if is_primary is None:
         is_primary = not person.emails.exists()
     email, _created = EmailAddress.objects.get_or_create(
@@ -169,7 +172,7 @@ def phone_add(
 ) -> PhoneNumber:
     e164 = normalise_phone(number)
     if e164 is None:
-        raise ApplicationError(f"Numéro de téléphone invalide : {number}.")
+        raise ApplicationError(_("Numéro de téléphone invalide : %(number)s.") % {"number": number})
     if is_primary is None:
         is_primary = not person.phones.exists()
     kind = PhoneNumber.Kind.MOBILE if phone_is_mobile(e164) else PhoneNumber.Kind.LANDLINE

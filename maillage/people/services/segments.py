@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
@@ -19,7 +20,7 @@ def segment_create(
 ) -> Segment:
     name = name.strip()
     if not name:
-        raise ApplicationError("Un segment a un nom.")
+        raise ApplicationError(_("Un segment a un nom."))
     segment_definition_validate(definition=definition)
     try:
         with transaction.atomic():
@@ -27,7 +28,9 @@ def segment_create(
                 name=name, description=description, definition=definition, created_by=actor
             )
     except IntegrityError:
-        raise ApplicationError(f"Un segment s'appelle déjà « {name} ».") from None
+        raise ApplicationError(
+            _("Un segment s'appelle déjà « %(name)s ».") % {"name": name}
+        ) from None
     audit_log_record(
         actor=actor,
         action=AuditLogEntry.Action.CREATE,
@@ -49,7 +52,9 @@ def segment_update(
         with transaction.atomic():
             segment.save(update_fields=["name", "definition", "description", "updated_at"])
     except IntegrityError:
-        raise ApplicationError(f"Un segment s'appelle déjà « {name} ».") from None
+        raise ApplicationError(
+            _("Un segment s'appelle déjà « %(name)s ».") % {"name": name}
+        ) from None
     audit_log_record(
         actor=actor, action=AuditLogEntry.Action.UPDATE, target=segment, changes=changes
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import TaskProgress
@@ -45,19 +46,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"fichier introuvable : {path}")
+            raise CommandError(_("fichier introuvable : %(path)s") % {"path": path})
         mapping = None
         if options["mapping"]:
             try:
                 mapping = json.loads(Path(options["mapping"]).read_text(encoding="utf-8"))
             except (OSError, ValueError) as error:
                 raise CommandError(
-                    f"correspondance illisible ({options['mapping']}) : {error}"
+                    _("correspondance illisible (%(mapping)s) : %(error)s")
+                    % {"mapping": options["mapping"], "error": error}
                 ) from None
             if not isinstance(mapping, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
             ):
-                raise CommandError('correspondance invalide : attendu {"en-tête": "champ", ...}')
+                raise CommandError(_('correspondance invalide : attendu {"en-tête": "champ", ...}'))
         started = time.perf_counter()
         try:
             job = import_job_create(

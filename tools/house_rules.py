@@ -1,0 +1,155 @@
+"""House rules that ruff and mypy cannot express, checked on the source: `python tools/house_rules.py`.
+
+`make lint` runs it, and `maillage/core/tests/test_house_rules.py` runs it in the test suite, so a
+branch that breaks a rule fails both. Each rule reads the syntax tree of every module of
+`maillage/` and `config/` outside tests and migrations, and prints `path:line: CODE message`.
+
+HR001  A user-facing exception gets a bare string. Messages of `ApplicationError` and its
+       subclasses, of Django's `ValidationError` and `CommandError`, and of `CodeError` (its text
+       ends up in import errors) are read by people in either language: they go through
+       `gettext` as `_("… %(name)s …") % {"name": value}`, a plain literal inside `_()` so that
+       `makemessages` can extract it (an f-string inside `_()` is flagged too).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("maillage", "config")
+
+# Exceptions whose message a person reads; subclasses (found by name in the source) count too.
+USER_FACING_ROOTS = frozenset({"ApplicationError", "ValidationError", "CommandError", "CodeError"})
+GETTEXT = frozenset(
+    {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    path: str
+    line: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.code} {self.message}"
+
+
+def source_files(root: Path = ROOT) -> Iterator[Path]:
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = path.relative_to(root).parts
+            if "tests" in parts or "migrations" in parts:
+                continue
+            yield path
+
+
+def _name_of(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def user_facing_exceptions(trees: Iterable[ast.Module]) -> set[str]:
+    """The root names plus every class that derives from one of them, to a fixed point."""
+    family = set(USER_FACING_ROOTS)
+    classes = [
+        (node.name, {_name_of(base) for base in node.bases})
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    ]
+    grown = True
+    while grown:
+        grown = False
+        for name, bases in classes:
+            if name not in family and bases & family:
+                family.add(name)
+                grown = True
+    return family
+
+
+def _is_gettext_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and _name_of(node.func) in GETTEXT
+
+
+def _bare_text(node: ast.expr) -> str | None:
+    """Why this message expression is not translatable, or None when it is (or cannot be known)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "a bare string"
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string"
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Mod) and _is_gettext_call(node.left):
+            return _bare_text(node.left)
+        return _bare_text(node.left) or _bare_text(node.right)
+    if isinstance(node, ast.Call):
+        if _is_gettext_call(node):
+            first = node.args[0] if node.args else None
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                return "gettext of something other than a plain literal (not extractable)"
+            return None
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return _bare_text(node.func.value)
+    return None
+
+
+def check_translated_messages(trees: dict[str, ast.Module]) -> list[Violation]:
+    family = user_facing_exceptions(trees.values())
+    found: list[Violation] = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or _name_of(node.func) not in family:
+                continue
+            messages = node.args[:1] + [k.value for k in node.keywords if k.arg == "message"]
+            for message in messages:
+                why = _bare_text(message)
+                if why:
+                    found.append(
+                        Violation(
+                            path,
+                            node.lineno,
+                            "HR001",
+                            f"{_name_of(node.func)} gets {why}; wrap it: "
+                            '_("… %(name)s …") % {"name": value}',
+                        )
+                    )
+    return found
+
+
+def parse(paths: Iterable[Path], root: Path = ROOT) -> dict[str, ast.Module]:
+    return {
+        str(path.relative_to(root)): ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for path in paths
+    }
+
+
+CHECKS = (check_translated_messages,)
+
+
+def check(trees: dict[str, ast.Module]) -> list[Violation]:
+    return sorted(
+        (violation for rule in CHECKS for violation in rule(trees)),
+        key=lambda v: (v.path, v.line, v.code),
+    )
+
+
+def main() -> int:
+    violations = check(parse(source_files()))
+    for violation in violations:
+        print(violation)
+    if violations:
+        print(f"{len(violations)} house-rule violation(s).", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
