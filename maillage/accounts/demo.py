@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from maillage.accounts.models import Team, User, Zone
@@ -40,3 +42,8 @@ def load_demo_accounts() -> list[User]:
             user.zones.add(city)
         users.append(user)
     return users
+
+
+def load_demo(*, stdout: Any, small: bool = False) -> None:
+    """`load_demo`'s entry for accounts: it runs first, as accounts comes first in INSTALLED_APPS."""
+    load_demo_accounts()
