@@ -43,6 +43,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy maillage config tools
+	$(BIN)/lint-imports
 	$(BIN)/python tools/house_rules.py
 
 format: install

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role, has_role
 from maillage.elections.models import AreaResult, CandidateResult, Election, Level, ResultImport
+from maillage.people.selectors import people_counts_by_area
 
 BASES = {"exprimes": "cast", "votants": "voters"}
 BASE_LABELS = {"exprimes": "exprimés", "votants": "votants"}
@@ -279,25 +280,14 @@ PRESENCE_KEYS = ("people", "contacts", "reachable", "activists", "doors")
 
 def campaign_presence_by_area(
     *, user: Any, area_type: str, codes: list[str]
-) -> dict[str, dict[str, int]] | None:
-    """What the campaign already has in each area, through the `people` app's selectors.
-
-    Contract (implemented by `maillage.people.selectors.people_counts_by_area`):
-    `people_counts_by_area(*, user, area_type, codes) -> {code: {"people": int, "contacts": int,
-    "reachable": int, "activists": int, "doors": int}}` ("reachable": contacts with a consented,
-    working email or phone; "doors": people canvassed at their door) with `area_type` one of "department", "constituency",
-    "commune", "polling_station" and codes in the canonical forms of `territory.codes`; the user
-    scopes the counts. Codes absent from the result count as zero. Returns None while the
-    function does not exist, and the pages show "—".
+) -> dict[str, dict[str, int]]:
+    """What the campaign already has in each area, from `people.selectors.people_counts_by_area`
+    (people, reachable contacts, activists, doors knocked; scoped by the user). Codes are in the
+    canonical forms of `territory.codes`; an area people has nothing for counts zero.
     """
-    try:
-        from maillage.people import selectors as people_selectors
-    except ImportError:
-        return None
-    counter = getattr(people_selectors, "people_counts_by_area", None)
-    if counter is None or not codes:
-        return None
-    counts = counter(user=user, area_type=area_type, codes=list(codes)) or {}
+    if not codes:
+        return {}
+    counts = people_counts_by_area(user=user, area_type=area_type, codes=list(codes))
     return {
         code: {key: int(counts.get(code, {}).get(key, 0) or 0) for key in PRESENCE_KEYS}
         for code in codes

@@ -86,8 +86,7 @@ def close_races(request: HttpRequest) -> HttpResponse:
         widest = max((getattr(row, key) or 0 for row in chart_rows), default=0) or 1
         context.update(
             page=page,
-            rows=[(row, (presence or {}).get(row.code)) for row in rows],
-            presence_known=presence is not None,
+            rows=[(row, presence.get(row.code)) for row in rows],
             counts=selectors.close_race_counts(election=election, filters=filters),
             # Widths as CSS text here: template filters would write a French decimal comma.
             chart=[
@@ -182,8 +181,7 @@ def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpR
             "base": base,
             "base_label": selectors.BASE_LABELS[base],
             "sub_areas": sub_areas,
-            "presence": (presence or {}).get(code),
-            "presence_known": presence is not None,
+            "presence": presence.get(code),
         },
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -15,6 +16,15 @@ assert _spec and _spec.loader
 house_rules = importlib.util.module_from_spec(_spec)
 sys.modules["house_rules"] = house_rules
 _spec.loader.exec_module(house_rules)
+
+
+def test_the_import_contracts_hold() -> None:
+    """The layering of docs/architecture.md (pyproject's [tool.importlinter]), as `make lint`."""
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    run = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
 
 
 def _violations(source: str) -> list[str]:

@@ -10,7 +10,6 @@ behind; it is re-run from the start (re-running is safe: the same file changes n
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -44,6 +43,7 @@ from maillage.people.imports.rows import (
 )
 from maillage.people.imports.writer import StagingWriter, WriteResult
 from maillage.people.models import ImportJob, ImportMapping
+from maillage.people.services.dedupe import duplicates_detect
 
 logger = logging.getLogger(__name__)
 
@@ -372,16 +372,9 @@ def _write_duplicates(table: Table, duplicates: dict[int, int], rejected: _Rejec
 
 
 def _detect_duplicates(person_ids: list[int]) -> None:
-    """Likely duplicates among the new people, when the dedupe service is available."""
-    if not person_ids:
-        return
-    try:
-        module = importlib.import_module("maillage.people.services.dedupe")
-    except ImportError:
-        return
-    detect = getattr(module, "duplicates_detect", None)
-    if detect is not None:
-        detect(person_ids=person_ids)
+    """Likely duplicates among the new people."""
+    if person_ids:
+        duplicates_detect(person_ids=person_ids)
 
 
 # Jobs ---------------------------------------------------------------------------------------
