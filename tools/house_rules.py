@@ -9,6 +9,9 @@ HR001  A user-facing exception gets a bare string. Messages of `ApplicationError
        ends up in import errors) are read by people in either language: they go through
        `gettext` as `_("… %(name)s …") % {"name": value}`, a plain literal inside `_()` so that
        `makemessages` can extract it (an f-string inside `_()` is flagged too).
+HR002  A `user` or `actor` parameter typed `Any` (or not typed). Apps name the User model
+       (`maillage.accounts.models.User`); core, which may not import accounts, names Django's
+       `AbstractBaseUser` (with `AnonymousUser` where a visitor may come in).
 """
 
 from __future__ import annotations
@@ -124,6 +127,33 @@ def check_translated_messages(trees: dict[str, ast.Module]) -> list[Violation]:
     return found
 
 
+ACTOR_PARAMETERS = frozenset({"user", "actor"})
+
+
+def check_typed_actors(trees: dict[str, ast.Module]) -> list[Violation]:
+    found: list[Violation] = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            for argument in arguments:
+                if argument.arg not in ACTOR_PARAMETERS:
+                    continue
+                annotation = argument.annotation
+                if annotation is None or "Any" in ast.unparse(annotation).replace("|", " ").split():
+                    found.append(
+                        Violation(
+                            path,
+                            node.lineno,
+                            "HR002",
+                            f"{node.name}({argument.arg}: …) is not typed as a user; "
+                            "name the User model (core: AbstractBaseUser)",
+                        )
+                    )
+    return found
+
+
 def parse(paths: Iterable[Path], root: Path = ROOT) -> dict[str, ast.Module]:
     return {
         str(path.relative_to(root)): ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -131,7 +161,7 @@ def parse(paths: Iterable[Path], root: Path = ROOT) -> dict[str, ast.Module]:
     }
 
 
-CHECKS = (check_translated_messages,)
+CHECKS = (check_translated_messages, check_typed_actors)
 
 
 def check(trees: dict[str, ast.Module]) -> list[Violation]:

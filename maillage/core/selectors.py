@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from maillage.core.roles import Role, has_role
 
 def audit_log_list(
     *,
-    user: Any,
+    user: AbstractBaseUser | AnonymousUser,
     actor_email: str = "",
     target_type: str = "",
     target_id: str = "",
@@ -46,7 +47,9 @@ def audit_log_target_types() -> list[str]:
     return list(AuditLogEntry.objects.order_by().values_list("target_type", flat=True).distinct())
 
 
-def access_task_progress(*, user: Any, progress_id: UUID | str) -> TaskProgress:
+def access_task_progress(
+    *, user: AbstractBaseUser | AnonymousUser, progress_id: UUID | str
+) -> TaskProgress:
     """A progress record is visible to whoever started it, and to staff."""
     try:
         progress = TaskProgress.objects.get(pk=progress_id)

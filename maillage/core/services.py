@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import F
 from django.utils import timezone
@@ -24,7 +26,7 @@ def _json_safe(value: Any) -> Any:
 
 def audit_log_record(
     *,
-    actor: Any | None,
+    actor: AbstractBaseUser | AnonymousUser | None,
     action: str,
     target: models.Model | None = None,
     target_type: str = "",
@@ -40,7 +42,7 @@ def audit_log_record(
         target_label = target_label or str(target)[:255]
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditLogEntry.objects.create(
-        actor=actor if is_user else None,
+        actor_id=actor.pk if is_user and actor is not None else None,
         actor_label=(getattr(actor, "email", "") or str(actor))[:254] if is_user else "system",
         action=action,
         target_type=target_type,
@@ -52,12 +54,12 @@ def audit_log_record(
 
 
 def task_progress_create(
-    *, kind: str, label: str, owner: Any | None = None, total: int = 0
+    *, kind: str, label: str, owner: AbstractBaseUser | AnonymousUser | None = None, total: int = 0
 ) -> TaskProgress:
     return TaskProgress.objects.create(
         kind=kind,
         label=label[:255],
-        owner=owner if getattr(owner, "is_authenticated", False) else None,
+        owner_id=owner.pk if owner is not None and owner.is_authenticated else None,
         total=total,
     )
 

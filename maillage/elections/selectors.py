@@ -15,6 +15,7 @@ from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast, NullIf
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role, has_role
 from maillage.elections.models import AreaResult, CandidateResult, Election, Level, ResultImport
@@ -59,12 +60,12 @@ class RaceFilters:
         return "margin" if self.max_margin is not None and self.max_gap is None else "gap"
 
 
-def _require_staff(user: Any) -> None:
+def _require_staff(user: User) -> None:
     if not has_role(user, Role.STAFF):
         raise PermissionDenied(_("Les résultats électoraux sont réservés à l'équipe de campagne."))
 
 
-def election_list(*, user: Any) -> QuerySet[Election]:
+def election_list(*, user: User) -> QuerySet[Election]:
     _require_staff(user)
     return Election.objects.annotate(
         area_count=Count(
@@ -76,7 +77,7 @@ def election_list(*, user: Any) -> QuerySet[Election]:
     ).order_by(F("date").desc(nulls_last=True), "slug")
 
 
-def access_election(*, user: Any, slug: str) -> Election:
+def access_election(*, user: User, slug: str) -> Election:
     _require_staff(user)
     election = Election.objects.filter(slug=slug).first()
     if election is None:
@@ -84,7 +85,7 @@ def access_election(*, user: Any, slug: str) -> Election:
     return election
 
 
-def election_default(*, user: Any) -> Election | None:
+def election_default(*, user: User) -> Election | None:
     """The latest election with results, which the close-race page opens on."""
     _require_staff(user)
     return (
@@ -267,7 +268,7 @@ def import_list(*, election: Election) -> QuerySet[ResultImport]:
     return ResultImport.objects.filter(election=election).select_related("imported_by")
 
 
-def access_result_import(*, user: Any, import_id: int) -> ResultImport:
+def access_result_import(*, user: User, import_id: int) -> ResultImport:
     _require_staff(user)
     record = ResultImport.objects.select_related("election").filter(pk=import_id).first()
     if record is None:
@@ -279,7 +280,7 @@ PRESENCE_KEYS = ("people", "contacts", "reachable", "activists", "doors")
 
 
 def campaign_presence_by_area(
-    *, user: Any, area_type: str, codes: list[str]
+    *, user: User, area_type: str, codes: list[str]
 ) -> dict[str, dict[str, int]]:
     """What the campaign already has in each area, from `people.selectors.people_counts_by_area`
     (people, reachable contacts, activists, doors knocked; scoped by the user). Codes are in the

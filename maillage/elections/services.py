@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record, task_progress_advance, task_progress_start
@@ -64,7 +65,7 @@ def election_get_or_create(
     date: dt.date | None = None,
     name: str | None = None,
     year_hint: int | None = None,
-    actor: Any | None = None,
+    actor: User | None = None,
 ) -> tuple[Election, bool]:
     if not SLUG_RE.fullmatch(slug or ""):
         raise ApplicationError(
@@ -123,7 +124,7 @@ def results_import(
     election_date: dt.date | None = None,
     election_name: str | None = None,
     encoding: str | None = None,
-    actor: Any | None = None,
+    actor: User | None = None,
     progress_id: str | None = None,
     filename: str | None = None,
 ) -> ImportReport:

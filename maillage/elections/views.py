@@ -8,12 +8,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.models import AuditLogEntry
@@ -30,7 +31,7 @@ CHART_ROWS = 20
 
 
 def _filters_from(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
 ) -> tuple[CloseRaceFilterForm, selectors.RaceFilters, Election | None]:
     elections = list(selectors.election_list(user=request.user))
     with_results = [e for e in elections if getattr(e, "area_count", 0)]
@@ -65,13 +66,13 @@ def _filters_from(
 
 
 @role_required(Role.STAFF)
-def election_list(request: HttpRequest) -> HttpResponse:
+def election_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     elections = selectors.election_list(user=request.user)
     return render(request, "elections/election_list.html", {"elections": elections})
 
 
 @role_required(Role.STAFF)
-def close_races(request: HttpRequest) -> HttpResponse:
+def close_races(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, filters, election = _filters_from(request)
     context: dict[str, object] = {"form": form, "filters": filters, "election": election}
     if election is not None:
@@ -100,7 +101,7 @@ def close_races(request: HttpRequest) -> HttpResponse:
     return render(request, "elections/close_races.html", context)
 
 
-def _query_without(request: HttpRequest, *keys: str) -> str:
+def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
     query = request.GET.copy()
     for key in keys:
         query.pop(key, None)
@@ -108,7 +109,7 @@ def _query_without(request: HttpRequest, *keys: str) -> str:
 
 
 @role_required(Role.STAFF)
-def close_races_export(request: HttpRequest) -> HttpResponseBase:
+def close_races_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     form, filters, election = _filters_from(request)
     if election is None:
         return redirect("elections:close_races")
@@ -136,7 +137,9 @@ def close_races_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @role_required(Role.STAFF)
-def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpResponse:
+def area_detail(
+    request: AuthenticatedHttpRequest, slug: str, level: str, code: str
+) -> HttpResponse:
     election = selectors.access_election(user=request.user, slug=slug)
     base = request.GET.get("base") or "exprimes"
     if base not in selectors.BASES:
@@ -187,7 +190,7 @@ def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpR
 
 
 @role_required(Role.STAFF)
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     elections = list(selectors.election_list(user=request.user))
     form = ResultUploadForm(request.POST or None, request.FILES or None, elections=elections)
     if request.method == "POST" and form.is_valid():
@@ -227,6 +230,6 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:
     record = selectors.access_result_import(user=request.user, import_id=import_id)
     return render(request, "elections/import_detail.html", {"record": record})

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from maillage.accounts.models import User
 from maillage.core.dashboard import Tile, bars_from_counts
 from maillage.core.roles import Role, has_role
 from maillage.people.models import DuplicateCandidate, SupportLevel
@@ -20,7 +21,7 @@ from maillage.people.selectors.people import (
 )
 
 
-def dashboard_tiles(user: Any) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     if not has_role(user, Role.VOLUNTEER):
         return []
     is_staff = has_role(user, Role.STAFF)

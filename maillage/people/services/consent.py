@@ -4,12 +4,12 @@ the suppression ledger on refusal (so a re-import never brings the address back 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -33,7 +33,7 @@ def _values_for(person: Person, kind: str) -> list[str]:
 @transaction.atomic
 def consent_record(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     channel: str,
     granted: bool,

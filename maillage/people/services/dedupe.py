@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.services import (
@@ -301,7 +302,7 @@ def duplicates_detect(
     return len(new)
 
 
-def duplicates_search_create(*, actor: Any | None) -> TaskProgress:
+def duplicates_search_create(*, actor: User | None) -> TaskProgress:
     """The progress record of a new whole-table search; refused while one is under way (two
     would score the same million people twice for nothing)."""
     if duplicates_search_in_progress() is not None:
@@ -364,7 +365,7 @@ def _move_unique_children(model: Any, field: str, keep: Person, merge: Person) -
 
 
 @transaction.atomic
-def person_merge(*, actor: Any, keep: Person, merge: Person) -> Person:
+def person_merge(*, actor: User, keep: Person, merge: Person) -> Person:
     """Fold `merge` into `keep`: every interaction, consent, email, phone, tag, list membership,
     source and extra column moves; blanks are filled; the denormalised columns are recomputed
     from the history; `merge` is deleted. Audit-logged as `merge`."""
@@ -457,7 +458,7 @@ def _recompute_denormalised(person: Person) -> None:
 
 
 @transaction.atomic
-def duplicate_dismiss(*, actor: Any, candidate: DuplicateCandidate) -> DuplicateCandidate:
+def duplicate_dismiss(*, actor: User, candidate: DuplicateCandidate) -> DuplicateCandidate:
     candidate.status = DuplicateCandidate.Status.DISMISSED
     candidate.decided_by = actor
     candidate.save(update_fields=["status", "decided_by", "updated_at"])
@@ -472,7 +473,7 @@ def duplicate_dismiss(*, actor: Any, candidate: DuplicateCandidate) -> Duplicate
 
 
 @transaction.atomic
-def duplicate_merge(*, actor: Any, candidate: DuplicateCandidate, keep_id: int) -> Person:
+def duplicate_merge(*, actor: User, candidate: DuplicateCandidate, keep_id: int) -> Person:
     if candidate.status != DuplicateCandidate.Status.OPEN:
         raise ApplicationError(_("Cette paire a déjà été traitée."))
     if keep_id not in (candidate.first_id, candidate.second_id):

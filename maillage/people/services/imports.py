@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.csv_export import CsvFile
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
@@ -382,7 +383,7 @@ def _detect_duplicates(person_ids: list[int]) -> None:
 
 def import_job_create(
     *,
-    actor: Any | None,
+    actor: User | None,
     path: Path | str,
     original_name: str,
     source: str,
@@ -409,7 +410,7 @@ def import_job_create(
 
 
 def import_job_mapping_save(
-    *, job_id: int, preset: str, mapping: dict[str, str], actor: Any | None = None
+    *, job_id: int, preset: str, mapping: dict[str, str], actor: User | None = None
 ) -> ImportJob:
     """Keep the confirmed mapping on the job and, for generic files, per source for next time."""
     job = ImportJob.objects.get(pk=job_id)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.people.models import Channel, ConsentChannel, Interaction, Person, SupportLevel
 from maillage.people.services.consent import consent_record
@@ -24,7 +24,7 @@ Result = Interaction.Result
 
 def interaction_record(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     channel: str,
     result: str,
@@ -104,7 +104,7 @@ def _denormalise(interaction: Interaction) -> None:
         ).update(current_support=interaction.support_level, support_updated_at=at)
 
 
-def _do_not_contact(*, actor: Any, person: Person, occurred_at: datetime) -> None:
+def _do_not_contact(*, actor: User, person: Person, occurred_at: datetime) -> None:
     """ "Ne plus contacter": every channel refused, every address on the ledger."""
     for channel in ConsentChannel.values:
         consent_record(

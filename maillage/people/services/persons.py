@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -74,7 +75,7 @@ def _check_fields(fields: dict[str, Any]) -> None:
 @transaction.atomic
 def person_create(
     *,
-    actor: Any,
+    actor: User,
     fields: dict[str, Any],
     emails: Iterable[str] = (),
     phones: Iterable[str] = (),
@@ -100,7 +101,7 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, fields: dict[str, Any]) -> Person:
+def person_update(*, actor: User, person: Person, fields: dict[str, Any]) -> Person:
     _check_fields(
         {**{f: getattr(person, f) for f in ("birth_name", "usage_name", "first_names")}, **fields}
     )
@@ -149,7 +150,7 @@ def _withdraw(person: Person, channels: Sequence[str], source: str) -> None:
 
 
 def email_add(
-    *, actor: Any, person: Person, address: str, source: str = "", is_primary: bool | None = None
+    *, actor: User, person: Person, address: str, source: str = "", is_primary: bool | None = None
 ) -> EmailAddress:
     normalised = normalise_email(address)
     if "@" not in normalised:
@@ -168,7 +169,7 @@ def email_add(
 
 
 def phone_add(
-    *, actor: Any, person: Person, number: str, source: str = "", is_primary: bool | None = None
+    *, actor: User, person: Person, number: str, source: str = "", is_primary: bool | None = None
 ) -> PhoneNumber:
     e164 = normalise_phone(number)
     if e164 is None:
@@ -210,7 +211,7 @@ def person_tags_add(*, person: Person, names: list[str]) -> list[Tag]:
     return list(existing.values())
 
 
-def person_sheet_view(*, actor: Any, person: Person, ip_address: str | None = None) -> None:
+def person_sheet_view(*, actor: User, person: Person, ip_address: str | None = None) -> None:
     """Every opening of a contact sheet goes to the audit log (support level is art. 9 data)."""
     audit_log_record(
         actor=actor,

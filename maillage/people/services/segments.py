@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -16,7 +17,7 @@ from maillage.people.selectors.segments import segment_definition_validate
 
 @transaction.atomic
 def segment_create(
-    *, actor: Any, name: str, definition: dict[str, Any], description: str = ""
+    *, actor: User, name: str, definition: dict[str, Any], description: str = ""
 ) -> Segment:
     name = name.strip()
     if not name:
@@ -42,7 +43,7 @@ def segment_create(
 
 @transaction.atomic
 def segment_update(
-    *, actor: Any, segment: Segment, name: str, definition: dict[str, Any], description: str = ""
+    *, actor: User, segment: Segment, name: str, definition: dict[str, Any], description: str = ""
 ) -> Segment:
     # Validated with its own id on the stack, so a segment that refers to itself is refused.
     segment_definition_validate(definition=definition, segment_id=segment.pk)
@@ -63,7 +64,7 @@ def segment_update(
 
 def segment_export_record(
     *,
-    actor: Any,
+    actor: User,
     segment: Segment | None,
     definition: dict[str, Any],
     count: int,

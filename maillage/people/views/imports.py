@@ -8,12 +8,13 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
@@ -69,7 +70,7 @@ def _store_upload(upload: object) -> Path:
 
 @role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         path = _store_upload(form.cleaned_data["file"])
@@ -97,7 +98,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])
-def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_mapping(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     if job.status != ImportJob.Status.UPLOADED:
         return redirect("people:import_detail", job_id=job.pk)
@@ -150,7 +151,7 @@ def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("progress", "created_by"), pk=job_id)
     # While the task runs, the polled fragment brings the counts; once finished, the page's own
     # summary replaces them (no second table under the bar).
@@ -163,7 +164,7 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def import_rejected(request: HttpRequest, job_id: int) -> FileResponse:
+def import_rejected(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     path = Path(job.rejected_path) if job.rejected_path else None
     if path is None or not path.is_file():

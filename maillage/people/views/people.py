@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
@@ -33,7 +34,7 @@ LIST_COLUMNS = (
 )  # fmt: skip
 
 
-def _query_without(request: HttpRequest, *keys: str) -> str:
+def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
     query = request.GET.copy()
     for key in keys:
         query.pop(key, None)
@@ -41,7 +42,7 @@ def _query_without(request: HttpRequest, *keys: str) -> str:
 
 
 @role_required(Role.VOLUNTEER)
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
     people = person_list_page(user=request.user, query=q, sort=sort).only(*LIST_COLUMNS)
@@ -64,7 +65,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 def _sheet(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     person: Person,
     interaction_form: InteractionForm | None = None,
     consent_form: ConsentForm | None = None,
@@ -99,7 +100,7 @@ def _sheet(
 
 
 @role_required(Role.VOLUNTEER)
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
     person_sheet_view(actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR"))
     return _sheet(request, person)
@@ -107,7 +108,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.VOLUNTEER)
-def person_interaction(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_interaction(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
     form = InteractionForm(request.POST)
     if not form.is_valid():
@@ -134,7 +135,7 @@ def person_interaction(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.VOLUNTEER)
-def person_consent(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_consent(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
     form = ConsentForm(request.POST, prefix="consent")
     if not form.is_valid():
