@@ -43,10 +43,6 @@ def audit_log_list(
     return entries
 
 
-def audit_log_target_types() -> list[str]:
-    return list(AuditLogEntry.objects.order_by().values_list("target_type", flat=True).distinct())
-
-
 def access_task_progress(
     *, user: AbstractBaseUser | AnonymousUser, progress_id: UUID | str
 ) -> TaskProgress:

@@ -95,13 +95,6 @@ def election_default(*, user: User) -> Election | None:
     )
 
 
-def election_levels(*, election: Election) -> list[str]:
-    present = set(
-        AreaResult.objects.filter(election=election).values_list("level", flat=True).distinct()
-    )
-    return [level for level in Level.values if level in present]
-
-
 def race_queryset(*, election: Election, filters: RaceFilters) -> QuerySet[AreaResult]:
     """Areas of one level in the chosen round, annotated with gap and margin shares (no filters)."""
     base_field = BASES[filters.base]

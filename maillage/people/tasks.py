@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from maillage.people.models import ImportJob
 from maillage.people.services.dedupe import duplicates_search_run
 from maillage.people.services.imports import import_job_run
 
@@ -22,7 +21,3 @@ def duplicates_search_task(progress_id: str) -> dict[str, object]:
     """The imports queue: a search reads every person, as an import writes them, and the two
     are better not run side by side on a small machine."""
     return {"found": duplicates_search_run(progress_id=progress_id)}
-
-
-def import_job_is_finished(job: ImportJob) -> bool:
-    return job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED)

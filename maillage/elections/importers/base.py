@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from unidecode import unidecode
@@ -115,22 +115,6 @@ def parse_count(value: object, *, where: str, required: bool = True) -> int | No
             _("%(where)s : nombre négatif « %(value)s »") % {"where": where, "value": value}
         )
     return number
-
-
-def parse_percent(value: object, *, where: str) -> Decimal | None:
-    """A share as published: 71.2, "71,20%", "  40,30" (decimal comma, % suffix, padding)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return Decimal(str(value))
-    text = _SPACES.sub("", str(value)).rstrip("%").replace(",", ".")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise ImportFileError(
-            _("%(where)s : « %(value)s » n'est pas un pourcentage")
-            % {"where": where, "value": str(value).strip()}
-        ) from None
 
 
 def parse_elected(value: object) -> tuple[bool, bool]:

@@ -12,7 +12,6 @@ from maillage.elections.importers import ImportFileError, detect_format, open_re
 from maillage.elections.importers.base import (
     parse_count,
     parse_elected,
-    parse_percent,
     round_from_name,
 )
 from maillage.elections.importers.csv import detect_encoding
@@ -403,22 +402,6 @@ def test_counts_are_read_from_numbers_or_text(raw: object, expected: int | None)
 def test_counts_that_are_not_whole_numbers_are_refused(raw: object) -> None:
     with pytest.raises(ImportFileError):
         parse_count(raw, where="x")
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("71,20%", Decimal("71.20")),
-        ("  40,30", Decimal("40.30")),
-        (50.87, Decimal("50.87")),
-        ("0,5 %", Decimal("0.5")),
-        ("", None),
-    ],
-)
-def test_percentages_accept_decimal_commas_padding_and_percent_signs(
-    raw: object, expected: Decimal | None
-) -> None:
-    assert parse_percent(raw, where="x") == expected
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,3 @@ def _do_not_contact(*, actor: User, person: Person, occurred_at: datetime) -> No
         suppression_add(
             kind=Kind.PHONE, value=number, scope=Scope.PHONE, reason="ne plus contacter"
         )
-
-
-def person_support_history(*, person: Person) -> list[Interaction]:
-    return list(person.interactions.exclude(support_level=None).order_by("occurred_at", "id"))
