@@ -152,9 +152,13 @@ def _pg_database_share(dump: Path) -> float:
     try:
         _run(
             [MAILLAGE, "migrate", "-v0"],
-            {**os.environ, "DATABASE_URL": PG_SHARE, "MAILLAGE_DEV": "1",
-             "DJANGO_SETTINGS_MODULE": "config.settings"},
-        )  # fmt: skip
+            {
+                **os.environ,
+                "DATABASE_URL": PG_SHARE,
+                "MAILLAGE_DEV": "1",
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+            },
+        )
         with psycopg.connect(PG_SHARE) as connection, connection.cursor() as cursor:
             connection.commit()
             started = time.perf_counter()
@@ -224,9 +228,12 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
                 print("  " + output.strip().splitlines()[-1], flush=True)
                 baseline = _pg_baseline(path)
                 report.figure(
-                    f"people import {rows // 1000:,}k REU rows (PostgreSQL)", value=rows / elapsed, unit="rows/s",
-                    baseline=rows / baseline, target="≥ 100,000 rows/s",
-                )  # fmt: skip
+                    f"people import {rows // 1000:,}k REU rows (PostgreSQL)",
+                    value=rows / elapsed,
+                    unit="rows/s",
+                    baseline=rows / baseline,
+                    target="≥ 100,000 rows/s",
+                )
                 elapsed, _peak, _output = _run(
                     [
                         MAILLAGE,
@@ -257,12 +264,16 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
                 dump.unlink()
                 report.figure(
                     "PostgreSQL's own share: the import's rows COPYed, indexes rebuilt, no Python",
-                    value=rows / share, unit="rows/s", baseline=rows / baseline,
-                )  # fmt: skip
+                    value=rows / share,
+                    unit="rows/s",
+                    baseline=rows / baseline,
+                )
                 report.figure(
                     "people import (PostgreSQL) against that share",
-                    value=rows / first_elapsed, unit="rows/s", baseline=rows / share,
-                )  # fmt: skip
+                    value=rows / first_elapsed,
+                    unit="rows/s",
+                    baseline=rows / share,
+                )
             finally:
                 _pg_drop()
         database = folder / "bench.sqlite3"
@@ -271,9 +282,12 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
         print("  " + output.strip().splitlines()[-1], flush=True)
         baseline = _sqlite_baseline(path, folder)
         report.figure(
-            f"people import {rows // 1000:,}k REU rows (SQLite)", value=rows / elapsed, unit="rows/s",
-            baseline=rows / baseline, target="≥ 25,000 rows/s",
-        )  # fmt: skip
+            f"people import {rows // 1000:,}k REU rows (SQLite)",
+            value=rows / elapsed,
+            unit="rows/s",
+            baseline=rows / baseline,
+            target="≥ 25,000 rows/s",
+        )
         report.figure(
             "people import peak memory (largest import process)",
             value=max(peaks),

@@ -12,18 +12,23 @@ HR001  A user-facing exception gets a bare string. Messages of `ApplicationError
 HR002  A `user` or `actor` parameter typed `Any` (or not typed). Apps name the User model
        (`maillage.accounts.models.User`); core, which may not import accounts, names Django's
        `AbstractBaseUser` (with `AnonymousUser` where a visitor may come in).
+HR003  A `# fmt: skip` / `# fmt: off` marker (tests and benchmarks included): ruff format lays out
+       every line; a table that reads badly formatted becomes data (a tuple per line, a file).
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import sys
+import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("maillage", "config")
+TEXT_PACKAGES = ("maillage", "config", "benchmarks", "tools")
 
 # Exceptions whose message a person reads; subclasses (found by name in the source) count too.
 USER_FACING_ROOTS = frozenset({"ApplicationError", "ValidationError", "CommandError", "CodeError"})
@@ -50,6 +55,14 @@ def source_files(root: Path = ROOT) -> Iterator[Path]:
             if "tests" in parts or "migrations" in parts:
                 continue
             yield path
+
+
+def all_source_files(root: Path = ROOT) -> Iterator[Path]:
+    """Every module, tests included, for the rules that read comments."""
+    for package in TEXT_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            if "migrations" not in path.relative_to(root).parts:
+                yield path
 
 
 def _name_of(node: ast.expr) -> str | None:
@@ -154,6 +167,28 @@ def check_typed_actors(trees: dict[str, ast.Module]) -> list[Violation]:
     return found
 
 
+FORMATTER_OPT_OUTS = ("fmt: skip", "fmt: off", "fmt: on", "yapf: disable")
+
+
+def check_formatter_opt_outs(texts: dict[str, str]) -> list[Violation]:
+    found: list[Violation] = []
+    for path, text in texts.items():
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT and any(
+                marker in token.string for marker in FORMATTER_OPT_OUTS
+            ):
+                found.append(
+                    Violation(
+                        path, token.start[0], "HR003", "formatter opt-out: let ruff format it"
+                    )
+                )
+    return found
+
+
+def read(paths: Iterable[Path], root: Path = ROOT) -> dict[str, str]:
+    return {str(path.relative_to(root)): path.read_text(encoding="utf-8") for path in paths}
+
+
 def parse(paths: Iterable[Path], root: Path = ROOT) -> dict[str, ast.Module]:
     return {
         str(path.relative_to(root)): ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -162,17 +197,22 @@ def parse(paths: Iterable[Path], root: Path = ROOT) -> dict[str, ast.Module]:
 
 
 CHECKS = (check_translated_messages, check_typed_actors)
+TEXT_CHECKS = (check_formatter_opt_outs,)
 
 
-def check(trees: dict[str, ast.Module]) -> list[Violation]:
-    return sorted(
-        (violation for rule in CHECKS for violation in rule(trees)),
-        key=lambda v: (v.path, v.line, v.code),
-    )
+def check(trees: dict[str, ast.Module], texts: dict[str, str] | None = None) -> list[Violation]:
+    """The rules over syntax trees (modules outside tests), then those over text (all modules)."""
+    violations = [violation for rule in CHECKS for violation in rule(trees)]
+    violations += [violation for rule in TEXT_CHECKS for violation in rule(texts or {})]
+    return sorted(violations, key=lambda v: (v.path, v.line, v.code))
+
+
+def check_tree(root: Path = ROOT) -> list[Violation]:
+    return check(parse(source_files(root), root), read(all_source_files(root), root))
 
 
 def main() -> int:
-    violations = check(parse(source_files()))
+    violations = check_tree()
     for violation in violations:
         print(violation)
     if violations:

@@ -196,10 +196,25 @@ def race_rows(areas: Any) -> list[RaceRow]:
 
 
 CSV_HEADER = [
-    "code", "zone", "tour", "premier", "nuance premier", "voix premier", "second", "nuance second",
-    "voix second", "écart (voix)", "écart (%)", "marge de l'élu·e (voix)", "marge de l'élu·e (%)",
-    "base des %", "inscrits", "votants", "exprimés", "abstentions",
-]  # fmt: skip
+    "code",
+    "zone",
+    "tour",
+    "premier",
+    "nuance premier",
+    "voix premier",
+    "second",
+    "nuance second",
+    "voix second",
+    "écart (voix)",
+    "écart (%)",
+    "marge de l'élu·e (voix)",
+    "marge de l'élu·e (%)",
+    "base des %",
+    "inscrits",
+    "votants",
+    "exprimés",
+    "abstentions",
+]
 
 
 def race_csv_rows(rows: list[RaceRow], *, base: str) -> list[list[str]]:

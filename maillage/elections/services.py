@@ -408,9 +408,18 @@ def _write_areas(
 
 
 CANDIDATE_COLUMNS = (
-    "area_id", "rank", "panel_number", "last_name", "first_name", "civility", "nuance_code", "nuance_label",
-    "votes", "elected", "qualified",
-)  # fmt: skip
+    "area_id",
+    "rank",
+    "panel_number",
+    "last_name",
+    "first_name",
+    "civility",
+    "nuance_code",
+    "nuance_label",
+    "votes",
+    "elected",
+    "qualified",
+)
 
 
 def _candidates_insert(rows: list[tuple[Any, ...]]) -> None:

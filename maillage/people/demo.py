@@ -157,7 +157,7 @@ def _contacts(*, small: bool) -> int:
                     support_level=level,
                     occurred_at=now - timedelta(days=90 - step * 30 + rng.randrange(0, 20)),
                     actor=volunteer,
-                )  # fmt: skip
+                )
             )
     EmailAddress.objects.bulk_create(emails, ignore_conflicts=True)
     PhoneNumber.objects.bulk_create(phones, ignore_conflicts=True)

@@ -33,7 +33,7 @@ def _violations(source: str) -> list[str]:
 
 
 def test_the_source_tree_keeps_every_house_rule() -> None:
-    violations = house_rules.check(house_rules.parse(house_rules.source_files()))
+    violations = house_rules.check_tree()
     assert [str(v) for v in violations] == []
 
 
@@ -102,3 +102,10 @@ def test_it_flags_a_user_or_actor_typed_any_or_not_typed() -> None:
         def other(*, users: Any, request: Any) -> None: ...
         """
     assert _violations(source) == ["2 HR002", "3 HR002", "4 HR002"]
+
+
+def test_it_flags_formatter_opt_outs_in_comments_only() -> None:
+    texts = {
+        "a.py": 'TABLE = [1,  2]  # fmt: skip\n# fmt: off\nX = 1\nY = "# fmt: skip"\n',
+    }
+    assert [(v.line, v.code) for v in house_rules.check({}, texts)] == [(1, "HR003"), (2, "HR003")]

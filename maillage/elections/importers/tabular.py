@@ -55,14 +55,22 @@ def _keys(*names: str) -> set[str]:
 
 
 AREA_FIELDS: dict[str, set[str]] = {
-    "department_code": _keys("Code du département", "Code département", "Departement", "CodDpt", "Code dpt"),
+    "department_code": _keys(
+        "Code du département", "Code département", "Departement", "CodDpt", "Code dpt"
+    ),
     "department_name": _keys("Libellé du département", "Libellé département", "LibDpt"),
     "constituency_code": _keys(
-        "Code de la circonscription", "Code circonscription législative", "Code circonscription",
-        "CodCirElec", "CodCirLg", "Code de la circonscription législative",
+        "Code de la circonscription",
+        "Code circonscription législative",
+        "Code circonscription",
+        "CodCirElec",
+        "CodCirLg",
+        "Code de la circonscription législative",
     ),
     "constituency_name": _keys(
-        "Libellé de la circonscription", "Libellé circonscription législative", "LibCirElec",
+        "Libellé de la circonscription",
+        "Libellé circonscription législative",
+        "LibCirElec",
         "Libellé circonscription",
     ),
     "commune_code": _keys("Code de la commune", "Code commune", "CodSubCom"),
@@ -74,7 +82,7 @@ AREA_FIELDS: dict[str, set[str]] = {
     "blank_ballots": _keys("Blancs"),
     "null_ballots": _keys("Nuls"),
     "cast": _keys("Exprimés", "Exprimes"),
-}  # fmt: skip
+}
 
 CANDIDATE_FIELDS: dict[str, set[str]] = {
     "panel_number": _keys(
@@ -258,9 +266,15 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
 
 def name_of(field_name: str) -> str:
     return {
-        "registered": "Inscrits", "voters": "Votants", "cast": "Exprimés", "abstentions": "Abstentions",
-        "blank_ballots": "Blancs", "null_ballots": "Nuls", "votes": "Voix", "panel_number": "N° de panneau",
-    }.get(field_name, field_name)  # fmt: skip
+        "registered": "Inscrits",
+        "voters": "Votants",
+        "cast": "Exprimés",
+        "abstentions": "Abstentions",
+        "blank_ballots": "Blancs",
+        "null_ballots": "Nuls",
+        "votes": "Voix",
+        "panel_number": "N° de panneau",
+    }.get(field_name, field_name)
 
 
 def candidates_from_row(

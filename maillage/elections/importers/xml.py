@@ -39,20 +39,43 @@ from maillage.territory.codes import (
 )
 
 SCOPES = {
-    "Circonscription": "constituency", "Commune": "commune", "Departement": "department",
-    "Region": "region", "EnsembleGeo": "national", "FE": "national",
-}  # fmt: skip
+    "Circonscription": "constituency",
+    "Commune": "commune",
+    "Departement": "department",
+    "Region": "region",
+    "EnsembleGeo": "national",
+    "FE": "national",
+}
 # Leaf elements whose text describes the enclosing scope.
 SCOPE_FIELDS = {
-    "CodDpt", "CodMinDpt", "CodDpt3Car", "LibDpt", "CodCirElec", "LibCirElec", "CodCirLg",
-    "CodSubCom", "LibSubCom", "CodReg", "LibReg",
-}  # fmt: skip
+    "CodDpt",
+    "CodMinDpt",
+    "CodDpt3Car",
+    "LibDpt",
+    "CodCirElec",
+    "LibCirElec",
+    "CodCirLg",
+    "CodSubCom",
+    "LibSubCom",
+    "CodReg",
+    "LibReg",
+}
 MENTIONS = {
-    "Inscrits": "registered", "Abstentions": "abstentions", "Votants": "voters",
-    "Blancs": "blank_ballots", "Nuls": "null_ballots", "Exprimes": "cast",
-}  # fmt: skip
-TYPES = {"presidentielle": "presidential", "legislatives": "legislative", "europeennes": "european",
-         "regionales": "regional", "departementales": "departmental", "municipales": "municipal"}  # fmt: skip
+    "Inscrits": "registered",
+    "Abstentions": "abstentions",
+    "Votants": "voters",
+    "Blancs": "blank_ballots",
+    "Nuls": "null_ballots",
+    "Exprimes": "cast",
+}
+TYPES = {
+    "presidentielle": "presidential",
+    "legislatives": "legislative",
+    "europeennes": "european",
+    "regionales": "regional",
+    "departementales": "departmental",
+    "municipales": "municipal",
+}
 
 
 def looks_like_xml(head: bytes) -> bool:

@@ -52,9 +52,18 @@ _OPTIONAL = {
 }
 # The columns a new person gets besides the file's, in this order (staging insert and COPY).
 _NEW_PERSON_COLUMNS = (
-    "is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer",
-    "sources", "notes", "last_interaction_channel", "created_at", "updated_at",
-)  # fmt: skip
+    "is_voter",
+    "is_contact",
+    "is_sympathiser",
+    "is_member",
+    "is_activist",
+    "is_volunteer",
+    "sources",
+    "notes",
+    "last_interaction_channel",
+    "created_at",
+    "updated_at",
+)
 # The columns of a new person, in the order of the COPY text and of the staging insert.
 DIRECT_COLUMNS = ("id", *PERSON_COLUMNS, *_NEW_PERSON_COLUMNS)
 BULK_ROWS = 50_000  # from this many new people (and at least the table's size), indexes are rebuilt

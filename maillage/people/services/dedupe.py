@@ -344,12 +344,32 @@ def duplicates_search_run(*, progress_id: str) -> int:
 
 # Identity and address fields a merge fills on the kept person when they are blank there.
 _FILL_FIELDS = (
-    "birth_name", "usage_name", "first_names", "sex", "birth_year", "birth_month", "birth_day",
-    "birth_place", "birth_place_code", "birth_department", "birth_country", "nationality",
-    "roll_list_type", "address_number", "address_street", "address_complement", "address_complement2",
-    "address_locality", "postcode", "commune_name", "country",
-    "commune_code", "polling_station_code", "constituency_code", "department_code",
-)  # fmt: skip
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "sex",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "birth_place",
+    "birth_place_code",
+    "birth_department",
+    "birth_country",
+    "nationality",
+    "roll_list_type",
+    "address_number",
+    "address_street",
+    "address_complement",
+    "address_complement2",
+    "address_locality",
+    "postcode",
+    "commune_name",
+    "country",
+    "commune_code",
+    "polling_station_code",
+    "constituency_code",
+    "department_code",
+)
 _ROLES = ("is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer")
 
 

@@ -20,14 +20,37 @@ from maillage.people.services.suppression import Kind, Scope, suppression_add
 PERSON_TYPE = "people.person"
 
 _IDENTITY = (
-    "birth_name", "usage_name", "first_names", "sex", "birth_year", "birth_month", "birth_day",
-    "birth_place", "birth_place_code", "birth_department", "birth_country", "nationality",
-    "roll_commune_code", "roll_station_code", "roll_number", "roll_list_type",
-)  # fmt: skip
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "sex",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "birth_place",
+    "birth_place_code",
+    "birth_department",
+    "birth_country",
+    "nationality",
+    "roll_commune_code",
+    "roll_station_code",
+    "roll_number",
+    "roll_list_type",
+)
 _ADDRESS = (
-    "address_number", "address_street", "address_complement", "address_complement2", "address_locality",
-    "postcode", "commune_name", "country", "commune_code", "polling_station_code", "constituency_code", "department_code",
-)  # fmt: skip
+    "address_number",
+    "address_street",
+    "address_complement",
+    "address_complement2",
+    "address_locality",
+    "postcode",
+    "commune_name",
+    "country",
+    "commune_code",
+    "polling_station_code",
+    "constituency_code",
+    "department_code",
+)
 _ROLES = ("is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer")
 
 

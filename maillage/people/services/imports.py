@@ -491,9 +491,15 @@ def import_job_run(
     )
     if progress_id:
         labels = {
-            "rows": _("lignes lues"), "created": _("créées"), "updated": _("mises à jour"), "merged": _("fusionnées"),
-            "unchanged": _("inchangées"), "rejected": _("rejetées"), "suppressed": _("liste d'opposition"), "removed": _("retirées de la liste"),
-        }  # fmt: skip
+            "rows": _("lignes lues"),
+            "created": _("créées"),
+            "updated": _("mises à jour"),
+            "merged": _("fusionnées"),
+            "unchanged": _("inchangées"),
+            "rejected": _("rejetées"),
+            "suppressed": _("liste d'opposition"),
+            "removed": _("retirées de la liste"),
+        }
         task_progress_finish(
             progress_id=progress_id,
             result={

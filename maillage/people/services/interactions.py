@@ -108,9 +108,14 @@ def _do_not_contact(*, actor: User, person: Person, occurred_at: datetime) -> No
     """ "Ne plus contacter": every channel refused, every address on the ledger."""
     for channel in ConsentChannel.values:
         consent_record(
-            actor=actor, person=person, channel=channel, granted=False,
-            legal_basis="consent", source="ne plus contacter", recorded_at=occurred_at,
-        )  # fmt: skip
+            actor=actor,
+            person=person,
+            channel=channel,
+            granted=False,
+            legal_basis="consent",
+            source="ne plus contacter",
+            recorded_at=occurred_at,
+        )
     for address in person.emails.values_list("address", flat=True):
         suppression_add(
             kind=Kind.EMAIL, value=address, scope=Scope.EMAIL, reason="ne plus contacter"

@@ -29,11 +29,18 @@ from maillage.people.services.gdpr import person_subject_access_data
 from maillage.people.tasks import duplicates_search_task
 
 COMPARED = (
-    ("birth_name", _("Nom de naissance")), ("usage_name", _("Nom d'usage")), ("first_names", _("Prénoms")),
-    ("birth_date_display", _("Naissance")), ("birth_place", _("Lieu de naissance")), ("address_street", _("Voie")),
-    ("address_number", _("Numéro")), ("postcode", _("Code postal")), ("commune_name", _("Commune")),
-    ("polling_station_code", _("Bureau")), ("sources", _("Sources")),
-)  # fmt: skip
+    ("birth_name", _("Nom de naissance")),
+    ("usage_name", _("Nom d'usage")),
+    ("first_names", _("Prénoms")),
+    ("birth_date_display", _("Naissance")),
+    ("birth_place", _("Lieu de naissance")),
+    ("address_street", _("Voie")),
+    ("address_number", _("Numéro")),
+    ("postcode", _("Code postal")),
+    ("commune_name", _("Commune")),
+    ("polling_station_code", _("Bureau")),
+    ("sources", _("Sources")),
+)
 
 
 @role_required(Role.STAFF)

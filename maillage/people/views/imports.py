@@ -34,9 +34,13 @@ ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Fichier (CSV ou XLSX)"))
     source = forms.CharField(
-        label=gettext_lazy("Source"), max_length=100, required=False,
-        help_text=gettext_lazy("Par exemple « REU Vallon 2026 » ou « Pétition école » : la correspondance des colonnes est retenue par source."),
-    )  # fmt: skip
+        label=gettext_lazy("Source"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy(
+            "Par exemple « REU Vallon 2026 » ou « Pétition école » : la correspondance des colonnes est retenue par source."
+        ),
+    )
     preset = forms.ChoiceField(
         label=gettext_lazy("Format"),
         choices=[("", gettext_lazy("Détecter")), *presets.PRESET_CHOICES],
@@ -85,9 +89,13 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error("file", error.message)
         else:
             job = import_job_create(
-                actor=request.user, path=path, original_name=form.cleaned_data["file"].name,
-                source=form.cleaned_data["source"], preset=preset, dry_run=form.cleaned_data["dry_run"],
-            )  # fmt: skip
+                actor=request.user,
+                path=path,
+                original_name=form.cleaned_data["file"].name,
+                source=form.cleaned_data["source"],
+                preset=preset,
+                dry_run=form.cleaned_data["dry_run"],
+            )
             return redirect("people:import_mapping", job_id=job.pk)
     jobs = ImportJob.objects.select_related("created_by").order_by("-created_at")
     page = Paginator(jobs, 25).get_page(request.GET.get("page"))
@@ -142,9 +150,14 @@ def import_mapping(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespon
         for index, header in enumerate(preview.headers)
     ]
     context = {
-        "job": job, "preview": preview, "columns": columns, "errors": errors, "fields": list(presets.FIELDS.items()),
-        "editable": preview.preset == presets.GENERIC, "preset_label": dict(presets.PRESET_CHOICES).get(preview.preset, preview.preset),
-    }  # fmt: skip
+        "job": job,
+        "preview": preview,
+        "columns": columns,
+        "errors": errors,
+        "fields": list(presets.FIELDS.items()),
+        "editable": preview.preset == presets.GENERIC,
+        "preset_label": dict(presets.PRESET_CHOICES).get(preview.preset, preview.preset),
+    }
     return render(
         request, "people/imports/import_mapping.html", context, status=400 if errors else 200
     )
@@ -170,9 +183,12 @@ def import_rejected(request: AuthenticatedHttpRequest, job_id: int) -> FileRespo
     if path is None or not path.is_file():
         raise Http404(_("Pas de lignes rejetées pour cet import."))
     audit_log_record(
-        actor=request.user, action=AuditLogEntry.Action.EXPORT, target=job, target_label=job.original_name,
+        actor=request.user,
+        action=AuditLogEntry.Action.EXPORT,
+        target=job,
+        target_label=job.original_name,
         changes={"export": "rejected_rows", "rows": job.rejected_count},
-    )  # fmt: skip
+    )
     return FileResponse(
         path.open("rb"),
         as_attachment=True,

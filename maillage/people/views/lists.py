@@ -37,9 +37,15 @@ from maillage.people.services.lists import (
 
 PAGE_SIZE = 50
 MEMBER_COLUMNS = (
-    "pk", "birth_name", "usage_name", "first_names", "address_number", "address_street",
-    "commune_name", "polling_station_code",
-)  # fmt: skip
+    "pk",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "address_number",
+    "address_street",
+    "commune_name",
+    "polling_station_code",
+)
 
 
 @role_required(Role.STAFF)

@@ -29,9 +29,21 @@ from maillage.people.services.persons import person_sheet_view
 
 PAGE_SIZE = 50
 LIST_COLUMNS = (
-    "pk", "birth_name", "usage_name", "first_names", "birth_year", "birth_month", "birth_day",
-    "address_number", "address_street", "commune_name", "polling_station_code", "current_support", "search_name", "roll_number",
-)  # fmt: skip
+    "pk",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "address_number",
+    "address_street",
+    "commune_name",
+    "polling_station_code",
+    "current_support",
+    "search_name",
+    "roll_number",
+)
 
 
 def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:

@@ -44,9 +44,14 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             count = write_roll(
-                options["out"], rows=options["rows"], seed=options["seed"], commune=options["commune"],
-                commune_name=options["commune_name"], stations=options["stations"], bad_rows=options["bad_rows"],
-            )  # fmt: skip
+                options["out"],
+                rows=options["rows"],
+                seed=options["seed"],
+                commune=options["commune"],
+                commune_name=options["commune_name"],
+                stations=options["stations"],
+                bad_rows=options["bad_rows"],
+            )
         except OSError as error:
             raise CommandError(_("écriture impossible : %(error)s") % {"error": error}) from None
         self.stdout.write(

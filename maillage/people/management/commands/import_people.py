@@ -63,9 +63,14 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             job = import_job_create(
-                actor=None, path=path.resolve(), original_name=path.name, source=options["source"] or path.name,
-                preset=options["preset"] or "", mapping=mapping, dry_run=options["dry_run"],
-            )  # fmt: skip
+                actor=None,
+                path=path.resolve(),
+                original_name=path.name,
+                source=options["source"] or path.name,
+                preset=options["preset"] or "",
+                mapping=mapping,
+                dry_run=options["dry_run"],
+            )
             progress_id = job.progress_id
             interactive = (
                 self.stdout.isatty() if hasattr(self.stdout, "isatty") else sys.stdout.isatty()
