@@ -12,6 +12,8 @@ HR001  A user-facing exception gets a bare string. Messages of `ApplicationError
 HR002  A `user` or `actor` parameter typed `Any` (or not typed). Apps name the User model
        (`maillage.accounts.models.User`); core, which may not import accounts, names Django's
        `AbstractBaseUser` (with `AnonymousUser` where a visitor may come in).
+HR004  Two exception classes of the user-facing family share a name (say `ImportFileError` in
+       two apps): an `except` or an import then means one or the other by accident.
 HR003  A `# fmt: skip` / `# fmt: off` marker (tests and benchmarks included): ruff format lays out
        every line; a table that reads badly formatted becomes data (a tuple per line, a file).
 """
@@ -140,6 +142,27 @@ def check_translated_messages(trees: dict[str, ast.Module]) -> list[Violation]:
     return found
 
 
+def check_unique_exception_names(trees: dict[str, ast.Module]) -> list[Violation]:
+    family = user_facing_exceptions(trees.values())
+    first_seen: dict[str, str] = {}
+    found: list[Violation] = []
+    for path, tree in sorted(trees.items()):
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name in family:
+                if node.name in first_seen:
+                    found.append(
+                        Violation(
+                            path,
+                            node.lineno,
+                            "HR004",
+                            f"exception {node.name} is also defined in {first_seen[node.name]}",
+                        )
+                    )
+                else:
+                    first_seen[node.name] = path
+    return found
+
+
 ACTOR_PARAMETERS = frozenset({"user", "actor"})
 
 
@@ -196,7 +219,7 @@ def parse(paths: Iterable[Path], root: Path = ROOT) -> dict[str, ast.Module]:
     }
 
 
-CHECKS = (check_translated_messages, check_typed_actors)
+CHECKS = (check_translated_messages, check_typed_actors, check_unique_exception_names)
 TEXT_CHECKS = (check_formatter_opt_outs,)
 
 

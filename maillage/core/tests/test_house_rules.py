@@ -109,3 +109,17 @@ def test_it_flags_formatter_opt_outs_in_comments_only() -> None:
         "a.py": 'TABLE = [1,  2]  # fmt: skip\n# fmt: off\nX = 1\nY = "# fmt: skip"\n',
     }
     assert [(v.line, v.code) for v in house_rules.check({}, texts)] == [(1, "HR003"), (2, "HR003")]
+
+
+def test_it_flags_two_user_facing_exceptions_with_the_same_name() -> None:
+    trees = {
+        "maillage/people/imports/reader.py": ast.parse(
+            "class ImportFileError(ApplicationError): ...\nclass Tag: ...\n"
+        ),
+        "maillage/elections/importers/base.py": ast.parse(
+            "class ImportFileError(ApplicationError): ...\nclass Tag: ...\n"
+        ),
+    }
+    assert [(v.path, v.code) for v in house_rules.check(trees)] == [
+        ("maillage/people/imports/reader.py", "HR004")
+    ]

@@ -18,7 +18,7 @@ from maillage.core.errors import ApplicationError
 from maillage.territory.codes import CodeError
 
 
-class ImportFileError(ApplicationError):
+class ResultFileError(ApplicationError):
     """The file cannot be read as results: the message says where and why."""
 
 
@@ -86,17 +86,17 @@ def parse_count(value: object, *, where: str, required: bool = True) -> int | No
     """A vote count: 1234, 1234.0, "1234", " 1 234 ", "1234,00" (numbers stored as text, padded)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ImportFileError(_("%(where)s : valeur manquante") % {"where": where})
+            raise ResultFileError(_("%(where)s : valeur manquante") % {"where": where})
         return None
     if isinstance(value, bool):
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(where)s : « %(value)s » n'est pas un nombre") % {"where": where, "value": value}
         )
     if isinstance(value, int):
         number = value
     elif isinstance(value, float | Decimal):
         if value != int(value):
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(where)s : « %(value)s » n'est pas un nombre entier")
                 % {"where": where, "value": value}
             )
@@ -105,13 +105,13 @@ def parse_count(value: object, *, where: str, required: bool = True) -> int | No
         text = _SPACES.sub("", str(value))
         text = re.sub(r"[,.]0+$", "", text)
         if not _INTEGER.fullmatch(text):
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(where)s : « %(value)s » n'est pas un nombre entier")
                 % {"where": where, "value": str(value).strip()}
             )
         number = int(text)
     if number < 0:
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(where)s : nombre négatif « %(value)s »") % {"where": where, "value": value}
         )
     return number
@@ -143,7 +143,7 @@ def code_or_error(function, value: object, *args: object, where: str) -> str:  #
     try:
         return function(value, *args)
     except CodeError as error:
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(where)s : %(error)s") % {"where": where, "error": error}
         ) from None
 

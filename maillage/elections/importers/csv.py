@@ -16,9 +16,9 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from maillage.elections.importers.base import (
-    ImportFileError,
     ParsedArea,
     ParsedFile,
+    ResultFileError,
     round_from_name,
 )
 from maillage.elections.importers.tabular import areas_from_rows, layout_from_headers
@@ -63,16 +63,16 @@ def parse_csv(
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_SIZE)
     if not sample.strip():
-        raise ImportFileError(_("%(source)s : le fichier est vide") % {"source": source})
+        raise ResultFileError(_("%(source)s : le fichier est vide") % {"source": source})
     if b"\x00" in sample[:4096]:
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(source)s : ce n'est pas un fichier texte (CSV)") % {"source": source}
         )
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise ImportFileError(
+            raise ResultFileError(
                 _("encodage inconnu « %(encoding)s »") % {"encoding": encoding}
             ) from None
     chosen = encoding or detect_encoding(sample)
@@ -100,14 +100,14 @@ def _areas(path: Path, encoding: str, source: str, info: ParsedFile) -> Iterator
 
             yield from areas_from_rows(rows(), layout, source=source)
         except UnicodeDecodeError:
-            raise ImportFileError(
+            raise ResultFileError(
                 _(
                     "%(source)s ligne %(line)s : caractères illisibles en %(encoding)s (encodage mélangé ?)"
                 )
                 % {"source": source, "line": line + 1, "encoding": encoding}
             ) from None
         except csv.Error as error:
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(source)s ligne %(line)s : CSV mal formé (%(error)s)")
                 % {"source": source, "line": line, "error": error}
             ) from None

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from unidecode import unidecode
 
 from maillage.elections.importers.base import (
-    ImportFileError,
     ParsedArea,
     ParsedCandidate,
+    ResultFileError,
     civility_of,
     code_or_error,
     parse_count,
@@ -154,7 +154,7 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
     ):
         wanted = ", ".join(["Inscrits", "Votants", "Exprimés"] if missing else ["Nom", "Voix"])
         seen = ", ".join(f"« {text_of(h)} »" for h in headers[:8] if text_of(h))
-        raise ImportFileError(
+        raise ResultFileError(
             _(
                 "%(where)s : colonnes non reconnues (attendu au moins %(wanted)s et les blocs de candidats ; trouvé %(seen)s)"
             )
@@ -162,7 +162,7 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
         )
     if "station" in area_columns:
         if "commune_code" not in area_columns:
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(where)s : une colonne « Code BV » sans colonne « Code commune »")
                 % {"where": where}
             )
@@ -174,7 +174,7 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
     elif "department_code" in area_columns:
         level, description = "department", "par département"
     else:
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(where)s : aucune colonne de code de zone (département, circonscription, commune)")
             % {"where": where}
         )
@@ -219,7 +219,7 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         dept = dept or commune_department(commune_code)
         commune_name = text_of(cell("commune_name"))
     if not dept:
-        raise ImportFileError(_("%(where)s : code de département manquant") % {"where": where})
+        raise ResultFileError(_("%(where)s : code de département manquant") % {"where": where})
     dept_name = text_of(cell("department_name")) or department_name(dept)
     if layout.level == "polling_station":
         station = code_or_error(
@@ -233,7 +233,7 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         code, name = commune_code, commune_name or commune_code
     elif layout.level == "constituency":
         if not constituency_code:
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(where)s : code de circonscription manquant") % {"where": where}
             )
         code = constituency_code
@@ -295,7 +295,7 @@ def candidates_from_row(
         here = f"{where}, candidat {block}"
         last_name = text_of(get("last_name"))
         if not last_name:
-            raise ImportFileError(_("%(here)s : nom manquant") % {"here": here})
+            raise ResultFileError(_("%(here)s : nom manquant") % {"here": here})
         elected, qualified = parse_elected(get("elected"))
         panel = parse_count(get("panel_number"), where=f"{here}, n° de panneau", required=False)
         yield ParsedCandidate(
@@ -327,7 +327,7 @@ def areas_from_rows(
                 current.voters,
                 current.cast,
             ):
-                raise ImportFileError(
+                raise ResultFileError(
                     _(
                         "%(source)s ligne %(line)s : la zone %(code)s a d'autres inscrits/votants/exprimés que sur les lignes précédentes"
                     )
@@ -338,7 +338,7 @@ def areas_from_rows(
         if current is not None:
             yield current
         if area.code in seen:
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(source)s ligne %(line)s : la zone %(code)s apparaît deux fois dans le fichier")
                 % {"source": source, "line": line, "code": area.code}
             )

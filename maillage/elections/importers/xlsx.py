@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from maillage.elections.importers.base import (
-    ImportFileError,
     ParsedArea,
     ParsedFile,
+    ResultFileError,
     round_from_name,
 )
 from maillage.elections.importers.tabular import (
@@ -40,7 +40,7 @@ def parse_xlsx(
         # uploads are stored under a server-chosen name.
         handle = path.open("rb")
     except OSError as error:
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(source)s : fichier illisible (%(strerror)s)")
             % {"source": source, "strerror": error.strerror}
         ) from None
@@ -48,7 +48,7 @@ def parse_xlsx(
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
         handle.close()
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(source)s : classeur XLSX illisible (%(kind)s)")
             % {"source": source, "kind": error.__class__.__name__}
         ) from None
@@ -57,7 +57,7 @@ def parse_xlsx(
         if sheet not in names:
             workbook.close()
             handle.close()
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(source)s : pas de feuille « %(sheet)s » (feuilles : %(choices)s)")
                 % {"source": source, "sheet": sheet, "choices": ", ".join(names)}
             )
@@ -88,7 +88,7 @@ def _areas(
             if line >= HEADER_SEARCH_ROWS:
                 break
         if layout is None:
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(where)s : aucune ligne d'en-tête reconnue dans les %(rows)s premières lignes")
                 % {"where": where, "rows": HEADER_SEARCH_ROWS}
             )

@@ -19,10 +19,10 @@ from defusedxml.ElementTree import iterparse
 from django.utils.translation import gettext as _
 
 from maillage.elections.importers.base import (
-    ImportFileError,
     ParsedArea,
     ParsedCandidate,
     ParsedFile,
+    ResultFileError,
     civility_of,
     code_or_error,
     parse_count,
@@ -141,17 +141,17 @@ def _areas(path: Path, source: str, info: ParsedFile) -> Iterator[ParsedArea]:
                 element.clear()
     except ParseError as error:
         line, column = getattr(error, "position", (0, 0))
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(source)s : XML mal formé ligne %(line)s, colonne %(column)s (%(reason)s)")
             % {"source": source, "line": line, "column": column, "reason": _reason(error)}
         ) from None
     except DefusedXmlException as error:
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(source)s : XML refusé, il déclare des entités ou un DTD dangereux (%(kind)s)")
             % {"source": source, "kind": error.__class__.__name__}
         ) from None
     if not found:
-        raise ImportFileError(
+        raise ResultFileError(
             _(
                 "%(source)s : aucun résultat (<Tour> avec <Mentions>) dans ce fichier XML ; est-ce un fichier d'index ?"
             )
@@ -220,7 +220,7 @@ def _area_from_tour(
         area.constituency_name = merged.get("LibCirElec", "")
     if level == "constituency":
         if not area.constituency_code:
-            raise ImportFileError(_("%(where)s : <CodCirElec> manquant") % {"where": where})
+            raise ResultFileError(_("%(where)s : <CodCirElec> manquant") % {"where": where})
         area.code = area.constituency_code
         area.name = f"{area.department_name} {ordinal_label(constituency_number(area.code))} circonscription"
     elif level == "commune":
@@ -232,20 +232,20 @@ def _area_from_tour(
     elif level == "region":
         region = text_of(merged.get("CodReg"))
         if not region.isdigit():
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(where)s : <CodReg> manquant ou invalide « %(region)s »")
                 % {"where": where, "region": region}
             )
         area.code, area.name = region.zfill(2), merged.get("LibReg") or region
     elif level == "department":
         if not dept:
-            raise ImportFileError(_("%(where)s : <CodDpt> manquant") % {"where": where})
+            raise ResultFileError(_("%(where)s : <CodDpt> manquant") % {"where": where})
         area.code, area.name = dept, area.department_name
     for position, candidate in enumerate(tour.iterfind("Resultats/Candidats/Candidat"), start=1):
         here = f"{where}, <Candidat> {position}"
         last_name = text_of(candidate.findtext("NomPsn"))
         if not last_name:
-            raise ImportFileError(_("%(here)s : <NomPsn> manquant") % {"here": here})
+            raise ResultFileError(_("%(here)s : <NomPsn> manquant") % {"here": here})
         elected, qualified = parse_elected(candidate.findtext("Elu"))
         area.candidates.append(
             ParsedCandidate(
