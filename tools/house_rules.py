@@ -14,6 +14,12 @@ HR002  A `user` or `actor` parameter typed `Any` (or not typed). Apps name the U
        `AbstractBaseUser` (with `AnonymousUser` where a visitor may come in).
 HR004  Two exception classes of the user-facing family share a name (say `ImportFileError` in
        two apps): an `except` or an import then means one or the other by accident.
+HR005  `.save()` that names neither `update_fields` nor `force_insert`. An existing row is
+       written with `save(update_fields=[…])` naming what changed (so concurrent writers of other
+       columns are not undone); a new row with `objects.create()` or `save(force_insert=True)`.
+       A write that really touches every column says so: `save(update_fields=None)` with a
+       comment. (Calls with positional arguments, `commit=` or `**kwargs` are not model saves
+       or pass through one.)
 HR003  A `# fmt: skip` / `# fmt: off` marker (tests and benchmarks included): ruff format lays out
        every line; a table that reads badly formatted becomes data (a tuple per line, a file).
 """
@@ -163,6 +169,34 @@ def check_unique_exception_names(trees: dict[str, ast.Module]) -> list[Violation
     return found
 
 
+SAVE_INTENT = frozenset({"update_fields", "force_insert", "commit"})
+
+
+def check_save_names_its_fields(trees: dict[str, ast.Module]) -> list[Violation]:
+    found: list[Violation] = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "save"
+                and not node.args
+            ):
+                continue
+            keywords = {keyword.arg for keyword in node.keywords}
+            if None in keywords or keywords & SAVE_INTENT:
+                continue
+            found.append(
+                Violation(
+                    path,
+                    node.lineno,
+                    "HR005",
+                    f"{ast.unparse(node)}: name update_fields=[…] (or force_insert=True for a new row)",
+                )
+            )
+    return found
+
+
 ACTOR_PARAMETERS = frozenset({"user", "actor"})
 
 
@@ -219,7 +253,12 @@ def parse(paths: Iterable[Path], root: Path = ROOT) -> dict[str, ast.Module]:
     }
 
 
-CHECKS = (check_translated_messages, check_typed_actors, check_unique_exception_names)
+CHECKS = (
+    check_translated_messages,
+    check_typed_actors,
+    check_unique_exception_names,
+    check_save_names_its_fields,
+)
 TEXT_CHECKS = (check_formatter_opt_outs,)
 
 

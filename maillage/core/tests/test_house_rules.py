@@ -123,3 +123,18 @@ def test_it_flags_two_user_facing_exceptions_with_the_same_name() -> None:
     assert [(v.path, v.code) for v in house_rules.check(trees)] == [
         ("maillage/people/imports/reader.py", "HR004")
     ]
+
+
+def test_it_flags_a_save_that_names_no_fields() -> None:
+    source = """
+        def f(person, job, form, workbook, kwargs):
+            person.save()
+            job.save(using="default")
+            person.save(update_fields=["notes", "updated_at"])
+            person.save(force_insert=True)
+            person.save(update_fields=None)
+            form.save(commit=False)
+            workbook.save("out.xlsx")
+            super().save(**kwargs)
+        """
+    assert _violations(source) == ["3 HR005", "4 HR005"]

@@ -436,7 +436,9 @@ def person_merge(*, actor: User, keep: Person, merge: Person) -> Person:
         keep.user_id = user_id
     _recompute_denormalised(keep)
     person_keys_refresh(keep)
-    keep.save()
+    # Every column may change here (blanks filled, roles, roll identity, keys, the history's
+    # denormalised columns): the full write is the point, so it is spelled out.
+    keep.save(update_fields=None)
     audit_log_record(
         actor=actor,
         action=AuditLogEntry.Action.MERGE,

@@ -480,7 +480,22 @@ def import_job_run(
     job.removed_count = summary.removed
     job.rejected_path = summary.rejected_path
     job.finished_at = timezone.now()
-    job.save()
+    job.save(
+        update_fields=[
+            "status",
+            "preset",
+            "created_count",
+            "updated_count",
+            "merged_count",
+            "unchanged_count",
+            "rejected_count",
+            "suppressed_count",
+            "removed_count",
+            "rejected_path",
+            "finished_at",
+            "updated_at",
+        ]
+    )
     counts = summary.counts()
     audit_log_record(
         actor=job.created_by,

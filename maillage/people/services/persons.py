@@ -115,7 +115,7 @@ def person_create(
     if source:
         person.sources = [source]
     person_keys_refresh(person)
-    person.save()
+    person.save(force_insert=True)
     for address in emails:
         email_add(actor=actor, person=person, address=address, source=source)
     for number in phones:
