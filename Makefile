@@ -7,10 +7,13 @@ STAMP := $(VENV)/.installed
 export MAILLAGE_DEV ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings read the same variable: the SQLite file, uploads and local.env live there.
+VAR_DIR := $(or $(MAILLAGE_VAR_DIR),var)
+LOCAL_ENV := $(VAR_DIR)/local.env
 
 .PHONY: install run test test-postgres lint format bench demo messages clean
 
-install: $(STAMP)
+install: $(STAMP) $(LOCAL_ENV)
 
 # Re-install only when the dependency pins or the project metadata change.
 $(STAMP): pyproject.toml requirements.lock
@@ -20,18 +23,19 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
-var:
-	@mkdir -p var/static
+# Development settings of this machine (MAILLAGE_DEV=1, a generated key), so that
+# `.venv/bin/maillage …` works as the README shows; written once, kept afterwards.
+$(LOCAL_ENV): | $(STAMP)
+	@$(BIN)/python -m config.local_env $@
 
-run: install var
+run: install
+	@mkdir -p $(VAR_DIR)/static
 	$(BIN)/maillage migrate --noinput
 	$(BIN)/maillage load_demo
 	@echo ""
 	@echo "Maillage is starting on http://$(HOST):$(PORT)/ with a background worker. Ctrl-C stops both."
 	@$(BIN)/maillage demo_logins
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/maillage db_worker --queue-name '*' & \
-	  $(BIN)/maillage runserver --noreload $(HOST):$(PORT)
+	@$(BIN)/maillage dev $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -58,4 +62,4 @@ messages: install
 	$(BIN)/maillage compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) var/maillage.sqlite3*
+	rm -rf $(VENV) $(VAR_DIR)/maillage.sqlite3*

@@ -15,9 +15,29 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM", "/usr/bin/chromium")
+# Tests marked `services` need PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379. Where
+# one is missing they are skipped with a note, except under CI=1 (.ci/run), where they fail.
+SERVICES = {"PostgreSQL": ("127.0.0.1", 5432), "Redis": ("127.0.0.1", 6379)}
+
+
+def _missing_services() -> list[str]:
+    missing = []
+    for name, address in SERVICES.items():
+        try:
+            socket.create_connection(address, timeout=1).close()
+        except OSError:
+            missing.append(name)
+    return missing
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    needing = [item for item in items if "services" in item.keywords]
+    missing = _missing_services() if needing and os.environ.get("CI") != "1" else []
+    if missing:
+        reason = f"skipped: {', '.join(missing)} not reachable on 127.0.0.1 (CI=1 makes this fail)"
+        for item in needing:
+            item.add_marker(pytest.mark.skip(reason=reason))
+        config._maillage_services_skipped = (len(needing), missing)  # type: ignore[attr-defined]
     if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
         return
     skip = pytest.mark.skip(
@@ -33,6 +53,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    services = getattr(config, "_maillage_services_skipped", None)
+    if services:
+        terminalreporter.write_line(
+            f"NOTE: {services[0]} tests were SKIPPED because {', '.join(services[1])} "
+            "is not running on 127.0.0.1 (`.ci/run` starts both).",
+            yellow=True,
+        )
     skipped = getattr(config, "_maillage_browser_skipped", 0)
     if skipped:
         terminalreporter.write_line(
@@ -80,6 +107,23 @@ def smtp_server(settings) -> Iterator[SMTPSink]:  # type: ignore[no-untyped-def]
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def tasks_through_the_configured_queue() -> Iterator[None]:
+    """TASKS_BACKEND=rq or db: tasks go through that queue and its worker (core/tests/queues.py)."""
+    from django_tasks.signals import task_enqueued
+
+    from maillage.core.tests import queues
+
+    runner = queues.queue_runner()
+    if runner is None:
+        yield
+        return
+    sender, receiver = runner
+    task_enqueued.connect(receiver, sender=sender, weak=False)
+    yield
+    task_enqueued.disconnect(receiver, sender=sender)
 
 
 @pytest.fixture(scope="session")

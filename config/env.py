@@ -17,12 +17,49 @@ class ImproperlyConfiguredEnv(Exception):
     """A setting read from the environment has a value we cannot use."""
 
 
+# Values read from the local settings file (see `load_local_env`); the environment wins over them.
+_local: dict[str, str] = {}
+
+
+def _get(name: str) -> str | None:
+    value = os.environ.get(name)
+    return _local.get(name) if value is None else value
+
+
+def load_local_env(path: Path) -> Path | None:
+    """Read a development machine's `KEY=VALUE` file, written once by `make install`.
+
+    It is what lets `.venv/bin/maillage …` run in a fresh clone exactly as the README shows
+    (development mode, a key of its own) without anything exported. The file is ignored when
+    the environment sets `SECRET_KEY`: a deployment always does, so a `var/local.env` left on a
+    server never turns production into development mode. Variables set in the environment win
+    over the file's. Returns the path read, or None.
+    """
+    _local.clear()
+    if os.environ.get("SECRET_KEY") or not path.is_file():
+        return None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key.isidentifier():
+            raise ImproperlyConfiguredEnv(
+                f"{path}, line {number}: expected KEY=VALUE, found {line!r}."
+            )
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        _local[key] = value
+    return path
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str:
-    value = os.environ.get(name)
+    value = _get(name)
     if value is None or value == "":
         if required:
             raise ImproperlyConfiguredEnv(f"{name} is required: set it in the environment.")
@@ -31,7 +68,7 @@ def env_str(name: str, default: str | None = None, *, required: bool = False) ->
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
+    raw = _get(name)
     if raw is None:
         return default
     lowered = raw.strip().lower()
@@ -45,7 +82,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
+    raw = _get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -58,7 +95,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
+    raw = _get(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
@@ -66,7 +103,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_choice(name: str, default: str, choices: dict[str, str]) -> str:
     """Read a short name and map it to a value (e.g. `database` -> a backend path)."""
-    raw = os.environ.get(name, default).strip()
+    raw = (_get(name) or default).strip()
     if raw not in choices:
         allowed = ", ".join(sorted(choices))
         raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not one of: {allowed}.")
@@ -75,7 +112,7 @@ def env_choice(name: str, default: str, choices: dict[str, str]) -> str:
 
 def database_from_url(name: str, default_sqlite_path: Path) -> dict[str, object]:
     """`DATABASE_URL`: `sqlite:///path`, `sqlite://` (default file) or `postgres://user:pw@host:port/db`."""
-    raw = os.environ.get(name, "").strip()
+    raw = (_get(name) or "").strip()
     if not raw:
         return _sqlite(default_sqlite_path)
     parsed = urlparse(raw)
@@ -146,7 +183,7 @@ class EmailConfig:
 
 def email_from_url(name: str, default: str) -> EmailConfig:
     """`EMAIL_URL`: `smtp://user:pw@host:port`, `smtp+tls://…`, `smtps://…`, `console://`, `file:///dir`, `memory://`."""
-    raw = os.environ.get(name, default).strip()
+    raw = (_get(name) or default).strip()
     parsed = urlparse(raw)
     scheme = parsed.scheme
     if scheme == "console":

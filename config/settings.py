@@ -19,13 +19,17 @@ from config.env import (
     env_int,
     env_list,
     env_str,
+    load_local_env,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MAILLAGE_VAR_DIR", str(BASE_DIR / "var")))
+# A development machine's settings, written by `make install` (config/local_env.py); ignored
+# when the environment sets SECRET_KEY, as production does. The environment always wins.
+LOCAL_ENV_FILE = load_local_env(VAR_DIR / "local.env")
 
 DEBUG = env_bool("DEBUG", default=False)
-# Tests and `make run` set MAILLAGE_DEV=1: a throwaway key is then acceptable.
+# Tests, `make run` and var/local.env set MAILLAGE_DEV=1: a throwaway key is then acceptable.
 DEV_MODE = env_bool("MAILLAGE_DEV", default=False)
 
 if DEBUG or DEV_MODE:
@@ -164,8 +168,28 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 # Uploaded imports are kept here until their task has read them.
 MAILLAGE_UPLOAD_DIR = VAR_DIR / "uploads"
+# Uploaded files and rejected-row files are personal data: deleted after this many days
+# (by the worker's periodic housekeeping and by `maillage housekeeping`; see docs/privacy.md).
+MAILLAGE_UPLOAD_RETENTION_DAYS = env_int("MAILLAGE_UPLOAD_RETENTION_DAYS", 30, minimum=1)
+# A running task whose heartbeat is older than this is marked failed (its process is gone).
+MAILLAGE_TASK_STALE_SECONDS = env_int("MAILLAGE_TASK_STALE_SECONDS", 600, minimum=1)
+# How often a running task's heartbeat is written, even during one long step.
+MAILLAGE_TASK_HEARTBEAT_SECONDS = env_int("MAILLAGE_TASK_HEARTBEAT_SECONDS", 30, minimum=1)
+# How often the worker runs the housekeeping (stale tasks, expired files).
+MAILLAGE_HOUSEKEEPING_MINUTES = env_int("MAILLAGE_HOUSEKEEPING_MINUTES", 5, minimum=1)
 # Processes that read and convert a big import file (0: one per core, at most 4; 1: none).
 MAILLAGE_IMPORT_WORKERS = env_int("MAILLAGE_IMPORT_WORKERS", 0, minimum=0)
+# Limits on hostile import files (people and results), see docs/imports.md "Limits".
+# An XLSX is a zip: its parts may expand to at most this many bytes, checked from the zip's
+# directory and again while reading.
+MAILLAGE_IMPORT_XLSX_MAX_BYTES = env_int("MAILLAGE_IMPORT_XLSX_MAX_BYTES", 200 << 20, minimum=1)
+# Rows of a sheet (Excel's own limit).
+MAILLAGE_IMPORT_XLSX_MAX_ROWS = env_int("MAILLAGE_IMPORT_XLSX_MAX_ROWS", 1_048_576, minimum=1)
+# Characters in one cell, CSV or XLSX.
+MAILLAGE_IMPORT_MAX_CELL_CHARS = env_int("MAILLAGE_IMPORT_MAX_CELL_CHARS", 1 << 20, minimum=1000)
+# Columns of a file; columns kept in a person's extra fields.
+MAILLAGE_IMPORT_MAX_COLUMNS = env_int("MAILLAGE_IMPORT_MAX_COLUMNS", 1000, minimum=2)
+MAILLAGE_IMPORT_MAX_EXTRA_COLUMNS = env_int("MAILLAGE_IMPORT_MAX_EXTRA_COLUMNS", 200, minimum=0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -182,29 +206,49 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Maillage <campagne@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Background work (docs/operations.md says which to choose): `db` keeps the queue in the
+# database (django-tasks-db, worker: `maillage db_worker`); `rq` puts it in Redis (django-tasks-rq,
+# worker: `maillage rqworker`). Two queues: short work, and long file imports.
+TASK_QUEUES = ["default", "imports"]
+_db_tasks = "django_tasks_db.DatabaseBackend"
 TASKS = {
     "default": {
         "BACKEND": env_choice(
             "TASKS_BACKEND",
-            "database",
+            "db",
             {
-                "database": "django_tasks_db.DatabaseBackend",
+                "db": _db_tasks,
+                "database": _db_tasks,  # its name before `rq` came
+                "rq": "django_tasks_rq.RQBackend",
                 "immediate": "django_tasks.backends.immediate.ImmediateBackend",
                 "dummy": "django_tasks.backends.dummy.DummyBackend",
             },
         ),
-        "QUEUES": ["default", "imports"],
+        "QUEUES": TASK_QUEUES,
     }
 }
-
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env_str("REDIS_URL"),
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    # TASKS_REDIS_URL may name another Redis database than the cache's: clearing a Django
+    # cache empties its whole database, queues included.
+    _rq_url = env_str("TASKS_REDIS_URL", REDIS_URL)
+    if not _rq_url:
+        raise ImproperlyConfiguredEnv(
+            "TASKS_BACKEND=rq needs REDIS_URL (or TASKS_REDIS_URL): redis://127.0.0.1:6379/1."
+        )
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_SHOW_ADMIN_LINK = False
+    # RQ stops a job past its timeout: an import of a whole department's roll takes minutes.
+    RQ_QUEUES = {
+        "default": {"URL": _rq_url, "DEFAULT_TIMEOUT": 15 * 60},
+        "imports": {"URL": _rq_url, "DEFAULT_TIMEOUT": 6 * 60 * 60},
     }
-    if env_str("REDIS_URL")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12

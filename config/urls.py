@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("maillage.core.urls")),
 ]
 
+handler400 = "maillage.core.views.error_400"
 handler404 = "maillage.core.views.error_404"
 handler500 = "maillage.core.views.error_500"
 handler403 = "maillage.core.views.error_403"

@@ -1,4 +1,13 @@
-"""Demo accounts: one login per role, with a team and a zone. Idempotent."""
+"""Demo accounts: one login per role, each with the territory or team its job needs. Idempotent.
+
+The demo campaign works in Vallon-sur-Mer, a fictional commune (INSEE code 13999) placed in a
+real close race, the 11th constituency of Bouches-du-Rhône (won by 271 votes in 2024), so the
+targeting page shows the campaign's people against the official results:
+
+- the organiser covers the department (her people, segments and targets are its own);
+- the team leader leads the Vallon-sur-Mer team and holds a list still to hand out;
+- the volunteer is in that team and sees the team's walk list, nothing else.
+"""
 
 from __future__ import annotations
 
@@ -19,17 +28,35 @@ DEMO_ACCOUNTS = [
     ("benevole@demo.maillage.fr", "Victor Bénévole", Role.VOLUNTEER),
     ("sympathisant@demo.maillage.fr", "Sophie Sympathisante", Role.SUPPORTER),
 ]
+ORGANISER_EMAIL = "organisatrice@demo.maillage.fr"
+TEAM_LEADER_EMAIL = "chef@demo.maillage.fr"
+VOLUNTEER_EMAIL = "benevole@demo.maillage.fr"
+
+# (name, official code): department > constituency > commune, the codes people carry.
+DEPARTMENT = ("Bouches-du-Rhône", "13")
+CONSTITUENCY = ("11e circonscription", "1311")
+COMMUNE = ("Vallon-sur-Mer", "13999")
+TEAM_NAME = "Équipe Vallon-sur-Mer"
+# What earlier versions of the demo made (a Marseille team and zone that matched no data).
+_OLD_TEAM, _OLD_ZONE = "Équipe Marseille centre", "Marseille"
 
 
 @transaction.atomic
 def load_demo_accounts() -> list[User]:
     department, _ = Zone.objects.get_or_create(
-        name="Bouches-du-Rhône", parent=None, defaults={"code": "13"}
+        name=DEPARTMENT[0], parent=None, defaults={"code": DEPARTMENT[1]}
     )
-    city, _ = Zone.objects.get_or_create(
-        name="Marseille", parent=department, defaults={"code": "13055"}
+    constituency, _ = Zone.objects.get_or_create(
+        name=CONSTITUENCY[0], parent=department, defaults={"code": CONSTITUENCY[1]}
     )
-    team, _ = Team.objects.get_or_create(name="Équipe Marseille centre", defaults={"zone": city})
+    commune, _ = Zone.objects.get_or_create(
+        name=COMMUNE[0], parent=constituency, defaults={"code": COMMUNE[1]}
+    )
+    team, _ = Team.objects.get_or_create(name=TEAM_NAME, defaults={"zone": commune})
+    Team.objects.filter(name=_OLD_TEAM).delete()
+    Zone.objects.filter(
+        name=_OLD_ZONE, code="13055", parent=department, children__isnull=True
+    ).delete()
     users = []
     for email, name, role in DEMO_ACCOUNTS:
         user = User.objects.filter(email=email).first()
@@ -37,9 +64,11 @@ def load_demo_accounts() -> list[User]:
             user = User.objects.create_user(
                 email=email, password=DEMO_PASSWORD, full_name=name, role=role
             )
-        if role <= Role.ORGANISER and role >= Role.VOLUNTEER:
-            user.teams.add(team)
-            user.zones.add(city)
+        if email == ORGANISER_EMAIL:
+            user.zones.set([department])
+        elif email in (TEAM_LEADER_EMAIL, VOLUNTEER_EMAIL):
+            user.teams.set([team])
+            user.zones.set([commune])
         users.append(user)
     return users
 

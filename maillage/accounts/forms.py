@@ -9,7 +9,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from maillage.accounts.models import Team, Zone
+from maillage.accounts.models import Team, User, Zone
+from maillage.accounts.selectors import grantable_roles
 from maillage.core.roles import Role
 
 
@@ -59,19 +60,42 @@ class InvitationAcceptForm(PasswordFieldsMixin):
     field_order = ["full_name", "password1", "password2"]
 
 
-class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse e-mail"))
+ROLE_ERROR = _("Ce rôle n'existe pas ou vous ne pouvez pas le donner.")
+
+
+class GrantedRoleMixin(forms.Form):
+    """A role field that offers only the roles the acting user may give (`grantable_roles`), so a
+    tampered value is a form error, not a refusal deeper down."""
+
     role = forms.TypedChoiceField(
-        label=_("Rôle"), coerce=int, choices=Role.choices, initial=Role.VOLUNTEER
+        label=_("Rôle"),
+        coerce=int,
+        choices=Role.choices,
+        error_messages={"invalid_choice": ROLE_ERROR},
     )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["role"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(role.value, role.label) for role in grantable_roles(actor=actor)]
+
+
+class InvitationForm(GrantedRoleMixin):
+    email = forms.EmailField(label=_("Adresse e-mail"))
     team = forms.ModelChoiceField(label=_("Équipe"), queryset=Team.objects.all(), required=False)
     zone = forms.ModelChoiceField(
         label=_("Territoire"), queryset=Zone.objects.select_related("parent"), required=False
     )
+    field_order = ["email", "role", "team", "zone"]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["role"].initial = Role.VOLUNTEER
 
 
-class RoleForm(forms.Form):
-    role = forms.TypedChoiceField(label=_("Rôle"), coerce=int, choices=Role.choices)
+class RoleForm(GrantedRoleMixin):
+    pass
 
 
 class TokenForm(forms.Form):

@@ -6,13 +6,27 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from maillage.accounts.models import Invitation, RecoveryCode, User
+from maillage.accounts.models import Invitation, RecoveryCode, User, Zone
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role
 
 
 def user_has_confirmed_totp(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def user_zone_codes(*, user: User) -> QuerySet[Zone, str]:
+    """The official codes of the user's zones (commune, constituency or department), as a
+    subquery for scoping: lazy, it runs inside the query that uses it."""
+    return Zone.objects.filter(users=user).exclude(code="").values_list("code", flat=True)
+
+
+def grantable_roles(*, actor: User) -> list[Role]:
+    """The roles this user may give, by invitation or role change: staff and above, up to their
+    own role (staff cannot make an administrator). Forms offer these; services check them."""
+    if actor.role < Role.STAFF:
+        return []
+    return [role for role in Role if role <= actor.role]
 
 
 def totp_device_pending(*, user: User) -> TOTPDevice | None:

@@ -31,6 +31,7 @@ from maillage.accounts.models import (
     Zone,
     recovery_code_digest,
 )
+from maillage.accounts.selectors import grantable_roles
 from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
@@ -186,7 +187,7 @@ def invitation_create(
 ) -> Invitation:
     if actor.role < Role.STAFF:
         raise PermissionDenied(_("Seule l'équipe de campagne peut inviter."))
-    if role > actor.role:
+    if role not in grantable_roles(actor=actor):
         raise PermissionDenied(
             _("Vous ne pouvez pas inviter quelqu'un à un rôle supérieur au vôtre.")
         )
@@ -253,7 +254,7 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
 def user_set_role(*, actor: User, user: User, role: int) -> User:
     if actor.role < Role.STAFF:
         raise PermissionDenied(_("Seule l'équipe de campagne peut changer un rôle."))
-    if role > actor.role or user.role > actor.role:
+    if role not in grantable_roles(actor=actor) or user.role > actor.role:
         raise PermissionDenied(
             _("Vous ne pouvez pas attribuer ou retirer un rôle supérieur au vôtre.")
         )

@@ -105,7 +105,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @role_required(Role.STAFF)
 def invitations(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, actor=_me(request))
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(actor=_me(request), **form.cleaned_data)
@@ -125,21 +125,25 @@ def invitations(request: HttpRequest) -> HttpResponse:
 @role_required(Role.STAFF)
 def users(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.user_list(actor=_me(request)), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/users.html", {"page": page, "role_form": RoleForm()})
+    return render(
+        request, "accounts/users.html", {"page": page, "role_form": RoleForm(actor=_me(request))}
+    )
 
 
 @require_POST
 @role_required(Role.STAFF)
 def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
     target = selectors.access_user(actor=_me(request), user_id=user_id)
-    form = RoleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.user_set_role(actor=_me(request), user=target, role=form.cleaned_data["role"])
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Rôle de %(email)s mis à jour.") % {"email": target.email})
+    form = RoleForm(request.POST, actor=_me(request))
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("accounts:users")
+    try:
+        services.user_set_role(actor=_me(request), user=target, role=form.cleaned_data["role"])
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Rôle de %(email)s mis à jour.") % {"email": target.email})
     return redirect("accounts:users")
 
 

@@ -77,6 +77,12 @@ class TaskProgress(models.Model):
 
     The task updates `done`/`total` in batches; a page polls `/tasks/<id>/progress/` with htmx
     and a command prints a bar. `result` holds the summary the work wants to show at the end.
+
+    `heartbeat_at` is written with every move of the bar and, during long steps, by a thread of
+    the working process (`task_progress_alive`): a running record whose heartbeat is older than
+    `MAILLAGE_TASK_STALE_SECONDS` belongs to a process that is gone, and `task_progress_reap`
+    marks it failed. `rerun` says how to run the work again: {"task": path, "kwargs": {…}} for a
+    task that only needs its arguments, {"url": …} for work with a page of its own (imports).
     """
 
     class Status(models.TextChoices):
@@ -99,10 +105,17 @@ class TaskProgress(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    rerun = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("progression d'une tâche")
+        indexes = [
+            # Serves the stale check run by every progress page and the worker:
+            # status = 'running' AND heartbeat_at < now - threshold.
+            models.Index(fields=["status", "heartbeat_at"], name="progress_heartbeat_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.label} ({self.percent}%)"
@@ -114,6 +127,19 @@ class TaskProgress(models.Model):
         if not self.total:
             return 0
         return min(100, int(self.done * 100 / self.total))
+
+    @property
+    def rerun_url(self) -> str:
+        """Where the "run again" button posts, for failed work that can run again."""
+        if self.status != self.Status.FAILED:
+            return ""
+        if self.rerun.get("url"):
+            return str(self.rerun["url"])
+        if self.rerun.get("task"):
+            from django.urls import reverse
+
+            return reverse("core:task_progress_rerun", args=[self.pk])
+        return ""
 
     @property
     def is_finished(self) -> bool:

@@ -1,7 +1,8 @@
 """The page shell's navigation: each app lists its entries in `<app>/navigation.py`.
 
 An entry shows only to users whose role is at least `min_role`, so a volunteer never sees a
-link to a page that would refuse them.
+link to a page that would refuse them; `max_role` keeps a role's own page (a team leader's
+team) out of the menus of the roles above, which have their own way to the same work.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class NavItem:
     min_role: int
     order: int = 100
     icon: str = ""
+    max_role: int | None = None
 
 
 @cache
@@ -45,7 +47,7 @@ def navigation_for(user: object, current_path: str = "") -> list[dict[str, objec
     level = role_of(user)
     entries: list[dict[str, object]] = []
     for item in _all_items():
-        if level < item.min_role:
+        if level < item.min_role or (item.max_role is not None and level > item.max_role):
             continue
         try:
             url = reverse(item.url_name)

@@ -1,4 +1,5 @@
-"""Dashboard tile: how many close races the latest imported election has (staff only)."""
+"""Dashboard tile: how many close races the latest imported election has in the user's areas
+(organisers: their zones; staff: everywhere)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from maillage.elections import selectors
 
 
 def dashboard_tiles(user: User) -> list[Tile]:
-    if not has_role(user, Role.STAFF):
+    if not has_role(user, Role.ORGANISER):
         return []
     election = selectors.election_default(user=user)
     if election is None:
         return []
-    counts = selectors.close_race_counts(election=election, filters=selectors.RaceFilters())
+    counts = selectors.close_race_counts(
+        election=election, filters=selectors.RaceFilters(), user=user
+    )
     return [
         Tile(
             title=_("Cibles électorales"),

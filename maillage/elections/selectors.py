@@ -16,6 +16,7 @@ from django.db.models.functions import Cast, NullIf
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.accounts.selectors import user_zone_codes
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role, has_role
 from maillage.elections.models import AreaResult, CandidateResult, Election, Level, ResultImport
@@ -65,8 +66,29 @@ def _require_staff(user: User) -> None:
         raise PermissionDenied(_("Les résultats électoraux sont réservés à l'équipe de campagne."))
 
 
+def _require_organiser(user: User) -> None:
+    if not has_role(user, Role.ORGANISER):
+        raise PermissionDenied(
+            _(
+                "Les cibles électorales sont réservées aux organisateur·rices et à l'équipe de campagne."
+            )
+        )
+
+
+def area_scope_q(*, user: User | None) -> Q:
+    """The areas whose results this user may target. Staff: all of them. An organiser: the areas
+    of their zones, an area being in a zone when its own code, its department or its
+    constituency is the zone's official code (a department zone gives its constituencies, a
+    constituency zone its communes and bureaux). `user=None` is the command line: everything."""
+    if user is None or has_role(user, Role.STAFF):
+        return Q()
+    _require_organiser(user)
+    codes = user_zone_codes(user=user)
+    return Q(code__in=codes) | Q(department_code__in=codes) | Q(constituency_code__in=codes)
+
+
 def election_list(*, user: User) -> QuerySet[Election]:
-    _require_staff(user)
+    _require_organiser(user)
     return Election.objects.annotate(
         area_count=Count(
             "area_results",
@@ -78,7 +100,7 @@ def election_list(*, user: User) -> QuerySet[Election]:
 
 
 def access_election(*, user: User, slug: str) -> Election:
-    _require_staff(user)
+    _require_organiser(user)
     election = Election.objects.filter(slug=slug).first()
     if election is None:
         raise NotFound(_("Aucune élection « %(slug)s ».") % {"slug": slug})
@@ -87,7 +109,7 @@ def access_election(*, user: User, slug: str) -> Election:
 
 def election_default(*, user: User) -> Election | None:
     """The latest election with results, which the close-race page opens on."""
-    _require_staff(user)
+    _require_organiser(user)
     return (
         Election.objects.filter(area_results__isnull=False)
         .order_by(F("date").desc(nulls_last=True), "-id")
@@ -95,10 +117,15 @@ def election_default(*, user: User) -> Election | None:
     )
 
 
-def race_queryset(*, election: Election, filters: RaceFilters) -> QuerySet[AreaResult]:
-    """Areas of one level in the chosen round, annotated with gap and margin shares (no filters)."""
+def race_queryset(
+    *, election: Election, filters: RaceFilters, user: User | None = None
+) -> QuerySet[AreaResult]:
+    """Areas of one level in the chosen round, within the user's areas (`area_scope_q`),
+    annotated with gap and margin shares (no filters)."""
     base_field = BASES[filters.base]
-    queryset = AreaResult.objects.filter(election=election, level=filters.level)
+    queryset = AreaResult.objects.filter(
+        area_scope_q(user=user), election=election, level=filters.level
+    )
     if filters.round == "final":
         queryset = queryset.filter(is_final=True)
     else:
@@ -110,9 +137,11 @@ def race_queryset(*, election: Election, filters: RaceFilters) -> QuerySet[AreaR
     )
 
 
-def close_race_list(*, election: Election, filters: RaceFilters) -> QuerySet[AreaResult]:
+def close_race_list(
+    *, election: Election, filters: RaceFilters, user: User | None = None
+) -> QuerySet[AreaResult]:
     """The ranked list: areas under the thresholds, closest first, with their top two candidates."""
-    queryset = race_queryset(election=election, filters=filters)
+    queryset = race_queryset(election=election, filters=filters, user=user)
     # Filters on the annotations of race_queryset (django-stubs cannot see those names).
     if filters.max_gap is not None:
         queryset = queryset.filter(**{"gap_pct__lt": filters.max_gap})
@@ -126,9 +155,11 @@ def close_race_list(*, election: Election, filters: RaceFilters) -> QuerySet[Are
     )
 
 
-def close_race_counts(*, election: Election, filters: RaceFilters) -> dict[str, Any]:
+def close_race_counts(
+    *, election: Election, filters: RaceFilters, user: User | None = None
+) -> dict[str, Any]:
     """How many areas fall under each usual threshold, by gap and by winner's margin (one query)."""
-    queryset = race_queryset(election=election, filters=filters)
+    queryset = race_queryset(election=election, filters=filters, user=user)
     aggregates: dict[str, Any] = {
         "total": Count("pk"),
         "decided": Count("pk", filter=Q(margin_votes__isnull=False)),
@@ -248,10 +279,14 @@ def race_csv_rows(rows: list[RaceRow], *, base: str) -> list[list[str]]:
     return out
 
 
-def area_rounds(*, election: Election, level: str, code: str) -> list[AreaResult]:
-    """Every round of one area, candidates ranked by votes (two queries)."""
+def area_rounds(
+    *, election: Election, level: str, code: str, user: User | None = None
+) -> list[AreaResult]:
+    """Every round of one area in the user's areas, candidates ranked by votes (two queries)."""
     areas = list(
-        AreaResult.objects.filter(election=election, level=level, code=code)
+        AreaResult.objects.filter(
+            area_scope_q(user=user), election=election, level=level, code=code
+        )
         .order_by("round_number")
         .prefetch_related(Prefetch("candidates", queryset=CandidateResult.objects.order_by("rank")))
     )
@@ -262,9 +297,12 @@ def area_rounds(*, election: Election, level: str, code: str) -> list[AreaResult
     return areas
 
 
-def area_sub_areas(*, election: Election, constituency_code: str) -> QuerySet[AreaResult]:
+def area_sub_areas(
+    *, election: Election, constituency_code: str, user: User | None = None
+) -> QuerySet[AreaResult]:
     """Bureaux and communes imported for a constituency (finer targeting inside a race)."""
     return AreaResult.objects.filter(
+        area_scope_q(user=user),
         election=election,
         constituency_code=constituency_code,
         level__in=[Level.POLLING_STATION, Level.COMMUNE],

@@ -1,4 +1,5 @@
-"""Staff pages of the elections app: elections, close races (with CSV export), area detail, upload."""
+"""Pages of the elections app: close races (with CSV export) and area detail for organisers
+(their zones) and staff (everywhere); the election list and uploads for staff."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
-from maillage.core.services import audit_log_record, task_progress_create
+from maillage.core.services import audit_log_record, task_progress_create, task_progress_enqueue
 from maillage.elections import selectors
 from maillage.elections.forms import CloseRaceFilterForm, ResultUploadForm
 from maillage.elections.models import Election, Level
@@ -71,12 +72,12 @@ def election_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "elections/election_list.html", {"elections": elections})
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def close_races(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, filters, election = _filters_from(request)
     context: dict[str, object] = {"form": form, "filters": filters, "election": election}
     if election is not None:
-        races = selectors.close_race_list(election=election, filters=filters)
+        races = selectors.close_race_list(election=election, filters=filters, user=request.user)
         page = Paginator(races, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = selectors.race_rows(page.object_list)
         presence = selectors.campaign_presence_by_area(
@@ -88,7 +89,9 @@ def close_races(request: AuthenticatedHttpRequest) -> HttpResponse:
         context.update(
             page=page,
             rows=[(row, presence.get(row.code)) for row in rows],
-            counts=selectors.close_race_counts(election=election, filters=filters),
+            counts=selectors.close_race_counts(
+                election=election, filters=filters, user=request.user
+            ),
             # Widths as CSS text here: template filters would write a French decimal comma.
             chart=[
                 (row, getattr(row, key), f"{(getattr(row, key) or 0) * 100 / widest:.1f}")
@@ -108,12 +111,14 @@ def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
     return query.urlencode()
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def close_races_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     form, filters, election = _filters_from(request)
     if election is None:
         return redirect("elections:close_races")
-    rows = selectors.race_rows(selectors.close_race_list(election=election, filters=filters))
+    rows = selectors.race_rows(
+        selectors.close_race_list(election=election, filters=filters, user=request.user)
+    )
     audit_log_record(
         actor=request.user,
         action=AuditLogEntry.Action.EXPORT,
@@ -136,7 +141,7 @@ def close_races_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     )
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def area_detail(
     request: AuthenticatedHttpRequest, slug: str, level: str, code: str
 ) -> HttpResponse:
@@ -144,7 +149,7 @@ def area_detail(
     base = request.GET.get("base") or "exprimes"
     if base not in selectors.BASES:
         base = "exprimes"
-    areas = selectors.area_rounds(election=election, level=level, code=code)
+    areas = selectors.area_rounds(election=election, level=level, code=code, user=request.user)
     rounds = []
     for area in areas:
         base_value = area.cast if base == "exprimes" else area.voters
@@ -169,7 +174,7 @@ def area_detail(
             }
         )
     sub_areas = (
-        selectors.area_sub_areas(election=election, constituency_code=code)[:500]
+        selectors.area_sub_areas(election=election, constituency_code=code, user=request.user)[:500]
         if level == Level.CONSTITUENCY
         else []
     )
@@ -210,7 +215,9 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             label=_("Import de %(name)s") % {"name": uploaded.name},
             owner=request.user,
         )
-        results_import_task.enqueue(
+        task_progress_enqueue(
+            progress=progress,
+            task=results_import_task,
             progress_id=str(progress.pk),
             path=str(stored),
             election_slug=form.election_slug,

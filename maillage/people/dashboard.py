@@ -1,5 +1,6 @@
-"""Dashboard tiles of the people app: who is in scope, who is undecided, who can be reached;
-for staff, the duplicate queue and support levels as a small bar chart. Two aggregate queries
+"""Dashboard tiles of the people app: who is in scope and who can be reached; for the roles
+that may see support (`support_visible_to`), who is undecided and support levels as a small
+bar chart; for staff, the duplicate queue. Two aggregate queries
 for everyone, one more for staff."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from maillage.accounts.models import User
-from maillage.core.dashboard import Tile, bars_from_counts
+from maillage.core.dashboard import Bar, Tile, bars_from_counts
 from maillage.core.roles import Role, has_role
 from maillage.people.models import DuplicateCandidate, SupportLevel
 from maillage.people.selectors.people import (
@@ -19,6 +20,7 @@ from maillage.people.selectors.people import (
     reachable_any_q,
     support_visible_to,
 )
+from maillage.people.selectors.teams import assigned_list_progress
 
 
 def dashboard_tiles(user: User) -> list[Tile]:
@@ -28,10 +30,12 @@ def dashboard_tiles(user: User) -> list[Tile]:
     sees_support = support_visible_to(user=user)
     aggregates: dict[str, Any] = {
         "people": Count("pk"),
-        "undecided": Count("pk", filter=Q(current_support=SupportLevel.UNDECIDED)),
         "reachable": Count("pk", filter=reachable_any_q()),
     }
     if sees_support:
+        # Support is political opinion (GDPR art. 9): over a small list a count points at
+        # people, so aggregates follow the same rule as lists and exports.
+        aggregates["undecided"] = Count("pk", filter=Q(current_support=SupportLevel.UNDECIDED))
         for level in SupportLevel:
             aggregates[f"support_{level.value}"] = Count(
                 "pk", filter=Q(current_support=level.value)
@@ -48,18 +52,40 @@ def dashboard_tiles(user: User) -> list[Tile]:
             order=20,
         ),
         Tile(
-            title=_("Indécis"),
-            value=counts["undecided"],
-            caption=_("soutien actuel : indécis"),
-            order=21,
-        ),
-        Tile(
             title=_("Joignables"),
             value=counts["reachable"],
             caption=_("avec coordonnées et consentement"),
             order=22,
         ),
     ]
+    if sees_support:
+        tiles.append(
+            Tile(
+                title=_("Indécis"),
+                value=counts["undecided"],
+                caption=_("soutien actuel : indécis"),
+                order=21,
+            )
+        )
+    if not is_staff:
+        # Staff follow every list from their own pages; below, one's own work comes first.
+        lists = assigned_list_progress(user=user)
+        if lists:
+            leader = has_role(user, Role.TEAM_LEADER)
+            tiles.append(
+                Tile(
+                    title=_("Mes listes"),
+                    value=len(lists),
+                    caption=_("personnes contactées depuis la création de chaque liste"),
+                    url=reverse("people:team_detail") if leader else url,
+                    link_label=_("Suivre mon équipe") if leader else _("Voir mes personnes"),
+                    order=19,
+                    bars=[
+                        Bar(label=row.person_list.name, value=row.contacted, percent=row.percent)
+                        for row in lists
+                    ],
+                )
+            )
     if is_staff:
         tiles.append(
             Tile(

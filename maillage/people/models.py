@@ -505,6 +505,8 @@ class ImportJob(TimeStampedModel):
     suppressed_count = models.PositiveIntegerField(default=0)
     removed_count = models.PositiveIntegerField(default=0)
     rejected_path = models.CharField(max_length=500, blank=True)
+    # What happened to the job's files since (expired, rows removed by an erasure): no names.
+    file_note = models.CharField(max_length=500, blank=True)
     error = models.TextField(blank=True)
     progress = models.ForeignKey(
         "core.TaskProgress", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

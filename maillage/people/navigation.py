@@ -7,7 +7,17 @@ from maillage.core.roles import Role
 
 NAV_ITEMS = [
     NavItem(_("Personnes"), "people:person_list", Role.VOLUNTEER, order=20, icon="☺"),
-    NavItem(_("Segments"), "people:segment_list", Role.STAFF, order=21, icon="◎"),
+    # A team leader's own page: organisers work a territory and staff every list, each from
+    # their own pages (the team page still opens to them if they lead a team).
+    NavItem(
+        _("Mon équipe"),
+        "people:team_detail",
+        Role.TEAM_LEADER,
+        order=24,
+        icon="⚑",
+        max_role=Role.TEAM_LEADER,
+    ),
+    NavItem(_("Segments"), "people:segment_list", Role.ORGANISER, order=21, icon="◎"),
     NavItem(_("Listes"), "people:list_index", Role.STAFF, order=22, icon="▤"),
     NavItem(_("Doublons"), "people:duplicate_list", Role.STAFF, order=22, icon="≈"),
     NavItem(_("Imports"), "people:import_list", Role.STAFF, order=23, icon="⇪"),

@@ -3,10 +3,16 @@ likely duplicates."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
+from django.utils import timezone
 from django_tasks import task
 
+from maillage.people.models import ImportJob
 from maillage.people.services.dedupe import duplicates_search_run
 from maillage.people.services.imports import import_job_run
+from maillage.people.services.retention import import_files_purge
 
 
 @task(queue_name="imports")
@@ -21,3 +27,19 @@ def duplicates_search_task(progress_id: str) -> dict[str, object]:
     """The imports queue: a search reads every person, as an import writes them, and the two
     are better not run side by side on a small machine."""
     return {"found": duplicates_search_run(progress_id=progress_id)}
+
+
+def on_task_progress_stale(*, progress_ids: list[UUID], message: str) -> None:
+    """Called by `core.services.task_progress_reap`: an import whose process died fails too
+    (its file is still there, so it can run again)."""
+    ImportJob.objects.filter(progress_id__in=progress_ids, status=ImportJob.Status.RUNNING).update(
+        status=ImportJob.Status.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def retention_purge(*, cutoff: datetime) -> dict[str, int]:
+    """Called by the housekeeping: import files past their retention."""
+    return import_files_purge(cutoff=cutoff)

@@ -16,7 +16,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from maillage.accounts.models import Invitation, User
+from maillage.accounts.services import invitation_create, user_set_role
 from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from maillage.core.errors import PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
@@ -296,7 +298,45 @@ class InvitationTests(BaseTestCase):
         response = self.client.post(
             reverse("accounts:invitations"), {"email": "boss@example.org", "role": Role.ADMIN}
         )
-        self.assertContains(response, "un rôle supérieur au vôtre")
+        self.assertContains(response, "vous ne pouvez pas le donner")
+        self.assertFalse(Invitation.objects.exists())
+
+    def test_the_form_offers_only_the_roles_the_actor_may_grant(self) -> None:
+        self.login(self.owner)
+        body = self.client.get(reverse("accounts:invitations")).content.decode()
+        self.assertIn(f'value="{Role.STAFF}"', body)
+        self.assertNotIn(f'value="{Role.ADMIN}"', body)
+        self.assertNotIn(str(Role.ADMIN.label), body)
+        self.login(self.admin)
+        self.assertContains(self.client.get(reverse("accounts:invitations")), Role.ADMIN.label)
+        self.login(self.owner)
+        self.assertNotContains(self.client.get(reverse("accounts:users")), f'value="{Role.ADMIN}"')
+
+    def test_the_service_refuses_a_role_the_actor_may_not_grant_or_that_does_not_exist(
+        self,
+    ) -> None:
+        for role in (Role.ADMIN, 15, 0, 999):
+            with self.subTest(role=role), self.assertRaises(PermissionDenied):
+                invitation_create(actor=self.owner, email="x@example.org", role=role)
+        with self.assertRaises(PermissionDenied):
+            user_set_role(actor=self.owner, user=self.teammate, role=15)
+        self.assertFalse(Invitation.objects.exists())
+
+    def test_a_tampered_form_gets_a_form_error_or_the_friendly_error_page(self) -> None:
+        self.login(self.owner)
+        url = reverse("accounts:invitations")
+        for role in ("abc", "15", "1e3"):
+            response = self.client.post(url, {"email": "x@example.org", "role": role})
+            self.assertContains(response, "vous ne pouvez pas le donner")
+        response = self.client.post(
+            url, {"email": "x@example.org", "role": "20", **{f"f{i}": "x" for i in range(1200)}}
+        )
+        self.assertContains(response, "Demande impossible", status_code=400)
+        self.assertContains(response, 'id="main"', status_code=400)
+        response = self.client.post(
+            reverse("accounts:user_role", args=[self.teammate.pk]), {"role": "abc"}, follow=True
+        )
+        self.assertContains(response, "vous ne pouvez pas le donner")
         self.assertFalse(Invitation.objects.exists())
 
 

@@ -143,3 +143,72 @@ def test_numbers_and_booleans_are_checked(monkeypatch: pytest.MonkeyPatch) -> No
         env_int("MAILLAGE_TEST_N", 1, minimum=1)
     monkeypatch.setenv("MAILLAGE_TEST_B", "Yes")
     assert env_bool("MAILLAGE_TEST_B") is True
+
+
+# The local settings file `make install` writes (var/local.env): what lets the README's
+# `.venv/bin/maillage …` commands run in a fresh clone with nothing exported.
+
+
+def show_settings(var_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    code = "from django.conf import settings as s; print(s.DEV_MODE, s.SECRET_KEY, s.EMAIL_BACKEND)"
+    return run_maillage("shell", "--no-imports", "-c", code, MAILLAGE_VAR_DIR=str(var_dir), **env)
+
+
+def test_commands_run_with_nothing_exported_once_the_local_file_is_written(
+    tmp_path: Path,
+) -> None:
+    from config.local_env import local_env_write
+
+    assert local_env_write(path=tmp_path / "local.env")
+    key = next(
+        line.split("=", 1)[1]
+        for line in (tmp_path / "local.env").read_text().splitlines()
+        if line.startswith("SECRET_KEY=")
+    )
+    assert len(key) >= 50
+    result = show_settings(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        key,
+        "django.core.mail.backends.console.EmailBackend",
+    ]
+
+
+def test_the_local_file_is_written_once_and_for_its_owner_only(tmp_path: Path) -> None:
+    from config.local_env import local_env_write
+
+    path = tmp_path / "var" / "local.env"
+    assert local_env_write(path=path)
+    first = path.read_text()
+    assert not local_env_write(path=path)
+    assert path.read_text() == first
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_environment_wins_over_the_local_file(tmp_path: Path) -> None:
+    (tmp_path / "local.env").write_text("MAILLAGE_DEV=1\nEMAIL_URL=console://\n")
+    result = show_settings(tmp_path, EMAIL_URL="memory://")
+    assert result.stdout.split()[2] == "django.core.mail.backends.locmem.EmailBackend"
+    refused = show_settings(tmp_path, MAILLAGE_DEV="0")
+    assert refused.returncode == 2
+    assert "SECRET_KEY is required" in refused.stderr
+
+
+def test_a_secret_key_in_the_environment_means_production_whatever_the_local_file_says(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "local.env").write_text("MAILLAGE_DEV=1\n")
+    result = run_maillage("check", MAILLAGE_VAR_DIR=str(tmp_path), SECRET_KEY="short")
+    assert result.returncode == 2
+    assert "SECRET_KEY must be at least 50 characters" in result.stderr
+
+
+def test_a_bad_line_in_the_local_file_is_named_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "local.env").write_text("MAILLAGE_DEV=1\nexport DEBUG\n")
+    result = run_maillage("check", MAILLAGE_VAR_DIR=str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"maillage: configuration error: {tmp_path / 'local.env'}, line 2: "
+        "expected KEY=VALUE, found 'export DEBUG'."
+    )

@@ -13,6 +13,12 @@ class HomeTests(BaseTestCase):
         self.assertContains(response, "Rejoindre la campagne")
         self.assertContains(response, "/static/vendor/htmx/htmx.min.js")
 
+    def test_the_home_and_sign_up_pages_promise_only_what_exists(self) -> None:
+        for url in (reverse("core:home"), reverse("accounts:signup")):
+            body = self.client.get(url).content.decode().lower()
+            for missing in ("forum", "blog", "sms"):
+                self.assertNotIn(missing, body.split("<main")[1], f"{url} promises {missing}")
+
     def test_it_serves_no_asset_from_another_host(self) -> None:
         body = self.client.get(reverse("core:home")).content.decode()
         self.assertNotIn("https://", body.split("<main")[0])
@@ -107,3 +113,22 @@ class TaskProgressTests(BaseTestCase):
         self.login(self.outsider)
         response = self.client.get(reverse("core:task_progress", args=[progress.pk]))
         self.assertEqual(response.status_code, 404)
+
+
+class FaviconTests(BaseTestCase):
+    def test_every_page_names_the_icon(self) -> None:
+        self.assertContains(
+            self.client.get(reverse("core:home")),
+            '<link rel="icon" href="/static/core/favicon.svg" type="image/svg+xml">',
+            html=True,
+        )
+
+    def test_favicon_ico_leads_to_the_icon_which_is_served(self) -> None:
+        response = self.client.get("/favicon.ico")
+        self.assertRedirects(
+            response, "/static/core/favicon.svg", status_code=301, fetch_redirect_response=False
+        )
+        icon = self.client.get("/static/core/favicon.svg")
+        self.assertEqual(icon.status_code, 200)
+        self.assertEqual(icon["Content-Type"], "image/svg+xml")
+        self.assertIn(b"<svg", b"".join(icon.streaming_content))

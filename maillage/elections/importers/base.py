@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import models
 from django.utils.translation import gettext as _
 from unidecode import unidecode
 
 from maillage.core.errors import ApplicationError
+from maillage.elections.models import AreaResult, CandidateResult
 from maillage.territory.codes import CodeError
 
 
@@ -135,7 +137,44 @@ def civility_of(value: object) -> str:
         return "M."
     if text in {"f", "mme", "feminin", "madame", "femme"}:
         return "Mme"
-    return text_of(value)[:10]
+    return text_of(value)
+
+
+# Text fields of a candidate, with the label an error gives them.
+_CANDIDATE_TEXT = {
+    "last_name": "nom",
+    "first_name": "prénom",
+    "civility": "civilité",
+    "nuance_code": "nuance",
+    "nuance_label": "libellé de la nuance",
+}
+
+
+def checked_length(
+    value: str, *, model: type[models.Model], field: str, label: str, where: str
+) -> str:
+    """`value`, or an error naming the place when it is longer than the model's column (read
+    from the field: PostgreSQL would refuse it, SQLite would keep it whole)."""
+    limit = getattr(model._meta.get_field(field), "max_length", None)
+    if limit is not None and len(value) > limit:
+        raise ResultFileError(
+            _("%(where)s : %(field)s : %(length)s caractères, %(limit)s au plus")
+            % {"where": where, "field": label, "length": len(value), "limit": limit}
+        )
+    return value
+
+
+def checked_candidate(candidate: ParsedCandidate, *, where: str) -> ParsedCandidate:
+    for name, label in _CANDIDATE_TEXT.items():
+        checked_length(
+            getattr(candidate, name), model=CandidateResult, field=name, label=label, where=where
+        )
+    return candidate
+
+
+def checked_area(area: ParsedArea) -> ParsedArea:
+    checked_length(area.name, model=AreaResult, field="name", label="nom", where=area.where)
+    return area
 
 
 def code_or_error(function, value: object, *args: object, where: str) -> str:  # type: ignore[no-untyped-def]

@@ -13,8 +13,10 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from maillage.core.spreadsheets import max_cell_chars
 from maillage.elections.importers.base import (
     ParsedArea,
     ParsedFile,
@@ -64,9 +66,15 @@ def parse_csv(
         sample = handle.read(SAMPLE_SIZE)
     if not sample.strip():
         raise ResultFileError(_("%(source)s : le fichier est vide") % {"source": source})
-    if b"\x00" in sample[:4096]:
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not encoding:
+        encoding = "utf-16"  # Excel's "Unicode text": the codec reads the byte order from the mark
+    elif b"\x00" in sample[:4096] and not (encoding or "").lower().startswith("utf-16"):
         raise ResultFileError(
-            _("%(source)s : ce n'est pas un fichier texte (CSV)") % {"source": source}
+            _(
+                "%(source)s : ce n'est pas un fichier texte (CSV) ; encodages attendus : UTF-8, "
+                "CP1252, ISO-8859-1, CP850, ou UTF-16 avec sa marque d'ordre des octets (BOM)"
+            )
+            % {"source": source}
         )
     if encoding:
         try:
@@ -85,9 +93,16 @@ def _areas(path: Path, encoding: str, source: str, info: ParsedFile) -> Iterator
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         line = 1
         try:
-            header_line = text.readline()
+            header_line = text.readline(SAMPLE_SIZE)
             delimiter = detect_delimiter(header_line)
-            headers = next(csv.reader([header_line], delimiter=delimiter))
+            csv.field_size_limit(max_cell_chars())
+            headers = next(csv.reader([header_line], delimiter=delimiter), [])
+            limit = int(settings.MAILLAGE_IMPORT_MAX_COLUMNS)
+            if len(headers) > limit:
+                raise ResultFileError(
+                    _("%(source)s ligne 1 : %(count)s colonnes, %(limit)s au plus")
+                    % {"source": source, "count": len(headers), "limit": limit}
+                )
             layout = layout_from_headers(headers, where=f"{source} ligne 1")
             info.layout = layout.description
             reader = csv.reader(text, delimiter=delimiter)

@@ -20,6 +20,8 @@ from maillage.elections.importers.base import (
     ParsedArea,
     ParsedCandidate,
     ResultFileError,
+    checked_area,
+    checked_candidate,
     civility_of,
     code_or_error,
     parse_count,
@@ -242,7 +244,7 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         code, name = dept, dept_name
     registered = count("registered")
     voters = count("voters")
-    return ParsedArea(
+    area = ParsedArea(
         level=layout.level,
         code=code,
         name=name,
@@ -262,6 +264,7 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         where=where,
         candidates=list(candidates_from_row(row, layout, where=where)),
     )
+    return checked_area(area)
 
 
 def name_of(field_name: str) -> str:
@@ -298,16 +301,19 @@ def candidates_from_row(
             raise ResultFileError(_("%(here)s : nom manquant") % {"here": here})
         elected, qualified = parse_elected(get("elected"))
         panel = parse_count(get("panel_number"), where=f"{here}, n° de panneau", required=False)
-        yield ParsedCandidate(
-            last_name=last_name[:150],
-            first_name=text_of(get("first_name"))[:150],
-            votes=parse_count(get("votes"), where=f"{here}, voix") or 0,
-            panel_number=panel,
-            civility=civility_of(get("civility")),
-            nuance_code=text_of(get("nuance_code"))[:20],
-            nuance_label=text_of(get("nuance_label"))[:150],
-            elected=elected,
-            qualified=qualified,
+        yield checked_candidate(
+            ParsedCandidate(
+                last_name=last_name,
+                first_name=text_of(get("first_name")),
+                votes=parse_count(get("votes"), where=f"{here}, voix") or 0,
+                panel_number=panel,
+                civility=civility_of(get("civility")),
+                nuance_code=text_of(get("nuance_code")),
+                nuance_label=text_of(get("nuance_label")),
+                elected=elected,
+                qualified=qualified,
+            ),
+            where=here,
         )
 
 

@@ -8,14 +8,13 @@ with numbered candidate blocks and store codes as numbers in round 1 and as text
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
+from maillage.core.spreadsheets import WorkbookRefused, check_workbook
 from maillage.elections.importers.base import (
     ParsedArea,
     ParsedFile,
@@ -36,6 +35,13 @@ def parse_xlsx(
 ) -> tuple[ParsedFile, Iterator[ParsedArea]]:
     source = source or path.name
     try:
+        check_workbook(path)  # a zip bomb is refused before openpyxl opens it
+    except WorkbookRefused as error:
+        raise ResultFileError(
+            _("%(source)s : classeur refusé : %(reason)s")
+            % {"source": source, "reason": error.message}
+        ) from None
+    try:
         # A file object, not a path: openpyxl refuses paths whose extension is not .xlsx, and
         # uploads are stored under a server-chosen name.
         handle = path.open("rb")
@@ -46,7 +52,7 @@ def parse_xlsx(
         ) from None
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
+    except Exception as error:  # openpyxl raises many types on broken parts: one message for all
         handle.close()
         raise ResultFileError(
             _("%(source)s : classeur XLSX illisible (%(kind)s)")
@@ -77,7 +83,7 @@ def _areas(
 ) -> Iterator[ParsedArea]:  # type: ignore[no-untyped-def]
     where = f"{source}, feuille « {sheet_name} »"
     try:
-        rows = workbook[sheet_name].iter_rows(values_only=True)
+        rows = _readable(workbook[sheet_name].iter_rows(values_only=True), where)
         layout = None
         header_line = 0
         for line, row in enumerate(rows, start=1):
@@ -98,3 +104,21 @@ def _areas(
     finally:
         workbook.close()
         handle.close()
+
+
+def _readable(rows: Iterator[tuple], where: str) -> Iterator[tuple]:  # type: ignore[type-arg]
+    """The sheet's rows; a part that does not parse (entity declarations, broken XML) is one
+    error, not openpyxl's traceback."""
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except ResultFileError:
+            raise
+        except Exception as error:
+            raise ResultFileError(
+                _("%(where)s : classeur XLSX illisible (%(error)s)")
+                % {"where": where, "error": error.__class__.__name__}
+            ) from None
+        yield row

@@ -23,6 +23,8 @@ from maillage.elections.importers.base import (
     ParsedCandidate,
     ParsedFile,
     ResultFileError,
+    checked_area,
+    checked_candidate,
     civility_of,
     code_or_error,
     parse_count,
@@ -248,20 +250,23 @@ def _area_from_tour(
             raise ResultFileError(_("%(here)s : <NomPsn> manquant") % {"here": here})
         elected, qualified = parse_elected(candidate.findtext("Elu"))
         area.candidates.append(
-            ParsedCandidate(
-                last_name=last_name[:150],
-                first_name=text_of(candidate.findtext("PrenomPsn"))[:150],
-                votes=parse_count(candidate.findtext("NbVoix"), where=f"{here}, <NbVoix>") or 0,
-                panel_number=parse_count(
-                    candidate.findtext("NumPanneauCand"),
-                    where=f"{here}, <NumPanneauCand>",
-                    required=False,
+            checked_candidate(
+                ParsedCandidate(
+                    last_name=last_name,
+                    first_name=text_of(candidate.findtext("PrenomPsn")),
+                    votes=parse_count(candidate.findtext("NbVoix"), where=f"{here}, <NbVoix>") or 0,
+                    panel_number=parse_count(
+                        candidate.findtext("NumPanneauCand"),
+                        where=f"{here}, <NumPanneauCand>",
+                        required=False,
+                    ),
+                    civility=civility_of(candidate.findtext("CivilitePsn")),
+                    nuance_code=text_of(candidate.findtext("CodNuaCand")),
+                    nuance_label=text_of(candidate.findtext("LibNuaCand")),
+                    elected=elected,
+                    qualified=qualified,
                 ),
-                civility=civility_of(candidate.findtext("CivilitePsn")),
-                nuance_code=text_of(candidate.findtext("CodNuaCand"))[:20],
-                nuance_label=text_of(candidate.findtext("LibNuaCand"))[:150],
-                elected=elected,
-                qualified=qualified,
+                where=here,
             )
         )
-    return area
+    return checked_area(area)

@@ -10,7 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from maillage.accounts.tests.factories import UserFactory, ZoneFactory
 from maillage.core.models import AuditLogEntry, TaskProgress
+from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
 from maillage.elections.models import AreaResult, Election, ResultImport
 from maillage.elections.services import results_import
@@ -44,6 +46,50 @@ class ElectionPagesTests(BaseTestCase):
                 self.assertEqual(self.client.get(url).status_code, 403)
                 self.login(self.owner)
                 self.assertEqual(self.client.get(url).status_code, 200)
+
+    def test_an_organiser_targets_the_races_of_their_zone_only(self) -> None:
+        organiser = UserFactory(role=Role.ORGANISER)
+        organiser.zones.add(ZoneFactory(name="Ardèche", code="07"))
+        self.login(organiser)
+        response = self.client.get(reverse("elections:close_races"))
+        self.assertEqual(response.status_code, 200)
+        table = response.content.decode().split('data-testid="race-table"')[1]
+        self.assertEqual(set(re.findall(r"<small>(\d{4}) ·", table)), {"0701", "0702", "0703"})
+        area = "elections:area_detail"
+        self.assertEqual(
+            self.client.get(
+                reverse(area, args=["legislatives-2024", "constituency", "0703"])
+            ).status_code,
+            200,
+        )
+        self.assertEqual(
+            self.client.get(
+                reverse(area, args=["legislatives-2024", "constituency", "2105"])
+            ).status_code,
+            404,
+        )
+        export = self.client.get(reverse("elections:close_races_export"))
+        codes = {
+            row[0]
+            for row in csv.reader(
+                io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"), newline=""),
+                delimiter=";",
+            )
+        }
+        self.assertEqual(codes - {"code"}, {"0701", "0702", "0703"})
+        for staff_only in (reverse("elections:list"), reverse("elections:upload")):
+            self.assertEqual(self.client.get(staff_only).status_code, 403)
+        dashboard = self.client.get(reverse("core:dashboard"))
+        self.assertContains(dashboard, reverse("elections:close_races"))
+        self.assertContains(dashboard, "courses à moins de 5 % d&#x27;écart")
+        self.assertNotContains(dashboard, f'href="{reverse("elections:list")}"')
+
+    def test_an_organiser_without_a_zone_code_targets_nothing(self) -> None:
+        organiser = UserFactory(role=Role.ORGANISER)
+        organiser.zones.add(ZoneFactory(name="Quelque part", code=""))
+        self.login(organiser)
+        response = self.client.get(reverse("elections:close_races"))
+        self.assertContains(response, "Aucune course sous ces seuils.")
 
     def test_staff_see_the_navigation_entry_and_the_dashboard_tile(self) -> None:
         self.login(self.owner)
@@ -210,6 +256,50 @@ class UploadPageTests(BaseTestCase):
         page = self.client.get(reverse("core:task_progress", args=[progress.pk]))
         self.assertContains(page, "colonnes non reconnues")
         self.assertFalse(AreaResult.objects.exists())
+
+    def test_an_import_whose_process_died_runs_again_from_its_page(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        self.login(self.owner)
+        upload = SimpleUploadedFile(
+            "Leg_2024_Resultats_T2_officiel.xlsx", helpers.LG2024_T2.read_bytes()
+        )
+        database = {
+            "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["imports"]}
+        }
+        with override_settings(TASKS=database):  # enqueued; a worker takes it, then dies
+            self.client.post(
+                reverse("elections:upload"),
+                {"file": upload, "new_slug": "legislatives-2024", "type": "legislative"},
+            )
+        progress = TaskProgress.objects.get(kind="elections_import")
+        TaskProgress.objects.filter(pk=progress.pk).update(
+            status=TaskProgress.Status.RUNNING,
+            heartbeat_at=timezone.now() - timedelta(hours=1),
+        )
+        page = self.client.get(reverse("core:task_progress_page", args=[progress.pk]))
+        self.assertContains(page, "s&#x27;est arrêté sans finir")
+        self.assertContains(page, reverse("core:task_progress_rerun", args=[progress.pk]))
+
+        self.client.post(reverse("core:task_progress_rerun", args=[progress.pk]))
+
+        progress.refresh_from_db()
+        self.assertEqual(progress.status, TaskProgress.Status.SUCCEEDED, progress.message)
+        self.assertEqual(ResultImport.objects.get().area_count, 501)
+        self.assertEqual(list(self.folder.glob("elections/*")), [])
+
+    def test_a_bad_file_offers_no_run_again(self) -> None:
+        self.login(self.owner)
+        upload = SimpleUploadedFile("contacts.csv", "Nom;Prénom\nA;B\n".encode())
+        self.client.post(
+            reverse("elections:upload"), {"file": upload, "new_slug": "lg", "format": "auto"}
+        )
+        progress = TaskProgress.objects.get(kind="elections_import")
+        page = self.client.get(reverse("core:task_progress_page", args=[progress.pk]))
+        self.assertContains(page, "colonnes non reconnues")
+        self.assertNotContains(page, 'data-testid="progress-rerun"')
 
     def test_the_form_wants_one_election(self) -> None:
         self.login(self.owner)

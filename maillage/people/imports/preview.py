@@ -9,6 +9,14 @@ from maillage.people.imports import presets
 from maillage.people.imports.reader import open_table
 from maillage.people.models import ImportJob, ImportMapping
 
+# The mapping screen shows the beginning of each sample cell: a cell may hold a megabyte.
+PREVIEW_CELL_CHARS = 200
+PREVIEW_COLUMNS = 1000
+
+
+def _sample(cell: str) -> str:
+    return cell if len(cell) <= PREVIEW_CELL_CHARS else cell[:PREVIEW_CELL_CHARS] + "…"
+
 
 @dataclass
 class Preview:
@@ -34,7 +42,10 @@ def import_job_preview(*, job: ImportJob, rows: int = 10) -> Preview:
             mapping = presets.guess_mapping(table.headers)
     else:
         mapping = presets.mapping_for(preset=preset, headers=table.headers)
-    first = [row for _line, row, _problem in islice(table.rows(), rows)]
+    first = [
+        [_sample(cell) for cell in row[:PREVIEW_COLUMNS]]
+        for _line, row, _problem in islice(table.rows(), rows)
+    ]
     return Preview(
         headers=table.headers,
         rows=first,

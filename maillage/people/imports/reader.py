@@ -1,9 +1,11 @@
 """Streaming reader for the files people imports accept: CSV (UTF-8 with or without BOM,
-CP1252/ISO-8859-1, CP850; `;`, `,` or tab) and XLSX.
+CP1252/ISO-8859-1, CP850, UTF-16 with BOM; `;`, `,` or tab) and XLSX.
 
 The file is never loaded whole: CSV is decoded line by line (a line that does not decode is
-reported as a rejected row instead of failing the file), XLSX is read with openpyxl's
-read-only mode. Problems with the file itself raise `ImportFileError` with a French message.
+reported as a rejected row instead of failing the file), XLSX is checked against the limits of
+`maillage.core.spreadsheets` (a zip bomb is refused before openpyxl opens it) and read with
+openpyxl's read-only mode. Problems with the file itself raise `ImportFileError` with a French
+message.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
+from maillage.core.spreadsheets import WorkbookRefused, check_workbook, max_cell_chars
 
 SAMPLE_SIZE = 256 * 1024
 DELIMITERS = (";", "\t", ",")
@@ -27,6 +31,10 @@ DELIMITERS = (";", "\t", ",")
 _FRENCH_LETTERS = frozenset("àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ")
 
 csv.field_size_limit(1024 * 1024)
+# Excel's "Unicode text": UTF-16 with a byte-order mark, usually tab-separated.
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# What a cell of a row rejected for its length keeps in the rejected-rows file.
+_KEPT_OF_LONG_CELL = 1000
 
 
 class ImportFileError(ApplicationError):
@@ -40,6 +48,7 @@ class Table:
     headers: list[str]
     encoding: str = ""
     delimiter: str = ""
+    last_row: int = 0  # XLSX: an upper bound of the sheet's row numbers
     _rows: Iterator[tuple[int, list[str], str]] | None = field(default=None, repr=False)
 
     def batches(
@@ -52,6 +61,12 @@ class Table:
         return _csv_batches(
             self.path, self.encoding, self.delimiter, size, chunk=chunk, state=state
         )
+
+    @property
+    def splittable(self) -> bool:
+        """Whether byte ranges of the file can be read apart (`csv_chunks` cuts at newline
+        bytes, which UTF-16 spreads over two bytes)."""
+        return self.format == "csv" and not self.encoding.startswith("utf-16")
 
     def rows(self) -> Iterator[tuple[int, list[str], str]]:
         """(line number, fields, problem) for every data row; problem is "" when the row read fine."""
@@ -120,24 +135,34 @@ def open_table(path: Path | str, *, encoding: str | None = None) -> Table:
         raise ImportFileError(_("Le fichier est vide."))
     if sample.startswith(b"PK\x03\x04"):
         return _open_xlsx(path)
-    if b"\x00" in sample:
-        raise ImportFileError(
-            _("Ce fichier n'est ni un CSV ni un classeur XLSX (contenu binaire).")
-        )
-    encoding = encoding or detect_encoding(sample)
-    with path.open("rb") as handle:
-        first = handle.readline()
-    try:
-        header_text = first.decode(encoding)
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            _("La ligne d'en-tête n'est pas lisible dans l'encodage %(encoding)s.")
-            % {"encoding": encoding}
-        ) from None
+    if sample.startswith(_UTF16_BOMS):
+        encoding = "utf-16"  # the codec reads the mark and the byte order from it
+        header_text = _utf16_first_line(sample)
+    else:
+        if b"\x00" in sample:
+            raise ImportFileError(_binary_message(sample))
+        encoding = encoding or detect_encoding(sample)
+        with path.open("rb") as handle:
+            first = handle.readline(SAMPLE_SIZE)
+        try:
+            header_text = first.decode(encoding)
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                _("La ligne d'en-tête n'est pas lisible dans l'encodage %(encoding)s.")
+                % {"encoding": encoding}
+            ) from None
     delimiter = sniff_delimiter(header_text)
-    headers = [
-        h.strip() for h in next(csv.reader([header_text.rstrip("\r\n")], delimiter=delimiter))
-    ]
+    csv.field_size_limit(max_cell_chars())
+    try:
+        headers = [
+            h.strip()
+            for h in next(csv.reader([header_text.rstrip("\r\n")], delimiter=delimiter), [])
+        ]
+    except csv.Error as error:
+        raise ImportFileError(
+            _("La ligne d'en-tête est mal formée (%(error)s).") % {"error": error}
+        ) from None
+    _check_columns(len(headers))
     if len(headers) < 2:
         raise ImportFileError(
             _(
@@ -151,6 +176,43 @@ def open_table(path: Path | str, *, encoding: str | None = None) -> Table:
             )
         )
     return Table(path=path, format="csv", headers=headers, encoding=encoding, delimiter=delimiter)
+
+
+def _utf16_first_line(sample: bytes) -> str:
+    decoder = codecs.getincrementaldecoder("utf-16")("strict")
+    try:
+        text = decoder.decode(sample, final=False)
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("La ligne d'en-tête n'est pas lisible dans l'encodage %(encoding)s.")
+            % {"encoding": "utf-16"}
+        ) from None
+    return text.splitlines()[0] if text else ""
+
+
+def _binary_message(sample: bytes) -> str:
+    """Null bytes: UTF-16 without its byte-order mark (a zero every other byte), or not text."""
+    head = sample[:4096]
+    even, odd = head[0::2], head[1::2]
+    zeros = sorted((even.count(0) / max(len(even), 1), odd.count(0) / max(len(odd), 1)))
+    if zeros[1] > 0.5 and zeros[0] < 0.1:  # Latin text in UTF-16: one byte of two is zero
+        return _(
+            "Ce fichier semble être en UTF-16 sans marque d'ordre des octets (BOM) : "
+            "enregistrez-le en UTF-8, ou en UTF-16 avec BOM (« Texte Unicode » d'Excel)."
+        )
+    return _(
+        "Ce fichier n'est ni un CSV ni un classeur XLSX (contenu binaire) ; un CSV est attendu "
+        "en UTF-8, CP1252, ISO-8859-1, CP850, ou en UTF-16 avec BOM."
+    )
+
+
+def _check_columns(count: int) -> None:
+    limit = int(settings.MAILLAGE_IMPORT_MAX_COLUMNS)
+    if count > limit:
+        raise ImportFileError(
+            _("Le fichier a %(count)s colonnes, %(limit)s au plus.")
+            % {"count": count, "limit": limit}
+        )
 
 
 def _printable(text: str) -> bool:
@@ -171,6 +233,9 @@ def _decoded_lines(
 
     A chunk that does not decode is decoded again line by line: the lines that fail are
     replaced (so the row can still be reported) and their numbers noted."""
+    if encoding.startswith("utf-16"):
+        yield from _utf16_lines(path, encoding)
+        return
     decoding_bom = encoding == "utf-8-sig"
     encoding = "utf-8" if decoding_bom else encoding
     number = lines_before  # lines before the current chunk
@@ -210,6 +275,32 @@ def _decoded_lines(
             yield from io.StringIO(text, newline="")
             if not block:
                 return
+
+
+def _utf16_lines(path: Path, encoding: str) -> Iterator[str]:
+    """A UTF-16 file's lines, decoded a megabyte at a time (never the whole file in memory);
+    a UTF-16 file holding bytes that do not decode is refused (it is not a text file)."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    rest = ""
+    lines = 0
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(1 << 20)
+            try:
+                text = rest + decoder.decode(block, final=not block)
+            except UnicodeDecodeError:
+                raise ImportFileError(
+                    _("Octets illisibles en UTF-16 après la ligne %(line)s.") % {"line": lines}
+                ) from None
+            if not block:
+                if text:
+                    yield text
+                return
+            cut = text.rfind("\n") + 1
+            text, rest = text[:cut], text[cut:]
+            if text:
+                lines += text.count("\n")
+                yield from io.StringIO(text, newline="")
 
 
 def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str], str]]:
@@ -267,6 +358,7 @@ def _csv_batches(
         lines = chain(decoded, [_END_OF_RANGE + "\n"]) if check_cut else decoded
         offset = chunk.first_line - 1
     end_of_range = [_END_OF_RANGE]
+    csv.field_size_limit(max_cell_chars())
     reader = csv.reader(lines, delimiter=delimiter)
     undecodable = _("octets illisibles dans l'encodage %(encoding)s") % {"encoding": encoding}
     if chunk is None and next(reader, None) is None:  # header
@@ -375,6 +467,12 @@ def _grouped(
 
 def _open_xlsx(path: Path) -> Table:
     try:
+        facts = check_workbook(path)
+    except WorkbookRefused as error:
+        raise ImportFileError(
+            _("Classeur refusé : %(reason)s.") % {"reason": error.message}
+        ) from None
+    try:
         import openpyxl
     except ImportError:  # pragma: no cover - installed with the project
         raise ImportFileError(_("Lecture XLSX indisponible.")) from None
@@ -385,6 +483,8 @@ def _open_xlsx(path: Path) -> Table:
     try:
         sheet = workbook.worksheets[0]
         first = next(sheet.iter_rows(values_only=True), None)
+    except Exception:  # a part that does not parse (entities, bad XML): one message
+        raise ImportFileError(_("Ce classeur XLSX est illisible ou endommagé.")) from None
     finally:
         workbook.close()
     if not first:
@@ -392,11 +492,16 @@ def _open_xlsx(path: Path) -> Table:
     headers = [_cell_text(value).strip() for value in first]
     while headers and not headers[-1]:
         headers.pop()
+    _check_columns(len(headers))
+    if any(len(header) > max_cell_chars() for header in headers):
+        raise ImportFileError(
+            _("Un en-tête dépasse %(limit)s caractères.") % {"limit": max_cell_chars()}
+        )
     if len(headers) < 2:
         raise ImportFileError(
             _("Impossible de trouver les colonnes dans la première ligne du classeur.")
         )
-    return Table(path=path, format="xlsx", headers=headers)
+    return Table(path=path, format="xlsx", headers=headers, last_row=facts.last_row)
 
 
 def _cell_text(value: object) -> str:
@@ -410,13 +515,28 @@ def _cell_text(value: object) -> str:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str], str]]:
+    """(line, cells, problem) for every data row. The workbook passed `check_workbook` when the
+    table was opened: no row is large; a cell longer than the cell limit (as in a CSV) rejects
+    its row, and only its beginning is kept for the rejected-rows file."""
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    limit = max_cell_chars()
+    too_long = _("cellule de %(length)s caractères en colonne %(column)s, %(limit)s au plus")
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        raise ImportFileError(_("Ce classeur XLSX est illisible ou endommagé.")) from None
     try:
         sheet = workbook.worksheets[0]
         width = None
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        while True:
+            try:
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except Exception:  # a part that does not parse (entities, bad XML): one message
+                raise ImportFileError(_("Ce classeur XLSX est illisible ou endommagé.")) from None
             if number == 1:
                 width = len([v for v in values if v is not None]) or len(values)
                 continue
@@ -425,6 +545,18 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str], str]]:
                 row.pop()
             if not any(row):
                 continue
-            yield number, row, ""
+            problem = ""
+            if max(map(len, row)) <= limit:
+                yield number, row, problem
+                continue
+            for column, cell in enumerate(row):
+                if len(cell) > limit:
+                    problem = problem or too_long % {
+                        "length": len(cell),
+                        "column": column + 1,
+                        "limit": limit,
+                    }
+                    row[column] = cell[:_KEPT_OF_LONG_CELL] + "…"
+            yield number, row, problem
     finally:
         workbook.close()

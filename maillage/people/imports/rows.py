@@ -13,12 +13,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
+from operator import gt, itemgetter
 
+from django.conf import settings
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 
 from maillage.people.imports.presets import ROLL_PRESETS, STATION_LABEL_FIELDS
-from maillage.people.models import SuppressionEntry
+from maillage.people.models import EmailAddress, Person, RollStation, SuppressionEntry, Tag
 from maillage.people.normalise import (
     fold,
     ledger_hash,
@@ -87,6 +90,40 @@ STAGING_NAMES = [name for name, _kind in STAGING_COLUMNS]
 PERSON_COLUMNS = STAGING_NAMES[1 : STAGING_NAMES.index("ident")]
 
 SUPPRESSED = object()  # returned instead of a row: the ledger says this person must not come back
+
+# Keys the converter derives (not a cell of the file): cut to their column's length rather than
+# rejecting the row (long names can make a search name longer than its column).
+DERIVED_COLUMNS = ("search_name", "building_key", "household_key")
+# The columns of the roll's station labels, in STATION_LABEL_FIELDS order.
+_STATION_LABEL_COLUMNS = ("commune_label", "station_label", "canton_label", "constituency_label")
+_ROLL_NUMBER_RANGE = BaseDatabaseOperations.integer_field_ranges[
+    Person._meta.get_field("roll_number").get_internal_type()
+]
+
+
+def max_length(model: type[models.Model], name: str) -> int:
+    """The length of a text column, read from its model field (never repeated by hand)."""
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    assert length is not None, f"{model.__name__}.{name} has no max_length"
+    return int(length)
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
+def _checked_person_columns() -> list[tuple[int, int, str]]:
+    """(position in the staging tuple, max length, label) of every text column of a person the
+    converter fills from the file's cells."""
+    checked = []
+    for position, name in enumerate(STAGING_NAMES):
+        if name not in PERSON_COLUMNS or name in DERIVED_COLUMNS or name == "extra":
+            continue
+        if Person._meta.get_field(name).get_internal_type() != "CharField":
+            continue
+        checked.append((position, max_length(Person, name), _label(Person, name)))
+    return checked
+
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[a-z0-9-]{2,}$")
 _SEX = {
@@ -193,6 +230,12 @@ def parse_flag(value: str) -> int | None:
     return None
 
 
+class _Rejection(str):
+    """A rejection reason where a group of columns otherwise gives a string (the extra JSON)."""
+
+    __slots__ = ()
+
+
 class _Memo(dict):
     """A dict that forgets everything past `limit` entries: memory stays flat on huge files,
     and a roll sorted by polling station keeps its repeats (streets, names) close together."""
@@ -228,6 +271,7 @@ class RowConverter:
         preset: str,
         ledger: Ledger,
         today: date | None = None,
+        max_extra: int | None = None,
     ) -> None:
         self.width = len(headers)
         self.preset = preset
@@ -281,6 +325,14 @@ class RowConverter:
         self._extra_of = (
             columns_at([index for index, _header in extra_headers]) if extra_headers else None
         )
+        # A row may fill at most this many extra columns (checked only when the file has more).
+        self.max_extra = (
+            int(settings.MAILLAGE_IMPORT_MAX_EXTRA_COLUMNS) if max_extra is None else max_extra
+        )
+        self.too_many_extra = _(
+            "colonnes supplémentaires remplies : %(count)s, %(limit)s au plus "
+            "(associez-les à des champs ou retirez-les du fichier)"
+        )
         contact_fields = (
             "email",
             "mobile",
@@ -309,6 +361,23 @@ class RowConverter:
         self._phones = _Memo(200_000)
         self._slugs = _Memo(10_000)
         self._no_contacts = ("", 0, None, "", "", 0, 0, None, None, "", "", "", "")
+        # Column lengths, from the models: a value longer than its column rejects the row,
+        # on every database (PostgreSQL would refuse it, SQLite would store it whole).
+        checked = _checked_person_columns()
+        self._checked = itemgetter(*(position for position, _limit, _name in checked))
+        self._limits = tuple(limit for _position, limit, _name in checked)
+        self._checked_labels = [(position, name) for position, _limit, name in checked]
+        self.search_name_length = max_length(Person, "search_name")
+        self.building_key_length = max_length(Person, "building_key")
+        self.household_key_length = max_length(Person, "household_key")
+        self.email_length = max_length(EmailAddress, "address")
+        self.tag_length = max_length(Tag, "name")
+        self.tag_slug_length = max_length(Tag, "slug")
+        self.station_labels = [
+            (max_length(RollStation, name), _label(RollStation, name))
+            for name in _STATION_LABEL_COLUMNS
+        ]
+        self.too_long = _("%(field)s : %(length)s caractères, %(limit)s au plus")
         self.impossible_date = _("date de naissance impossible : %(date)s")
         self.wrong_width = _("nombre de colonnes incorrect : %(found)s au lieu de %(expected)s")
         self.missing_name = _("nom manquant")
@@ -346,7 +415,7 @@ class RowConverter:
             parts = [parts[2], parts[1], parts[0]] if len(parts) == 3 else parts
         else:
             parts = text.split(" ")[0].split("/")
-        impossible = self.impossible_date % {"date": text}
+        impossible = self.impossible_date % {"date": _shown(text)}
         try:
             numbers = [int(part) for part in parts]
         except ValueError:
@@ -412,7 +481,7 @@ class RowConverter:
                 number.strip(),
                 street.strip(),
                 postcode.strip(),
-                street_key_of(self.fold(postcode), number_key, words),
+                street_key_of(self.fold(postcode), number_key, words)[: self.building_key_length],
             )
             self._buildings.remember(raw, building)
         return building
@@ -424,16 +493,29 @@ class RowConverter:
             self._sexes.remember(raw, sex)
         return sex
 
-    def _station_labels(self, raw: tuple[str, ...]) -> tuple[str, ...]:
+    def _station_labels(self, raw: tuple[str, ...]) -> tuple[str, ...] | str:
+        """The station's labels, or a reason when one is longer than its column."""
         labels = self._labels.get(raw)
         if labels is None:
             labels = tuple(map(str.strip, raw))
+            for label, (limit, name) in zip(labels, self.station_labels, strict=True):
+                if len(label) > limit:
+                    labels = self.too_long % {"field": name, "length": len(label), "limit": limit}
+                    break
             self._labels.remember(raw, labels)
         return labels
 
     def _extra(self, raw: tuple[str, ...]) -> str:
+        """The extra columns as JSON, or (str too, told apart by `convert`) a rejection reason
+        when the row fills more of them than `max_extra`."""
         extra = self._extras.get(raw)
         if extra is None:
+            if len(raw) > self.max_extra:
+                filled = sum(1 for value in raw if value.strip())
+                if filled > self.max_extra:
+                    reason = self.too_many_extra % {"count": filled, "limit": self.max_extra}
+                    self._extras.remember(raw, _Rejection(reason))
+                    return _Rejection(reason)
             # Accents as they are (not \u escapes): the same JSON value, and no backslash for
             # the COPY text to escape.
             extra = json.dumps(
@@ -457,10 +539,12 @@ class RowConverter:
         return result
 
     def slug(self, raw: str) -> tuple[str, str]:
+        """(tag name, slug); the name is checked against its column by `_contacts`, the slug
+        (a key made from it, longer when folding spells œ as oe) is cut to its column."""
         found = self._slugs.get(raw)
         if found is None:
-            name = " ".join(raw.split())[:100]
-            found = (name, self.fold(name).replace(" ", "-")[:120])
+            name = " ".join(raw.split())
+            found = (name, self.fold(name).replace(" ", "-")[: self.tag_slug_length])
             self._slugs.remember(raw, found)
         return found
 
@@ -482,13 +566,19 @@ class RowConverter:
         if email_raw:
             email = normalise_email(email_raw)
             if email and not _EMAIL.match(email):
-                return _("e-mail invalide : %(value)s") % {"value": email_raw.strip()}
+                return _("e-mail invalide : %(value)s") % {"value": _shown(email_raw.strip())}
+            if len(email) > self.email_length:
+                return self.too_long % {
+                    "field": _("e-mail"),
+                    "length": len(email),
+                    "limit": self.email_length,
+                }
         mobile = landline = ""
         for value in (mobile_raw, landline_raw, phone_raw):
             if value and value.strip():
                 parsed = self.phone(value)
                 if parsed is None:
-                    return _("téléphone invalide : %(value)s") % {"value": value.strip()}
+                    return _("téléphone invalide : %(value)s") % {"value": _shown(value.strip())}
                 if parsed[1] == "mobile" and not mobile:
                     mobile = parsed[0]
                 elif not landline and parsed[0] != mobile:
@@ -496,8 +586,20 @@ class RowConverter:
         profession_name = profession_slug = tag_name = tag_slug = ""
         if profession and profession.strip():
             profession_name, profession_slug = self.slug(profession)
+            if len(profession_name) > self.tag_length:
+                return self.too_long % {
+                    "field": _("profession"),
+                    "length": len(profession_name),
+                    "limit": self.tag_length,
+                }
         if tag and tag.strip():
             tag_name, tag_slug = self.slug(tag)
+            if len(tag_name) > self.tag_length:
+                return self.too_long % {
+                    "field": _("étiquette"),
+                    "length": len(tag_name),
+                    "limit": self.tag_length,
+                }
         return (
             email,
             0,
@@ -584,7 +686,10 @@ class RowConverter:
             try:
                 roll_number = int(number_raw)
             except ValueError:
-                return self.bad_number % {"value": number_raw}
+                return self.bad_number % {"value": _shown(number_raw)}
+            low, high = _ROLL_NUMBER_RANGE
+            if not low <= roll_number <= high:
+                return self.bad_number % {"value": _shown(number_raw)}
         if self.is_roll:
             if not commune:
                 return self.missing_commune
@@ -613,7 +718,10 @@ class RowConverter:
         else:
             identity = (commune, station, roll_number)
             if self.has_labels:
-                self.stations[(commune, station)] = self._station_labels(self._labels_of(row))
+                labels = self._station_labels(self._labels_of(row))
+                if labels.__class__ is str:
+                    return labels
+                self.stations[(commune, station)] = labels  # type: ignore[assignment]
         raw_building = self._building_of(row)
         number, street, postcode, building_key = self._buildings.get(
             raw_building
@@ -625,17 +733,24 @@ class RowConverter:
                 (folds.get(complement_raw) or self.fold(complement_raw)) if complement_raw else ""
             )
             household = f"{building_key}|{folded}"
+            if len(household) > self.household_key_length:
+                household = household[: self.household_key_length]
         search_name = (
             f"{folded_first} {folded_birth}"
             if folded_first and folded_birth and not folded_usage
             else " ".join(part for part in (folded_first, folded_usage, folded_birth) if part)
         )
+        if len(search_name) > self.search_name_length:
+            search_name = search_name[: self.search_name_length]
+        extra = self._extra(self._extra_of(row)) if self._extra_of is not None else "{}"
+        if extra.__class__ is _Rejection:
+            return str(extra)
         sex_raw = self._sex_of(row)
         sex = self._sexes.get(sex_raw)
         if sex is None:
             sex = self._sex(sex_raw)
         place, place_code, place_department, place_country, nationality = self._place_of(row)
-        return (
+        staged = (
             line_no,
             birth_name,
             usage_name,
@@ -662,10 +777,24 @@ class RowConverter:
             commune_name.strip(),
             country.strip(),
             household,
-            self._extra(self._extra_of(row)) if self._extra_of is not None else "{}",
+            extra,
             ident,
             *contacts,
         )
+        if any(map(gt, map(len, self._checked(staged)), self._limits)):
+            return self._too_long_reason(staged)
+        return staged
+
+    def _too_long_reason(self, staged: tuple) -> str:
+        """The first value longer than its column, as a rejection reason."""
+        for (position, name), limit in zip(self._checked_labels, self._limits, strict=True):
+            if len(staged[position]) > limit:
+                return self.too_long % {
+                    "field": name,
+                    "length": len(staged[position]),
+                    "limit": limit,
+                }
+        raise AssertionError("no value is too long")  # pragma: no cover
 
     def convert_rows(
         self, numbers: list[int], rows: list[list[str]]
@@ -687,6 +816,11 @@ class RowConverter:
                     row.pop()  # the blank `convert` appended: the rejected CSV shows the row as read
                 rejected.append((line_no, row, outcome))  # type: ignore[arg-type]
         return staged, rejected, suppressed
+
+
+def _shown(value: str, length: int = 40) -> str:
+    """A value quoted in a rejection reason: its beginning when it is long."""
+    return value if len(value) <= length else value[:length] + "…"
 
 
 def columns_at(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:

@@ -28,7 +28,7 @@ from maillage.people.segment_filters.base import (
     is_group,
     segment_filter,
 )
-from maillage.people.selectors.people import people_visible_to, sort_people
+from maillage.people.selectors.people import people_visible_to, sort_people, support_visible_to
 
 __all__ = ["SegmentError"]  # where views and services have always found it
 
@@ -98,7 +98,13 @@ def segment_count(*, user: User, definition: dict[str, Any], segment_id: int | N
 
 
 def segment_list(*, user: User) -> QuerySet[Segment]:
-    return Segment.objects.select_related("created_by").order_by("name")
+    """The segments this user may open (see `access_segment`)."""
+    if not has_role(user, Role.ORGANISER):
+        return Segment.objects.none()
+    segments = Segment.objects.select_related("created_by").order_by("name")
+    if not support_visible_to(user=user):
+        segments = segments.exclude(pk__in=segment_ids_using_support())
+    return segments
 
 
 # The columns a segment's page shows (and sorts on), so its rows load nothing else.
@@ -136,11 +142,44 @@ def segments_described(segments: Any) -> list[tuple[Segment, str]]:
     return [(s, segment_definition_describe(s.definition, segment_names=names)) for s in segments]
 
 
+# Filters that select by support level: a segment using one, even through another segment,
+# lists people by political opinion, so only roles that may see support open it.
+SUPPORT_FIELDS = frozenset({"support", "support_change"})
+
+
+def _uses_support(definition: Any, definitions: dict[int, Any], seen: frozenset[int]) -> bool:
+    if not isinstance(definition, dict):
+        return False
+    if not is_group(definition):
+        if definition.get("field") in SUPPORT_FIELDS:
+            return True
+        return any(
+            _uses_support(definitions.get(pk), definitions, seen | {pk})
+            for pk in segment_referenced_ids(definition) - seen
+        )
+    filters = definition.get("filters")
+    return any(
+        _uses_support(item, definitions, seen)
+        for item in (filters if isinstance(filters, list) else [])
+    )
+
+
+def segment_ids_using_support() -> set[int]:
+    """Ids of the segments that select by support, directly or through another (one query)."""
+    definitions = dict(Segment.objects.values_list("pk", "definition"))
+    return {pk for pk, d in definitions.items() if _uses_support(d, definitions, frozenset({pk}))}
+
+
 def access_segment(*, user: User, segment_id: int | str) -> Segment:
-    if not has_role(user, Role.STAFF):
+    """Organisers and above open segments (their people come from `people_visible_to`, so an
+    organiser sees the segment's people in their zones); below staff, not those selecting by
+    support (`support_visible_to`)."""
+    if not has_role(user, Role.ORGANISER):
         raise NotFound(_("Ce segment n'existe pas."))
     segment = Segment.objects.filter(pk=segment_id).first() if str(segment_id).isdigit() else None
-    if segment is None:
+    if segment is None or (
+        not support_visible_to(user=user) and segment.pk in segment_ids_using_support()
+    ):
         raise NotFound(_("Ce segment n'existe pas."))
     return segment
 

@@ -24,6 +24,7 @@ from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.services import (
     audit_log_record,
     task_progress_advance,
+    task_progress_alive,
     task_progress_create,
     task_progress_fail,
     task_progress_finish,
@@ -325,7 +326,8 @@ def duplicates_search_run(*, progress_id: str) -> int:
         task_progress_advance(progress_id=progress_id, done=done, total=total, message=message)
 
     try:
-        found = duplicates_detect(on_step=step)
+        with task_progress_alive(progress_id):
+            found = duplicates_detect(on_step=step)
     except Exception as error:
         task_progress_fail(
             progress_id=progress_id,

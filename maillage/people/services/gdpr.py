@@ -15,6 +15,7 @@ from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
 from maillage.people.models import Person, SupportLevel
 from maillage.people.normalise import identity_key
+from maillage.people.services.retention import PersonTraces, rejected_rows_erase
 from maillage.people.services.suppression import Kind, Scope, suppression_add
 
 PERSON_TYPE = "people.person"
@@ -301,7 +302,8 @@ def person_subject_access_export(*, actor: User, person: Person) -> tuple[bytes,
 def person_erase(*, actor: User, person: Person, reason: str = "demande d'effacement") -> None:
     """Delete the person and everything attached; keep only the suppression hashes (identity,
     each email, each phone, scope all) so no import brings them back, and an audit entry that
-    names nobody. Audit entries about the person lose their personal data too."""
+    names nobody. Audit entries about the person lose their personal data too, and their rows
+    leave every rejected-rows file still kept (a file that cannot be rewritten is deleted)."""
     person_id = person.pk
     key = identity_key(
         person.birth_name,
@@ -321,7 +323,11 @@ def person_erase(*, actor: User, person: Person, reason: str = "demande d'efface
         "interactions": person.interactions.count(),
         "consents": person.consents.count(),
     }
+    traces = PersonTraces.of(person)
     person.delete()  # cascades to emails, phones, consents, interactions, tags, list memberships, duplicate pairs
+    # Files on disk: the rejected rows of past imports may quote them (uploads are deleted once
+    # imported; those never imported expire with the retention, see docs/privacy.md).
+    files = rejected_rows_erase(traces=traces)
     # The audit log is kept (who looked, who exported) but without what it said about them.
     AuditLogEntry.objects.filter(target_type=PERSON_TYPE, target_id=str(person_id)).update(
         target_label=f"#{person_id} (effacé)", changes={}
@@ -332,5 +338,5 @@ def person_erase(*, actor: User, person: Person, reason: str = "demande d'efface
         target_type=PERSON_TYPE,
         target_id=person_id,
         target_label=f"#{person_id}",
-        changes={"deleted": counts},
+        changes={"deleted": counts, "files": files},
     )

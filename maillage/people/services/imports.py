@@ -9,6 +9,7 @@ behind; it is re-run from the start (re-running is safe: the same file changes n
 
 from __future__ import annotations
 
+import codecs
 import gc
 import logging
 from collections.abc import Callable
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db import utils as db_utils
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -29,9 +31,11 @@ from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.services import (
     TaskProgressChannel,
     audit_log_record,
+    task_progress_alive,
     task_progress_create,
     task_progress_fail,
     task_progress_finish,
+    task_progress_reset,
     task_progress_start,
 )
 from maillage.people.imports import parallel, presets
@@ -39,6 +43,7 @@ from maillage.people.imports.reader import Chunk, Table, open_table
 from maillage.people.imports.rows import (
     Ledger,
     RowConverter,
+    max_length,
     normalise_commune_code,
     station_code,
 )
@@ -86,15 +91,14 @@ class ImportSummary:
 
 
 def count_data_rows(table: Table) -> int:
-    """Rows to expect, for the progress bar: newlines in a CSV (fast, binary), rows in a sheet."""
+    """Rows to expect, for the progress bar and as an upper bound of the line numbers (the
+    writer reserves ids by line): newlines in a CSV (fast, binary; decoded in UTF-16, where a
+    newline is two bytes), the last row number found by `check_workbook` in a sheet (the
+    sheet's declared dimension can be wrong)."""
     if table.format == "xlsx":
-        import openpyxl
-
-        workbook = openpyxl.load_workbook(table.path, read_only=True)
-        try:
-            return max((workbook.worksheets[0].max_row or 1) - 1, 0)
-        finally:
-            workbook.close()
+        return max(table.last_row - 1, 0)
+    if table.encoding.startswith("utf-16"):
+        return _count_utf16_rows(table.path, table.encoding)
     lines = 0
     last = b"\n"
     with table.path.open("rb") as handle:
@@ -102,6 +106,23 @@ def count_data_rows(table: Table) -> int:
             lines += chunk.count(b"\n")
             last = chunk[-1:]
     if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def _count_utf16_rows(path: Path, encoding: str) -> int:
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    lines = 0
+    last = "\n"
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(1 << 20)
+            text = decoder.decode(block, final=not block)
+            lines += text.count("\n")
+            last = text[-1:] or last
+            if not block:
+                break
+    if last != "\n":
         lines += 1
     return max(lines - 1, 0)
 
@@ -150,7 +171,7 @@ def import_file(
     table = open_table(path)
     preset = preset or presets.detect_preset(table.headers)
     full_mapping = presets.mapping_for(preset=preset, headers=table.headers, mapping=mapping)
-    source = (source or Path(path).name)[:100]
+    source = (source or Path(path).name)[: max_length(ImportJob, "source")]
     summary = ImportSummary(preset=preset, encoding=table.encoding, delimiter=table.delimiter)
     total = count_data_rows(table)
     if progress_id:
@@ -269,7 +290,7 @@ class _Reading:
     def run(self) -> None:
         workers = parallel.import_workers()
         resume_at = None
-        if parallel.worth_parallel(self.table, workers):
+        if self.table.splittable and parallel.worth_parallel(self.table, workers):
             resume_at = self._run_in_workers(workers)
             if resume_at is None:
                 self._finish()
@@ -397,16 +418,47 @@ def import_job_create(
     progress = task_progress_create(
         kind="people_import", label=_("Import « %(name)s »") % {"name": original_name}, owner=actor
     )
-    return ImportJob.objects.create(
-        source=(source or original_name)[:100],
+    job = ImportJob.objects.create(
+        source=(source or original_name)[: max_length(ImportJob, "source")],
         preset=preset or "",
-        original_name=original_name[:255],
+        original_name=original_name[: max_length(ImportJob, "original_name")],
         stored_path=str(path),
         mapping=mapping or {},
         dry_run=dry_run,
         progress=progress,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    # A crashed run is run again from the job's page (the job goes back to "uploaded" first).
+    progress.rerun = {"url": _job_url(job, "people:import_rerun")}
+    progress.save(update_fields=["rerun"])
+    return job
+
+
+def import_job_rerun(*, actor: User | None, job_id: int) -> ImportJob:
+    """Put a failed job back in line, when its file is still there (an import that crashed: its
+    process died before deleting the upload). The caller enqueues `import_job_task`."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ImportJob.Status.FAILED:
+            raise ApplicationError(_("Seul un import qui a échoué peut être relancé."))
+        if not Path(job.stored_path).is_file():
+            raise ApplicationError(
+                _("Le fichier de cet import n'est plus disponible : déposez-le à nouveau.")
+            )
+        job.status = ImportJob.Status.UPLOADED
+        job.error = ""
+        job.finished_at = None
+        job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        if job.progress_id:
+            task_progress_reset(progress_id=job.progress_id)
+        audit_log_record(
+            actor=actor,
+            action=AuditLogEntry.Action.IMPORT,
+            target=job,
+            target_label=job.original_name,
+            changes={"rerun": True},
+        )
+    return job
 
 
 def import_job_mapping_save(
@@ -445,21 +497,30 @@ def import_job_run(
     progress_id = job.progress_id
     rejected_path = Path(settings.MAILLAGE_UPLOAD_DIR) / "rejected" / f"import-{job.pk}-rejets.csv"
     try:
-        summary = import_file(
-            path=job.stored_path,
-            preset=job.preset,
-            mapping=job.mapping or None,
-            source=job.source,
-            dry_run=job.dry_run,
-            rejected_path=rejected_path,
-            progress_id=progress_id,
-            on_batch=on_batch,
-            collect_new_ids=detect_duplicates,
-        )
+        with task_progress_alive(progress_id):
+            summary = import_file(
+                path=job.stored_path,
+                preset=job.preset,
+                mapping=job.mapping or None,
+                source=job.source,
+                dry_run=job.dry_run,
+                rejected_path=rejected_path,
+                progress_id=progress_id,
+                on_batch=on_batch,
+                collect_new_ids=detect_duplicates,
+            )
     except ApplicationError as error:
         _job_fail(job, error.message)
         return job
-    except Exception:
+    except Exception as error:
+        if _is_database_failure(error):
+            # The connection was cut (the server restarted, an administrator ended the
+            # session) or the database refuses writes: the transaction is gone with it.
+            message = _(
+                "La base de données a interrompu l'import (%(error)s) ; rien n'a été enregistré."
+            ) % {"error": _first_line(error)}
+            _job_fail_after_database_failure(job, message)
+            raise ApplicationError(message) from None
         logger.exception("people import %s failed", job.pk)
         _job_fail(job, _("L'import a échoué sur une erreur inattendue ; rien n'a été enregistré."))
         raise
@@ -538,10 +599,41 @@ def _upload_forget(job: ImportJob) -> None:
         stored.unlink(missing_ok=True)
 
 
-def _job_url(job: ImportJob) -> str:
+def _job_url(job: ImportJob, name: str = "people:import_detail") -> str:
     from django.urls import reverse
 
-    return reverse("people:import_detail", args=[job.pk])
+    return reverse(name, args=[job.pk])
+
+
+def _is_database_failure(error: BaseException) -> bool:
+    """A lost connection or a database that refuses work, from Django or from the driver
+    itself (COPY goes through the driver's own cursor, whose errors Django does not wrap)."""
+    driver = connection.Database  # type: ignore[attr-defined]  # the backend's DB-API module
+    return isinstance(
+        error,
+        (
+            db_utils.OperationalError,
+            db_utils.InterfaceError,
+            driver.OperationalError,
+            driver.InterfaceError,
+        ),
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else error.__class__.__name__
+
+
+def _job_fail_after_database_failure(job: ImportJob, message: str) -> None:
+    """Record the failure on a fresh connection when one can be had; the job stays `running`
+    otherwise (the message reaches the person all the same)."""
+    connection.close()  # a broken connection is replaced at the next query
+    try:
+        _job_fail(job, message)
+    except db_utils.Error as error:
+        # Debug only: the command prints the failure as its one line, the task records it.
+        logger.debug("people import %s: failure not recorded: %s", job.pk, _first_line(error))
 
 
 def _job_fail(job: ImportJob, message: str) -> None:
@@ -550,4 +642,5 @@ def _job_fail(job: ImportJob, message: str) -> None:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "finished_at", "updated_at"])
     if job.progress_id and TaskProgress.objects.filter(pk=job.progress_id).exists():
-        task_progress_fail(progress_id=job.progress_id, message=message)
+        # The upload is gone (`_upload_forget`) and the same file would fail the same way.
+        task_progress_fail(progress_id=job.progress_id, message=message, can_rerun=False)

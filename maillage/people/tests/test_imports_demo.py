@@ -7,9 +7,19 @@ import io
 import pytest
 from django.core.management import call_command
 
-from maillage.accounts.models import User
-from maillage.people.demo import COMMUNE, LIST_NAME, SEGMENTS, load_demo
+from maillage.accounts.demo import TEAM_LEADER_EMAIL, TEAM_NAME
+from maillage.accounts.models import Team, User, Zone
+from maillage.people.demo import (
+    COMMUNE,
+    LEADER_LIST_NAME,
+    LIST_NAME,
+    RECENT_KNOCKS,
+    SEGMENTS,
+    load_demo,
+)
 from maillage.people.models import Interaction, Person, PersonList, Segment
+from maillage.people.selectors.people import people_visible_to
+from maillage.people.selectors.teams import team_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +38,12 @@ def test_the_small_demo_loads_a_roll_contacts_a_list_and_segments_and_is_idempot
     }
     assert Person.objects.filter(tags__slug="infirmiere").exists()
     assert set(Segment.objects.values_list("name", flat=True)) >= set(SEGMENTS)
+    assert set(voters.values_list("constituency_code", flat=True)) == {"1311"}  # a real close race
     walk_list = PersonList.objects.get(name=LIST_NAME)
-    assert walk_list.assigned_users.filter(email="benevole@demo.maillage.fr").exists()
-    assert walk_list.assigned_teams.filter(name="Équipe Marseille centre").exists()
+    assert list(walk_list.assigned_teams.values_list("name", flat=True)) == [TEAM_NAME]
+    assert not walk_list.assigned_users.exists()
+    leader_list = PersonList.objects.get(name=LEADER_LIST_NAME)
+    assert list(leader_list.assigned_users.values_list("email", flat=True)) == [TEAM_LEADER_EMAIL]
     # The denormalised support is the latest interaction's.
     for person in Person.objects.exclude(current_support=None)[:20]:
         latest = Interaction.objects.filter(person=person).order_by("-occurred_at").first()
@@ -51,3 +64,27 @@ def test_the_small_demo_loads_a_roll_contacts_a_list_and_segments_and_is_idempot
         Segment.objects.count(),
         User.objects.count(),
     ) == counts
+
+
+def test_each_demo_role_sees_its_own_people_and_the_demo_matches_its_places() -> None:
+    call_command("load_demo", "--small", stdout=io.StringIO())
+    visible = {
+        user.email: people_visible_to(user=user).count()
+        for user in User.objects.filter(email__endswith="@demo.maillage.fr")
+    }
+    assert visible == {
+        "admin@demo.maillage.fr": 512,  # the roll of Vallon-sur-Mer and 12 sign-ups elsewhere
+        "staff@demo.maillage.fr": 512,
+        "organisatrice@demo.maillage.fr": 500,  # her department: Vallon-sur-Mer only
+        "chef@demo.maillage.fr": 200,  # the team's walk list and her own list to hand out
+        "benevole@demo.maillage.fr": 100,  # the team's walk list
+        "sympathisant@demo.maillage.fr": 0,
+    }
+    assert not Team.objects.filter(name__icontains="Marseille").exists()
+    assert not Zone.objects.filter(name__icontains="Marseille").exists()
+    zone_codes = set(Zone.objects.values_list("code", flat=True))
+    assert zone_codes == {"13", "1311", COMMUNE}
+    assert Person.objects.filter(commune_code=COMMUNE, constituency_code="1311").count() == 500
+    leader = User.objects.get(email=TEAM_LEADER_EMAIL)
+    (progress,) = team_progress(user=leader)
+    assert [(row.people, row.contacted) for row in progress.lists] == [(100, RECENT_KNOCKS)]

@@ -9,7 +9,7 @@ import uuid
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from maillage.accounts.tests.factories import UserFactory
+from maillage.accounts.tests.factories import UserFactory, ZoneFactory
 from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
@@ -215,6 +215,64 @@ class SegmentPagesTestCase(BaseTestCase):
         self.assertEqual(self.client.post(reverse("people:segment_count"), {}).status_code, 403)
         self.client.logout()
         self.assertEqual(self.client.get(reverse("people:segment_list")).status_code, 302)
+
+    def test_an_organiser_reads_segments_over_their_zone_without_support(self) -> None:
+        make_person(
+            birth_name="LYONNAIS",
+            birth_year=1940,
+            polling_station_code="13055_0003",
+            commune_code="69123",
+            department_code="69",
+            constituency_code="6901",
+        )
+        undecided = Segment.objects.create(
+            name="Indécis",
+            definition={"op": "and", "filters": [{"field": "support", "values": [3]}]},
+        )
+        through = Segment.objects.create(
+            name="Seniors indécis",
+            definition={
+                "op": "or",
+                "filters": [
+                    {"field": "segment", "id": self.seniors.pk},
+                    {"op": "and", "filters": [{"field": "segment", "id": undecided.pk}]},
+                ],
+            },
+        )
+        organiser = UserFactory(role=Role.ORGANISER)
+        organiser.zones.add(ZoneFactory(name="Bouches-du-Rhône", code="13"))
+        self.login(organiser)
+        response = self.client.get(reverse("people:segment_list"))
+        self.assertContains(response, "Seniors du bureau 3")
+        self.assertNotContains(response, "Indécis")
+        self.assertNotContains(response, reverse("people:segment_create"))
+        response = self.client.get(
+            reverse("people:segment_detail", args=[self.seniors.pk]), {"sort": "support"}
+        )
+        self.assertEqual(response.context["page"].paginator.count, 55)  # not the one in Lyon
+        self.assertEqual(response.context["sort"], "name")
+        self.assertNotContains(response, "Soutien")
+        self.assertNotContains(response, reverse("people:segment_export", args=[self.seniors.pk]))
+        for segment in (undecided, through):
+            url = reverse("people:segment_detail", args=[segment.pk])
+            self.assertEqual(self.client.get(url).status_code, 404, segment.name)
+        for url in (
+            reverse("people:segment_create"),
+            reverse("people:segment_export", args=[self.seniors.pk]),
+            reverse("people:segment_edit", args=[self.seniors.pk]),
+        ):
+            self.assertEqual(self.client.get(url).status_code, 403, url)
+        self.login(self.owner)
+        self.assertContains(self.client.get(reverse("people:segment_list")), "Seniors indécis")
+        self.assertEqual(
+            self.client.get(reverse("people:segment_detail", args=[through.pk])).status_code, 200
+        )
+        self.assertEqual(
+            self.client.get(reverse("people:segment_detail", args=[self.seniors.pk]))
+            .context["page"]
+            .paginator.count,
+            56,
+        )
 
     def test_the_segment_list_runs_a_fixed_number_of_queries(self) -> None:
         for n in range(5):
@@ -463,7 +521,7 @@ class DashboardTestCase(BaseTestCase):
         make_person(current_support=1)
         with self.assertNumQueries(2):  # one aggregate over the people in scope, the open pairs
             dashboard_tiles(self.owner)
-        with self.assertNumQueries(1):
+        with self.assertNumQueries(2):  # the aggregate, the assigned lists with their progress
             dashboard_tiles(self.teammate)
         self.login(self.owner)
         response = self.client.get(reverse("core:dashboard"))
@@ -474,6 +532,18 @@ class DashboardTestCase(BaseTestCase):
         response = self.client.get(reverse("core:dashboard"))
         self.assertContains(response, "Personnes")
         self.assertNotContains(response, "Doublons")
+
+    def test_support_counts_show_only_to_roles_that_may_see_support(self) -> None:
+        """An undecided count over a small list can point at one person: GDPR art. 9."""
+        undecided = make_person(current_support=3)
+        assign([undecided], users=[self.teammate])
+        titles = {str(tile.title) for tile in dashboard_tiles(self.teammate)}
+        self.assertNotIn("Indécis", titles)
+        self.assertNotIn("Soutien", titles)
+        self.assertIn("Personnes", titles)
+        self.assertIn("Indécis", {str(tile.title) for tile in dashboard_tiles(self.owner)})
+        self.login(self.teammate)
+        self.assertNotContains(self.client.get(reverse("core:dashboard")), "Indécis")
 
 
 class AdminTestCase(BaseTestCase):

@@ -13,6 +13,7 @@ from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role
+from maillage.core.services import task_progress_enqueue
 from maillage.people.forms import DuplicateDecisionForm
 from maillage.people.selectors.dedupe import (
     access_duplicate,
@@ -66,7 +67,9 @@ def duplicate_search(request: AuthenticatedHttpRequest) -> HttpResponse:
         if running is None:
             return redirect("people:duplicate_list")
         return redirect("core:task_progress_page", progress_id=running.pk)
-    duplicates_search_task.enqueue(str(progress.pk))
+    task_progress_enqueue(
+        progress=progress, task=duplicates_search_task, progress_id=str(progress.pk)
+    )
     return redirect("core:task_progress_page", progress_id=progress.pk)
 
 

@@ -7,24 +7,29 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
-from maillage.core.services import audit_log_record
+from maillage.core.services import audit_log_record, task_progress_reap
 from maillage.people.imports import presets
 from maillage.people.imports.preview import import_job_preview
 from maillage.people.imports.reader import open_table
 from maillage.people.models import ImportJob
-from maillage.people.services.imports import import_job_create, import_job_mapping_save
+from maillage.people.services.imports import (
+    import_job_create,
+    import_job_mapping_save,
+    import_job_rerun,
+)
 from maillage.people.tasks import import_job_task
 
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024
@@ -97,6 +102,7 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                 dry_run=form.cleaned_data["dry_run"],
             )
             return redirect("people:import_mapping", job_id=job.pk)
+    task_progress_reap()  # a job whose process died is listed as failed
     jobs = ImportJob.objects.select_related("created_by").order_by("-created_at")
     page = Paginator(jobs, 25).get_page(request.GET.get("page"))
     return render(
@@ -165,15 +171,33 @@ def import_mapping(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespon
 
 @role_required(Role.STAFF)
 def import_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    task_progress_reap()  # a job whose process died shows as failed, with "run again"
     job = get_object_or_404(ImportJob.objects.select_related("progress", "created_by"), pk=job_id)
     # While the task runs, the polled fragment brings the counts; once finished, the page's own
     # summary replaces them (no second table under the bar).
     context = {
         "job": job,
         "progress": job.progress,
+        # Jobs whose progress record carries no "run again" link (made before it existed).
+        "can_rerun": job.status == ImportJob.Status.FAILED
+        and not (job.progress and job.progress.rerun_url)
+        and Path(job.stored_path).is_file(),
         "progress_result_template": "people/imports/_progress_result.html",
     }
     return render(request, "people/imports/import_detail.html", context)
+
+
+@role_required(Role.STAFF)
+@require_POST
+def import_rerun(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=job_id)
+    try:
+        import_job_rerun(actor=request.user, job_id=job.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        import_job_task.enqueue(job_id=job.pk)
+    return redirect("people:import_detail", job_id=job.pk)
 
 
 @role_required(Role.STAFF)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from maillage.people.views import dedupe, gdpr, people, segments
+from maillage.people.views import dedupe, gdpr, people, segments, teams
 
 urlpatterns = [
     path("", people.person_list, name="person_list"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("segments/<int:segment_id>/", segments.segment_detail, name="segment_detail"),
     path("segments/<int:segment_id>/edit/", segments.segment_edit, name="segment_edit"),
     path("segments/<int:segment_id>/export/", segments.segment_export, name="segment_export"),
+    path("team/", teams.team_detail, name="team_detail"),
     path("duplicates/", dedupe.duplicate_list, name="duplicate_list"),
     path("duplicates/search/", dedupe.duplicate_search, name="duplicate_search"),
     path("duplicates/<int:candidate_id>/", dedupe.duplicate_review, name="duplicate_review"),

@@ -1,4 +1,5 @@
-"""Staff segment pages: the list, the builder with its live count, the people of a segment and its CSV export."""
+"""Segment pages: the list and the people of a segment from organiser up (their zones' people);
+the builder with its live count, editing and the CSV export for staff."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
-from maillage.core.roles import Role
+from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
+from maillage.people.selectors.people import person_sort_for, support_visible_to
 from maillage.people.selectors.segments import (
     access_segment,
     people_with_age,
@@ -39,11 +41,15 @@ from maillage.people.services.segments import segment_export_record, segment_upd
 PAGE_SIZE = 50
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def segment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(segments(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = segments_described(page.object_list)
-    return render(request, "people/segment_list.html", {"page": page, "rows": rows, "query": ""})
+    return render(
+        request,
+        "people/segment_list.html",
+        {"page": page, "rows": rows, "query": "", "can_manage": has_role(request.user, Role.STAFF)},
+    )
 
 
 @role_required(Role.STAFF)
@@ -127,10 +133,11 @@ def segment_count(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "people/_segment_count.html", context)
 
 
-@role_required(Role.STAFF)
+@role_required(Role.ORGANISER)
 def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpResponse:
+    """Organisers read a segment over the people of their zones; staff also edit and export."""
     segment = access_segment(user=request.user, segment_id=segment_id)
-    sort = request.GET.get("sort", "name")
+    sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
     people = segment_people(user=request.user, segment=segment, sort=sort)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -149,6 +156,8 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "rows": people_with_age(page.object_list),
+            "show_support": support_visible_to(user=request.user),
+            "can_manage": has_role(request.user, Role.STAFF),
         },
     )
 
