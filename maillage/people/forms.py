@@ -108,8 +108,9 @@ class SegmentBuilderForm(forms.Form):
                 parsed = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise SegmentError(
-                    gettext("JSON invalide : %(error)s (ligne %(line)s).")
-                    % {"error": exc.msg, "line": exc.lineno}
+                    # Not `exc.msg`: the parser explains in English ("Expecting value").
+                    gettext("JSON invalide à la ligne %(line)s, colonne %(column)s.")
+                    % {"line": exc.lineno, "column": exc.colno}
                 ) from None
             if not isinstance(parsed, dict):
                 raise SegmentError(gettext("La définition est un objet JSON."))

@@ -13,10 +13,13 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from maillage.core.db import Bytewise
 from maillage.core.models import TimeStampedModel
+from maillage.people.imports.presets import PRESET_SHORT_LABELS
+from maillage.people.normalise import SORT_NAME_LENGTH
 
 
 class SupportLevel(models.IntegerChoices):
@@ -163,6 +166,8 @@ class Person(TimeStampedModel):
     consent_post = models.BooleanField(null=True, blank=True)
 
     search_name = models.CharField(max_length=400, blank=True)
+    # The people list's order (`normalise.sort_key`): the shown last name, then first names.
+    sort_name = models.CharField(max_length=SORT_NAME_LENGTH, blank=True)
     # The account of a person who is also a user of Maillage (at most one person per account).
     # A foreign key without database constraint nor plain index: a roll load inserts a million
     # people whose link is NULL, and a one-to-one's unique index (or an FK trigger) would be
@@ -218,6 +223,8 @@ class Person(TimeStampedModel):
                 name="person_search_name_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
+            # The people list by name (`ORDER BY sort_name, id` then LIMIT 50), in both directions.
+            models.Index(Bytewise(F("sort_name")), F("id"), name="person_sort_name_idx"),
         ]
 
     def __str__(self) -> str:
@@ -519,6 +526,11 @@ class ImportJob(TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("import")
+
+    @property
+    def preset_label(self) -> str:
+        """The format in words ("REU", "autre fichier"), never its code ("generic")."""
+        return str(PRESET_SHORT_LABELS.get(self.preset, self.preset))
 
 
 class DuplicateCandidate(TimeStampedModel):

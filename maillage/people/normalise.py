@@ -56,6 +56,22 @@ def search_key(*parts: str | None) -> str:
     return " ".join(part for part in (fold(p) for p in parts) if part)
 
 
+# Long enough to order any real name; an absurd 10,000-character name is cut, not refused.
+SORT_NAME_LENGTH = 120
+
+
+def sort_key(last: str | None, first: str | None) -> str:
+    """The people list's order: the last name it shows, then the first names, folded, so
+    "ADAM Émilie" sorts as "adam emilie" (before "adam sophie", not after Z) the same way on
+    every database. `last` is the usage name when there is one, else the birth name."""
+    return sort_key_of_folded(fold(last), fold(first))
+
+
+def sort_key_of_folded(last: str, first: str) -> str:
+    """`sort_key` from names already folded (the import has them at hand)."""
+    return f"{last} {first}".strip()[:SORT_NAME_LENGTH]
+
+
 def normalise_email(value: str | None) -> str:
     return (value or "").strip().lower()
 

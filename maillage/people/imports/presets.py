@@ -24,6 +24,12 @@ PRESET_CHOICES = [
     (ELISTELEC, gettext_lazy("e-listelec (ancien format)")),
     (GENERIC, gettext_lazy("Autre fichier (CSV ou XLSX, colonnes à associer)")),
 ]
+# The same, short, where a page names the format of an import already made.
+PRESET_SHORT_LABELS = {
+    REU: gettext_lazy("REU"),
+    ELISTELEC: gettext_lazy("e-listelec"),
+    GENERIC: gettext_lazy("autre fichier"),
+}
 
 # Every field a column can feed, with its label on the mapping screen.
 FIELDS: dict[str, object] = {

@@ -28,6 +28,7 @@ from maillage.people.normalise import (
     normalise_email,
     normalise_phone,
     phone_is_mobile,
+    sort_key_of_folded,
     street_key_of,
     street_name_key,
     street_number_key,
@@ -41,6 +42,7 @@ STAGING_COLUMNS: list[tuple[str, str]] = [
     ("usage_name", "text"),
     ("first_names", "text"),
     ("search_name", "text"),
+    ("sort_name", "text"),
     ("sex", "text"),
     ("birth_year", "int"),
     ("birth_month", "int"),
@@ -93,7 +95,7 @@ SUPPRESSED = object()  # returned instead of a row: the ledger says this person 
 
 # Keys the converter derives (not a cell of the file): cut to their column's length rather than
 # rejecting the row (long names can make a search name longer than its column).
-DERIVED_COLUMNS = ("search_name", "building_key", "household_key")
+DERIVED_COLUMNS = ("search_name", "sort_name", "building_key", "household_key")
 # The columns of the roll's station labels, in STATION_LABEL_FIELDS order.
 _STATION_LABEL_COLUMNS = ("commune_label", "station_label", "canton_label", "constituency_label")
 _ROLL_NUMBER_RANGE = BaseDatabaseOperations.integer_field_ranges[
@@ -756,6 +758,7 @@ class RowConverter:
             usage_name,
             first_names,
             search_name,
+            sort_key_of_folded(folded_usage or folded_birth, folded_first),
             sex,
             year,
             month,

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User, Zone
+from maillage.core.db import Bytewise
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role, role_of
 from maillage.people.models import (
@@ -195,9 +196,14 @@ def person_list_page(*, user: User, query: str = "", sort: str = "name") -> Quer
 _SUPPORT_ASC = F("current_support").asc(nulls_last=True)
 _SUPPORT_DESC = F("current_support").desc(nulls_last=True)
 
+# By the name the list shows (usage name, else birth name, then first names), folded: the key and
+# the byte order are the same on both databases, and `person_sort_name_idx` serves them.
+_NAME_ASC = Bytewise(F("sort_name")).asc()
+_NAME_DESC = Bytewise(F("sort_name")).desc()
+
 SORTS: dict[str, tuple[Any, ...]] = {
-    "name": ("birth_name", "first_names", "pk"),
-    "-name": ("-birth_name", "-first_names", "-pk"),
+    "name": (_NAME_ASC, "pk"),
+    "-name": (_NAME_DESC, "-pk"),
     "age": ("-birth_year", "pk"),
     "-age": ("birth_year", "pk"),
     "station": ("polling_station_code", "roll_number", "pk"),

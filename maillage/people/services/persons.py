@@ -33,6 +33,7 @@ from maillage.people.normalise import (
     normalise_phone,
     phone_is_mobile,
     search_key,
+    sort_key,
     street_key,
 )
 from maillage.people.services.suppression import Kind, Scope, is_suppressed
@@ -79,9 +80,10 @@ EDITABLE_FIELDS = (
 
 
 def person_keys_refresh(person: Person) -> None:
-    """Recompute search_name, building_key and household_key in memory (the caller saves)."""
+    """Recompute search_name, sort_name, building_key and household_key in memory (the caller saves)."""
     # Same order as the import writes it (first names, usage name, birth name).
     person.search_name = search_key(person.first_names, person.usage_name, person.birth_name)[:400]
+    person.sort_name = sort_key(person.usage_name or person.birth_name, person.first_names)
     person.building_key = street_key(person.address_number, person.address_street, person.postcode)[
         :300
     ]
@@ -144,7 +146,14 @@ def person_update(*, actor: User, person: Person, fields: dict[str, Any]) -> Per
         setattr(person, name, value)
     person_keys_refresh(person)
     person.save(
-        update_fields=[*changes, "search_name", "building_key", "household_key", "updated_at"]
+        update_fields=[
+            *changes,
+            "search_name",
+            "sort_name",
+            "building_key",
+            "household_key",
+            "updated_at",
+        ]
     )
     audit_log_record(
         actor=actor, action=AuditLogEntry.Action.UPDATE, target=person, changes=changes

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from maillage.people.models import EmailAddress, Interaction, Person, PhoneNumber, Tag
-from maillage.people.normalise import fold, household_key, search_key, street_key
+from maillage.people.normalise import fold, household_key, search_key, sort_key, street_key
 
 
 class TagFactory(factory.django.DjangoModelFactory):
@@ -52,6 +52,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
     )
     search_name = factory.LazyAttribute(
         lambda o: search_key(o.first_names, o.usage_name, o.birth_name)
+    )
+    sort_name = factory.LazyAttribute(
+        lambda o: sort_key(o.usage_name or o.birth_name, o.first_names)
     )
 
 

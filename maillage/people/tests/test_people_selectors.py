@@ -12,8 +12,10 @@ from maillage.people.selectors.people import (
     access_person,
     people_counts_by_area,
     people_visible_to,
+    person_list_page,
     person_search,
 )
+from maillage.people.services.persons import person_update
 from maillage.people.tests.helpers import assign, at, make_person
 
 
@@ -166,3 +168,35 @@ class CountsByAreaTestCase(BaseTestCase):
         self.assertEqual(
             people_counts_by_area(user=self.teammate, area_type="commune", codes=["13055"]), {}
         )
+
+
+class NameSortTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.sophie = make_person(birth_name="ADAM", first_names="Sophie")
+        cls.emilie = make_person(birth_name="ADAM", first_names="Émilie")
+        cls.adamo = make_person(birth_name="ADAMO", first_names="Alain")
+        # Born ZOLA, shown (and so sorted) as BERNARD.
+        cls.married = make_person(birth_name="ZOLA", usage_name="Bernard", first_names="Lucie")
+        cls.zoe = make_person(birth_name="ÉLUARD", first_names="Zoé")
+
+    def names(self, sort: str) -> list[str]:
+        people = person_list_page(user=self.owner, sort=sort)
+        return [p.display_name for p in people]
+
+    def test_it_sorts_by_the_shown_name_ignoring_accents(self) -> None:
+        self.assertEqual(
+            self.names("name"),
+            ["Émilie ADAM", "Sophie ADAM", "Alain ADAMO", "Lucie Bernard", "Zoé ÉLUARD"],
+        )
+
+    def test_it_sorts_by_name_backwards(self) -> None:
+        self.assertEqual(
+            self.names("-name"),
+            ["Zoé ÉLUARD", "Lucie Bernard", "Alain ADAMO", "Sophie ADAM", "Émilie ADAM"],
+        )
+
+    def test_a_new_name_moves_the_person_in_the_list(self) -> None:
+        person_update(actor=self.owner, person=self.married, fields={"usage_name": ""})
+        self.assertEqual(self.names("name")[-1], "Lucie ZOLA")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from maillage.accounts.http import AuthenticatedHttpRequest
@@ -15,7 +20,7 @@ from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
-from maillage.people.models import ConsentChannel, Person
+from maillage.people.models import ConsentChannel, Interaction, Person, Sex
 from maillage.people.selectors.people import (
     access_person,
     household_members,
@@ -44,6 +49,64 @@ LIST_COLUMNS = (
     "search_name",
     "roll_number",
 )
+
+
+# Words that agree with the person's sex when it is known (the inclusive form otherwise).
+_WORDS: dict[str, dict[str, Any]] = {
+    Sex.FEMALE: {
+        "born": pgettext_lazy("femme", "née"),
+        "born_in": pgettext_lazy("femme", "née à"),
+        "voter": pgettext_lazy("femme", "électrice"),
+        "member": pgettext_lazy("femme", "adhérente"),
+        "activist": pgettext_lazy("femme", "militante"),
+    },
+    Sex.MALE: {
+        "born": pgettext_lazy("homme", "né"),
+        "born_in": pgettext_lazy("homme", "né à"),
+        "voter": pgettext_lazy("homme", "électeur"),
+        "member": pgettext_lazy("homme", "adhérent"),
+        "activist": pgettext_lazy("homme", "militant"),
+    },
+    Sex.UNKNOWN: {
+        "born": gettext_lazy("née / né"),
+        "born_in": gettext_lazy("né·e à"),
+        "voter": gettext_lazy("électeur·rice"),
+        "member": gettext_lazy("adhérent·e"),
+        "activist": gettext_lazy("militant·e"),
+    },
+}
+
+
+@dataclass
+class SupportStep:
+    value: int | None
+    level: str
+    previous: str | None
+    since: datetime
+    last: datetime
+    repeats: int = 0  # times the same level was said again after `since`
+
+
+def _support_steps(interactions: list[Interaction]) -> list[SupportStep]:
+    """The support history as changes ("Indécis → Plutôt pour"), oldest first: a level said
+    again is counted on its step (`repeats`, `last`), not listed once more."""
+    steps: list[SupportStep] = []
+    said = sorted((i for i in interactions if i.support_level), key=lambda i: (i.occurred_at, i.pk))
+    for interaction in said:
+        if steps and steps[-1].value == interaction.support_level:
+            steps[-1].repeats += 1
+            steps[-1].last = interaction.occurred_at
+            continue
+        steps.append(
+            SupportStep(
+                value=interaction.support_level,
+                level=interaction.get_support_level_display(),
+                previous=steps[-1].level if steps else None,
+                since=interaction.occurred_at,
+                last=interaction.occurred_at,
+            )
+        )
+    return steps
 
 
 def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
@@ -96,7 +159,8 @@ def _sheet(
             "tags": list(person.tags.all()),
             "household": list(household_members(user=request.user, person=person)[:20]),
             "interactions": interactions,
-            "support_history": [i for i in reversed(interactions) if i.support_level],
+            "support_steps": _support_steps(interactions),
+            "words": _WORDS.get(person.sex, _WORDS[Sex.UNKNOWN]),
             "consents": consents,
             "consent_rows": [
                 (value, label, getattr(person, f"consent_{value}"), in_force.get(value))

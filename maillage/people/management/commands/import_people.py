@@ -49,12 +49,25 @@ class Command(BaseCommand):
             raise CommandError(_("fichier introuvable : %(path)s") % {"path": path})
         mapping = None
         if options["mapping"]:
+            # The reasons in French: Python's own ("Expecting value", "No such file") are English.
             try:
                 mapping = json.loads(Path(options["mapping"]).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
+            except json.JSONDecodeError as error:
                 raise CommandError(
-                    _("correspondance illisible (%(mapping)s) : %(error)s")
-                    % {"mapping": options["mapping"], "error": error}
+                    _(
+                        "correspondance illisible (%(mapping)s) : JSON invalide à la ligne %(lineno)s, colonne %(colno)s"
+                    )
+                    % {"mapping": options["mapping"], "lineno": error.lineno, "colno": error.colno}
+                ) from None
+            except UnicodeDecodeError:
+                raise CommandError(
+                    _("correspondance illisible (%(mapping)s) : le fichier n'est pas en UTF-8")
+                    % {"mapping": options["mapping"]}
+                ) from None
+            except OSError:
+                raise CommandError(
+                    _("correspondance illisible (%(mapping)s) : fichier introuvable ou illisible")
+                    % {"mapping": options["mapping"]}
                 ) from None
             if not isinstance(mapping, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
