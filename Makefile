@@ -46,7 +46,9 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy maillage config
+	$(BIN)/mypy maillage config tools
+	$(BIN)/lint-imports
+	$(BIN)/python tools/house_rules.py
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -242,9 +242,12 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
                 print("  " + _summary(output), flush=True)
                 baseline = _pg_baseline(path)
                 report.figure(
-                    f"people import {size} REU rows, no duplicate search (PostgreSQL)", value=rows / elapsed,
-                    unit="rows/s", baseline=rows / baseline, target="≥ 100,000 rows/s",
-                )  # fmt: skip
+                    f"people import {size} REU rows, no duplicate search (PostgreSQL)",
+                    value=rows / elapsed,
+                    unit="rows/s",
+                    baseline=rows / baseline,
+                    target="≥ 100,000 rows/s",
+                )
                 elapsed, _peak, _output = _import_people(path, PG_BENCH, dedupe=False)
                 report.figure(
                     "people re-import, nothing changed (PostgreSQL)",
@@ -258,20 +261,26 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
                 dump.unlink()
                 report.figure(
                     "PostgreSQL's own share: the import's rows COPYed, indexes rebuilt, no Python",
-                    value=rows / share, unit="rows/s", baseline=rows / baseline,
-                )  # fmt: skip
+                    value=rows / share,
+                    unit="rows/s",
+                    baseline=rows / baseline,
+                )
                 report.figure(
                     "people import (PostgreSQL) against that share",
-                    value=rows / first_elapsed, unit="rows/s", baseline=rows / share,
-                )  # fmt: skip
+                    value=rows / first_elapsed,
+                    unit="rows/s",
+                    baseline=rows / share,
+                )
                 _pg_fresh()
                 elapsed, peak, output = _import(path, PG_BENCH, dedupe=True)
                 search_peaks.append(peak)
                 print("  " + _summary(output), flush=True)
                 report.figure(
                     f"people import {size} REU rows with the duplicate search (PostgreSQL)",
-                    value=rows / elapsed, unit="rows/s", baseline=rows / baseline,
-                )  # fmt: skip
+                    value=rows / elapsed,
+                    unit="rows/s",
+                    baseline=rows / baseline,
+                )
             finally:
                 _pg_drop()
         elapsed, peak, output = _import(path, f"sqlite:///{folder / 'bench.sqlite3'}")
@@ -279,9 +288,12 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
         print("  " + _summary(output), flush=True)
         baseline = _sqlite_baseline(path, folder)
         report.figure(
-            f"people import {size} REU rows, no duplicate search (SQLite)", value=rows / elapsed,
-            unit="rows/s", baseline=rows / baseline, target="≥ 25,000 rows/s",
-        )  # fmt: skip
+            f"people import {size} REU rows, no duplicate search (SQLite)",
+            value=rows / elapsed,
+            unit="rows/s",
+            baseline=rows / baseline,
+            target="≥ 25,000 rows/s",
+        )
         (folder / "bench.sqlite3").unlink()
         elapsed, peak, output = _import(
             path, f"sqlite:///{folder / 'bench-search.sqlite3'}", dedupe=True
@@ -290,8 +302,10 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
         print("  " + _summary(output), flush=True)
         report.figure(
             f"people import {size} REU rows with the duplicate search (SQLite)",
-            value=rows / elapsed, unit="rows/s", baseline=rows / baseline,
-        )  # fmt: skip
+            value=rows / elapsed,
+            unit="rows/s",
+            baseline=rows / baseline,
+        )
         report.figure(
             "people import peak memory (largest import process, no duplicate search)",
             value=max(peaks),

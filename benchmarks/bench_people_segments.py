@@ -164,8 +164,12 @@ def _run_worker(database_url: str) -> dict[str, float]:
     }
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_people_segments", "--worker"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     for line in completed.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line.removeprefix("RESULT "))
@@ -187,8 +191,12 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
     )
     report.figure(
         "segment count 1M people, 3 filters (SQLite)",
-        value=sqlite["segment_ms"], unit="ms", baseline=sqlite["raw_ms"], target="< 100 ms", higher_is_better=False,
-    )  # fmt: skip
+        value=sqlite["segment_ms"],
+        unit="ms",
+        baseline=sqlite["raw_ms"],
+        target="< 100 ms",
+        higher_is_better=False,
+    )
     try:
         _pg_admin("DROP DATABASE IF EXISTS maillage_bench_segments")
         _pg_admin("CREATE DATABASE maillage_bench_segments")
@@ -204,8 +212,12 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
     )
     report.figure(
         "segment count 1M people, 3 filters (PostgreSQL)",
-        value=pg["segment_ms"], unit="ms", baseline=pg["raw_ms"], target="< 50 ms", higher_is_better=False,
-    )  # fmt: skip
+        value=pg["segment_ms"],
+        unit="ms",
+        baseline=pg["raw_ms"],
+        target="< 50 ms",
+        higher_is_better=False,
+    )
 
 
 if __name__ == "__main__" and "--worker" in sys.argv:

@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from maillage.accounts.models import Team, Zone
+from maillage.accounts.models import Team, User, Zone
 from maillage.accounts.selectors import grantable_roles
 from maillage.core.roles import Role
 
@@ -74,7 +74,7 @@ class GrantedRoleMixin(forms.Form):
         error_messages={"invalid_choice": ROLE_ERROR},
     )
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["role"]
         assert isinstance(field, forms.TypedChoiceField)
@@ -89,7 +89,7 @@ class InvitationForm(GrantedRoleMixin):
     )
     field_order = ["email", "role", "team", "zone"]
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, actor=actor, **kwargs)
         self.fields["role"].initial = Role.VOLUNTEER
 

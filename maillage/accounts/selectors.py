@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from maillage.accounts.models import Invitation, RecoveryCode, User, Zone
@@ -39,27 +40,27 @@ def recovery_codes_remaining(*, user: User) -> int:
 
 def invitation_list(*, actor: User) -> QuerySet[Invitation]:
     if actor.role < Role.STAFF:
-        raise PermissionDenied("Seule l'équipe de campagne voit les invitations.")
+        raise PermissionDenied(_("Seule l'équipe de campagne voit les invitations."))
     return Invitation.objects.select_related("invited_by", "team", "zone").order_by("-created_at")
 
 
 def user_list(*, actor: User) -> QuerySet[User]:
     if actor.role < Role.STAFF:
-        raise PermissionDenied("Seule l'équipe de campagne voit la liste des comptes.")
+        raise PermissionDenied(_("Seule l'équipe de campagne voit la liste des comptes."))
     return User.objects.prefetch_related("teams", "zones").order_by("-role", "email")
 
 
 def access_user(*, actor: User, user_id: int) -> User:
     if actor.role < Role.STAFF and actor.pk != user_id:
-        raise NotFound("Ce compte n'existe pas.")
+        raise NotFound(_("Ce compte n'existe pas."))
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        raise NotFound("Ce compte n'existe pas.")
+        raise NotFound(_("Ce compte n'existe pas."))
     return user
 
 
 def invitation_by_token(*, token: str) -> Invitation:
     invitation = Invitation.objects.filter(token=token).first()
     if invitation is None or not invitation.is_usable:
-        raise NotFound("Cette invitation n'est plus valable.")
+        raise NotFound(_("Cette invitation n'est plus valable."))
     return invitation

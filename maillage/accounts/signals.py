@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from maillage.accounts.models import User
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
 
@@ -14,14 +15,14 @@ def _ip(request: Any) -> str | None:
 
 
 @receiver(user_logged_in)
-def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _on_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     audit_log_record(
         actor=user, action=AuditLogEntry.Action.LOGIN, target=user, ip_address=_ip(request)
     )
 
 
 @receiver(user_logged_out)
-def _on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _on_logout(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         audit_log_record(
             actor=user, action=AuditLogEntry.Action.LOGOUT, target=user, ip_address=_ip(request)
@@ -43,7 +44,7 @@ def _on_login_failed(
 
 
 @receiver(user_logged_in)
-def _remember_two_factor(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _remember_two_factor(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     from maillage.accounts.middleware import SESSION_KEY
     from maillage.accounts.selectors import user_has_confirmed_totp
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -22,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from maillage.core.errors import PermissionDenied
 
 
-def admin_site_allowed(user: Any) -> bool:
+def admin_site_allowed(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Active superuser whose session holds a verified TOTP device (django-otp)."""
     is_verified = getattr(user, "is_verified", None)
     return bool(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +48,7 @@ class Tile:
     bars: list[Bar] = field(default_factory=list)
 
 
-def dashboard_tiles(user: Any) -> list[Tile]:
+def dashboard_tiles(user: AbstractBaseUser | AnonymousUser) -> list[Tile]:
     tiles: list[Tile] = []
     if has_role(user, Role.STAFF):
         tiles.append(
@@ -74,7 +75,7 @@ def dashboard_tiles(user: Any) -> list[Tile]:
     return tiles
 
 
-def all_dashboard_tiles(user: Any) -> list[Tile]:
+def all_dashboard_tiles(user: AbstractBaseUser | AnonymousUser) -> list[Tile]:
     tiles: list[Tile] = []
     for config in apps.get_app_configs():
         if not config.name.startswith("maillage."):

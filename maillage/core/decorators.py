@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import PermissionDenied
 from maillage.core.roles import Role, has_role
@@ -23,7 +24,7 @@ def role_required(
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, minimum):
-                raise PermissionDenied("Votre rôle ne donne pas accès à cette page.")
+                raise PermissionDenied(_("Votre rôle ne donne pas accès à cette page."))
             return view(request, *args, **kwargs)
 
         return wrapper

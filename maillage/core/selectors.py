@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.models import AuditLogEntry, TaskProgress
@@ -15,7 +17,7 @@ from maillage.core.roles import Role, has_role
 
 def audit_log_list(
     *,
-    user: Any,
+    user: AbstractBaseUser | AnonymousUser,
     actor_email: str = "",
     target_type: str = "",
     target_id: str = "",
@@ -24,7 +26,7 @@ def audit_log_list(
     until: date | None = None,
 ) -> QuerySet[AuditLogEntry]:
     if not has_role(user, Role.STAFF):
-        raise PermissionDenied("Seule l'équipe de campagne peut lire le journal d'audit.")
+        raise PermissionDenied(_("Seule l'équipe de campagne peut lire le journal d'audit."))
     entries = AuditLogEntry.objects.select_related("actor").order_by("-at", "-id")
     if actor_email:
         entries = entries.filter(actor_label__iexact=actor_email.strip())
@@ -41,16 +43,14 @@ def audit_log_list(
     return entries
 
 
-def audit_log_target_types() -> list[str]:
-    return list(AuditLogEntry.objects.order_by().values_list("target_type", flat=True).distinct())
-
-
-def access_task_progress(*, user: Any, progress_id: UUID | str) -> TaskProgress:
+def access_task_progress(
+    *, user: AbstractBaseUser | AnonymousUser, progress_id: UUID | str
+) -> TaskProgress:
     """A progress record is visible to whoever started it, and to staff."""
     try:
         progress = TaskProgress.objects.get(pk=progress_id)
     except (TaskProgress.DoesNotExist, ValueError):
-        raise NotFound("Cette tâche n'existe pas.") from None
+        raise NotFound(_("Cette tâche n'existe pas.")) from None
     if progress.owner_id != getattr(user, "pk", None) and not has_role(user, Role.STAFF):
-        raise NotFound("Cette tâche n'existe pas.")
+        raise NotFound(_("Cette tâche n'existe pas."))
     return progress

@@ -14,6 +14,8 @@ from uuid import UUID
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -39,7 +41,7 @@ def _json_safe(value: Any) -> Any:
 
 def audit_log_record(
     *,
-    actor: Any | None,
+    actor: AbstractBaseUser | AnonymousUser | None,
     action: str,
     target: models.Model | None = None,
     target_type: str = "",
@@ -55,7 +57,7 @@ def audit_log_record(
         target_label = target_label or str(target)[:255]
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditLogEntry.objects.create(
-        actor=actor if is_user else None,
+        actor_id=actor.pk if is_user and actor is not None else None,
         actor_label=(getattr(actor, "email", "") or str(actor))[:254] if is_user else "system",
         action=action,
         target_type=target_type,
@@ -67,12 +69,12 @@ def audit_log_record(
 
 
 def task_progress_create(
-    *, kind: str, label: str, owner: Any | None = None, total: int = 0
+    *, kind: str, label: str, owner: AbstractBaseUser | AnonymousUser | None = None, total: int = 0
 ) -> TaskProgress:
     return TaskProgress.objects.create(
         kind=kind,
         label=label[:255],
-        owner=owner if getattr(owner, "is_authenticated", False) else None,
+        owner_id=owner.pk if owner is not None and owner.is_authenticated else None,
         total=total,
     )
 
@@ -261,7 +263,7 @@ def task_progress_enqueue(*, progress: TaskProgress, task: Any, **kwargs: Any) -
     task.enqueue(**kwargs)
 
 
-def task_progress_rerun(*, actor: Any, progress: TaskProgress) -> None:
+def task_progress_rerun(*, actor: AbstractBaseUser | AnonymousUser, progress: TaskProgress) -> None:
     """Run failed work again with the arguments it was enqueued with (same progress record)."""
     path = str(progress.rerun.get("task") or "")
     # Only a Maillage task: the recipe is ours, but a row is no place to trust a code path.

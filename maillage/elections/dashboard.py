@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from maillage.accounts.models import User
 from maillage.core.dashboard import Tile
 from maillage.core.roles import Role, has_role
 from maillage.elections import selectors
 
 
-def dashboard_tiles(user: Any) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     if not has_role(user, Role.ORGANISER):
         return []
     election = selectors.election_default(user=user)

@@ -29,13 +29,21 @@ class CloseRaceFilterForm(forms.Form):
         ],
     )
     max_gap = forms.DecimalField(
-        label=_("Écart entre les deux premiers < (%)"), required=False, min_value=0, max_value=100, decimal_places=2,
+        label=_("Écart entre les deux premiers < (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
-    )  # fmt: skip
+    )
     max_margin = forms.DecimalField(
-        label=_("Marge de l'élu·e < (%)"), required=False, min_value=0, max_value=100, decimal_places=2,
+        label=_("Marge de l'élu·e < (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
-    )  # fmt: skip
+    )
     base = forms.ChoiceField(
         label=_("Base des pourcentages"),
         required=False,
@@ -65,9 +73,11 @@ class ResultUploadForm(forms.Form):
     )
     election = forms.ChoiceField(label=_("Élection existante"), required=False)
     new_slug = forms.SlugField(
-        label=_("… ou nouvelle élection (identifiant)"), required=False, max_length=60,
+        label=_("… ou nouvelle élection (identifiant)"),
+        required=False,
+        max_length=60,
         help_text=_("Par exemple legislatives-2022."),
-    )  # fmt: skip
+    )
     type = forms.ChoiceField(
         label=_("Type (nouvelle élection)"),
         required=False,

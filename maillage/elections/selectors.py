@@ -13,11 +13,14 @@ from typing import Any
 
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast, NullIf
+from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.accounts.selectors import user_zone_codes
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.roles import Role, has_role
 from maillage.elections.models import AreaResult, CandidateResult, Election, Level, ResultImport
+from maillage.people.selectors import people_counts_by_area
 
 BASES = {"exprimes": "cast", "votants": "voters"}
 BASE_LABELS = {"exprimes": "exprimés", "votants": "votants"}
@@ -58,19 +61,21 @@ class RaceFilters:
         return "margin" if self.max_margin is not None and self.max_gap is None else "gap"
 
 
-def _require_staff(user: Any) -> None:
+def _require_staff(user: User) -> None:
     if not has_role(user, Role.STAFF):
-        raise PermissionDenied("Les résultats électoraux sont réservés à l'équipe de campagne.")
+        raise PermissionDenied(_("Les résultats électoraux sont réservés à l'équipe de campagne."))
 
 
-def _require_organiser(user: Any) -> None:
+def _require_organiser(user: User) -> None:
     if not has_role(user, Role.ORGANISER):
         raise PermissionDenied(
-            "Les cibles électorales sont réservées aux organisateur·rices et à l'équipe de campagne."
+            _(
+                "Les cibles électorales sont réservées aux organisateur·rices et à l'équipe de campagne."
+            )
         )
 
 
-def area_scope_q(*, user: Any) -> Q:
+def area_scope_q(*, user: User | None) -> Q:
     """The areas whose results this user may target. Staff: all of them. An organiser: the areas
     of their zones, an area being in a zone when its own code, its department or its
     constituency is the zone's official code (a department zone gives its constituencies, a
@@ -82,7 +87,7 @@ def area_scope_q(*, user: Any) -> Q:
     return Q(code__in=codes) | Q(department_code__in=codes) | Q(constituency_code__in=codes)
 
 
-def election_list(*, user: Any) -> QuerySet[Election]:
+def election_list(*, user: User) -> QuerySet[Election]:
     _require_organiser(user)
     return Election.objects.annotate(
         area_count=Count(
@@ -94,15 +99,15 @@ def election_list(*, user: Any) -> QuerySet[Election]:
     ).order_by(F("date").desc(nulls_last=True), "slug")
 
 
-def access_election(*, user: Any, slug: str) -> Election:
+def access_election(*, user: User, slug: str) -> Election:
     _require_organiser(user)
     election = Election.objects.filter(slug=slug).first()
     if election is None:
-        raise NotFound(f"Aucune élection « {slug} ».")
+        raise NotFound(_("Aucune élection « %(slug)s ».") % {"slug": slug})
     return election
 
 
-def election_default(*, user: Any) -> Election | None:
+def election_default(*, user: User) -> Election | None:
     """The latest election with results, which the close-race page opens on."""
     _require_organiser(user)
     return (
@@ -112,15 +117,8 @@ def election_default(*, user: Any) -> Election | None:
     )
 
 
-def election_levels(*, election: Election) -> list[str]:
-    present = set(
-        AreaResult.objects.filter(election=election).values_list("level", flat=True).distinct()
-    )
-    return [level for level in Level.values if level in present]
-
-
 def race_queryset(
-    *, election: Election, filters: RaceFilters, user: Any = None
+    *, election: Election, filters: RaceFilters, user: User | None = None
 ) -> QuerySet[AreaResult]:
     """Areas of one level in the chosen round, within the user's areas (`area_scope_q`),
     annotated with gap and margin shares (no filters)."""
@@ -140,7 +138,7 @@ def race_queryset(
 
 
 def close_race_list(
-    *, election: Election, filters: RaceFilters, user: Any = None
+    *, election: Election, filters: RaceFilters, user: User | None = None
 ) -> QuerySet[AreaResult]:
     """The ranked list: areas under the thresholds, closest first, with their top two candidates."""
     queryset = race_queryset(election=election, filters=filters, user=user)
@@ -158,7 +156,7 @@ def close_race_list(
 
 
 def close_race_counts(
-    *, election: Election, filters: RaceFilters, user: Any = None
+    *, election: Election, filters: RaceFilters, user: User | None = None
 ) -> dict[str, Any]:
     """How many areas fall under each usual threshold, by gap and by winner's margin (one query)."""
     queryset = race_queryset(election=election, filters=filters, user=user)
@@ -229,10 +227,25 @@ def race_rows(areas: Any) -> list[RaceRow]:
 
 
 CSV_HEADER = [
-    "code", "zone", "tour", "premier", "nuance premier", "voix premier", "second", "nuance second",
-    "voix second", "écart (voix)", "écart (%)", "marge de l'élu·e (voix)", "marge de l'élu·e (%)",
-    "base des %", "inscrits", "votants", "exprimés", "abstentions",
-]  # fmt: skip
+    "code",
+    "zone",
+    "tour",
+    "premier",
+    "nuance premier",
+    "voix premier",
+    "second",
+    "nuance second",
+    "voix second",
+    "écart (voix)",
+    "écart (%)",
+    "marge de l'élu·e (voix)",
+    "marge de l'élu·e (%)",
+    "base des %",
+    "inscrits",
+    "votants",
+    "exprimés",
+    "abstentions",
+]
 
 
 def race_csv_rows(rows: list[RaceRow], *, base: str) -> list[list[str]]:
@@ -266,7 +279,9 @@ def race_csv_rows(rows: list[RaceRow], *, base: str) -> list[list[str]]:
     return out
 
 
-def area_rounds(*, election: Election, level: str, code: str, user: Any = None) -> list[AreaResult]:
+def area_rounds(
+    *, election: Election, level: str, code: str, user: User | None = None
+) -> list[AreaResult]:
     """Every round of one area in the user's areas, candidates ranked by votes (two queries)."""
     areas = list(
         AreaResult.objects.filter(
@@ -276,12 +291,14 @@ def area_rounds(*, election: Election, level: str, code: str, user: Any = None) 
         .prefetch_related(Prefetch("candidates", queryset=CandidateResult.objects.order_by("rank")))
     )
     if not areas:
-        raise NotFound(f"Aucun résultat pour la zone « {code} » dans cette élection.")
+        raise NotFound(
+            _("Aucun résultat pour la zone « %(code)s » dans cette élection.") % {"code": code}
+        )
     return areas
 
 
 def area_sub_areas(
-    *, election: Election, constituency_code: str, user: Any = None
+    *, election: Election, constituency_code: str, user: User | None = None
 ) -> QuerySet[AreaResult]:
     """Bureaux and communes imported for a constituency (finer targeting inside a race)."""
     return AreaResult.objects.filter(
@@ -297,11 +314,11 @@ def import_list(*, election: Election) -> QuerySet[ResultImport]:
     return ResultImport.objects.filter(election=election).select_related("imported_by")
 
 
-def access_result_import(*, user: Any, import_id: int) -> ResultImport:
+def access_result_import(*, user: User, import_id: int) -> ResultImport:
     _require_staff(user)
     record = ResultImport.objects.select_related("election").filter(pk=import_id).first()
     if record is None:
-        raise NotFound("Import introuvable.")
+        raise NotFound(_("Import introuvable."))
     return record
 
 
@@ -309,26 +326,15 @@ PRESENCE_KEYS = ("people", "contacts", "reachable", "activists", "doors")
 
 
 def campaign_presence_by_area(
-    *, user: Any, area_type: str, codes: list[str]
-) -> dict[str, dict[str, int]] | None:
-    """What the campaign already has in each area, through the `people` app's selectors.
-
-    Contract (implemented by `maillage.people.selectors.people_counts_by_area`):
-    `people_counts_by_area(*, user, area_type, codes) -> {code: {"people": int, "contacts": int,
-    "reachable": int, "activists": int, "doors": int}}` ("reachable": contacts with a consented,
-    working email or phone; "doors": people canvassed at their door) with `area_type` one of "department", "constituency",
-    "commune", "polling_station" and codes in the canonical forms of `territory.codes`; the user
-    scopes the counts. Codes absent from the result count as zero. Returns None while the
-    function does not exist, and the pages show "—".
+    *, user: User, area_type: str, codes: list[str]
+) -> dict[str, dict[str, int]]:
+    """What the campaign already has in each area, from `people.selectors.people_counts_by_area`
+    (people, reachable contacts, activists, doors knocked; scoped by the user). Codes are in the
+    canonical forms of `territory.codes`; an area people has nothing for counts zero.
     """
-    try:
-        from maillage.people import selectors as people_selectors
-    except ImportError:
-        return None
-    counter = getattr(people_selectors, "people_counts_by_area", None)
-    if counter is None or not codes:
-        return None
-    counts = counter(user=user, area_type=area_type, codes=list(codes)) or {}
+    if not codes:
+        return {}
+    counts = people_counts_by_area(user=user, area_type=area_type, codes=list(codes))
     return {
         code: {key: int(counts.get(code, {}).get(key, 0) or 0) for key in PRESENCE_KEYS}
         for code in codes

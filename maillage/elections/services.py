@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.dialect import dialect
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
@@ -83,17 +84,21 @@ def election_get_or_create(
     date: dt.date | None = None,
     name: str | None = None,
     year_hint: int | None = None,
-    actor: Any | None = None,
+    actor: User | None = None,
 ) -> tuple[Election, bool]:
     if not SLUG_RE.fullmatch(slug or ""):
         raise ApplicationError(
-            f"identifiant d'élection invalide « {slug} » : minuscules, chiffres et tirets (ex. legislatives-2024)"
+            _(
+                "identifiant d'élection invalide « %(slug)s » : minuscules, chiffres et tirets (ex. legislatives-2024)"
+            )
+            % {"slug": slug}
         )
     election = Election.objects.filter(slug=slug).first()
     if election is not None:
         if type and type != election.type:
             raise ApplicationError(
-                f"l'élection « {slug} » existe déjà avec le type « {election.get_type_display()} »"
+                _("l'élection « %(slug)s » existe déjà avec le type « %(type)s »")
+                % {"slug": slug, "type": election.get_type_display()}
             )
         if date and election.date is None:
             election.date = date
@@ -102,7 +107,8 @@ def election_get_or_create(
     kind = type or Election.Type.LEGISLATIVE
     if kind not in Election.Type.values:
         raise ApplicationError(
-            f"type d'élection inconnu « {kind} » (choix : {', '.join(Election.Type.values)})"
+            _("type d'élection inconnu « %(kind)s » (choix : %(choices)s)")
+            % {"kind": kind, "choices": ", ".join(Election.Type.values)}
         )
     year = date.year if date else year_hint or _year_in(slug)
     label = str(Election.Type(kind).label).capitalize()
@@ -137,13 +143,15 @@ def results_import(
     election_date: dt.date | None = None,
     election_name: str | None = None,
     encoding: str | None = None,
-    actor: Any | None = None,
+    actor: User | None = None,
     progress_id: str | None = None,
     filename: str | None = None,
 ) -> ImportReport:
     """Import one results file (one round, or both when the file holds both) into an election."""
     if round_number is not None and round_number not in (1, 2):
-        raise ApplicationError(f"tour invalide « {round_number} » : 1 ou 2")
+        raise ApplicationError(
+            _("tour invalide « %(round_number)s » : 1 ou 2") % {"round_number": round_number}
+        )
     source = filename or path.name
     info, stream = open_results(path, format=format, encoding=encoding, source=source)
     if progress_id:
@@ -177,7 +185,14 @@ def results_import(
             rounds_in_file = sorted({area.round_number or 0 for area in areas})
             if rounds_in_file[-1] > election.rounds:
                 raise ApplicationError(
-                    f"l'élection « {election.slug} » n'a que {election.rounds} tour(s) ; le fichier contient le tour {rounds_in_file[-1]}"
+                    _(
+                        "l'élection « %(slug)s » n'a que %(rounds)s tour(s) ; le fichier contient le tour %(round)s"
+                    )
+                    % {
+                        "slug": election.slug,
+                        "rounds": election.rounds,
+                        "round": rounds_in_file[-1],
+                    }
                 )
             rounds = {
                 number: Round.objects.get_or_create(election=election, number=number)[0]
@@ -221,7 +236,10 @@ def results_import(
     except IntegrityError:
         # Only a concurrent import of the same areas and round can collide on the unique keys.
         raise ApplicationError(
-            f"{source} : un autre import des mêmes zones est en cours ; rien n'a été enregistré, réessayez ensuite"
+            _(
+                "%(source)s : un autre import des mêmes zones est en cours ; rien n'a été enregistré, réessayez ensuite"
+            )
+            % {"source": source}
         ) from None
     return ImportReport(
         election=election,
@@ -247,13 +265,20 @@ def _assign_rounds(
     warnings: list[str],
 ) -> list[ParsedArea]:
     if not areas:
-        raise ApplicationError(f"{source} : aucune ligne de résultats")
+        raise ApplicationError(_("%(source)s : aucune ligne de résultats") % {"source": source})
     in_file = {area.round_number for area in areas if area.round_number is not None}
     if in_file:  # the XML says which round each <Tour> is
         if explicit is not None:
             if explicit not in in_file:
                 raise ApplicationError(
-                    f"{source} : pas de tour {explicit} dans ce fichier (tours présents : {', '.join(map(str, sorted(in_file)))})"
+                    _(
+                        "%(source)s : pas de tour %(explicit)s dans ce fichier (tours présents : %(rounds)s)"
+                    )
+                    % {
+                        "source": source,
+                        "explicit": explicit,
+                        "rounds": ", ".join(map(str, sorted(in_file))),
+                    }
                 )
             areas = [area for area in areas if area.round_number == explicit]
         return areas
@@ -263,7 +288,10 @@ def _assign_rounds(
     chosen = explicit or guessed
     if chosen is None:
         raise ApplicationError(
-            f"{source} : impossible de savoir de quel tour il s'agit ; précisez le tour (--round 1 ou 2)"
+            _(
+                "%(source)s : impossible de savoir de quel tour il s'agit ; précisez le tour (--round 1 ou 2)"
+            )
+            % {"source": source}
         )
     if explicit and guessed and explicit != guessed:
         warnings.append(
@@ -399,9 +427,18 @@ def _write_areas(
 
 
 CANDIDATE_COLUMNS = (
-    "area_id", "rank", "panel_number", "last_name", "first_name", "civility", "nuance_code", "nuance_label",
-    "votes", "elected", "qualified",
-)  # fmt: skip
+    "area_id",
+    "rank",
+    "panel_number",
+    "last_name",
+    "first_name",
+    "civility",
+    "nuance_code",
+    "nuance_label",
+    "votes",
+    "elected",
+    "qualified",
+)
 
 
 def _candidates_insert(rows: list[tuple[Any, ...]]) -> None:
@@ -472,7 +509,7 @@ def _listed(codes: list[str]) -> str:
 
 def result_upload_create(
     *,
-    actor: Any,
+    actor: User,
     upload: UploadedFile,
     election_slug: str,
     round_number: int | None = None,

@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
@@ -28,7 +29,7 @@ CHART_ROWS = 20
 
 
 def _filters_from(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
 ) -> tuple[CloseRaceFilterForm, selectors.RaceFilters, Election | None]:
     elections = list(selectors.election_list(user=request.user))
     with_results = [e for e in elections if getattr(e, "area_count", 0)]
@@ -63,13 +64,13 @@ def _filters_from(
 
 
 @role_required(Role.STAFF)
-def election_list(request: HttpRequest) -> HttpResponse:
+def election_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     elections = selectors.election_list(user=request.user)
     return render(request, "elections/election_list.html", {"elections": elections})
 
 
 @role_required(Role.ORGANISER)
-def close_races(request: HttpRequest) -> HttpResponse:
+def close_races(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, filters, election = _filters_from(request)
     context: dict[str, object] = {"form": form, "filters": filters, "election": election}
     if election is not None:
@@ -84,8 +85,7 @@ def close_races(request: HttpRequest) -> HttpResponse:
         widest = max((getattr(row, key) or 0 for row in chart_rows), default=0) or 1
         context.update(
             page=page,
-            rows=[(row, (presence or {}).get(row.code)) for row in rows],
-            presence_known=presence is not None,
+            rows=[(row, presence.get(row.code)) for row in rows],
             counts=selectors.close_race_counts(
                 election=election, filters=filters, user=request.user
             ),
@@ -101,7 +101,7 @@ def close_races(request: HttpRequest) -> HttpResponse:
     return render(request, "elections/close_races.html", context)
 
 
-def _query_without(request: HttpRequest, *keys: str) -> str:
+def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
     query = request.GET.copy()
     for key in keys:
         query.pop(key, None)
@@ -109,7 +109,7 @@ def _query_without(request: HttpRequest, *keys: str) -> str:
 
 
 @role_required(Role.ORGANISER)
-def close_races_export(request: HttpRequest) -> HttpResponseBase:
+def close_races_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     form, filters, election = _filters_from(request)
     if election is None:
         return redirect("elections:close_races")
@@ -139,7 +139,9 @@ def close_races_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @role_required(Role.ORGANISER)
-def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpResponse:
+def area_detail(
+    request: AuthenticatedHttpRequest, slug: str, level: str, code: str
+) -> HttpResponse:
     election = selectors.access_election(user=request.user, slug=slug)
     base = request.GET.get("base") or "exprimes"
     if base not in selectors.BASES:
@@ -184,14 +186,13 @@ def area_detail(request: HttpRequest, slug: str, level: str, code: str) -> HttpR
             "base": base,
             "base_label": selectors.BASE_LABELS[base],
             "sub_areas": sub_areas,
-            "presence": (presence or {}).get(code),
-            "presence_known": presence is not None,
+            "presence": presence.get(code),
         },
     )
 
 
 @role_required(Role.STAFF)
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     elections = list(selectors.election_list(user=request.user))
     form = ResultUploadForm(request.POST or None, request.FILES or None, elections=elections)
     if request.method == "POST" and form.is_valid():
@@ -218,6 +219,6 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:
     record = selectors.access_result_import(user=request.user, import_id=import_id)
     return render(request, "elections/import_detail.html", {"record": record})

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from maillage.accounts.models import User
 from maillage.core.dashboard import Bar, Tile, bars_from_counts
 from maillage.core.roles import Role, has_role
 from maillage.people.models import DuplicateCandidate, SupportLevel
@@ -22,7 +23,7 @@ from maillage.people.selectors.people import (
 from maillage.people.selectors.teams import assigned_list_progress
 
 
-def dashboard_tiles(user: Any) -> list[Tile]:
+def dashboard_tiles(user: User) -> list[Tile]:
     if not has_role(user, Role.VOLUNTEER):
         return []
     is_staff = has_role(user, Role.STAFF)

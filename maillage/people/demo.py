@@ -22,10 +22,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from maillage.accounts.demo import COMMUNE as DEMO_COMMUNE
+from maillage.accounts.demo import CONSTITUENCY as DEMO_CONSTITUENCY
+from maillage.accounts.demo import TEAM_LEADER_EMAIL, TEAM_NAME, VOLUNTEER_EMAIL
 from maillage.accounts.models import Team, User
-from maillage.core.demo import COMMUNE as DEMO_COMMUNE
-from maillage.core.demo import CONSTITUENCY as DEMO_CONSTITUENCY
-from maillage.core.demo import TEAM_LEADER_EMAIL, TEAM_NAME, VOLUNTEER_EMAIL
 from maillage.people.imports.generator import write_roll
 from maillage.people.models import (
     Consent,
@@ -189,7 +189,7 @@ def _contacts(*, small: bool) -> int:
                     support_level=level,
                     occurred_at=now - timedelta(days=90 - step * 30 + rng.randrange(0, 20)),
                     actor=volunteer,
-                )  # fmt: skip
+                )
             )
     EmailAddress.objects.bulk_create(emails, ignore_conflicts=True)
     PhoneNumber.objects.bulk_create(phones, ignore_conflicts=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
 
 import phonenumbers
 from unidecode import unidecode
@@ -143,12 +142,3 @@ def identity_key(
 def ledger_hash(kind: str, value: str) -> str:
     """What the suppression ledger keeps: a SHA-256 of the normalised value, never the value."""
     return hashlib.sha256(f"maillage:{kind}:{value}".encode()).hexdigest()
-
-
-def age_on(today: date, year: int | None, month: int | None, day: int | None) -> int | None:
-    if not year:
-        return None
-    age = today.year - year
-    if month and (today.month, today.day) < (month, day or 1):
-        age -= 1
-    return age

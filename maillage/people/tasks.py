@@ -29,10 +29,6 @@ def duplicates_search_task(progress_id: str) -> dict[str, object]:
     return {"found": duplicates_search_run(progress_id=progress_id)}
 
 
-def import_job_is_finished(job: ImportJob) -> bool:
-    return job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED)
-
-
 def on_task_progress_stale(*, progress_ids: list[UUID], message: str) -> None:
     """Called by `core.services.task_progress_reap`: an import whose process died fails too
     (its file is still there, so it can run again)."""

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 # The letter codes of the 2017 and 2022 files (and of the XML's CodDpt) for overseas areas.
 # ZX stays ZX: Saint-Barthélemy (977) and Saint-Martin (978) share one constituency.
 OVERSEAS_LETTER_CODES = {
@@ -44,29 +46,116 @@ OVERSEAS_NUMERIC_CODES = frozenset(
 ABROAD_ALIASES = {"99": "ZZ", "099": "ZZ"}
 
 DEPARTMENT_NAMES = {
-    "01": "Ain", "02": "Aisne", "03": "Allier", "04": "Alpes-de-Haute-Provence", "05": "Hautes-Alpes",
-    "06": "Alpes-Maritimes", "07": "Ardèche", "08": "Ardennes", "09": "Ariège", "10": "Aube", "11": "Aude",
-    "12": "Aveyron", "13": "Bouches-du-Rhône", "14": "Calvados", "15": "Cantal", "16": "Charente",
-    "17": "Charente-Maritime", "18": "Cher", "19": "Corrèze", "2A": "Corse-du-Sud", "2B": "Haute-Corse",
-    "21": "Côte-d'Or", "22": "Côtes-d'Armor", "23": "Creuse", "24": "Dordogne", "25": "Doubs", "26": "Drôme",
-    "27": "Eure", "28": "Eure-et-Loir", "29": "Finistère", "30": "Gard", "31": "Haute-Garonne", "32": "Gers",
-    "33": "Gironde", "34": "Hérault", "35": "Ille-et-Vilaine", "36": "Indre", "37": "Indre-et-Loire",
-    "38": "Isère", "39": "Jura", "40": "Landes", "41": "Loir-et-Cher", "42": "Loire", "43": "Haute-Loire",
-    "44": "Loire-Atlantique", "45": "Loiret", "46": "Lot", "47": "Lot-et-Garonne", "48": "Lozère",
-    "49": "Maine-et-Loire", "50": "Manche", "51": "Marne", "52": "Haute-Marne", "53": "Mayenne",
-    "54": "Meurthe-et-Moselle", "55": "Meuse", "56": "Morbihan", "57": "Moselle", "58": "Nièvre", "59": "Nord",
-    "60": "Oise", "61": "Orne", "62": "Pas-de-Calais", "63": "Puy-de-Dôme", "64": "Pyrénées-Atlantiques",
-    "65": "Hautes-Pyrénées", "66": "Pyrénées-Orientales", "67": "Bas-Rhin", "68": "Haut-Rhin", "69": "Rhône",
-    "70": "Haute-Saône", "71": "Saône-et-Loire", "72": "Sarthe", "73": "Savoie", "74": "Haute-Savoie",
-    "75": "Paris", "76": "Seine-Maritime", "77": "Seine-et-Marne", "78": "Yvelines", "79": "Deux-Sèvres",
-    "80": "Somme", "81": "Tarn", "82": "Tarn-et-Garonne", "83": "Var", "84": "Vaucluse", "85": "Vendée",
-    "86": "Vienne", "87": "Haute-Vienne", "88": "Vosges", "89": "Yonne", "90": "Territoire de Belfort",
-    "91": "Essonne", "92": "Hauts-de-Seine", "93": "Seine-Saint-Denis", "94": "Val-de-Marne",
-    "95": "Val-d'Oise", "971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion",
-    "975": "Saint-Pierre-et-Miquelon", "976": "Mayotte", "977": "Saint-Barthélemy", "978": "Saint-Martin",
-    "986": "Wallis-et-Futuna", "987": "Polynésie française", "988": "Nouvelle-Calédonie",
-    "ZX": "Saint-Barthélemy et Saint-Martin", "ZZ": "Français établis hors de France",
-}  # fmt: skip
+    "01": "Ain",
+    "02": "Aisne",
+    "03": "Allier",
+    "04": "Alpes-de-Haute-Provence",
+    "05": "Hautes-Alpes",
+    "06": "Alpes-Maritimes",
+    "07": "Ardèche",
+    "08": "Ardennes",
+    "09": "Ariège",
+    "10": "Aube",
+    "11": "Aude",
+    "12": "Aveyron",
+    "13": "Bouches-du-Rhône",
+    "14": "Calvados",
+    "15": "Cantal",
+    "16": "Charente",
+    "17": "Charente-Maritime",
+    "18": "Cher",
+    "19": "Corrèze",
+    "2A": "Corse-du-Sud",
+    "2B": "Haute-Corse",
+    "21": "Côte-d'Or",
+    "22": "Côtes-d'Armor",
+    "23": "Creuse",
+    "24": "Dordogne",
+    "25": "Doubs",
+    "26": "Drôme",
+    "27": "Eure",
+    "28": "Eure-et-Loir",
+    "29": "Finistère",
+    "30": "Gard",
+    "31": "Haute-Garonne",
+    "32": "Gers",
+    "33": "Gironde",
+    "34": "Hérault",
+    "35": "Ille-et-Vilaine",
+    "36": "Indre",
+    "37": "Indre-et-Loire",
+    "38": "Isère",
+    "39": "Jura",
+    "40": "Landes",
+    "41": "Loir-et-Cher",
+    "42": "Loire",
+    "43": "Haute-Loire",
+    "44": "Loire-Atlantique",
+    "45": "Loiret",
+    "46": "Lot",
+    "47": "Lot-et-Garonne",
+    "48": "Lozère",
+    "49": "Maine-et-Loire",
+    "50": "Manche",
+    "51": "Marne",
+    "52": "Haute-Marne",
+    "53": "Mayenne",
+    "54": "Meurthe-et-Moselle",
+    "55": "Meuse",
+    "56": "Morbihan",
+    "57": "Moselle",
+    "58": "Nièvre",
+    "59": "Nord",
+    "60": "Oise",
+    "61": "Orne",
+    "62": "Pas-de-Calais",
+    "63": "Puy-de-Dôme",
+    "64": "Pyrénées-Atlantiques",
+    "65": "Hautes-Pyrénées",
+    "66": "Pyrénées-Orientales",
+    "67": "Bas-Rhin",
+    "68": "Haut-Rhin",
+    "69": "Rhône",
+    "70": "Haute-Saône",
+    "71": "Saône-et-Loire",
+    "72": "Sarthe",
+    "73": "Savoie",
+    "74": "Haute-Savoie",
+    "75": "Paris",
+    "76": "Seine-Maritime",
+    "77": "Seine-et-Marne",
+    "78": "Yvelines",
+    "79": "Deux-Sèvres",
+    "80": "Somme",
+    "81": "Tarn",
+    "82": "Tarn-et-Garonne",
+    "83": "Var",
+    "84": "Vaucluse",
+    "85": "Vendée",
+    "86": "Vienne",
+    "87": "Haute-Vienne",
+    "88": "Vosges",
+    "89": "Yonne",
+    "90": "Territoire de Belfort",
+    "91": "Essonne",
+    "92": "Hauts-de-Seine",
+    "93": "Seine-Saint-Denis",
+    "94": "Val-de-Marne",
+    "95": "Val-d'Oise",
+    "971": "Guadeloupe",
+    "972": "Martinique",
+    "973": "Guyane",
+    "974": "La Réunion",
+    "975": "Saint-Pierre-et-Miquelon",
+    "976": "Mayotte",
+    "977": "Saint-Barthélemy",
+    "978": "Saint-Martin",
+    "986": "Wallis-et-Futuna",
+    "987": "Polynésie française",
+    "988": "Nouvelle-Calédonie",
+    "ZX": "Saint-Barthélemy et Saint-Martin",
+    "ZZ": "Français établis hors de France",
+}
 
 # INSEE codes of the arrondissements of the three cities the ministry splits ("056AR01").
 ARRONDISSEMENT_BASE = {"75056": 75100, "69123": 69380, "13055": 13200}
@@ -83,10 +172,10 @@ def _as_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        raise CodeError(f"« {value} » n'est pas un code")
+        raise CodeError(_("« %(value)s » n'est pas un code") % {"value": value})
     if isinstance(value, float | Decimal):
         if value != int(value):
-            raise CodeError(f"« {value} » n'est pas un code")
+            raise CodeError(_("« %(value)s » n'est pas un code") % {"value": value})
         return str(int(value))
     return str(value).strip().upper()
 
@@ -95,7 +184,7 @@ def normalize_department(value: object) -> str:
     """Return the canonical department code, or raise CodeError."""
     text = _as_text(value)
     if not text:
-        raise CodeError("code de département vide")
+        raise CodeError(_("code de département vide"))
     if text in OVERSEAS_LETTER_CODES:
         return OVERSEAS_LETTER_CODES[text]
     if text in ABROAD_ALIASES:
@@ -111,10 +200,10 @@ def normalize_department(value: object) -> str:
             if 1 <= number <= 95 and number != 20:
                 return f"{number:02d}"
             if number == 20:
-                raise CodeError("« 20 » est ambigu : la Corse est 2A ou 2B")
+                raise CodeError(_("« 20 » est ambigu : la Corse est 2A ou 2B"))
         elif text in OVERSEAS_NUMERIC_CODES:
             return text
-    raise CodeError(f"« {value} » n'est pas un code de département")
+    raise CodeError(_("« %(value)s » n'est pas un code de département") % {"value": value})
 
 
 def normalize_constituency(value: object, department: object = None) -> str:
@@ -127,17 +216,21 @@ def normalize_constituency(value: object, department: object = None) -> str:
     """
     text = _as_text(value)
     if not text:
-        raise CodeError("code de circonscription vide")
+        raise CodeError(_("code de circonscription vide"))
     dept_text = _as_text(department) if department is not None else ""
     if _DIGITS.fullmatch(text) and len(text) <= 2:
         if not dept_text:
-            raise CodeError(f"« {value} » : le département manque pour situer la circonscription")
+            raise CodeError(
+                _("« %(value)s » : le département manque pour situer la circonscription")
+                % {"value": value}
+            )
         dept = normalize_department(dept_text)
         return _join_constituency(dept, int(text), value)
     dept, number = _split_full_constituency(text, value)
     if dept_text and dept_text not in {"97", "98"} and normalize_department(dept_text) != dept:
         raise CodeError(
-            f"la circonscription « {value} » n'est pas dans le département « {department} »"
+            _("la circonscription « %(value)s » n'est pas dans le département « %(department)s »")
+            % {"value": value, "department": department}
         )
     return _join_constituency(dept, number, value)
 
@@ -150,16 +243,22 @@ def _split_full_constituency(text: str, original: object) -> tuple[str, int]:
             return normalize_department(text[:2]), int(text[2:])
         if len(text) == 5 and text[:3] in OVERSEAS_NUMERIC_CODES:
             return text[:3], int(text[3:])
-        raise CodeError(f"« {original} » n'est pas un code de circonscription")
+        raise CodeError(
+            _("« %(original)s » n'est pas un code de circonscription") % {"original": original}
+        )
     match = re.fullmatch(r"(2A|2B|Z[A-Z])(\d{1,2})", text)
     if match:
         return normalize_department(match.group(1)), int(match.group(2))
-    raise CodeError(f"« {original} » n'est pas un code de circonscription")
+    raise CodeError(
+        _("« %(original)s » n'est pas un code de circonscription") % {"original": original}
+    )
 
 
 def _join_constituency(dept: str, number: int, original: object) -> str:
     if not 1 <= number <= 99:
-        raise CodeError(f"« {original} » : numéro de circonscription hors limites")
+        raise CodeError(
+            _("« %(original)s » : numéro de circonscription hors limites") % {"original": original}
+        )
     return f"{dept}{number:02d}"
 
 
@@ -182,28 +281,35 @@ def normalize_commune(value: object, department: object = None) -> str:
     """
     text = _as_text(value)
     if not text:
-        raise CodeError("code de commune vide")
+        raise CodeError(_("code de commune vide"))
     sector = re.fullmatch(r"(\w{3})SR(\d{1,2})", text)
     if sector:
         # Sectors (Marseille's 8, grouping arrondissements) have no INSEE code: the city's code
         # plus the ministry's suffix keeps them apart from communes.
         city = normalize_commune(sector.group(1), department)
         if city not in ARRONDISSEMENT_BASE:
-            raise CodeError(f"« {value} » : secteur d'une commune qui n'en a pas")
+            raise CodeError(
+                _("« %(value)s » : secteur d'une commune qui n'en a pas") % {"value": value}
+            )
         return f"{city}SR{int(sector.group(2)):02d}"
     arrondissement = re.fullmatch(r"(\w{3})AR(\d{1,2})", text)
     if arrondissement:
         city = normalize_commune(arrondissement.group(1), department)
         base = ARRONDISSEMENT_BASE.get(city)
         if base is None:
-            raise CodeError(f"« {value} » : arrondissement d'une commune qui n'en a pas")
+            raise CodeError(
+                _("« %(value)s » : arrondissement d'une commune qui n'en a pas") % {"value": value}
+            )
         return str(base + int(arrondissement.group(2)))
     if len(text) <= 3 and department is not None:
         if not _DIGITS.fullmatch(text):
-            raise CodeError(f"« {value} » n'est pas un code de commune")
+            raise CodeError(_("« %(value)s » n'est pas un code de commune") % {"value": value})
         dept = normalize_department(department)
         if dept in {"ZX", "ZZ"}:
-            raise CodeError(f"« {value} » : pas de commune dans le département « {dept} »")
+            raise CodeError(
+                _("« %(value)s » : pas de commune dans le département « %(dept)s »")
+                % {"value": value, "dept": dept}
+            )
         if len(dept) == 3:  # Overseas INSEE codes are 97 + the three-digit ministry code.
             return dept[:2] + text.zfill(3)
         return dept + text.zfill(3)
@@ -215,7 +321,7 @@ def normalize_commune(value: object, department: object = None) -> str:
                 text[:3] if text.startswith("97") or text.startswith("98") else text[:2]
             )
         return text
-    raise CodeError(f"« {value} » n'est pas un code de commune")
+    raise CodeError(_("« %(value)s » n'est pas un code de commune") % {"value": value})
 
 
 def is_insee_commune(code: str) -> bool:
@@ -234,13 +340,15 @@ def normalize_polling_station(value: object) -> str:
     """The bureau's own code, four characters: 1 → "0001", "12" → "0012", "A1" stays "A1"."""
     text = _as_text(value)
     if not text:
-        raise CodeError("code de bureau de vote vide")
+        raise CodeError(_("code de bureau de vote vide"))
     if _DIGITS.fullmatch(text):
         if len(text) > 4:
-            raise CodeError(f"« {value} » n'est pas un code de bureau de vote")
+            raise CodeError(
+                _("« %(value)s » n'est pas un code de bureau de vote") % {"value": value}
+            )
         return text.zfill(4)
     if not re.fullmatch(r"[0-9A-Z_\-]{1,8}", text):
-        raise CodeError(f"« {value} » n'est pas un code de bureau de vote")
+        raise CodeError(_("« %(value)s » n'est pas un code de bureau de vote") % {"value": value})
     return text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from maillage.territory.models import Commune, Constituency, Department, PollingStation
+from maillage.territory.models import Commune, PollingStation
 
 
 def polling_station_constituencies(*, codes: Iterable[str]) -> dict[str, str]:
@@ -23,11 +23,3 @@ def commune_constituencies(*, codes: Iterable[str]) -> dict[str, str]:
             "code", "constituency__code"
         )
     )
-
-
-def constituency_names(*, codes: Iterable[str]) -> dict[str, str]:
-    return dict(Constituency.objects.filter(code__in=list(codes)).values_list("code", "name"))
-
-
-def department_list() -> list[Department]:
-    return list(Department.objects.order_by("code"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
 from maillage.core.tests.browser import axe_violations, browser_login
-from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,9 @@ from base64 import b32decode
 import pytest
 from django_otp.oath import totp
 
+from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
 from maillage.core.tests.browser import browser_login, screenshot
-from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,10 +14,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from maillage.accounts.models import RecoveryCode, RecoveryCodeDevice, User
+from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 _CODE_RE = re.compile(r'data-testid="recovery-code">([^<]+)<')
 

@@ -17,11 +17,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from maillage.accounts.models import Invitation, User
 from maillage.accounts.services import invitation_create, user_set_role
+from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.errors import PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 NEW_PASSWORD = "une-longue-phrase-de-passe"
 

@@ -1,5 +1,9 @@
 """The test base every app uses: an owner (staff), a teammate (volunteer in the owner's team)
-and an outsider (volunteer in another team), with helpers to log in and pin query counts."""
+and an outsider (volunteer in another team), with helpers to log in and pin query counts.
+
+It stays in core, where every app's tests already import it, though it builds accounts' users:
+the import contracts leave test modules out (`maillage.*.tests.**`), as tests may build rows
+from any app; what ships keeps the layering."""
 
 from __future__ import annotations
 
@@ -10,8 +14,13 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from maillage.accounts.tests.factories import (
+    DEFAULT_PASSWORD,
+    TeamFactory,
+    UserFactory,
+    ZoneFactory,
+)
 from maillage.core.roles import Role
-from maillage.core.tests.factories import DEFAULT_PASSWORD, TeamFactory, UserFactory, ZoneFactory
 
 
 class BaseTestCase(TestCase):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from maillage.accounts.tests.factories import UserFactory
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import UserFactory
 
 
 class AdminSiteTests(BaseTestCase):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
 from maillage.core.services import audit_log_record
 from maillage.core.tests.browser import browser_login, screenshot
-from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

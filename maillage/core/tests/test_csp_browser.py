@@ -8,9 +8,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from maillage.accounts.models import Team
+from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
 from maillage.core.tests.browser import ConsoleWatch, browser_login
-from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.elections.services import results_import
 from maillage.elections.tests import helpers as election_helpers
 from maillage.people.models import SupportLevel

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from maillage.core.demo import DEMO_PASSWORD
+from maillage.accounts.demo import DEMO_PASSWORD
 from maillage.core.tests.browser import browser_login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from maillage.elections.importers.base import (
-    ImportFileError,
     ParsedArea,
     ParsedCandidate,
     ParsedFile,
+    ResultFileError,
 )
 from maillage.elections.importers.csv import parse_csv
 from maillage.elections.importers.xlsx import parse_xlsx
@@ -23,7 +25,7 @@ FORMATS = ("auto", "xml", "csv", "xlsx")
 
 __all__ = [
     "FORMATS",
-    "ImportFileError",
+    "ResultFileError",
     "ParsedArea",
     "ParsedCandidate",
     "ParsedFile",
@@ -38,21 +40,26 @@ def detect_format(path: Path) -> str:
         with path.open("rb") as handle:
             head = handle.read(512)
     except OSError as error:
-        raise ImportFileError(f"{path.name} : fichier illisible ({error.strerror})") from None
+        raise ResultFileError(
+            _("%(name)s : fichier illisible (%(strerror)s)")
+            % {"name": path.name, "strerror": error.strerror}
+        ) from None
     if not head.strip():
-        raise ImportFileError(f"{path.name} : le fichier est vide")
+        raise ResultFileError(_("%(name)s : le fichier est vide") % {"name": path.name})
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if looks_like_xml(head):
         return "xml"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(
-            f"{path.name} : ancien format Excel (.xls) ; enregistrez-le en .xlsx ou en CSV"
+        raise ResultFileError(
+            _("%(name)s : ancien format Excel (.xls) ; enregistrez-le en .xlsx ou en CSV")
+            % {"name": path.name}
         )
     if path.suffix.lower() in {".csv", ".txt", ".tsv"} or b";" in head or b"," in head:
         return "csv"
-    raise ImportFileError(
-        f"{path.name} : format non reconnu (attendu XML du ministère, CSV/TXT ou XLSX)"
+    raise ResultFileError(
+        _("%(name)s : format non reconnu (attendu XML du ministère, CSV/TXT ou XLSX)")
+        % {"name": path.name}
     )
 
 
@@ -60,7 +67,10 @@ def open_results(
     path: Path, *, format: str = "auto", encoding: str | None = None, source: str | None = None
 ) -> tuple[ParsedFile, Iterator[ParsedArea]]:
     if format not in FORMATS:
-        raise ImportFileError(f"format inconnu « {format} » (choix : {', '.join(FORMATS)})")
+        raise ResultFileError(
+            _("format inconnu « %(format)s » (choix : %(choices)s)")
+            % {"format": format, "choices": ", ".join(FORMATS)}
+        )
     chosen = detect_format(path) if format == "auto" else format
     if chosen == "xml":
         return parse_xml(path, source=source)

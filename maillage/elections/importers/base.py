@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from maillage.elections.models import AreaResult, CandidateResult
 from maillage.territory.codes import CodeError
 
 
-class ImportFileError(ApplicationError):
+class ResultFileError(ApplicationError):
     """The file cannot be read as results: the message says where and why."""
 
 
@@ -88,40 +88,35 @@ def parse_count(value: object, *, where: str, required: bool = True) -> int | No
     """A vote count: 1234, 1234.0, "1234", " 1 234 ", "1234,00" (numbers stored as text, padded)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ImportFileError(f"{where} : valeur manquante")
+            raise ResultFileError(_("%(where)s : valeur manquante") % {"where": where})
         return None
     if isinstance(value, bool):
-        raise ImportFileError(f"{where} : « {value} » n'est pas un nombre")
+        raise ResultFileError(
+            _("%(where)s : « %(value)s » n'est pas un nombre") % {"where": where, "value": value}
+        )
     if isinstance(value, int):
         number = value
     elif isinstance(value, float | Decimal):
         if value != int(value):
-            raise ImportFileError(f"{where} : « {value} » n'est pas un nombre entier")
+            raise ResultFileError(
+                _("%(where)s : « %(value)s » n'est pas un nombre entier")
+                % {"where": where, "value": value}
+            )
         number = int(value)
     else:
         text = _SPACES.sub("", str(value))
         text = re.sub(r"[,.]0+$", "", text)
         if not _INTEGER.fullmatch(text):
-            raise ImportFileError(f"{where} : « {str(value).strip()} » n'est pas un nombre entier")
+            raise ResultFileError(
+                _("%(where)s : « %(value)s » n'est pas un nombre entier")
+                % {"where": where, "value": str(value).strip()}
+            )
         number = int(text)
     if number < 0:
-        raise ImportFileError(f"{where} : nombre négatif « {value} »")
+        raise ResultFileError(
+            _("%(where)s : nombre négatif « %(value)s »") % {"where": where, "value": value}
+        )
     return number
-
-
-def parse_percent(value: object, *, where: str) -> Decimal | None:
-    """A share as published: 71.2, "71,20%", "  40,30" (decimal comma, % suffix, padding)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return Decimal(str(value))
-    text = _SPACES.sub("", str(value)).rstrip("%").replace(",", ".")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise ImportFileError(
-            f"{where} : « {str(value).strip()} » n'est pas un pourcentage"
-        ) from None
 
 
 def parse_elected(value: object) -> tuple[bool, bool]:
@@ -147,9 +142,12 @@ def civility_of(value: object) -> str:
 
 # Text fields of a candidate, with the label an error gives them.
 _CANDIDATE_TEXT = {
-    "last_name": "nom", "first_name": "prénom", "civility": "civilité",
-    "nuance_code": "nuance", "nuance_label": "libellé de la nuance",
-}  # fmt: skip
+    "last_name": "nom",
+    "first_name": "prénom",
+    "civility": "civilité",
+    "nuance_code": "nuance",
+    "nuance_label": "libellé de la nuance",
+}
 
 
 def checked_length(
@@ -159,7 +157,7 @@ def checked_length(
     from the field: PostgreSQL would refuse it, SQLite would keep it whole)."""
     limit = getattr(model._meta.get_field(field), "max_length", None)
     if limit is not None and len(value) > limit:
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(where)s : %(field)s : %(length)s caractères, %(limit)s au plus")
             % {"where": where, "field": label, "length": len(value), "limit": limit}
         )
@@ -184,7 +182,9 @@ def code_or_error(function, value: object, *args: object, where: str) -> str:  #
     try:
         return function(value, *args)
     except CodeError as error:
-        raise ImportFileError(f"{where} : {error}") from None
+        raise ResultFileError(
+            _("%(where)s : %(error)s") % {"where": where, "error": error}
+        ) from None
 
 
 ROUND_IN_NAME = re.compile(

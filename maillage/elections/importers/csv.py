@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from maillage.core.spreadsheets import max_cell_chars
 from maillage.elections.importers.base import (
-    ImportFileError,
     ParsedArea,
     ParsedFile,
+    ResultFileError,
     round_from_name,
 )
 from maillage.elections.importers.tabular import areas_from_rows, layout_from_headers
@@ -65,11 +65,11 @@ def parse_csv(
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_SIZE)
     if not sample.strip():
-        raise ImportFileError(f"{source} : le fichier est vide")
+        raise ResultFileError(_("%(source)s : le fichier est vide") % {"source": source})
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not encoding:
         encoding = "utf-16"  # Excel's "Unicode text": the codec reads the byte order from the mark
     elif b"\x00" in sample[:4096] and not (encoding or "").lower().startswith("utf-16"):
-        raise ImportFileError(
+        raise ResultFileError(
             _(
                 "%(source)s : ce n'est pas un fichier texte (CSV) ; encodages attendus : UTF-8, "
                 "CP1252, ISO-8859-1, CP850, ou UTF-16 avec sa marque d'ordre des octets (BOM)"
@@ -80,7 +80,9 @@ def parse_csv(
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise ImportFileError(f"encodage inconnu « {encoding} »") from None
+            raise ResultFileError(
+                _("encodage inconnu « %(encoding)s »") % {"encoding": encoding}
+            ) from None
     chosen = encoding or detect_encoding(sample)
     info = ParsedFile(format="csv", encoding=chosen, round_hint=round_from_name(source))
     return info, _areas(path, chosen, source, info)
@@ -97,7 +99,7 @@ def _areas(path: Path, encoding: str, source: str, info: ParsedFile) -> Iterator
             headers = next(csv.reader([header_line], delimiter=delimiter), [])
             limit = int(settings.MAILLAGE_IMPORT_MAX_COLUMNS)
             if len(headers) > limit:
-                raise ImportFileError(
+                raise ResultFileError(
                     _("%(source)s ligne 1 : %(count)s colonnes, %(limit)s au plus")
                     % {"source": source, "count": len(headers), "limit": limit}
                 )
@@ -113,8 +115,14 @@ def _areas(path: Path, encoding: str, source: str, info: ParsedFile) -> Iterator
 
             yield from areas_from_rows(rows(), layout, source=source)
         except UnicodeDecodeError:
-            raise ImportFileError(
-                f"{source} ligne {line + 1} : caractères illisibles en {encoding} (encodage mélangé ?)"
+            raise ResultFileError(
+                _(
+                    "%(source)s ligne %(line)s : caractères illisibles en %(encoding)s (encodage mélangé ?)"
+                )
+                % {"source": source, "line": line + 1, "encoding": encoding}
             ) from None
         except csv.Error as error:
-            raise ImportFileError(f"{source} ligne {line} : CSV mal formé ({error})") from None
+            raise ResultFileError(
+                _("%(source)s ligne %(line)s : CSV mal formé (%(error)s)")
+                % {"source": source, "line": line, "error": error}
+            ) from None

@@ -13,12 +13,13 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from unidecode import unidecode
 
 from maillage.elections.importers.base import (
-    ImportFileError,
     ParsedArea,
     ParsedCandidate,
+    ResultFileError,
     checked_area,
     checked_candidate,
     civility_of,
@@ -56,14 +57,22 @@ def _keys(*names: str) -> set[str]:
 
 
 AREA_FIELDS: dict[str, set[str]] = {
-    "department_code": _keys("Code du département", "Code département", "Departement", "CodDpt", "Code dpt"),
+    "department_code": _keys(
+        "Code du département", "Code département", "Departement", "CodDpt", "Code dpt"
+    ),
     "department_name": _keys("Libellé du département", "Libellé département", "LibDpt"),
     "constituency_code": _keys(
-        "Code de la circonscription", "Code circonscription législative", "Code circonscription",
-        "CodCirElec", "CodCirLg", "Code de la circonscription législative",
+        "Code de la circonscription",
+        "Code circonscription législative",
+        "Code circonscription",
+        "CodCirElec",
+        "CodCirLg",
+        "Code de la circonscription législative",
     ),
     "constituency_name": _keys(
-        "Libellé de la circonscription", "Libellé circonscription législative", "LibCirElec",
+        "Libellé de la circonscription",
+        "Libellé circonscription législative",
+        "LibCirElec",
         "Libellé circonscription",
     ),
     "commune_code": _keys("Code de la commune", "Code commune", "CodSubCom"),
@@ -75,7 +84,7 @@ AREA_FIELDS: dict[str, set[str]] = {
     "blank_ballots": _keys("Blancs"),
     "null_ballots": _keys("Nuls"),
     "cast": _keys("Exprimés", "Exprimes"),
-}  # fmt: skip
+}
 
 CANDIDATE_FIELDS: dict[str, set[str]] = {
     "panel_number": _keys(
@@ -147,14 +156,17 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
     ):
         wanted = ", ".join(["Inscrits", "Votants", "Exprimés"] if missing else ["Nom", "Voix"])
         seen = ", ".join(f"« {text_of(h)} »" for h in headers[:8] if text_of(h))
-        raise ImportFileError(
-            f"{where} : colonnes non reconnues (attendu au moins {wanted} et les blocs de candidats ; "
-            f"trouvé {seen or 'aucun en-tête'})"
+        raise ResultFileError(
+            _(
+                "%(where)s : colonnes non reconnues (attendu au moins %(wanted)s et les blocs de candidats ; trouvé %(seen)s)"
+            )
+            % {"where": where, "wanted": wanted, "seen": seen or _("aucun en-tête")}
         )
     if "station" in area_columns:
         if "commune_code" not in area_columns:
-            raise ImportFileError(
-                f"{where} : une colonne « Code BV » sans colonne « Code commune »"
+            raise ResultFileError(
+                _("%(where)s : une colonne « Code BV » sans colonne « Code commune »")
+                % {"where": where}
             )
         level, description = "polling_station", "par bureau de vote"
     elif "commune_code" in area_columns:
@@ -164,8 +176,9 @@ def layout_from_headers(headers: Sequence[object], *, where: str) -> TableLayout
     elif "department_code" in area_columns:
         level, description = "department", "par département"
     else:
-        raise ImportFileError(
-            f"{where} : aucune colonne de code de zone (département, circonscription, commune)"
+        raise ResultFileError(
+            _("%(where)s : aucune colonne de code de zone (département, circonscription, commune)")
+            % {"where": where}
         )
     return TableLayout(area_columns, first_candidate, block_size, block_fields, level, description)
 
@@ -208,7 +221,7 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         dept = dept or commune_department(commune_code)
         commune_name = text_of(cell("commune_name"))
     if not dept:
-        raise ImportFileError(f"{where} : code de département manquant")
+        raise ResultFileError(_("%(where)s : code de département manquant") % {"where": where})
     dept_name = text_of(cell("department_name")) or department_name(dept)
     if layout.level == "polling_station":
         station = code_or_error(
@@ -222,7 +235,9 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
         code, name = commune_code, commune_name or commune_code
     elif layout.level == "constituency":
         if not constituency_code:
-            raise ImportFileError(f"{where} : code de circonscription manquant")
+            raise ResultFileError(
+                _("%(where)s : code de circonscription manquant") % {"where": where}
+            )
         code = constituency_code
         name = f"{dept_name} {ordinal_label(constituency_number(code))} circonscription"
     else:
@@ -254,9 +269,15 @@ def area_from_row(row: Sequence[object], layout: TableLayout, *, where: str) -> 
 
 def name_of(field_name: str) -> str:
     return {
-        "registered": "Inscrits", "voters": "Votants", "cast": "Exprimés", "abstentions": "Abstentions",
-        "blank_ballots": "Blancs", "null_ballots": "Nuls", "votes": "Voix", "panel_number": "N° de panneau",
-    }.get(field_name, field_name)  # fmt: skip
+        "registered": "Inscrits",
+        "voters": "Votants",
+        "cast": "Exprimés",
+        "abstentions": "Abstentions",
+        "blank_ballots": "Blancs",
+        "null_ballots": "Nuls",
+        "votes": "Voix",
+        "panel_number": "N° de panneau",
+    }.get(field_name, field_name)
 
 
 def candidates_from_row(
@@ -277,7 +298,7 @@ def candidates_from_row(
         here = f"{where}, candidat {block}"
         last_name = text_of(get("last_name"))
         if not last_name:
-            raise ImportFileError(f"{here} : nom manquant")
+            raise ResultFileError(_("%(here)s : nom manquant") % {"here": here})
         elected, qualified = parse_elected(get("elected"))
         panel = parse_count(get("panel_number"), where=f"{here}, n° de panneau", required=False)
         yield checked_candidate(
@@ -312,17 +333,20 @@ def areas_from_rows(
                 current.voters,
                 current.cast,
             ):
-                raise ImportFileError(
-                    f"{source} ligne {line} : la zone {area.code} a d'autres inscrits/votants/exprimés "
-                    "que sur les lignes précédentes"
+                raise ResultFileError(
+                    _(
+                        "%(source)s ligne %(line)s : la zone %(code)s a d'autres inscrits/votants/exprimés que sur les lignes précédentes"
+                    )
+                    % {"source": source, "line": line, "code": area.code}
                 )
             current.candidates.extend(area.candidates)
             continue
         if current is not None:
             yield current
         if area.code in seen:
-            raise ImportFileError(
-                f"{source} ligne {line} : la zone {area.code} apparaît deux fois dans le fichier"
+            raise ResultFileError(
+                _("%(source)s ligne %(line)s : la zone %(code)s apparaît deux fois dans le fichier")
+                % {"source": source, "line": line, "code": area.code}
             )
         seen.add(area.code)
         current = area

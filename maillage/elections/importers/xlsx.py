@@ -16,9 +16,9 @@ from openpyxl import load_workbook
 
 from maillage.core.spreadsheets import WorkbookRefused, check_workbook
 from maillage.elections.importers.base import (
-    ImportFileError,
     ParsedArea,
     ParsedFile,
+    ResultFileError,
     round_from_name,
 )
 from maillage.elections.importers.tabular import (
@@ -37,7 +37,7 @@ def parse_xlsx(
     try:
         check_workbook(path)  # a zip bomb is refused before openpyxl opens it
     except WorkbookRefused as error:
-        raise ImportFileError(
+        raise ResultFileError(
             _("%(source)s : classeur refusé : %(reason)s")
             % {"source": source, "reason": error.message}
         ) from None
@@ -46,21 +46,26 @@ def parse_xlsx(
         # uploads are stored under a server-chosen name.
         handle = path.open("rb")
     except OSError as error:
-        raise ImportFileError(f"{source} : fichier illisible ({error.strerror})") from None
+        raise ResultFileError(
+            _("%(source)s : fichier illisible (%(strerror)s)")
+            % {"source": source, "strerror": error.strerror}
+        ) from None
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types on broken parts: one message for all
         handle.close()
-        raise ImportFileError(
-            f"{source} : classeur XLSX illisible ({error.__class__.__name__})"
+        raise ResultFileError(
+            _("%(source)s : classeur XLSX illisible (%(kind)s)")
+            % {"source": source, "kind": error.__class__.__name__}
         ) from None
     names = workbook.sheetnames
     if sheet:
         if sheet not in names:
             workbook.close()
             handle.close()
-            raise ImportFileError(
-                f"{source} : pas de feuille « {sheet} » (feuilles : {', '.join(names)})"
+            raise ResultFileError(
+                _("%(source)s : pas de feuille « %(sheet)s » (feuilles : %(choices)s)")
+                % {"source": source, "sheet": sheet, "choices": ", ".join(names)}
             )
         chosen = sheet
     else:
@@ -89,8 +94,9 @@ def _areas(
             if line >= HEADER_SEARCH_ROWS:
                 break
         if layout is None:
-            raise ImportFileError(
-                f"{where} : aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières lignes"
+            raise ResultFileError(
+                _("%(where)s : aucune ligne d'en-tête reconnue dans les %(rows)s premières lignes")
+                % {"where": where, "rows": HEADER_SEARCH_ROWS}
             )
         info.layout = layout.description
         numbered = ((header_line + offset, row) for offset, row in enumerate(rows, start=1))
@@ -108,10 +114,10 @@ def _readable(rows: Iterator[tuple], where: str) -> Iterator[tuple]:  # type: ig
             row = next(rows)
         except StopIteration:
             return
-        except ImportFileError:
+        except ResultFileError:
             raise
         except Exception as error:
-            raise ImportFileError(
+            raise ResultFileError(
                 _("%(where)s : classeur XLSX illisible (%(error)s)")
                 % {"where": where, "error": error.__class__.__name__}
             ) from None

@@ -16,12 +16,13 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from django.utils.translation import gettext as _
 
 from maillage.elections.importers.base import (
-    ImportFileError,
     ParsedArea,
     ParsedCandidate,
     ParsedFile,
+    ResultFileError,
     checked_area,
     checked_candidate,
     civility_of,
@@ -40,20 +41,43 @@ from maillage.territory.codes import (
 )
 
 SCOPES = {
-    "Circonscription": "constituency", "Commune": "commune", "Departement": "department",
-    "Region": "region", "EnsembleGeo": "national", "FE": "national",
-}  # fmt: skip
+    "Circonscription": "constituency",
+    "Commune": "commune",
+    "Departement": "department",
+    "Region": "region",
+    "EnsembleGeo": "national",
+    "FE": "national",
+}
 # Leaf elements whose text describes the enclosing scope.
 SCOPE_FIELDS = {
-    "CodDpt", "CodMinDpt", "CodDpt3Car", "LibDpt", "CodCirElec", "LibCirElec", "CodCirLg",
-    "CodSubCom", "LibSubCom", "CodReg", "LibReg",
-}  # fmt: skip
+    "CodDpt",
+    "CodMinDpt",
+    "CodDpt3Car",
+    "LibDpt",
+    "CodCirElec",
+    "LibCirElec",
+    "CodCirLg",
+    "CodSubCom",
+    "LibSubCom",
+    "CodReg",
+    "LibReg",
+}
 MENTIONS = {
-    "Inscrits": "registered", "Abstentions": "abstentions", "Votants": "voters",
-    "Blancs": "blank_ballots", "Nuls": "null_ballots", "Exprimes": "cast",
-}  # fmt: skip
-TYPES = {"presidentielle": "presidential", "legislatives": "legislative", "europeennes": "european",
-         "regionales": "regional", "departementales": "departmental", "municipales": "municipal"}  # fmt: skip
+    "Inscrits": "registered",
+    "Abstentions": "abstentions",
+    "Votants": "voters",
+    "Blancs": "blank_ballots",
+    "Nuls": "null_ballots",
+    "Exprimes": "cast",
+}
+TYPES = {
+    "presidentielle": "presidential",
+    "legislatives": "legislative",
+    "europeennes": "european",
+    "regionales": "regional",
+    "departementales": "departmental",
+    "municipales": "municipal",
+}
 
 
 def looks_like_xml(head: bytes) -> bool:
@@ -119,16 +143,21 @@ def _areas(path: Path, source: str, info: ParsedFile) -> Iterator[ParsedArea]:
                 element.clear()
     except ParseError as error:
         line, column = getattr(error, "position", (0, 0))
-        raise ImportFileError(
-            f"{source} : XML mal formé ligne {line}, colonne {column} ({_reason(error)})"
+        raise ResultFileError(
+            _("%(source)s : XML mal formé ligne %(line)s, colonne %(column)s (%(reason)s)")
+            % {"source": source, "line": line, "column": column, "reason": _reason(error)}
         ) from None
     except DefusedXmlException as error:
-        raise ImportFileError(
-            f"{source} : XML refusé, il déclare des entités ou un DTD dangereux ({error.__class__.__name__})"
+        raise ResultFileError(
+            _("%(source)s : XML refusé, il déclare des entités ou un DTD dangereux (%(kind)s)")
+            % {"source": source, "kind": error.__class__.__name__}
         ) from None
     if not found:
-        raise ImportFileError(
-            f"{source} : aucun résultat (<Tour> avec <Mentions>) dans ce fichier XML ; est-ce un fichier d'index ?"
+        raise ResultFileError(
+            _(
+                "%(source)s : aucun résultat (<Tour> avec <Mentions>) dans ce fichier XML ; est-ce un fichier d'index ?"
+            )
+            % {"source": source}
         )
 
 
@@ -149,7 +178,7 @@ def _area_from_tour(
     if mentions is None:
         return None  # index files list communes per round without figures
     merged: dict[str, str] = {}
-    for _, fields in scopes:
+    for _scope, fields in scopes:
         merged.update(fields)
     scope_tag = scopes[-1][0]
     level = SCOPES[scope_tag]
@@ -193,7 +222,7 @@ def _area_from_tour(
         area.constituency_name = merged.get("LibCirElec", "")
     if level == "constituency":
         if not area.constituency_code:
-            raise ImportFileError(f"{where} : <CodCirElec> manquant")
+            raise ResultFileError(_("%(where)s : <CodCirElec> manquant") % {"where": where})
         area.code = area.constituency_code
         area.name = f"{area.department_name} {ordinal_label(constituency_number(area.code))} circonscription"
     elif level == "commune":
@@ -205,17 +234,20 @@ def _area_from_tour(
     elif level == "region":
         region = text_of(merged.get("CodReg"))
         if not region.isdigit():
-            raise ImportFileError(f"{where} : <CodReg> manquant ou invalide « {region} »")
+            raise ResultFileError(
+                _("%(where)s : <CodReg> manquant ou invalide « %(region)s »")
+                % {"where": where, "region": region}
+            )
         area.code, area.name = region.zfill(2), merged.get("LibReg") or region
     elif level == "department":
         if not dept:
-            raise ImportFileError(f"{where} : <CodDpt> manquant")
+            raise ResultFileError(_("%(where)s : <CodDpt> manquant") % {"where": where})
         area.code, area.name = dept, area.department_name
     for position, candidate in enumerate(tour.iterfind("Resultats/Candidats/Candidat"), start=1):
         here = f"{where}, <Candidat> {position}"
         last_name = text_of(candidate.findtext("NomPsn"))
         if not last_name:
-            raise ImportFileError(f"{here} : <NomPsn> manquant")
+            raise ResultFileError(_("%(here)s : <NomPsn> manquant") % {"here": here})
         elected, qualified = parse_elected(candidate.findtext("Elu"))
         area.candidates.append(
             checked_candidate(

@@ -103,11 +103,21 @@ def legislative_xml(*, encoding: str = "UTF-8", t1_cast: int = 57371) -> str:
 
     return LEGISLATIVE_XML.format(
         encoding=encoding,
-        t1_registered=81022, t1_abstentions=22335, t1_voters=58687, t1_blank=845, t1_null=471, t1_cast=t1_cast,
+        t1_registered=81022,
+        t1_abstentions=22335,
+        t1_voters=58687,
+        t1_blank=845,
+        t1_null=471,
+        t1_cast=t1_cast,
         t1_candidates=candidates(ARDECHE_T1),
-        t2_registered=81011, t2_abstentions=20969, t2_voters=60042, t2_blank=789, t2_null=335, t2_cast=58918,
+        t2_registered=81011,
+        t2_abstentions=20969,
+        t2_voters=60042,
+        t2_blank=789,
+        t2_null=335,
+        t2_cast=58918,
         t2_candidates=candidates(ARDECHE_T2),
-    )  # fmt: skip
+    )
 
 
 # 2022-style data.gouv.fr table: one named block, then unnamed ragged blocks of 9 fields.
@@ -125,8 +135,27 @@ def table_2022(rows: list[tuple[str, str, str, str, list[tuple]]]) -> str:
     for dept, dept_label, circ, circ_label, candidates in rows:
         cast = sum(c[5] for c in candidates)
         voters, registered = cast + 30, cast * 2 + 100
-        fields = [dept, dept_label, circ, circ_label, "Complet", str(registered), str(registered - voters), "50,00",
-                  str(voters), "50,00", "20", "0,10", "1,00", "10", "0,10", "1,00", str(cast), "40,00", "90,00"]  # fmt: skip
+        fields = [
+            dept,
+            dept_label,
+            circ,
+            circ_label,
+            "Complet",
+            str(registered),
+            str(registered - voters),
+            "50,00",
+            str(voters),
+            "50,00",
+            "20",
+            "0,10",
+            "1,00",
+            "10",
+            "0,10",
+            "1,00",
+            str(cast),
+            "40,00",
+            "90,00",
+        ]
         for panel, sex, last, first, nuance, votes, elected in candidates:
             fields += [str(panel), sex, last, first, nuance, str(votes), "10,00", "20,00", elected]
         lines.append(";".join(fields))

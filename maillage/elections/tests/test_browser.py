@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
 from maillage.core.tests.browser import axe_violations, browser_login, screenshot
-from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.elections.services import results_import
 from maillage.elections.tests import helpers
 

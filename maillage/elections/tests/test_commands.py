@@ -117,9 +117,15 @@ class CloseRacesCommandTests(BaseTestCase):
         target = folder / "cibles.csv"
         run(
             "close_races",
-            "--election", "legislatives-2024", "--max-gap", "5", "--base", "votants",
-            "--csv", str(target),
-        )  # fmt: skip
+            "--election",
+            "legislatives-2024",
+            "--max-gap",
+            "5",
+            "--base",
+            "votants",
+            "--csv",
+            str(target),
+        )
         self.login(self.owner)
         response = self.client.get(
             reverse("elections:close_races_export"),

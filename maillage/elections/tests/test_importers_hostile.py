@@ -19,11 +19,37 @@ from maillage.elections.tests import helpers
 pytestmark = pytest.mark.django_db
 
 HEADERS = [
-    "Code du département", "Libellé du département", "Code de la circonscription",
-    "Libellé de la circonscription", "Inscrits", "Votants", "Exprimés",
-    "N°Panneau", "Sexe", "Nom", "Prénom", "Nuance", "Voix", "Elu",
-]  # fmt: skip
-ROW = ["01", "Ain", "1", "1re circonscription", "100", "60", "50", "1", "F", "NOM", "Ana", "DIV", "50", "OUI"]  # fmt: skip
+    "Code du département",
+    "Libellé du département",
+    "Code de la circonscription",
+    "Libellé de la circonscription",
+    "Inscrits",
+    "Votants",
+    "Exprimés",
+    "N°Panneau",
+    "Sexe",
+    "Nom",
+    "Prénom",
+    "Nuance",
+    "Voix",
+    "Elu",
+]
+ROW = [
+    "01",
+    "Ain",
+    "1",
+    "1re circonscription",
+    "100",
+    "60",
+    "50",
+    "1",
+    "F",
+    "NOM",
+    "Ana",
+    "DIV",
+    "50",
+    "OUI",
+]
 
 
 class _Sink:
@@ -37,9 +63,14 @@ class _Sink:
 def refused(path: Path) -> str:
     with pytest.raises(CommandError) as error:
         call_command(
-            "import_results", str(path), "--election", "legislatives-2024", "--round", "1",
+            "import_results",
+            str(path),
+            "--election",
+            "legislatives-2024",
+            "--round",
+            "1",
             stdout=_Sink(),
-        )  # fmt: skip
+        )
     message = str(error.value)
     assert "\n" not in message and "Traceback" not in message
     assert not Election.objects.exists() and not AreaResult.objects.exists()
@@ -133,9 +164,14 @@ def test_a_utf16_table_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: 
     path = tmp_path / "t1.txt"
     path.write_bytes(bom + text.encode(encoding))
     call_command(
-        "import_results", str(path), "--election", "legislatives-2022", "--round", "1",
+        "import_results",
+        str(path),
+        "--election",
+        "legislatives-2022",
+        "--round",
+        "1",
         stdout=_Sink(),
-    )  # fmt: skip
+    )
     assert CandidateResult.objects.get().last_name == "LÉPAGNOT"
 
 

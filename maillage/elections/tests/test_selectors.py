@@ -9,6 +9,7 @@ from maillage.elections.models import AreaResult, Election
 from maillage.elections.selectors import RaceFilters, close_race_counts, close_race_list, race_rows
 from maillage.elections.services import results_import
 from maillage.elections.tests import helpers
+from maillage.people.tests.helpers import make_person
 
 
 class Legislatives2024Tests(BaseTestCase):
@@ -162,49 +163,15 @@ class AccessAndPresenceTests(BaseTestCase):
         with self.assertRaises(NotFound):
             selectors.access_election(user=self.owner, slug="x")
 
-    def test_campaign_presence_uses_the_people_selector_when_it_exists(self) -> None:
-        from maillage.people import selectors as people_selectors
-
-        calls = []
-
-        def people_counts_by_area(*, user, area_type, codes):  # type: ignore[no-untyped-def]
-            calls.append((user, area_type, codes))
-            return {
-                "0703": {"people": 12, "contacts": 5, "reachable": 4, "activists": 2, "doors": 40}
-            }
-
-        original = getattr(people_selectors, "people_counts_by_area", None)
-        people_selectors.people_counts_by_area = people_counts_by_area  # type: ignore[attr-defined]
-        try:
-            presence = selectors.campaign_presence_by_area(
-                user=self.owner, area_type="constituency", codes=["0703", "2105"]
-            )
-        finally:
-            if original is None:
-                del people_selectors.people_counts_by_area  # type: ignore[attr-defined]
-            else:
-                people_selectors.people_counts_by_area = original  # type: ignore[attr-defined]
-        self.assertEqual(calls, [(self.owner, "constituency", ["0703", "2105"])])
-        self.assertEqual(
-            presence["0703"],
-            {"people": 12, "contacts": 5, "reachable": 4, "activists": 2, "doors": 40},
+    def test_campaign_presence_counts_the_people_app_rows_with_zero_for_empty_areas(self) -> None:
+        make_person(constituency_code="0703", is_contact=True, is_activist=True)
+        make_person(constituency_code="0703")
+        presence = selectors.campaign_presence_by_area(
+            user=self.owner, area_type="constituency", codes=["0703", "2105"]
         )
+        self.assertEqual(presence["0703"]["people"], 2)
+        self.assertEqual(presence["0703"]["activists"], 1)
         self.assertEqual(
             presence["2105"],
             {"people": 0, "contacts": 0, "reachable": 0, "activists": 0, "doors": 0},
         )
-
-    def test_campaign_presence_is_unknown_without_the_people_selector(self) -> None:
-        from maillage.people import selectors as people_selectors
-
-        original = getattr(people_selectors, "people_counts_by_area", None)
-        if original is not None:
-            del people_selectors.people_counts_by_area  # type: ignore[attr-defined]
-        try:
-            presence = selectors.campaign_presence_by_area(
-                user=self.owner, area_type="constituency", codes=["0703"]
-            )
-        finally:
-            if original is not None:
-                people_selectors.people_counts_by_area = original  # type: ignore[attr-defined]
-        self.assertIsNone(presence)

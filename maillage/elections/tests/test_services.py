@@ -151,9 +151,12 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
         self.assertFalse(Election.objects.exists())
 
     def test_marseille_sectors_are_results_areas_but_not_communes(self) -> None:
-        xml = (helpers.XML_ARRONDISSEMENT.read_text(encoding="utf-8")
-               .replace("<CodDpt>75</CodDpt>", "<CodDpt>13</CodDpt>").replace("<CodMinDpt>75</CodMinDpt>", "<CodMinDpt>13</CodMinDpt>")
-               .replace("<CodSubCom>056AR01</CodSubCom>", "<CodSubCom>055SR01</CodSubCom>"))  # fmt: skip
+        xml = (
+            helpers.XML_ARRONDISSEMENT.read_text(encoding="utf-8")
+            .replace("<CodDpt>75</CodDpt>", "<CodDpt>13</CodDpt>")
+            .replace("<CodMinDpt>75</CodMinDpt>", "<CodMinDpt>13</CodMinDpt>")
+            .replace("<CodSubCom>056AR01</CodSubCom>", "<CodSubCom>055SR01</CodSubCom>")
+        )
         report = results_import(
             path=self.write("013055SR01.xml", xml), election_slug="presidentielle-2017-test"
         )
@@ -377,10 +380,21 @@ class RaceArithmeticTests(BaseTestCase):
     ) -> ParsedArea:
         total = sum(v for _, v, _ in votes)
         return ParsedArea(
-            level=level, code="0101", name="Ain 1re", registered=total * 2, voters=total, cast=total if cast is None else cast,
-            where="test", round_number=round_number, blank_ballots=0, null_ballots=0,
-            candidates=[ParsedCandidate(last_name=name, votes=v, elected=e, panel_number=i) for i, (name, v, e) in enumerate(votes)],
-        )  # fmt: skip
+            level=level,
+            code="0101",
+            name="Ain 1re",
+            registered=total * 2,
+            voters=total,
+            cast=total if cast is None else cast,
+            where="test",
+            round_number=round_number,
+            blank_ballots=0,
+            null_ballots=0,
+            candidates=[
+                ParsedCandidate(last_name=name, votes=v, elected=e, panel_number=i)
+                for i, (name, v, e) in enumerate(votes)
+            ],
+        )
 
     def test_candidates_are_ranked_by_votes_and_the_margin_is_the_winners(self) -> None:
         summary = summarise_area(

@@ -11,11 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from maillage.accounts.tests.factories import UserFactory, ZoneFactory
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import UserFactory, ZoneFactory
 from maillage.elections.models import AreaResult, Election, ResultImport, ResultUpload
 from maillage.elections.services import results_import
 from maillage.elections.tests import helpers

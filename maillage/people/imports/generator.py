@@ -256,11 +256,24 @@ def roll_lines(
         else:
             born = f'"{days[randrange(1, 29)]}/{days[randrange(1, 13)]}/{year}"'
         fields = [
-            commune_q, ugle_q, list_types[randrange(50)], birth_name, usage, first, '"F"' if female else '"M"', born,
-            places[randrange(len(places))], nationalities[randrange(len(nationalities))], numbers[randrange(1, 181)],
-            streets[randrange(len(streets))], complements[randrange(len(complements))], '""', '""', tail,
+            commune_q,
+            ugle_q,
+            list_types[randrange(50)],
+            birth_name,
+            usage,
+            first,
+            '"F"' if female else '"M"',
+            born,
+            places[randrange(len(places))],
+            nationalities[randrange(len(nationalities))],
+            numbers[randrange(1, 181)],
+            streets[randrange(len(streets))],
+            complements[randrange(len(complements))],
+            '""',
+            '""',
+            tail,
             station_parts[station - 1],
-        ]  # fmt: skip
+        ]
         if bad_every and index % bad_every == bad_every // 2:
             kind = bad_kinds % 3
             bad_kinds += 1

@@ -154,8 +154,11 @@ def convert_in_workers(
     chunks = csv_chunks(table.path, chunk_bytes)
     pending: deque[Any] = deque()
     plain_spec = {
-        "headers": spec.headers, "mapping": spec.mapping, "preset": spec.preset, "language": spec.language,
-    }  # fmt: skip
+        "headers": spec.headers,
+        "mapping": spec.mapping,
+        "preset": spec.preset,
+        "language": spec.language,
+    }
     plain_route = asdict(route) if route is not None else None
     initargs = (plain_spec, asdict(spec.ledger), plain_route)
     with context.Pool(workers, initializer=_start_worker, initargs=initargs) as pool:

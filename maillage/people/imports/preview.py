@@ -47,6 +47,13 @@ def import_job_preview(*, job: ImportJob, rows: int = 10) -> Preview:
         for _line, row, _problem in islice(table.rows(), rows)
     ]
     return Preview(
-        headers=table.headers, rows=first, preset=preset, mapping=mapping, saved=saved, encoding=table.encoding,
-        delimiter={";": "« ; »", ",": "« , »", "\t": "tabulation"}.get(table.delimiter, table.delimiter),
-    )  # fmt: skip
+        headers=table.headers,
+        rows=first,
+        preset=preset,
+        mapping=mapping,
+        saved=saved,
+        encoding=table.encoding,
+        delimiter={";": "« ; »", ",": "« , »", "\t": "tabulation"}.get(
+            table.delimiter, table.delimiter
+        ),
+    )

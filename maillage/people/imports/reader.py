@@ -42,13 +42,6 @@ class ImportFileError(ApplicationError):
 
 
 @dataclass
-class RowProblem:
-    """A row the reader could not turn into fields; the line is still reported."""
-
-    reason: str
-
-
-@dataclass
 class Table:
     path: Path
     format: str  # "csv" or "xlsx"

@@ -38,23 +38,55 @@ from maillage.people.normalise import (
 # come from the same cells stay together); the writer creates the staging table from this list.
 STAGING_COLUMNS: list[tuple[str, str]] = [
     ("line_no", "int"),
-    ("birth_name", "text"), ("usage_name", "text"), ("first_names", "text"), ("search_name", "text"), ("sort_name", "text"), ("sex", "text"),
-    ("birth_year", "int"), ("birth_month", "int"), ("birth_day", "int"),
-    ("birth_place", "text"), ("birth_place_code", "text"), ("birth_department", "text"), ("birth_country", "text"),
+    ("birth_name", "text"),
+    ("usage_name", "text"),
+    ("first_names", "text"),
+    ("search_name", "text"),
+    ("sort_name", "text"),
+    ("sex", "text"),
+    ("birth_year", "int"),
+    ("birth_month", "int"),
+    ("birth_day", "int"),
+    ("birth_place", "text"),
+    ("birth_place_code", "text"),
+    ("birth_department", "text"),
+    ("birth_country", "text"),
     ("nationality", "text"),
-    ("commune_code", "text"), ("polling_station_code", "text"), ("constituency_code", "text"),
-    ("department_code", "text"), ("roll_list_type", "text"),
-    ("roll_commune_code", "text"), ("roll_station_code", "text"), ("roll_number", "int"),
-    ("address_number", "text"), ("address_street", "text"), ("postcode", "text"), ("building_key", "text"),
-    ("address_complement", "text"), ("address_complement2", "text"), ("address_locality", "text"),
-    ("commune_name", "text"), ("country", "text"), ("household_key", "text"),
+    ("commune_code", "text"),
+    ("polling_station_code", "text"),
+    ("constituency_code", "text"),
+    ("department_code", "text"),
+    ("roll_list_type", "text"),
+    ("roll_commune_code", "text"),
+    ("roll_station_code", "text"),
+    ("roll_number", "int"),
+    ("address_number", "text"),
+    ("address_street", "text"),
+    ("postcode", "text"),
+    ("building_key", "text"),
+    ("address_complement", "text"),
+    ("address_complement2", "text"),
+    ("address_locality", "text"),
+    ("commune_name", "text"),
+    ("country", "text"),
+    ("household_key", "text"),
     ("extra", "text"),
     # Not person columns: what matching, the ledger and the child rows need.
-    ("ident", "text"), ("email", "text"), ("email_optout", "int"), ("consent_email", "int"), ("mobile", "text"),
-    ("landline", "text"), ("sms_optout", "int"), ("call_optout", "int"), ("consent_sms", "int"),
-    ("consent_phone", "int"), ("profession", "text"), ("profession_slug", "text"), ("tag", "text"),
+    ("ident", "text"),
+    ("email", "text"),
+    ("email_optout", "int"),
+    ("consent_email", "int"),
+    ("mobile", "text"),
+    ("landline", "text"),
+    ("sms_optout", "int"),
+    ("call_optout", "int"),
+    ("consent_sms", "int"),
+    ("consent_phone", "int"),
+    ("profession", "text"),
+    ("profession_slug", "text"),
+    ("tag", "text"),
     ("tag_slug", "text"),
-]  # fmt: skip
+]
 STAGING_NAMES = [name for name, _kind in STAGING_COLUMNS]
 # The person columns copied from staging as they are.
 PERSON_COLUMNS = STAGING_NAMES[1 : STAGING_NAMES.index("ident")]
@@ -97,9 +129,22 @@ def _checked_person_columns() -> list[tuple[int, int, str]]:
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[a-z0-9-]{2,}$")
 _SEX = {
-    "f": "F", "femme": "F", "mme": "F", "madame": "F", "mlle": "F", "mademoiselle": "F", "female": "F", "w": "F",
-    "m": "M", "h": "M", "homme": "M", "m.": "M", "mr": "M", "monsieur": "M", "male": "M",
-}  # fmt: skip
+    "f": "F",
+    "femme": "F",
+    "mme": "F",
+    "madame": "F",
+    "mlle": "F",
+    "mademoiselle": "F",
+    "female": "F",
+    "w": "F",
+    "m": "M",
+    "h": "M",
+    "homme": "M",
+    "m.": "M",
+    "mr": "M",
+    "monsieur": "M",
+    "male": "M",
+}
 _YES = {"oui", "o", "yes", "y", "1", "true", "vrai", "x"}
 _NO = {"non", "n", "no", "0", "false", "faux"}
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -291,9 +336,16 @@ class RowConverter:
             "(associez-les à des champs ou retirez-les du fichier)"
         )
         contact_fields = (
-            "email", "mobile", "landline", "phone", "profession", "tag",
-            "consent_email", "consent_sms", "consent_phone",
-        )  # fmt: skip
+            "email",
+            "mobile",
+            "landline",
+            "phone",
+            "profession",
+            "tag",
+            "consent_email",
+            "consent_sms",
+            "consent_phone",
+        )
         self.has_contacts = any(name in fields for name in contact_fields)
         self._contacts_of = columns(*contact_fields)
         # Labels of the roll's polling stations, by (commune, station): written once per station.
@@ -502,9 +554,16 @@ class RowConverter:
         """Email, phones, consents, profession and tag (staging order), or a rejection reason.
         The ledger's opt-outs are added by `convert` once the row is known to be kept."""
         (
-            email_raw, mobile_raw, landline_raw, phone_raw, profession, tag,
-            consent_email_raw, consent_sms_raw, consent_phone_raw,
-        ) = raw  # fmt: skip
+            email_raw,
+            mobile_raw,
+            landline_raw,
+            phone_raw,
+            profession,
+            tag,
+            consent_email_raw,
+            consent_sms_raw,
+            consent_phone_raw,
+        ) = raw
         email = ""
         if email_raw:
             email = normalise_email(email_raw)
@@ -544,11 +603,20 @@ class RowConverter:
                     "limit": self.tag_length,
                 }
         return (
-            email, 0, parse_flag(consent_email_raw) if consent_email_raw else None, mobile, landline, 0, 0,
+            email,
+            0,
+            parse_flag(consent_email_raw) if consent_email_raw else None,
+            mobile,
+            landline,
+            0,
+            0,
             parse_flag(consent_sms_raw) if consent_sms_raw else None,
             parse_flag(consent_phone_raw) if consent_phone_raw else None,
-            profession_name, profession_slug, tag_name, tag_slug,
-        )  # fmt: skip
+            profession_name,
+            profession_slug,
+            tag_name,
+            tag_slug,
+        )
 
     def _with_contact_ledger(self, contacts: tuple) -> tuple | object:
         """The ledger on the row's email and phones: SUPPRESSED (erasure) or the opt-out flags."""
@@ -571,9 +639,15 @@ class RowConverter:
         if not (email_optout or sms_optout or call_optout):
             return contacts
         return (
-            email, email_optout, contacts[2], mobile, landline, int(sms_optout), int(call_optout),
+            email,
+            email_optout,
+            contacts[2],
+            mobile,
+            landline,
+            int(sms_optout),
+            int(call_optout),
             *contacts[7:],
-        )  # fmt: skip
+        )
 
     # The row ---------------------------------------------------------------------------------
     def convert(self, line_no: int, row: list[str]) -> tuple | object | str:
@@ -679,13 +753,37 @@ class RowConverter:
             sex = self._sex(sex_raw)
         place, place_code, place_department, place_country, nationality = self._place_of(row)
         staged = (
-            line_no, birth_name, usage_name, first_names, search_name,
-            sort_key_of_folded(folded_usage or folded_birth, folded_first), sex, year, month, day,
-            place.strip(), place_code.strip(), place_department.strip(), place_country.strip(), nationality.strip(),
-            *codes, *identity, number, street, postcode, building_key,
-            complement_raw.strip(), complement2.strip(), locality.strip(), commune_name.strip(), country.strip(),
-            household, extra, ident, *contacts,
-        )  # fmt: skip
+            line_no,
+            birth_name,
+            usage_name,
+            first_names,
+            search_name,
+            sort_key_of_folded(folded_usage or folded_birth, folded_first),
+            sex,
+            year,
+            month,
+            day,
+            place.strip(),
+            place_code.strip(),
+            place_department.strip(),
+            place_country.strip(),
+            nationality.strip(),
+            *codes,
+            *identity,
+            number,
+            street,
+            postcode,
+            building_key,
+            complement_raw.strip(),
+            complement2.strip(),
+            locality.strip(),
+            commune_name.strip(),
+            country.strip(),
+            household,
+            extra,
+            ident,
+            *contacts,
+        )
         if any(map(gt, map(len, self._checked(staged)), self._limits)):
             return self._too_long_reason(staged)
         return staged

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import NotFound
 from maillage.core.models import TaskProgress
 from maillage.core.roles import Role, has_role
@@ -15,7 +16,7 @@ from maillage.people.models import DuplicateCandidate
 
 
 def duplicate_list(
-    *, user: Any, status: str = DuplicateCandidate.Status.OPEN
+    *, user: User, status: str = DuplicateCandidate.Status.OPEN
 ) -> QuerySet[DuplicateCandidate]:
     if not has_role(user, Role.STAFF):
         return DuplicateCandidate.objects.none()
@@ -26,7 +27,7 @@ def duplicate_list(
     )
 
 
-def access_duplicate(*, user: Any, candidate_id: int | str) -> DuplicateCandidate:
+def access_duplicate(*, user: User, candidate_id: int | str) -> DuplicateCandidate:
     candidate = (
         duplicate_list(user=user, status=DuplicateCandidate.Status.OPEN)
         .filter(pk=candidate_id)
@@ -35,7 +36,7 @@ def access_duplicate(*, user: Any, candidate_id: int | str) -> DuplicateCandidat
         else None
     )
     if candidate is None:
-        raise NotFound("Cette paire n'existe pas ou a déjà été traitée.")
+        raise NotFound(_("Cette paire n'existe pas ou a déjà été traitée."))
     return candidate
 
 
@@ -59,7 +60,7 @@ def duplicates_search_in_progress() -> TaskProgress | None:
     )
 
 
-def duplicates_search_latest(*, user: Any) -> TaskProgress | None:
+def duplicates_search_latest(*, user: User) -> TaskProgress | None:
     """The last whole-table search, for the duplicates page (staff only)."""
     if not has_role(user, Role.STAFF):
         return None

@@ -3,8 +3,6 @@ and the people a new list is drawn from (a saved segment or a search)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
@@ -34,7 +32,7 @@ def _size() -> Coalesce:
     return Coalesce(Subquery(counts), 0)
 
 
-def person_list_index(*, user: Any) -> QuerySet[PersonList]:
+def person_list_index(*, user: User) -> QuerySet[PersonList]:
     """Every list with its size and assignees, newest first (staff only: others get none)."""
     if not has_role(user, Role.STAFF):
         return PersonList.objects.none()
@@ -49,7 +47,7 @@ def person_list_index(*, user: Any) -> QuerySet[PersonList]:
     )
 
 
-def access_person_list(*, user: Any, list_id: int | str) -> PersonList:
+def access_person_list(*, user: User, list_id: int | str) -> PersonList:
     """One list with its size, for staff; NotFound otherwise."""
     if not has_role(user, Role.STAFF) or not str(list_id).isdigit():
         raise NotFound(gettext("Cette liste n'existe pas."))
@@ -59,7 +57,7 @@ def access_person_list(*, user: Any, list_id: int | str) -> PersonList:
     return person_list
 
 
-def person_list_members(*, user: Any, person_list: PersonList) -> QuerySet[Person]:
+def person_list_members(*, user: User, person_list: PersonList) -> QuerySet[Person]:
     """The list's people that this user may see, in name order."""
     Membership = PersonList.members.through
     member = Membership.objects.filter(personlist_id=person_list.pk, person_id=OuterRef("pk"))
@@ -70,7 +68,7 @@ def person_list_members(*, user: Any, person_list: PersonList) -> QuerySet[Perso
     )
 
 
-def person_list_assignable_users(*, user: Any) -> QuerySet[User]:
+def person_list_assignable_users(*, user: User) -> QuerySet[User]:
     """Active volunteers, team leaders and organisers: those a list changes something for."""
     if not has_role(user, Role.STAFF):
         return User.objects.none()
@@ -79,14 +77,14 @@ def person_list_assignable_users(*, user: Any) -> QuerySet[User]:
     )
 
 
-def person_list_assignable_teams(*, user: Any) -> QuerySet[Team]:
+def person_list_assignable_teams(*, user: User) -> QuerySet[Team]:
     if not has_role(user, Role.STAFF):
         return Team.objects.none()
     return Team.objects.order_by("name")
 
 
 def person_list_source(
-    *, user: Any, segment: Segment | None = None, query: str = ""
+    *, user: User, segment: Segment | None = None, query: str = ""
 ) -> QuerySet[Person]:
     """The people a new list starts with: a saved segment's, or a quick search's (the people
     page's search box), as this user sees them."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from maillage.accounts.models import Zone
+from maillage.accounts.models import User, Zone
 from maillage.core.db import Bytewise
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role, role_of
@@ -35,7 +36,7 @@ AREA_FIELDS = {
 USABLE_STATUSES = [ContactStatus.UNVERIFIED, ContactStatus.VERIFIED]
 
 
-def _assigned_lists_q(user: Any) -> Q:
+def _assigned_lists_q(user: User) -> Q:
     """People of a PersonList assigned to the user or to one of the user's teams, as an EXISTS
     (a join would repeat a person once per list)."""
     Membership = PersonList.members.through
@@ -45,7 +46,7 @@ def _assigned_lists_q(user: Any) -> Q:
     return Q(Exists(Membership.objects.filter(person_id=OuterRef("pk"), personlist_id__in=lists)))
 
 
-def people_visible_to(*, user: Any) -> QuerySet[Person]:
+def people_visible_to(*, user: User) -> QuerySet[Person]:
     """The people this user may see. Lazy: adds no query of its own (zones and lists are subqueries)."""
     level = role_of(user)
     if level >= Role.STAFF:
@@ -64,15 +65,15 @@ def people_visible_to(*, user: Any) -> QuerySet[Person]:
     return Person.objects.filter(scope)
 
 
-def access_person(*, user: Any, person_id: int | str) -> Person:
+def access_person(*, user: User, person_id: int | str) -> Person:
     """Load one person the user may see; NotFound otherwise (the user may not know it exists)."""
     try:
         pk = int(person_id)
     except (TypeError, ValueError):
-        raise NotFound("Cette personne n'existe pas ou ne vous est pas accessible.") from None
+        raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible.")) from None
     person = people_visible_to(user=user).filter(pk=pk).first()
     if person is None:
-        raise NotFound("Cette personne n'existe pas ou ne vous est pas accessible.")
+        raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible."))
     return person
 
 
@@ -84,7 +85,7 @@ def search_name_q(text: str) -> Q:
     return q
 
 
-def person_search(*, user: Any, query: str) -> QuerySet[Person]:
+def person_search(*, user: User, query: str) -> QuerySet[Person]:
     """Quick search by name prefix, email or phone, within the user's scope."""
     people = people_visible_to(user=user)
     text = (query or "").strip()
@@ -129,7 +130,7 @@ def reachable_any_q() -> Q:
 
 
 def people_counts_by_area(
-    *, user: Any, area_type: str, codes: list[str]
+    *, user: User, area_type: str, codes: list[str]
 ) -> dict[str, dict[str, int]]:
     """Per area code: {"people", "contacts", "reachable", "activists", "canvassed", "doors"}
     in one grouped query, within the user's scope. "canvassed" (alias "doors", the name the
@@ -165,7 +166,7 @@ def people_counts_by_area(
     return result
 
 
-def household_members(*, user: Any, person: Person) -> QuerySet[Person]:
+def household_members(*, user: User, person: Person) -> QuerySet[Person]:
     if not person.household_key:
         return Person.objects.none()
     return (
@@ -176,7 +177,7 @@ def household_members(*, user: Any, person: Person) -> QuerySet[Person]:
     )
 
 
-def support_visible_to(*, user: Any) -> bool:
+def support_visible_to(*, user: User) -> bool:
     """Whether lists, sorts, filters and exports may show or use support levels for this user.
 
     The one rule for support in bulk: staff and above. Support level is political opinion
@@ -186,7 +187,7 @@ def support_visible_to(*, user: Any) -> bool:
     return role_of(user) >= Role.STAFF
 
 
-def person_list_page(*, user: Any, query: str = "", sort: str = "name") -> QuerySet[Person]:
+def person_list_page(*, user: User, query: str = "", sort: str = "name") -> QuerySet[Person]:
     """The people list: scoped, searched, sorted; only the columns the page shows."""
     return sort_people(person_search(user=user, query=query), person_sort_for(user=user, sort=sort))
 
@@ -213,7 +214,7 @@ SORTS: dict[str, tuple[Any, ...]] = {
 SUPPORT_SORTS = frozenset({"support", "-support"})
 
 
-def person_sort_for(*, user: Any, sort: str) -> str:
+def person_sort_for(*, user: User, sort: str) -> str:
     """The sort this user gets: a known one, never a support sort below staff (then by name)."""
     if sort not in SORTS or (sort in SUPPORT_SORTS and not support_visible_to(user=user)):
         return "name"

@@ -17,6 +17,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role, has_role
 from maillage.people.models import EmailAddress, Person, PhoneNumber, Segment, SupportLevel
@@ -83,7 +84,7 @@ def segment_definition_validate(
 
 
 def segment_queryset(
-    *, user: Any, definition: dict[str, Any], segment_id: int | None = None
+    *, user: User, definition: dict[str, Any], segment_id: int | None = None
 ) -> QuerySet[Person]:
     """The people of a segment that this user may see: one QuerySet, no query run yet (only
     referenced segments' definitions are read while compiling)."""
@@ -92,11 +93,11 @@ def segment_queryset(
     )
 
 
-def segment_count(*, user: Any, definition: dict[str, Any], segment_id: int | None = None) -> int:
+def segment_count(*, user: User, definition: dict[str, Any], segment_id: int | None = None) -> int:
     return segment_queryset(user=user, definition=definition, segment_id=segment_id).count()
 
 
-def segment_list(*, user: Any) -> QuerySet[Segment]:
+def segment_list(*, user: User) -> QuerySet[Segment]:
     """The segments this user may open (see `access_segment`)."""
     if not has_role(user, Role.ORGANISER):
         return Segment.objects.none()
@@ -122,7 +123,7 @@ SEGMENT_PAGE_COLUMNS = (
 )
 
 
-def segment_people(*, user: Any, segment: Segment, sort: str) -> QuerySet[Person]:
+def segment_people(*, user: User, segment: Segment, sort: str) -> QuerySet[Person]:
     """The people of a saved segment for its page, sorted (see `sort_people`)."""
     people = segment_queryset(user=user, definition=segment.definition, segment_id=segment.pk)
     return sort_people(people, sort).only(*SEGMENT_PAGE_COLUMNS)
@@ -169,17 +170,17 @@ def segment_ids_using_support() -> set[int]:
     return {pk for pk, d in definitions.items() if _uses_support(d, definitions, frozenset({pk}))}
 
 
-def access_segment(*, user: Any, segment_id: int | str) -> Segment:
+def access_segment(*, user: User, segment_id: int | str) -> Segment:
     """Organisers and above open segments (their people come from `people_visible_to`, so an
     organiser sees the segment's people in their zones); below staff, not those selecting by
     support (`support_visible_to`)."""
     if not has_role(user, Role.ORGANISER):
-        raise NotFound("Ce segment n'existe pas.")
+        raise NotFound(_("Ce segment n'existe pas."))
     segment = Segment.objects.filter(pk=segment_id).first() if str(segment_id).isdigit() else None
     if segment is None or (
         not support_visible_to(user=user) and segment.pk in segment_ids_using_support()
     ):
-        raise NotFound("Ce segment n'existe pas.")
+        raise NotFound(_("Ce segment n'existe pas."))
     return segment
 
 
@@ -257,7 +258,7 @@ _EXPORT_COLUMNS = (
 )
 
 
-def segment_export_people(*, user: Any, segment: Segment) -> QuerySet[Person]:
+def segment_export_people(*, user: User, segment: Segment) -> QuerySet[Person]:
     """The people of a segment as exported: the same QuerySet as its count and page, with the
     primary (else first) email and phone, in walking order (polling station, then name)."""
     email = (

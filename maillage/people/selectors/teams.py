@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maillage.accounts.models import Team, User
 from maillage.core.errors import PermissionDenied
@@ -59,7 +59,7 @@ def _with_progress(lists: QuerySet[PersonList]) -> list[ListProgress]:
     return [ListProgress(row, row.people, row.contacted) for row in rows]  # type: ignore[attr-defined]
 
 
-def assigned_list_progress(*, user: Any) -> list[ListProgress]:
+def assigned_list_progress(*, user: User) -> list[ListProgress]:
     """The lists assigned to this user, directly or through one of their teams (the lists
     `people_visible_to` opens to them), with their progress. One query."""
     if not has_role(user, Role.VOLUNTEER):
@@ -69,11 +69,11 @@ def assigned_list_progress(*, user: Any) -> list[ListProgress]:
     )
 
 
-def team_progress(*, user: Any) -> list[TeamProgress]:
+def team_progress(*, user: User) -> list[TeamProgress]:
     """For a team leader (or above): each of their teams with its members' recent activity and
     the lists assigned to the team. Five queries whatever the number of teams."""
     if not has_role(user, Role.TEAM_LEADER):
-        raise PermissionDenied("Le suivi d'équipe est réservé aux chef·fes d'équipe.")
+        raise PermissionDenied(_("Le suivi d'équipe est réservé aux chef·fes d'équipe."))
     teams = list(
         Team.objects.filter(members=user)
         .select_related("zone")

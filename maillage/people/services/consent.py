@@ -4,11 +4,12 @@ the suppression ledger on refusal (so a re-import never brings the address back 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -32,7 +33,7 @@ def _values_for(person: Person, kind: str) -> list[str]:
 @transaction.atomic
 def consent_record(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     channel: str,
     granted: bool,
@@ -41,9 +42,13 @@ def consent_record(
     recorded_at: datetime | None = None,
 ) -> Consent:
     if channel not in ConsentChannel.values:
-        raise ApplicationError(f"Canal de consentement inconnu : {channel}.")
+        raise ApplicationError(
+            _("Canal de consentement inconnu : %(channel)s.") % {"channel": channel}
+        )
     if legal_basis not in Consent.LegalBasis.values:
-        raise ApplicationError(f"Base légale inconnue : {legal_basis}.")
+        raise ApplicationError(
+            _("Base légale inconnue : %(legal_basis)s.") % {"legal_basis": legal_basis}
+        )
     recorded_at = recorded_at or timezone.now()
     ledger = _LEDGER.get(channel)
     if granted and ledger is not None:
@@ -51,7 +56,9 @@ def consent_record(
         values = _values_for(person, kind)
         if values and all(is_suppressed(kind=kind, value=v, channel_scope=scope) for v in values):
             raise ApplicationError(
-                "Ces coordonnées figurent sur la liste d'opposition : le consentement ne peut pas être enregistré."
+                _(
+                    "Ces coordonnées figurent sur la liste d'opposition : le consentement ne peut pas être enregistré."
+                )
             )
     consent = Consent.objects.create(
         person=person,

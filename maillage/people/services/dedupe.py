@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.services import (
@@ -302,7 +303,7 @@ def duplicates_detect(
     return len(new)
 
 
-def duplicates_search_create(*, actor: Any | None) -> TaskProgress:
+def duplicates_search_create(*, actor: User | None) -> TaskProgress:
     """The progress record of a new whole-table search; refused while one is under way (two
     would score the same million people twice for nothing)."""
     if duplicates_search_in_progress() is not None:
@@ -345,12 +346,32 @@ def duplicates_search_run(*, progress_id: str) -> int:
 
 # Identity and address fields a merge fills on the kept person when they are blank there.
 _FILL_FIELDS = (
-    "birth_name", "usage_name", "first_names", "sex", "birth_year", "birth_month", "birth_day",
-    "birth_place", "birth_place_code", "birth_department", "birth_country", "nationality",
-    "roll_list_type", "address_number", "address_street", "address_complement", "address_complement2",
-    "address_locality", "postcode", "commune_name", "country",
-    "commune_code", "polling_station_code", "constituency_code", "department_code",
-)  # fmt: skip
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "sex",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "birth_place",
+    "birth_place_code",
+    "birth_department",
+    "birth_country",
+    "nationality",
+    "roll_list_type",
+    "address_number",
+    "address_street",
+    "address_complement",
+    "address_complement2",
+    "address_locality",
+    "postcode",
+    "commune_name",
+    "country",
+    "commune_code",
+    "polling_station_code",
+    "constituency_code",
+    "department_code",
+)
 _ROLES = ("is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer")
 
 
@@ -366,12 +387,12 @@ def _move_unique_children(model: Any, field: str, keep: Person, merge: Person) -
 
 
 @transaction.atomic
-def person_merge(*, actor: Any, keep: Person, merge: Person) -> Person:
+def person_merge(*, actor: User, keep: Person, merge: Person) -> Person:
     """Fold `merge` into `keep`: every interaction, consent, email, phone, tag, list membership,
     source and extra column moves; blanks are filled; the denormalised columns are recomputed
     from the history; `merge` is deleted. Audit-logged as `merge`."""
     if keep.pk == merge.pk:
-        raise ApplicationError("Une personne ne peut pas être fusionnée avec elle-même.")
+        raise ApplicationError(_("Une personne ne peut pas être fusionnée avec elle-même."))
     keep = Person.objects.select_for_update().get(pk=keep.pk)
     merge = Person.objects.select_for_update().get(pk=merge.pk)
     moved = {
@@ -417,7 +438,9 @@ def person_merge(*, actor: Any, keep: Person, merge: Person) -> Person:
         keep.user_id = user_id
     _recompute_denormalised(keep)
     person_keys_refresh(keep)
-    keep.save()
+    # Every column may change here (blanks filled, roles, roll identity, keys, the history's
+    # denormalised columns): the full write is the point, so it is spelled out.
+    keep.save(update_fields=None)
     audit_log_record(
         actor=actor,
         action=AuditLogEntry.Action.MERGE,
@@ -459,7 +482,7 @@ def _recompute_denormalised(person: Person) -> None:
 
 
 @transaction.atomic
-def duplicate_dismiss(*, actor: Any, candidate: DuplicateCandidate) -> DuplicateCandidate:
+def duplicate_dismiss(*, actor: User, candidate: DuplicateCandidate) -> DuplicateCandidate:
     candidate.status = DuplicateCandidate.Status.DISMISSED
     candidate.decided_by = actor
     candidate.save(update_fields=["status", "decided_by", "updated_at"])
@@ -474,11 +497,11 @@ def duplicate_dismiss(*, actor: Any, candidate: DuplicateCandidate) -> Duplicate
 
 
 @transaction.atomic
-def duplicate_merge(*, actor: Any, candidate: DuplicateCandidate, keep_id: int) -> Person:
+def duplicate_merge(*, actor: User, candidate: DuplicateCandidate, keep_id: int) -> Person:
     if candidate.status != DuplicateCandidate.Status.OPEN:
-        raise ApplicationError("Cette paire a déjà été traitée.")
+        raise ApplicationError(_("Cette paire a déjà été traitée."))
     if keep_id not in (candidate.first_id, candidate.second_id):
-        raise ApplicationError("La personne à garder doit être l'une des deux de la paire.")
+        raise ApplicationError(_("La personne à garder doit être l'une des deux de la paire."))
     keep, merge = (
         (candidate.first, candidate.second)
         if keep_id == candidate.first_id

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from maillage.accounts.models import User
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
 from maillage.people.models import Person, SupportLevel
@@ -20,14 +21,37 @@ from maillage.people.services.suppression import Kind, Scope, suppression_add
 PERSON_TYPE = "people.person"
 
 _IDENTITY = (
-    "birth_name", "usage_name", "first_names", "sex", "birth_year", "birth_month", "birth_day",
-    "birth_place", "birth_place_code", "birth_department", "birth_country", "nationality",
-    "roll_commune_code", "roll_station_code", "roll_number", "roll_list_type",
-)  # fmt: skip
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "sex",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "birth_place",
+    "birth_place_code",
+    "birth_department",
+    "birth_country",
+    "nationality",
+    "roll_commune_code",
+    "roll_station_code",
+    "roll_number",
+    "roll_list_type",
+)
 _ADDRESS = (
-    "address_number", "address_street", "address_complement", "address_complement2", "address_locality",
-    "postcode", "commune_name", "country", "commune_code", "polling_station_code", "constituency_code", "department_code",
-)  # fmt: skip
+    "address_number",
+    "address_street",
+    "address_complement",
+    "address_complement2",
+    "address_locality",
+    "postcode",
+    "commune_name",
+    "country",
+    "commune_code",
+    "polling_station_code",
+    "constituency_code",
+    "department_code",
+)
 _ROLES = ("is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer")
 
 
@@ -259,7 +283,7 @@ def _as_text(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def person_subject_access_export(*, actor: Any, person: Person) -> tuple[bytes, str]:
+def person_subject_access_export(*, actor: User, person: Person) -> tuple[bytes, str]:
     """The subject-access export (JSON bytes, readable text); audit-logged as `export`."""
     data = person_subject_access_data(person=person)
     audit_log_record(
@@ -275,7 +299,7 @@ def person_subject_access_export(*, actor: Any, person: Person) -> tuple[bytes, 
 
 
 @transaction.atomic
-def person_erase(*, actor: Any, person: Person, reason: str = "demande d'effacement") -> None:
+def person_erase(*, actor: User, person: Person, reason: str = "demande d'effacement") -> None:
     """Delete the person and everything attached; keep only the suppression hashes (identity,
     each email, each phone, scope all) so no import brings them back, and an audit entry that
     names nobody. Audit entries about the person lose their personal data too, and their rows

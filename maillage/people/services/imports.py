@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import gc
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -25,6 +24,7 @@ from django.db import utils as db_utils
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.csv_export import CsvFile
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
@@ -49,6 +49,7 @@ from maillage.people.imports.rows import (
 )
 from maillage.people.imports.writer import StagingWriter, WriteResult
 from maillage.people.models import ImportJob, ImportMapping
+from maillage.people.services.dedupe import duplicates_detect
 
 logger = logging.getLogger(__name__)
 
@@ -393,16 +394,9 @@ def _write_duplicates(table: Table, duplicates: dict[int, int], rejected: _Rejec
 
 
 def _detect_duplicates(person_ids: list[int]) -> None:
-    """Likely duplicates among the new people, when the dedupe service is available."""
-    if not person_ids:
-        return
-    try:
-        module = importlib.import_module("maillage.people.services.dedupe")
-    except ImportError:
-        return
-    detect = getattr(module, "duplicates_detect", None)
-    if detect is not None:
-        detect(person_ids=person_ids)
+    """Likely duplicates among the new people."""
+    if person_ids:
+        duplicates_detect(person_ids=person_ids)
 
 
 # Jobs ---------------------------------------------------------------------------------------
@@ -410,7 +404,7 @@ def _detect_duplicates(person_ids: list[int]) -> None:
 
 def import_job_create(
     *,
-    actor: Any | None,
+    actor: User | None,
     path: Path | str,
     original_name: str,
     source: str,
@@ -440,7 +434,7 @@ def import_job_create(
     return job
 
 
-def import_job_rerun(*, actor: Any | None, job_id: int) -> ImportJob:
+def import_job_rerun(*, actor: User | None, job_id: int) -> ImportJob:
     """Put a failed job back in line, when its file is still there (an import that crashed: its
     process died before deleting the upload). The caller enqueues `import_job_task`."""
     with transaction.atomic():
@@ -468,7 +462,7 @@ def import_job_rerun(*, actor: Any | None, job_id: int) -> ImportJob:
 
 
 def import_job_mapping_save(
-    *, job_id: int, preset: str, mapping: dict[str, str], actor: Any | None = None
+    *, job_id: int, preset: str, mapping: dict[str, str], actor: User | None = None
 ) -> ImportJob:
     """Keep the confirmed mapping on the job and, for generic files, per source for next time."""
     job = ImportJob.objects.get(pk=job_id)
@@ -547,7 +541,22 @@ def import_job_run(
     job.removed_count = summary.removed
     job.rejected_path = summary.rejected_path
     job.finished_at = timezone.now()
-    job.save()
+    job.save(
+        update_fields=[
+            "status",
+            "preset",
+            "created_count",
+            "updated_count",
+            "merged_count",
+            "unchanged_count",
+            "rejected_count",
+            "suppressed_count",
+            "removed_count",
+            "rejected_path",
+            "finished_at",
+            "updated_at",
+        ]
+    )
     counts = summary.counts()
     audit_log_record(
         actor=job.created_by,
@@ -558,9 +567,15 @@ def import_job_run(
     )
     if progress_id:
         labels = {
-            "rows": _("lignes lues"), "created": _("créées"), "updated": _("mises à jour"), "merged": _("fusionnées"),
-            "unchanged": _("inchangées"), "rejected": _("rejetées"), "suppressed": _("liste d'opposition"), "removed": _("retirées de la liste"),
-        }  # fmt: skip
+            "rows": _("lignes lues"),
+            "created": _("créées"),
+            "updated": _("mises à jour"),
+            "merged": _("fusionnées"),
+            "unchanged": _("inchangées"),
+            "rejected": _("rejetées"),
+            "suppressed": _("liste d'opposition"),
+            "removed": _("retirées de la liste"),
+        }
         task_progress_finish(
             progress_id=progress_id,
             result={

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.people.models import Channel, ConsentChannel, Interaction, Person, SupportLevel
 from maillage.people.services.consent import consent_record
@@ -23,7 +24,7 @@ Result = Interaction.Result
 
 def interaction_record(
     *,
-    actor: Any,
+    actor: User,
     person: Person,
     channel: str,
     result: str,
@@ -35,16 +36,16 @@ def interaction_record(
 ) -> Interaction:
     """Record one interaction; sending the same client_uuid again returns the first one unchanged."""
     if channel not in Channel.values:
-        raise ApplicationError(f"Canal inconnu : {channel}.")
+        raise ApplicationError(_("Canal inconnu : %(channel)s.") % {"channel": channel})
     if result not in Result.values:
-        raise ApplicationError(f"Résultat inconnu : {result}.")
+        raise ApplicationError(_("Résultat inconnu : %(result)s.") % {"result": result})
     if support_level is not None and support_level not in SupportLevel.values:
-        raise ApplicationError("Le niveau de soutien va de 1 (pour) à 5 (contre).")
+        raise ApplicationError(_("Le niveau de soutien va de 1 (pour) à 5 (contre)."))
     if client_uuid is not None:
         try:
             client_uuid = uuid.UUID(str(client_uuid))
         except ValueError:
-            raise ApplicationError("Identifiant d'envoi invalide.") from None
+            raise ApplicationError(_("Identifiant d'envoi invalide.")) from None
         existing = Interaction.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:
             return _same_or_conflict(existing, person)
@@ -85,7 +86,7 @@ def interaction_record(
 
 def _same_or_conflict(existing: Interaction, person: Person) -> Interaction:
     if existing.person_id != person.pk:
-        raise ApplicationError("Cet identifiant d'envoi a déjà servi pour une autre personne.")
+        raise ApplicationError(_("Cet identifiant d'envoi a déjà servi pour une autre personne."))
     return existing
 
 
@@ -103,13 +104,18 @@ def _denormalise(interaction: Interaction) -> None:
         ).update(current_support=interaction.support_level, support_updated_at=at)
 
 
-def _do_not_contact(*, actor: Any, person: Person, occurred_at: datetime) -> None:
+def _do_not_contact(*, actor: User, person: Person, occurred_at: datetime) -> None:
     """ "Ne plus contacter": every channel refused, every address on the ledger."""
     for channel in ConsentChannel.values:
         consent_record(
-            actor=actor, person=person, channel=channel, granted=False,
-            legal_basis="consent", source="ne plus contacter", recorded_at=occurred_at,
-        )  # fmt: skip
+            actor=actor,
+            person=person,
+            channel=channel,
+            granted=False,
+            legal_basis="consent",
+            source="ne plus contacter",
+            recorded_at=occurred_at,
+        )
     for address in person.emails.values_list("address", flat=True):
         suppression_add(
             kind=Kind.EMAIL, value=address, scope=Scope.EMAIL, reason="ne plus contacter"
@@ -119,7 +125,3 @@ def _do_not_contact(*, actor: Any, person: Person, occurred_at: datetime) -> Non
         suppression_add(
             kind=Kind.PHONE, value=number, scope=Scope.PHONE, reason="ne plus contacter"
         )
-
-
-def person_support_history(*, person: Person) -> list[Interaction]:
-    return list(person.interactions.exclude(support_level=None).order_by("occurred_at", "id"))

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import Team, User
 from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role, has_role
@@ -26,7 +27,7 @@ from maillage.people.selectors.lists import ASSIGNABLE_ROLES
 NAME_MAX_LENGTH = PersonList._meta.get_field("name").max_length or 150
 
 
-def _check_actor(actor: Any) -> None:
+def _check_actor(actor: User) -> None:
     """Staff manage lists; `None` stands for the system (a management command, the demo)."""
     if actor is not None and not has_role(actor, Role.STAFF):
         raise PermissionDenied(_("Seule l'équipe de campagne gère les listes."))
@@ -45,12 +46,12 @@ def _member_count(person_list: PersonList) -> int:
 @transaction.atomic
 def person_list_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     people: QuerySet[Person] | None = None,
     person_ids: Iterable[int] = (),
-    users: Iterable[Any] = (),
-    teams: Iterable[Any] = (),
+    users: Iterable[User] = (),
+    teams: Iterable[Team] = (),
 ) -> PersonList:
     """A new list holding `people` (a QuerySet, copied in one INSERT … SELECT) and/or
     `person_ids`: a snapshot, later changes to a segment do not move it."""
@@ -81,7 +82,7 @@ def person_list_create(
 
 
 def person_list_add_people(
-    *, actor: Any, person_list: PersonList, people: QuerySet[Person], log: bool = True
+    *, actor: User, person_list: PersonList, people: QuerySet[Person], log: bool = True
 ) -> int:
     """Add the people of a QuerySet in one set-based statement (no row comes back to Python,
     so a segment of a million people costs one query); those already in the list are skipped."""
@@ -116,7 +117,7 @@ def person_list_add_people(
 
 
 def person_list_add(
-    *, actor: Any, person_list: PersonList, person_ids: Iterable[int], log: bool = True
+    *, actor: User, person_list: PersonList, person_ids: Iterable[int], log: bool = True
 ) -> int:
     """Add members by id in bulk inserts of 1,000 (ids already there are ignored)."""
     _check_actor(actor)
@@ -156,7 +157,7 @@ def _check_assignable(users: list[Any]) -> None:
 
 @transaction.atomic
 def person_list_assign(
-    *, actor: Any, person_list: PersonList, users: Iterable[Any] = (), teams: Iterable[Any] = ()
+    *, actor: User, person_list: PersonList, users: Iterable[User] = (), teams: Iterable[Team] = ()
 ) -> None:
     """Assign the list to users and teams (those already assigned are left as they are)."""
     _check_actor(actor)
@@ -185,7 +186,7 @@ def person_list_assign(
 
 @transaction.atomic
 def person_list_unassign(
-    *, actor: Any, person_list: PersonList, users: Iterable[Any] = (), teams: Iterable[Any] = ()
+    *, actor: User, person_list: PersonList, users: Iterable[User] = (), teams: Iterable[Team] = ()
 ) -> None:
     """Take the list back from users and teams: they stop seeing its people at once."""
     _check_actor(actor)

@@ -11,7 +11,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -39,14 +41,42 @@ from maillage.people.services.suppression import Kind, Scope, is_suppressed
 # What a person's own form and the services may set directly; the denormalised columns
 # (current_support, consent_*, last_interaction_*) are kept by the history services only.
 EDITABLE_FIELDS = (
-    "birth_name", "usage_name", "first_names", "sex", "birth_year", "birth_month", "birth_day",
-    "birth_place", "birth_place_code", "birth_department", "birth_country", "nationality",
-    "roll_commune_code", "roll_station_code", "roll_number", "roll_list_type",
-    "address_number", "address_street", "address_complement", "address_complement2", "address_locality",
-    "postcode", "commune_name", "country",
-    "commune_code", "polling_station_code", "constituency_code", "department_code",
-    "is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer", "notes",
-)  # fmt: skip
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "sex",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "birth_place",
+    "birth_place_code",
+    "birth_department",
+    "birth_country",
+    "nationality",
+    "roll_commune_code",
+    "roll_station_code",
+    "roll_number",
+    "roll_list_type",
+    "address_number",
+    "address_street",
+    "address_complement",
+    "address_complement2",
+    "address_locality",
+    "postcode",
+    "commune_name",
+    "country",
+    "commune_code",
+    "polling_station_code",
+    "constituency_code",
+    "department_code",
+    "is_voter",
+    "is_contact",
+    "is_sympathiser",
+    "is_member",
+    "is_activist",
+    "is_volunteer",
+    "notes",
+)
 
 
 def person_keys_refresh(person: Person) -> None:
@@ -65,15 +95,17 @@ def person_keys_refresh(person: Person) -> None:
 def _check_fields(fields: dict[str, Any]) -> None:
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
-        raise ApplicationError(f"Champs inconnus : {', '.join(unknown)}.")
+        raise ApplicationError(
+            _("Champs inconnus : %(choices)s.") % {"choices": ", ".join(unknown)}
+        )
     if not (fields.get("birth_name") or fields.get("usage_name") or fields.get("first_names")):
-        raise ApplicationError("Une personne a au moins un nom ou un prénom.")
+        raise ApplicationError(_("Une personne a au moins un nom ou un prénom."))
 
 
 @transaction.atomic
 def person_create(
     *,
-    actor: Any,
+    actor: User,
     fields: dict[str, Any],
     emails: Iterable[str] = (),
     phones: Iterable[str] = (),
@@ -85,7 +117,7 @@ def person_create(
     if source:
         person.sources = [source]
     person_keys_refresh(person)
-    person.save()
+    person.save(force_insert=True)
     for address in emails:
         email_add(actor=actor, person=person, address=address, source=source)
     for number in phones:
@@ -99,7 +131,7 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, fields: dict[str, Any]) -> Person:
+def person_update(*, actor: User, person: Person, fields: dict[str, Any]) -> Person:
     _check_fields(
         {**{f: getattr(person, f) for f in ("birth_name", "usage_name", "first_names")}, **fields}
     )
@@ -155,11 +187,11 @@ def _withdraw(person: Person, channels: Sequence[str], source: str) -> None:
 
 
 def email_add(
-    *, actor: Any, person: Person, address: str, source: str = "", is_primary: bool | None = None
+    *, actor: User, person: Person, address: str, source: str = "", is_primary: bool | None = None
 ) -> EmailAddress:
     normalised = normalise_email(address)
     if "@" not in normalised:
-        raise ApplicationError(f"Adresse e-mail invalide : {address}.")
+        raise ApplicationError(_("Adresse e-mail invalide : %(address)s.") % {"address": address})
     if is_primary is None:
         is_primary = not person.emails.exists()
     email, _created = EmailAddress.objects.get_or_create(
@@ -174,11 +206,11 @@ def email_add(
 
 
 def phone_add(
-    *, actor: Any, person: Person, number: str, source: str = "", is_primary: bool | None = None
+    *, actor: User, person: Person, number: str, source: str = "", is_primary: bool | None = None
 ) -> PhoneNumber:
     e164 = normalise_phone(number)
     if e164 is None:
-        raise ApplicationError(f"Numéro de téléphone invalide : {number}.")
+        raise ApplicationError(_("Numéro de téléphone invalide : %(number)s.") % {"number": number})
     if is_primary is None:
         is_primary = not person.phones.exists()
     kind = PhoneNumber.Kind.MOBILE if phone_is_mobile(e164) else PhoneNumber.Kind.LANDLINE
@@ -216,7 +248,7 @@ def person_tags_add(*, person: Person, names: list[str]) -> list[Tag]:
     return list(existing.values())
 
 
-def person_sheet_view(*, actor: Any, person: Person, ip_address: str | None = None) -> None:
+def person_sheet_view(*, actor: User, person: Person, ip_address: str | None = None) -> None:
     """Every opening of a contact sheet goes to the audit log (support level is art. 9 data)."""
     audit_log_record(
         actor=actor,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
+from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -15,11 +17,11 @@ from maillage.people.selectors.segments import segment_definition_validate
 
 @transaction.atomic
 def segment_create(
-    *, actor: Any, name: str, definition: dict[str, Any], description: str = ""
+    *, actor: User, name: str, definition: dict[str, Any], description: str = ""
 ) -> Segment:
     name = name.strip()
     if not name:
-        raise ApplicationError("Un segment a un nom.")
+        raise ApplicationError(_("Un segment a un nom."))
     segment_definition_validate(definition=definition)
     try:
         with transaction.atomic():
@@ -27,7 +29,9 @@ def segment_create(
                 name=name, description=description, definition=definition, created_by=actor
             )
     except IntegrityError:
-        raise ApplicationError(f"Un segment s'appelle déjà « {name} ».") from None
+        raise ApplicationError(
+            _("Un segment s'appelle déjà « %(name)s ».") % {"name": name}
+        ) from None
     audit_log_record(
         actor=actor,
         action=AuditLogEntry.Action.CREATE,
@@ -39,7 +43,7 @@ def segment_create(
 
 @transaction.atomic
 def segment_update(
-    *, actor: Any, segment: Segment, name: str, definition: dict[str, Any], description: str = ""
+    *, actor: User, segment: Segment, name: str, definition: dict[str, Any], description: str = ""
 ) -> Segment:
     # Validated with its own id on the stack, so a segment that refers to itself is refused.
     segment_definition_validate(definition=definition, segment_id=segment.pk)
@@ -49,7 +53,9 @@ def segment_update(
         with transaction.atomic():
             segment.save(update_fields=["name", "definition", "description", "updated_at"])
     except IntegrityError:
-        raise ApplicationError(f"Un segment s'appelle déjà « {name} ».") from None
+        raise ApplicationError(
+            _("Un segment s'appelle déjà « %(name)s ».") % {"name": name}
+        ) from None
     audit_log_record(
         actor=actor, action=AuditLogEntry.Action.UPDATE, target=segment, changes=changes
     )
@@ -58,7 +64,7 @@ def segment_update(
 
 def segment_export_record(
     *,
-    actor: Any,
+    actor: User,
     segment: Segment | None,
     definition: dict[str, Any],
     count: int,

@@ -6,8 +6,6 @@ Shared by imports (never resurrect an erased or opted-out person), every send ch
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db import IntegrityError, transaction
 
 from maillage.people.models import SuppressionEntry
@@ -42,21 +40,6 @@ def suppression_add(
     except IntegrityError:  # a concurrent opt-out of the same value: it is recorded either way
         entry = SuppressionEntry.objects.get(kind=kind, value_hash=value_hash, scope=scope)
     return entry
-
-
-def suppressed_hashes(*, kind: str, hashes: Iterable[str], scopes: Iterable[str]) -> set[str]:
-    """Which of these hashes are suppressed for any of these scopes (one query per 900 hashes)."""
-    wanted = list(dict.fromkeys(hashes))
-    scopes = list(scopes)
-    found: set[str] = set()
-    for start in range(0, len(wanted), 900):  # SQLite's bound-parameter limit
-        chunk = wanted[start : start + 900]
-        found.update(
-            SuppressionEntry.objects.filter(
-                kind=kind, value_hash__in=chunk, scope__in=scopes
-            ).values_list("value_hash", flat=True)
-        )
-    return found
 
 
 def is_suppressed(*, kind: str, value: str, channel_scope: str) -> bool:

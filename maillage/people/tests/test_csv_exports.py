@@ -56,10 +56,13 @@ class SegmentExportFormulaTests(BaseTestCase):
             self.tmp_path / "roll.csv",
             _reu_headers(),
             [
-                [*reu_row(1, birth_name=HYPERLINK, first_names="+SUM(1,2)", usage="-2+3"), "0612345678"],
+                [
+                    *reu_row(1, birth_name=HYPERLINK, first_names="+SUM(1,2)", usage="-2+3"),
+                    "0612345678",
+                ],
                 [*reu_row(2, birth_name="@SUM(1+1)", street="-1+1 RUE"), ""],
             ],
-        )  # fmt: skip
+        )
         summary = import_file(path=path)
         self.assertEqual((summary.created, summary.rejected), (2, 0))
         tab = make_person(
@@ -68,8 +71,11 @@ class SegmentExportFormulaTests(BaseTestCase):
         PhoneNumber.objects.create(person=tab, number="+33698765432", is_primary=True)
         segment = Segment.objects.create(
             name="Bureau 1 de Vallon",
-            definition={"op": "and", "filters": [{"field": "polling_station", "values": ["13999_0001"]}]},
-        )  # fmt: skip
+            definition={
+                "op": "and",
+                "filters": [{"field": "polling_station", "values": ["13999_0001"]}],
+            },
+        )
         self.login(self.owner)
         response = self.client.get(reverse("people:segment_export", args=[segment.pk]))
         text = b"".join(response.streaming_content).decode("utf-8")

@@ -301,10 +301,18 @@ def test_it_imports_an_xlsx_list_with_a_mapping(tmp_path: Path) -> None:
 
 
 def test_it_guesses_a_mapping_from_common_headers() -> None:
-    assert guess_mapping(["NOM", "Prénom", "Courriel", "Portable", "CP", "Ville", "Profession", "Couleur"]) == {
-        "NOM": "birth_name", "Prénom": "first_names", "Courriel": "email", "Portable": "mobile", "CP": "postcode",
-        "Ville": "commune_name", "Profession": "profession", "Couleur": "",
-    }  # fmt: skip
+    assert guess_mapping(
+        ["NOM", "Prénom", "Courriel", "Portable", "CP", "Ville", "Profession", "Couleur"]
+    ) == {
+        "NOM": "birth_name",
+        "Prénom": "first_names",
+        "Courriel": "email",
+        "Portable": "mobile",
+        "CP": "postcode",
+        "Ville": "commune_name",
+        "Profession": "profession",
+        "Couleur": "",
+    }
 
 
 def test_its_keys_are_the_shared_normalisation_ones() -> None:
@@ -664,9 +672,14 @@ def test_an_email_opt_out_keeps_the_address_without_consent(tmp_path: Path) -> N
     suppression_add(kind="email", value="camille@example.org", scope="email")
     suppression_add(kind="email", value="erased@example.org", scope="all")
     path = write_plain(
-        tmp_path / "list.csv", ["Nom", "E-mail", "Accord email"],
-        [["MARTIN", "Camille@example.org", "oui"], ["EFFACE", "erased@example.org", "oui"], ["DURAND", "jean@example.org", "oui"]],
-    )  # fmt: skip
+        tmp_path / "list.csv",
+        ["Nom", "E-mail", "Accord email"],
+        [
+            ["MARTIN", "Camille@example.org", "oui"],
+            ["EFFACE", "erased@example.org", "oui"],
+            ["DURAND", "jean@example.org", "oui"],
+        ],
+    )
     summary = import_file(path=path)
     assert (summary.created, summary.suppressed) == (2, 1)
     martin = Person.objects.get(birth_name="MARTIN")
@@ -684,14 +697,21 @@ def test_it_merges_rows_into_people_with_the_same_email_or_phone(tmp_path: Path)
     by_email = EmailAddressFactory(address="camille@example.org").person
     by_phone = PhoneNumberFactory(number="+33612345678").person
     path = write_plain(
-        tmp_path / "petition.csv", ["Nom", "Prénom", "E-mail", "Téléphone", "Profession"],
+        tmp_path / "petition.csv",
+        ["Nom", "Prénom", "E-mail", "Téléphone", "Profession"],
         [
             ["MARTIN", "Camille", "CAMILLE@example.org", "", "Infirmière"],
             ["DURAND", "Jean", "", "06 12 34 56 78", ""],
             ["NOUVEAU", "Zoé", "zoe@example.org", "", ""],
-            ["NOUVEAU", "Zoé", "zoe@example.org", "07 81 23 45 67", ""],  # same person twice in the file
+            [
+                "NOUVEAU",
+                "Zoé",
+                "zoe@example.org",
+                "07 81 23 45 67",
+                "",
+            ],  # same person twice in the file
         ],
-    )  # fmt: skip
+    )
     summary = import_file(path=path, source="Pétition école")
     assert (summary.created, summary.merged) == (1, 3)
     assert Person.objects.count() == 3

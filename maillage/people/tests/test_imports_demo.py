@@ -7,8 +7,8 @@ import io
 import pytest
 from django.core.management import call_command
 
+from maillage.accounts.demo import TEAM_LEADER_EMAIL, TEAM_NAME
 from maillage.accounts.models import Team, User, Zone
-from maillage.core.demo import TEAM_LEADER_EMAIL, TEAM_NAME
 from maillage.people.demo import (
     COMMUNE,
     LEADER_LIST_NAME,

@@ -149,8 +149,8 @@ def test_the_upload_page_refuses_a_bomb_in_its_form(tmp_path: Path, client, sett
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
+    from maillage.accounts.tests.factories import UserFactory
     from maillage.core.roles import Role
-    from maillage.core.tests.factories import UserFactory
 
     settings.MAILLAGE_IMPORT_XLSX_MAX_BYTES = 1 << 20
     bomb = shared_string_bomb(

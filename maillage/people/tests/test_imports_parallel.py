@@ -110,12 +110,22 @@ def _outcome(path: Path, tmp_path: Path, name: str) -> tuple[dict, list[list[str
         summary = import_file(path=path, rejected_path=rejected_path, collect_new_ids=False)
         people = sorted(  # by repr: NULL cells sort too
             Person.objects.values_list(
-                "roll_commune_code", "roll_station_code", "roll_number", "birth_name",
-                "usage_name", "first_names", "birth_year", "birth_month", "birth_day",
-                "address_complement", "household_key", "search_name", "polling_station_code",
+                "roll_commune_code",
+                "roll_station_code",
+                "roll_number",
+                "birth_name",
+                "usage_name",
+                "first_names",
+                "birth_year",
+                "birth_month",
+                "birth_day",
+                "address_complement",
+                "household_key",
+                "search_name",
+                "polling_station_code",
             ),
             key=repr,
-        )  # fmt: skip
+        )
         stations = sorted(RollStation.objects.values_list("station_code", "station_label"))
         transaction.set_rollback(True)
     rejected = []

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from maillage.accounts.tests.factories import UserFactory
 from maillage.core.models import AuditLogEntry
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import UserFactory
 from maillage.people.models import ImportJob, ImportMapping, Person
 from maillage.people.services.imports import import_job_create
 from maillage.people.tests.fixtures.helpers import FIXTURES

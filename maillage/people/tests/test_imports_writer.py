@@ -68,8 +68,11 @@ def test_a_re_import_of_wide_rows_merges_extra_in_a_fixed_number_of_queries(  # 
     extra = Person.objects.get(roll_number=2).extra
     assert len(extra) == 4500
     assert (extra["COL0"], extra["COL1499"], extra["COL1500"], extra["COL4499"]) == (
-        "a0", "a1499", "b1500", "b4499",
-    )  # fmt: skip
+        "a0",
+        "a1499",
+        "b1500",
+        "b4499",
+    )
     # The same file again: every key already there with that value, nothing to write.
     assert _queries_of(wide)[1] == {"updated": 0, "unchanged": 6}
     assert Person.objects.get(roll_number=2).extra == extra

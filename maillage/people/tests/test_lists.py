@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from maillage.accounts.tests.factories import UserFactory
 from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import UserFactory
 from maillage.people.models import Person, PersonList, Segment
 from maillage.people.selectors.lists import (
     access_person_list,

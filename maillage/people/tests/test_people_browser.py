@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from maillage.accounts.models import Team
+from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
 from maillage.core.tests.browser import browser_login, screenshot
-from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.people.models import Interaction, SupportLevel
 from maillage.people.services.interactions import interaction_record
 from maillage.people.tests.helpers import assign, at, make_person

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
 from maillage.core.tests.browser import browser_login, screenshot
-from maillage.core.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.people.models import SupportLevel
 from maillage.people.services.interactions import interaction_record
 from maillage.people.tests.helpers import at, make_person
@@ -29,14 +29,25 @@ def _people() -> None:
     ]
     for birth, usage, first, sex, year, number, street in rows:
         person = make_person(
-            birth_name=birth, usage_name=usage, first_names=first, sex=sex, birth_year=year,
-            address_number=number, address_street=street, postcode="13006", commune_name="Marseille",
-        )  # fmt: skip
+            birth_name=birth,
+            usage_name=usage,
+            first_names=first,
+            sex=sex,
+            birth_year=year,
+            address_number=number,
+            address_street=street,
+            postcode="13006",
+            commune_name="Marseille",
+        )
         if first in ("Sophie", "Jean-Baptiste"):
             interaction_record(
-                actor=None, person=person, channel="door", result="talked",
-                support_level=SupportLevel.LEANING_FOR, occurred_at=at("2026-02-01T18:00"),
-            )  # fmt: skip
+                actor=None,
+                person=person,
+                channel="door",
+                result="talked",
+                support_level=SupportLevel.LEANING_FOR,
+                occurred_at=at("2026-02-01T18:00"),
+            )
 
 
 def test_the_people_list_is_a_list_of_cards_on_a_phone(page, live_server) -> None:  # type: ignore[no-untyped-def]
@@ -75,9 +86,15 @@ def test_a_ten_thousand_character_name_never_widens_a_page(page, desktop_page, l
     word = "W" * 10_000
     name = word if connection.vendor == "sqlite" else word[:150]
     person = make_person(
-        birth_name=name, usage_name=name, first_names=word[:200], birth_place=word[:150],
-        address_street=word[:200], commune_name=word[:150], notes=word, sex="F",
-    )  # fmt: skip
+        birth_name=name,
+        usage_name=name,
+        first_names=word[:200],
+        birth_place=word[:150],
+        address_street=word[:200],
+        commune_name=word[:150],
+        notes=word,
+        sex="F",
+    )
     for view, width in ((page, 390), (desktop_page, 1280)):
         browser_login(view, live_server, "sara@example.org", DEFAULT_PASSWORD)
         for url in ("/people/", f"/people/{person.pk}/", "/people/?q=www"):
@@ -114,14 +131,24 @@ def test_the_header_takes_two_rows_at_most_on_a_laptop(desktop_page, live_server
 def test_the_contact_sheet_panels_line_up_on_a_laptop(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
     UserFactory(email="sara@example.org", full_name="Sara Staff", role=Role.STAFF)
     person = make_person(
-        birth_name="LEBLANC", first_names="Odile", sex="F", birth_year=1952, address_number="8",
-        address_street="rue Paradis", postcode="13006", commune_name="Marseille",
-    )  # fmt: skip
+        birth_name="LEBLANC",
+        first_names="Odile",
+        sex="F",
+        birth_year=1952,
+        address_number="8",
+        address_street="rue Paradis",
+        postcode="13006",
+        commune_name="Marseille",
+    )
     for day, level in (("01", 3), ("08", 3), ("15", 2)):
         interaction_record(
-            actor=None, person=person, channel="door", result="talked", support_level=level,
+            actor=None,
+            person=person,
+            channel="door",
+            result="talked",
+            support_level=level,
             occurred_at=at(f"2026-03-{day}T10:00"),
-        )  # fmt: skip
+        )
     page = desktop_page
     browser_login(page, live_server, "sara@example.org", DEFAULT_PASSWORD)
     page.goto(f"{live_server.url}/people/{person.pk}/")

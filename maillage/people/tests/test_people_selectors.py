@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from maillage.accounts.models import Zone
+from maillage.accounts.tests.factories import UserFactory
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import UserFactory
 from maillage.people.models import Channel, EmailAddress, Interaction, PhoneNumber
 from maillage.people.selectors.people import (
     access_person,

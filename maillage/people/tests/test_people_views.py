@@ -9,10 +9,10 @@ import uuid
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from maillage.accounts.tests.factories import UserFactory, ZoneFactory
 from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import UserFactory, ZoneFactory
 from maillage.people.dashboard import dashboard_tiles
 from maillage.people.models import DuplicateCandidate, EmailAddress, Interaction, Person, Segment
 from maillage.people.services.interactions import interaction_record

@@ -30,9 +30,14 @@ class CountsTestCase(BaseTestCase):
 
     def test_an_import_summary_groups_thousands(self) -> None:
         job = ImportJob.objects.create(
-            source="REU", preset="reu", original_name="reu.csv", status="succeeded",
-            created_count=20_000, rejected_count=1_500_000, created_by=self.owner,
-        )  # fmt: skip
+            source="REU",
+            preset="reu",
+            original_name="reu.csv",
+            status="succeeded",
+            created_count=20_000,
+            rejected_count=1_500_000,
+            created_by=self.owner,
+        )
         self.login(self.owner)
         response = self.client.get(reverse("people:import_detail", args=[job.pk]))
         self.assertContains(response, f"20{THIN}000")
@@ -61,10 +66,15 @@ class ContactSheetWordsTestCase(BaseTestCase):
     def test_words_agree_with_a_woman(self) -> None:
         text = self.sheet(
             make_person(
-                birth_name="DUPONT", usage_name="MARTIN", first_names="Anne", sex="F",
-                birth_place="Lyon", is_member=True, is_activist=True,
+                birth_name="DUPONT",
+                usage_name="MARTIN",
+                first_names="Anne",
+                sex="F",
+                birth_place="Lyon",
+                is_member=True,
+                is_activist=True,
             )
-        )  # fmt: skip
+        )
         self.assertIn("(née DUPONT)", text)
         self.assertIn("née à Lyon", text)
         for word in ("électrice", "adhérente", "militante"):
@@ -75,10 +85,14 @@ class ContactSheetWordsTestCase(BaseTestCase):
     def test_words_agree_with_a_man(self) -> None:
         text = self.sheet(
             make_person(
-                birth_name="DURAND", usage_name="PETIT", first_names="Paul", sex="M",
-                birth_place="Nice", is_member=True,
+                birth_name="DURAND",
+                usage_name="PETIT",
+                first_names="Paul",
+                sex="M",
+                birth_place="Nice",
+                is_member=True,
             )
-        )  # fmt: skip
+        )
         self.assertIn("(né DURAND)", text)
         self.assertIn("né à Nice", text)
         self.assertIn(">électeur<", text)
@@ -95,9 +109,13 @@ class ContactSheetWordsTestCase(BaseTestCase):
         person = make_person(birth_name="LEBLANC", first_names="Odile")
         for day, level in (("01", 3), ("08", 3), ("15", 3), ("22", 3), ("29", 2)):
             interaction_record(
-                actor=self.owner, person=person, channel="door", result="talked",
-                support_level=level, occurred_at=at(f"2026-03-{day}T10:00"),
-            )  # fmt: skip
+                actor=self.owner,
+                person=person,
+                channel="door",
+                result="talked",
+                support_level=level,
+                occurred_at=at(f"2026-03-{day}T10:00"),
+            )
         self.login(self.owner)
         response = self.client.get(reverse("people:person_detail", args=[person.pk]))
         history = response.content.decode().split('data-testid="support-history">')[1]
@@ -111,9 +129,12 @@ class ContactSheetWordsTestCase(BaseTestCase):
 class ImportWordsTestCase(BaseTestCase):
     def test_the_import_pages_name_the_format_in_french(self) -> None:
         job = ImportJob.objects.create(
-            source="Pétition", preset="generic", original_name="petition.csv",
-            status="succeeded", created_by=self.owner,
-        )  # fmt: skip
+            source="Pétition",
+            preset="generic",
+            original_name="petition.csv",
+            status="succeeded",
+            created_by=self.owner,
+        )
         self.login(self.owner)
         detail = self.client.get(reverse("people:import_detail", args=[job.pk]))
         self.assertContains(detail, '<span data-testid="import-format">autre fichier</span>')

@@ -268,9 +268,13 @@ class CrashedImportTests(_UploadFolder):
         job.status = ImportJob.Status.RUNNING
         job.preset = "generic"
         job.mapping = {
-            "Nom": "birth_name", "Prénom": "first_names", "Naissance": "birth_date",
-            "Courriel": "email", "Portable": "mobile", "Couleur": "tag",
-        }  # fmt: skip
+            "Nom": "birth_name",
+            "Prénom": "first_names",
+            "Naissance": "birth_date",
+            "Courriel": "email",
+            "Portable": "mobile",
+            "Couleur": "tag",
+        }
         job.save()
         task_progress_start(progress_id=job.progress_id, total=200_000)
         TaskProgress.objects.filter(pk=job.progress_id).update(

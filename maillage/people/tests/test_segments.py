@@ -465,8 +465,14 @@ class SegmentBuilderRoundTripTestCase(BaseTestCase):
                 ],
             },
             {"op": "and", "negate": True, "filters": [{"field": "sex", "value": "F"}]},
-            {"op": "and", "filters": [{"field": "segment", "id": self.a.pk}, {"field": "segment", "id": self.b.pk}]},
-        ]  # fmt: skip
+            {
+                "op": "and",
+                "filters": [
+                    {"field": "segment", "id": self.a.pk},
+                    {"field": "segment", "id": self.b.pk},
+                ],
+            },
+        ]
         gone = {
             "op": "and",
             "filters": [{"field": "segment", "id": self.b.pk + 100, "negate": True}],
@@ -512,10 +518,17 @@ class SegmentDescriptionTestCase(BaseTestCase):
         )
         self.assertEqual(
             segment_definition_describe(
-                {"op": "or", "negate": True, "filters": [one({"field": "sex", "value": "F"}), one({"field": "age", "max": 25})]}
+                {
+                    "op": "or",
+                    "negate": True,
+                    "filters": [
+                        one({"field": "sex", "value": "F"}),
+                        one({"field": "age", "max": 25}),
+                    ],
+                }
             ),
             "NON (Femme OU 25 ans et moins)",
-        )  # fmt: skip
+        )
 
 
 class _Unsubscribed(SegmentFilter):

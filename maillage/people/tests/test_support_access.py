@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from maillage.accounts.tests.factories import UserFactory
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import UserFactory
 from maillage.people.selectors.people import person_list_page, support_visible_to
 from maillage.people.tests.helpers import assign, make_person
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from maillage.accounts.tests.factories import UserFactory
 from maillage.core.navigation import navigation_for
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.core.tests.factories import UserFactory
 from maillage.people.dashboard import dashboard_tiles
 from maillage.people.selectors.teams import assigned_list_progress, team_progress
 from maillage.people.services.interactions import interaction_record

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role
@@ -29,15 +30,22 @@ from maillage.people.services.gdpr import person_subject_access_data
 from maillage.people.tasks import duplicates_search_task
 
 COMPARED = (
-    ("birth_name", _("Nom de naissance")), ("usage_name", _("Nom d'usage")), ("first_names", _("Prénoms")),
-    ("birth_date_display", _("Naissance")), ("birth_place", _("Lieu de naissance")), ("address_street", _("Voie")),
-    ("address_number", _("Numéro")), ("postcode", _("Code postal")), ("commune_name", _("Commune")),
-    ("polling_station_code", _("Bureau")), ("sources", _("Sources")),
-)  # fmt: skip
+    ("birth_name", _("Nom de naissance")),
+    ("usage_name", _("Nom d'usage")),
+    ("first_names", _("Prénoms")),
+    ("birth_date_display", _("Naissance")),
+    ("birth_place", _("Lieu de naissance")),
+    ("address_street", _("Voie")),
+    ("address_number", _("Numéro")),
+    ("postcode", _("Code postal")),
+    ("commune_name", _("Commune")),
+    ("polling_station_code", _("Bureau")),
+    ("sources", _("Sources")),
+)
 
 
 @role_required(Role.STAFF)
-def duplicate_list(request: HttpRequest) -> HttpResponse:
+def duplicate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(duplicates(user=request.user), 50).get_page(request.GET.get("page"))
     last_search = duplicates_search_latest(user=request.user)
     return render(
@@ -49,7 +57,7 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.STAFF)
-def duplicate_search(request: HttpRequest) -> HttpResponse:
+def duplicate_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search the whole table in the background (imports search only among their own people)."""
     try:
         progress = duplicates_search_create(actor=request.user)
@@ -66,7 +74,7 @@ def duplicate_search(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def duplicate_review(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def duplicate_review(request: AuthenticatedHttpRequest, candidate_id: int) -> HttpResponse:
     candidate = access_duplicate(user=request.user, candidate_id=candidate_id)
     first, second = candidate.first, candidate.second
     form = DuplicateDecisionForm(

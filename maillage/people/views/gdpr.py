@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.roles import Role
 from maillage.people.selectors.people import access_person
@@ -15,7 +16,7 @@ from maillage.people.services.gdpr import person_subject_access_export
 
 
 @role_required(Role.STAFF)
-def person_sar(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_sar(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
     json_bytes, text = person_subject_access_export(actor=request.user, person=person)
     if request.GET.get("format") == "txt":
@@ -28,7 +29,7 @@ def person_sar(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def person_erase(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_erase(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
     if request.method != "POST" or request.POST.get("confirm") != "yes":
         return render(request, "people/person_erase.html", {"person": person})

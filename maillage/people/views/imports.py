@@ -9,12 +9,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
@@ -38,9 +39,13 @@ ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Fichier (CSV ou XLSX)"))
     source = forms.CharField(
-        label=gettext_lazy("Source"), max_length=100, required=False,
-        help_text=gettext_lazy("Par exemple « REU Vallon 2026 » ou « Pétition école » : la correspondance des colonnes est retenue par source."),
-    )  # fmt: skip
+        label=gettext_lazy("Source"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy(
+            "Par exemple « REU Vallon 2026 » ou « Pétition école » : la correspondance des colonnes est retenue par source."
+        ),
+    )
     preset = forms.ChoiceField(
         label=gettext_lazy("Format"),
         choices=[("", gettext_lazy("Détecter")), *presets.PRESET_CHOICES],
@@ -74,7 +79,7 @@ def _store_upload(upload: object) -> Path:
 
 @role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         path = _store_upload(form.cleaned_data["file"])
@@ -89,9 +94,13 @@ def import_list(request: HttpRequest) -> HttpResponse:
             form.add_error("file", error.message)
         else:
             job = import_job_create(
-                actor=request.user, path=path, original_name=form.cleaned_data["file"].name,
-                source=form.cleaned_data["source"], preset=preset, dry_run=form.cleaned_data["dry_run"],
-            )  # fmt: skip
+                actor=request.user,
+                path=path,
+                original_name=form.cleaned_data["file"].name,
+                source=form.cleaned_data["source"],
+                preset=preset,
+                dry_run=form.cleaned_data["dry_run"],
+            )
             return redirect("people:import_mapping", job_id=job.pk)
     task_progress_reap()  # a job whose process died is listed as failed
     jobs = ImportJob.objects.select_related("created_by").order_by("-created_at")
@@ -103,7 +112,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])
-def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_mapping(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     if job.status != ImportJob.Status.UPLOADED:
         return redirect("people:import_detail", job_id=job.pk)
@@ -147,16 +156,21 @@ def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
         for index, header in enumerate(preview.headers)
     ]
     context = {
-        "job": job, "preview": preview, "columns": columns, "errors": errors, "fields": list(presets.FIELDS.items()),
-        "editable": preview.preset == presets.GENERIC, "preset_label": dict(presets.PRESET_CHOICES).get(preview.preset, preview.preset),
-    }  # fmt: skip
+        "job": job,
+        "preview": preview,
+        "columns": columns,
+        "errors": errors,
+        "fields": list(presets.FIELDS.items()),
+        "editable": preview.preset == presets.GENERIC,
+        "preset_label": dict(presets.PRESET_CHOICES).get(preview.preset, preview.preset),
+    }
     return render(
         request, "people/imports/import_mapping.html", context, status=400 if errors else 200
     )
 
 
 @role_required(Role.STAFF)
-def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     task_progress_reap()  # a job whose process died shows as failed, with "run again"
     job = get_object_or_404(ImportJob.objects.select_related("progress", "created_by"), pk=job_id)
     # While the task runs, the polled fragment brings the counts; once finished, the page's own
@@ -175,7 +189,7 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @role_required(Role.STAFF)
 @require_POST
-def import_rerun(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_rerun(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     try:
         import_job_rerun(actor=request.user, job_id=job.pk)
@@ -187,15 +201,18 @@ def import_rerun(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def import_rejected(request: HttpRequest, job_id: int) -> FileResponse:
+def import_rejected(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     path = Path(job.rejected_path) if job.rejected_path else None
     if path is None or not path.is_file():
         raise Http404(_("Pas de lignes rejetées pour cet import."))
     audit_log_record(
-        actor=request.user, action=AuditLogEntry.Action.EXPORT, target=job, target_label=job.original_name,
+        actor=request.user,
+        action=AuditLogEntry.Action.EXPORT,
+        target=job,
+        target_label=job.original_name,
         changes={"export": "rejected_rows", "rows": job.rejected_count},
-    )  # fmt: skip
+    )
     return FileResponse(
         path.open("rb"),
         as_attachment=True,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role
@@ -36,13 +37,19 @@ from maillage.people.services.lists import (
 
 PAGE_SIZE = 50
 MEMBER_COLUMNS = (
-    "pk", "birth_name", "usage_name", "first_names", "address_number", "address_street",
-    "commune_name", "polling_station_code",
-)  # fmt: skip
+    "pk",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "address_number",
+    "address_street",
+    "commune_name",
+    "polling_station_code",
+)
 
 
 @role_required(Role.STAFF)
-def list_index(request: HttpRequest) -> HttpResponse:
+def list_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(person_list_index(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -50,7 +57,7 @@ def list_index(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def list_create(request: HttpRequest) -> HttpResponse:
+def list_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PersonListCreateForm(
         request.POST or None,
         initial={"query": request.GET.get("q", "")[:200], "segment": request.GET.get("segment")},
@@ -77,7 +84,7 @@ def list_create(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     person_list: PersonList,
     form: PersonListAssignForm | None = None,
     status: int = 200,
@@ -97,13 +104,13 @@ def _detail(
 
 
 @role_required(Role.STAFF)
-def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
+def list_detail(request: AuthenticatedHttpRequest, list_id: int) -> HttpResponse:
     return _detail(request, access_person_list(user=request.user, list_id=list_id))
 
 
 @require_POST
 @role_required(Role.STAFF)
-def list_assign(request: HttpRequest, list_id: int) -> HttpResponse:
+def list_assign(request: AuthenticatedHttpRequest, list_id: int) -> HttpResponse:
     person_list = access_person_list(user=request.user, list_id=list_id)
     form = PersonListAssignForm(
         request.POST,
@@ -128,7 +135,7 @@ def list_assign(request: HttpRequest, list_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.STAFF)
-def list_unassign(request: HttpRequest, list_id: int) -> HttpResponse:
+def list_unassign(request: AuthenticatedHttpRequest, list_id: int) -> HttpResponse:
     person_list = access_person_list(user=request.user, list_id=list_id)
     form = PersonListUnassignForm(
         request.POST,

@@ -8,13 +8,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
@@ -33,9 +34,21 @@ from maillage.people.services.persons import person_sheet_view
 
 PAGE_SIZE = 50
 LIST_COLUMNS = (
-    "pk", "birth_name", "usage_name", "first_names", "birth_year", "birth_month", "birth_day",
-    "address_number", "address_street", "commune_name", "polling_station_code", "current_support", "search_name", "roll_number",
-)  # fmt: skip
+    "pk",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "address_number",
+    "address_street",
+    "commune_name",
+    "polling_station_code",
+    "current_support",
+    "search_name",
+    "roll_number",
+)
 
 
 # Words that agree with the person's sex when it is known (the inclusive form otherwise).
@@ -96,7 +109,7 @@ def _support_steps(interactions: list[Interaction]) -> list[SupportStep]:
     return steps
 
 
-def _query_without(request: HttpRequest, *keys: str) -> str:
+def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
     query = request.GET.copy()
     for key in keys:
         query.pop(key, None)
@@ -104,7 +117,7 @@ def _query_without(request: HttpRequest, *keys: str) -> str:
 
 
 @role_required(Role.VOLUNTEER)
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
     people = person_list_page(user=request.user, query=q, sort=sort).only(*LIST_COLUMNS)
@@ -127,7 +140,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 def _sheet(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     person: Person,
     interaction_form: InteractionForm | None = None,
     consent_form: ConsentForm | None = None,
@@ -163,7 +176,7 @@ def _sheet(
 
 
 @role_required(Role.VOLUNTEER)
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
     person_sheet_view(actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR"))
     return _sheet(request, person)
@@ -171,7 +184,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.VOLUNTEER)
-def person_interaction(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_interaction(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
     form = InteractionForm(request.POST)
     if not form.is_valid():
@@ -198,7 +211,7 @@ def person_interaction(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.VOLUNTEER)
-def person_consent(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_consent(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
     form = ConsentForm(request.POST, prefix="consent")
     if not form.is_valid():

@@ -8,13 +8,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
@@ -41,7 +42,7 @@ PAGE_SIZE = 50
 
 
 @role_required(Role.ORGANISER)
-def segment_list(request: HttpRequest) -> HttpResponse:
+def segment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(segments(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = segments_described(page.object_list)
     return render(
@@ -52,7 +53,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def segment_create(request: HttpRequest) -> HttpResponse:
+def segment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SegmentBuilderForm(request.POST or None)
     count = None
     if request.method == "POST" and form.is_valid():
@@ -82,7 +83,7 @@ def segment_create(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_edit(request: AuthenticatedHttpRequest, segment_id: int) -> HttpResponse:
     """The builder again, opened on the saved definition: its flat fields when they can say it,
     else the JSON field (see `SegmentBuilderForm.initial_from`)."""
     segment = access_segment(user=request.user, segment_id=segment_id)
@@ -120,7 +121,7 @@ def segment_edit(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.STAFF)
-def segment_count(request: HttpRequest) -> HttpResponse:
+def segment_count(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The builder's live count (htmx, on every change): the same QuerySet as list and export."""
     form = SegmentBuilderForm(request.POST)
     context: dict[str, Any] = {"count": None, "error": ""}
@@ -133,7 +134,7 @@ def segment_count(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.ORGANISER)
-def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpResponse:
     """Organisers read a segment over the people of their zones; staff also edit and export."""
     segment = access_segment(user=request.user, segment_id=segment_id)
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
@@ -162,7 +163,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 
 @role_required(Role.STAFF)
-def segment_export(request: HttpRequest, segment_id: int) -> HttpResponseBase:
+def segment_export(request: AuthenticatedHttpRequest, segment_id: int) -> HttpResponseBase:
     segment = access_segment(user=request.user, segment_id=segment_id)
     people = segment_export_people(user=request.user, segment=segment)
     count = people.count()

@@ -1,4 +1,6 @@
-"""Load the demo campaign: one login per role, then each app's own demo data (`<app>/demo.py`).
+"""Load the demo campaign: each app's own demo data (`<app>/demo.py`), in INSTALLED_APPS order.
+
+Accounts comes first (one login per role), so later apps find the teams and users they need.
 
 Idempotent: running it twice changes nothing the second time.
 """
@@ -11,8 +13,6 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand
 
-from maillage.core.demo import load_demo_accounts
-
 
 class Command(BaseCommand):
     help = "Load the demo campaign (idempotent)."
@@ -21,9 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--small", action="store_true", help="A smaller campaign, for tests.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        load_demo_accounts()
         for config in apps.get_app_configs():
-            if not config.name.startswith("maillage.") or config.name == "maillage.core":
+            if not config.name.startswith("maillage."):
                 continue
             try:
                 module = import_module(f"{config.name}.demo")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from maillage.core.csv_export import csv_file_write
 from maillage.elections.models import Election, Level
@@ -24,9 +25,11 @@ def _percent(value: str) -> float:
     try:
         number = float(value.replace(",", ".").rstrip("%"))
     except ValueError:
-        raise CommandError(f"pourcentage invalide « {value} »") from None
+        raise CommandError(_("pourcentage invalide « %(value)s »") % {"value": value}) from None
     if not 0 < number <= 100:
-        raise CommandError(f"pourcentage hors limites « {value} » (entre 0 et 100)")
+        raise CommandError(
+            _("pourcentage hors limites « %(value)s » (entre 0 et 100)") % {"value": value}
+        )
     return number
 
 
@@ -67,7 +70,8 @@ class Command(BaseCommand):
         election = Election.objects.filter(slug=options["election"]).first()
         if election is None:
             raise CommandError(
-                f"aucune élection « {options['election']} » (importez-la avec import_results)"
+                _("aucune élection « %(slug)s » (importez-la avec import_results)")
+                % {"slug": options["election"]}
             )
         filters = RaceFilters(
             round=options["round"],
@@ -101,7 +105,10 @@ class Command(BaseCommand):
                     path=path, rows=[CSV_HEADER, *race_csv_rows(rows, base=filters.base)]
                 )
             except OSError as error:
-                raise CommandError(f"impossible d'écrire {path} : {error.strerror}") from None
+                raise CommandError(
+                    _("impossible d'écrire %(path)s : %(strerror)s")
+                    % {"path": path, "strerror": error.strerror}
+                ) from None
             self.stdout.write(f"CSV écrit : {path}")
 
 

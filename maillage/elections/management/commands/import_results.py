@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
 from maillage.elections.importers import FORMATS
@@ -50,14 +51,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"fichier introuvable : {path}")
+            raise CommandError(_("fichier introuvable : %(path)s") % {"path": path})
         date = None
         if options["date"]:
             try:
                 date = dt.date.fromisoformat(options["date"])
             except ValueError:
                 raise CommandError(
-                    f"date invalide « {options['date']} » (attendu AAAA-MM-JJ)"
+                    _("date invalide « %(date)s » (attendu AAAA-MM-JJ)") % {"date": options["date"]}
                 ) from None
         try:
             report = results_import(

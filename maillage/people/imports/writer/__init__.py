@@ -48,10 +48,21 @@ from maillage.people.imports.writer.person_rows import PersonRows
 from maillage.people.imports.writer.staging import RollIdentities, StagingLoad, roll_identities
 
 __all__ = [
-    "BULK_ROWS", "DIRECT_COLUMNS", "KEEP", "MOVED", "PERSON_COLUMNS", "STAGING", "STAGING_COLUMNS",
-    "STAGING_NAMES", "DirectRoute", "RollIdentities", "StagingWriter", "WriteResult", "copy_line",
+    "BULK_ROWS",
+    "DIRECT_COLUMNS",
+    "KEEP",
+    "MOVED",
+    "PERSON_COLUMNS",
+    "STAGING",
+    "STAGING_COLUMNS",
+    "STAGING_NAMES",
+    "DirectRoute",
+    "RollIdentities",
+    "StagingWriter",
+    "WriteResult",
+    "copy_line",
     "roll_identities",
-]  # fmt: skip
+]
 
 BULK_ROWS = 50_000  # from this many new people (and at least the table's size), indexes are rebuilt
 

@@ -17,9 +17,18 @@ from maillage.people.imports.writer.staging import ROLL_COMMUNE, roll_identities
 _PERSON_END = STAGING_NAMES.index("ident")  # staging tuples: line_no, person columns, the rest
 # The columns a new person gets besides the file's, in this order (staging insert and COPY).
 NEW_PERSON_COLUMNS = (
-    "is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer",
-    "sources", "notes", "last_interaction_channel", "created_at", "updated_at",
-)  # fmt: skip
+    "is_voter",
+    "is_contact",
+    "is_sympathiser",
+    "is_member",
+    "is_activist",
+    "is_volunteer",
+    "sources",
+    "notes",
+    "last_interaction_channel",
+    "created_at",
+    "updated_at",
+)
 # The columns of a new person, in the order of the COPY text and of the staging insert.
 DIRECT_COLUMNS = tuple(PERSON.column(name) for name in ("id", *PERSON_COLUMNS, *NEW_PERSON_COLUMNS))
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
 from maillage.core.progress_bar import follow
@@ -33,7 +34,9 @@ class Command(BaseCommand):
             try:
                 duplicates_search_run(progress_id=str(progress.pk))
             except Exception as error:  # the progress record says it failed; no traceback here
-                raise CommandError(f"Recherche interrompue : {error}") from error
+                raise CommandError(
+                    _("Recherche interrompue : %(error)s") % {"error": error}
+                ) from error
             follow(str(progress.pk), stream=self.stdout, timeout=1)
         progress.refresh_from_db()
         self.stdout.write(progress.message)

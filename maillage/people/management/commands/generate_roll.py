@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from maillage.people.imports.generator import write_roll
 
@@ -37,17 +38,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rows"] < 0 or options["stations"] < 1 or options["bad_rows"] < 0:
-            raise CommandError("--rows, --bad-rows >= 0 et --stations >= 1")
+            raise CommandError(_("--rows, --bad-rows >= 0 et --stations >= 1"))
         if options["bad_rows"] > options["rows"]:
-            raise CommandError("--bad-rows ne peut pas dépasser --rows")
+            raise CommandError(_("--bad-rows ne peut pas dépasser --rows"))
         started = time.perf_counter()
         try:
             count = write_roll(
-                options["out"], rows=options["rows"], seed=options["seed"], commune=options["commune"],
-                commune_name=options["commune_name"], stations=options["stations"], bad_rows=options["bad_rows"],
-            )  # fmt: skip
+                options["out"],
+                rows=options["rows"],
+                seed=options["seed"],
+                commune=options["commune"],
+                commune_name=options["commune_name"],
+                stations=options["stations"],
+                bad_rows=options["bad_rows"],
+            )
         except OSError as error:
-            raise CommandError(f"écriture impossible : {error}") from None
+            raise CommandError(_("écriture impossible : %(error)s") % {"error": error}) from None
         self.stdout.write(
             f"{count} électeurs écrits dans {options['out']} en {time.perf_counter() - started:.1f} s"
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from maillage.core.errors import ApplicationError
 from maillage.core.models import TaskProgress
@@ -45,7 +46,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"fichier introuvable : {path}")
+            raise CommandError(_("fichier introuvable : %(path)s") % {"path": path})
         mapping = None
         if options["mapping"]:
             # The reasons in French: Python's own ("Expecting value", "No such file") are English.
@@ -53,27 +54,36 @@ class Command(BaseCommand):
                 mapping = json.loads(Path(options["mapping"]).read_text(encoding="utf-8"))
             except json.JSONDecodeError as error:
                 raise CommandError(
-                    f"correspondance illisible ({options['mapping']}) : JSON invalide à la "
-                    f"ligne {error.lineno}, colonne {error.colno}"
+                    _(
+                        "correspondance illisible (%(mapping)s) : JSON invalide à la ligne %(lineno)s, colonne %(colno)s"
+                    )
+                    % {"mapping": options["mapping"], "lineno": error.lineno, "colno": error.colno}
                 ) from None
             except UnicodeDecodeError:
                 raise CommandError(
-                    f"correspondance illisible ({options['mapping']}) : le fichier n'est pas en UTF-8"
+                    _("correspondance illisible (%(mapping)s) : le fichier n'est pas en UTF-8")
+                    % {"mapping": options["mapping"]}
                 ) from None
             except OSError:
                 raise CommandError(
-                    f"correspondance illisible ({options['mapping']}) : fichier introuvable ou illisible"
+                    _("correspondance illisible (%(mapping)s) : fichier introuvable ou illisible")
+                    % {"mapping": options["mapping"]}
                 ) from None
             if not isinstance(mapping, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
             ):
-                raise CommandError('correspondance invalide : attendu {"en-tête": "champ", ...}')
+                raise CommandError(_('correspondance invalide : attendu {"en-tête": "champ", ...}'))
         started = time.perf_counter()
         try:
             job = import_job_create(
-                actor=None, path=path.resolve(), original_name=path.name, source=options["source"] or path.name,
-                preset=options["preset"] or "", mapping=mapping, dry_run=options["dry_run"],
-            )  # fmt: skip
+                actor=None,
+                path=path.resolve(),
+                original_name=path.name,
+                source=options["source"] or path.name,
+                preset=options["preset"] or "",
+                mapping=mapping,
+                dry_run=options["dry_run"],
+            )
             progress_id = job.progress_id
             interactive = (
                 self.stdout.isatty() if hasattr(self.stdout, "isatty") else sys.stdout.isatty()

@@ -1,4 +1,4 @@
-"""factory_boy factories for core and accounts; feature apps add theirs in their own tests."""
+"""factory_boy factories for accounts (users, teams, zones); other apps add theirs in their own tests."""
 
 from __future__ import annotations
 

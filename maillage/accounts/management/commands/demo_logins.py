@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from maillage.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from maillage.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -11,6 +11,8 @@ targeting page shows the campaign's people against the official results:
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from maillage.accounts.models import Team, User, Zone
@@ -69,3 +71,8 @@ def load_demo_accounts() -> list[User]:
             user.zones.set([commune])
         users.append(user)
     return users
+
+
+def load_demo(*, stdout: Any, small: bool = False) -> None:
+    """`load_demo`'s entry for accounts: it runs first, as accounts comes first in INSTALLED_APPS."""
+    load_demo_accounts()
