@@ -1,5 +1,6 @@
 """Top-level URLs: each app mounts its own urls.py; i18n switch and admin."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,6 +12,11 @@ urlpatterns = [
     path("elections/", include("maillage.elections.urls")),
     path("", include("maillage.core.urls")),
 ]
+
+if settings.MAILLAGE_BENCH_PAGE:  # the load benchmark's baseline page, never in production
+    from benchmarks.bare_page import bare_page
+
+    urlpatterns.insert(0, path("bench/bare/", bare_page))
 
 handler404 = "maillage.core.views.error_404"
 handler500 = "maillage.core.views.error_500"

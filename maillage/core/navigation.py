@@ -7,11 +7,11 @@ link to a page that would refuse them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import import_module
 
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -41,9 +41,11 @@ def _all_items() -> tuple[NavItem, ...]:
     return tuple(sorted(items, key=lambda item: (item.order, str(item.label))))
 
 
-def navigation_for(user: object, current_path: str = "") -> list[dict[str, object]]:
-    level = role_of(user)
-    entries: list[dict[str, object]] = []
+@lru_cache(maxsize=64)
+def _entries_for(level: int, script_prefix: str) -> tuple[tuple[str | Promise, str, str], ...]:
+    """(label, url, icon) of the entries a role sees, reversed once per role and URL prefix
+    rather than on every page (labels stay lazy: they translate when the page renders)."""
+    entries = []
     for item in _all_items():
         if level < item.min_role:
             continue
@@ -51,7 +53,15 @@ def navigation_for(user: object, current_path: str = "") -> list[dict[str, objec
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
+        entries.append((item.label, url, item.icon))
+    return tuple(entries)
+
+
+def navigation_for(user: object, current_path: str = "") -> list[dict[str, object]]:
+    entries: list[dict[str, object]] = [
+        {"label": label, "url": url, "icon": icon, "active": False}
+        for label, url, icon in _entries_for(role_of(user), get_script_prefix())
+    ]
     # Only the entry with the longest URL that prefixes the path is current, so
     # /people/segments/ lights "Segments", not "Personnes" too.
     matching = [

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from maillage.accounts.models import Zone
 from maillage.core.errors import NotFound
+from maillage.core.pagination import Total, bounded_total
 from maillage.core.roles import Role, role_of
 from maillage.people.models import (
     ContactStatus,
@@ -34,33 +35,57 @@ AREA_FIELDS = {
 USABLE_STATUSES = [ContactStatus.UNVERIFIED, ContactStatus.VERIFIED]
 
 
-def _assigned_lists_q(user: Any) -> Q:
-    """People of a PersonList assigned to the user or to one of the user's teams, as an EXISTS
-    (a join would repeat a person once per list)."""
+def assigned_people_ids(*, user: Any) -> QuerySet[Any]:
+    """Ids of the people on a PersonList assigned to the user or to one of the user's teams.
+
+    It starts from the assignments and walks the membership table by its (list, person) index,
+    so its cost follows the user's scope, not the size of the database. Used as `pk IN (...)`:
+    SQLite builds the ids once and looks people up by primary key; PostgreSQL plans a semi-join
+    (a person on two lists is still one row)."""
     Membership = PersonList.members.through
-    lists = PersonList.objects.filter(
-        Q(assigned_users=user) | Q(assigned_teams__members=user)
-    ).values("pk")
-    return Q(Exists(Membership.objects.filter(person_id=OuterRef("pk"), personlist_id__in=lists)))
+    by_user = PersonList.assigned_users.through.objects.filter(user_id=user.pk).values(
+        "personlist_id"
+    )
+    by_team = PersonList.assigned_teams.through.objects.filter(
+        team__members=user.pk
+    ).values("personlist_id")
+    return Membership.objects.filter(
+        Q(personlist_id__in=by_user) | Q(personlist_id__in=by_team)
+    ).values("person_id")
+
+
+def _zone_codes(user: Any) -> list[str]:
+    return sorted(Zone.objects.filter(users=user).exclude(code="").values_list("code", flat=True))
 
 
 def people_visible_to(*, user: Any) -> QuerySet[Person]:
-    """The people this user may see. Lazy: adds no query of its own (zones and lists are subqueries)."""
+    """The people this user may see. Lazy for everyone but organisers, whose zone codes are read
+    first (one small query); the lists are a subquery.
+
+    Below staff the scope is read from the user's assignments (lists now), never by testing
+    every person: see docs/operations.md for the index each branch uses."""
     level = role_of(user)
     if level >= Role.STAFF:
         return Person.objects.all()
     if level < Role.VOLUNTEER:
         return Person.objects.none()
-    scope = _assigned_lists_q(user)
+    ids = assigned_people_ids(user=user)
     if level >= Role.ORGANISER:
-        # An organiser's zone code may name a commune, a department or a constituency.
-        codes = Zone.objects.filter(users=user).exclude(code="").values("code")
-        scope |= (
-            Q(commune_code__in=codes)
-            | Q(department_code__in=codes)
-            | Q(constituency_code__in=codes)
-        )
-    return Person.objects.filter(scope)
+        # An organiser's zone code may name a commune, a department or a constituency. One
+        # UNION of index lookups (each code column has its index), not an OR over every person:
+        # PostgreSQL cannot turn an OR of IN-subqueries into index scans.
+        # The codes are read first (one small query) and sent as values,
+        # so the planner sees them: with a subquery it must guess, and a campaign whose people
+        # all share one department would make it guess "half the table" and scan it.
+        codes = _zone_codes(user)
+        if codes:
+            ids = ids.union(
+                *(
+                    Person.objects.filter(**{f"{field}__in": codes}).values("pk")
+                    for field in ("commune_code", "department_code", "constituency_code")
+                )
+            )
+    return Person.objects.filter(pk__in=ids)
 
 
 def access_person(*, user: Any, person_id: int | str) -> Person:
@@ -188,6 +213,14 @@ def support_visible_to(*, user: Any) -> bool:
 def person_list_page(*, user: Any, query: str = "", sort: str = "name") -> QuerySet[Person]:
     """The people list: scoped, searched, sorted; only the columns the page shows."""
     return sort_people(person_search(user=user, query=query), person_sort_for(user=user, sort=sort))
+
+
+def person_list_total(*, user: Any, query: str = "") -> Total:
+    """How many people the people list shows, bounded: exact up to COUNT_CAP; beyond, the
+    table's estimate for staff without a search (they see everyone), "more than" otherwise."""
+    people = person_search(user=user, query=query)
+    whole_table = role_of(user) >= Role.STAFF and not (query or "").strip()
+    return bounded_total(people, whole_table=whole_table)
 
 
 # Unknown support last in both directions, the same on SQLite (NULL smallest) and PostgreSQL.
