@@ -1,0 +1,102 @@
+"""A volunteer's people list costs what their scope holds, not what the database holds.
+
+The same volunteer, the same 30-person list, with 300 and then 3,300 people outside the list:
+the work the database does for the list page's queries (the page of people and its total) must
+not grow. On SQLite the work is counted in virtual-machine steps (a progress handler called on
+every step); on PostgreSQL it is the number of people_person rows the executor reads (EXPLAIN
+ANALYZE, summed over every node that reads the table: rows returned and rows filtered out).
+The scope of the code before #17 (a correlated EXISTS tested on every person) reads every
+person on both engines.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from maillage.core.tests.base import BaseTestCase
+from maillage.people.models import Person
+from maillage.people.tests.helpers import assign
+
+
+def _outsiders(count: int, start: int) -> None:
+    Person.objects.bulk_create(
+        Person(
+            birth_name=f"DEHORS{start + n:05d}",
+            first_names="Camille",
+            search_name=f"camille dehors{start + n:05d}",
+            commune_code="13201",
+            polling_station_code="13201_0001",
+        )
+        for n in range(count)
+    )
+
+
+def _sqlite_steps(sql: str) -> int:
+    steps = 0
+
+    def step() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    raw = connection.connection
+    raw.set_progress_handler(step, 1)
+    try:
+        raw.execute(sql).fetchall()
+    finally:
+        raw.set_progress_handler(None, 1)
+    return steps
+
+
+def _rows_read(plan: dict[str, Any]) -> int:
+    """Rows of people_person that the plan's nodes read (returned or filtered out), all loops."""
+    own = 0
+    if plan.get("Relation Name") == "people_person":
+        loops = plan.get("Actual Loops", 1)
+        own = (plan.get("Actual Rows", 0) + plan.get("Rows Removed by Filter", 0)) * loops
+    return own + sum(_rows_read(child) for child in plan.get("Plans", []))
+
+
+def _postgres_rows(sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        document = cursor.fetchone()[0]
+    plan = (json.loads(document) if isinstance(document, str) else document)[0]["Plan"]
+    return _rows_read(plan)
+
+
+class VolunteerScopeCostTestCase(BaseTestCase):
+    def cost(self) -> int:
+        """The database work of the people list page's queries that read people."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # fresh statistics, as autovacuum would keep
+                cursor.execute("ANALYZE people_person")
+                cursor.execute("ANALYZE people_personlist_members")
+        self.login(self.teammate)
+        with CaptureQueriesContext(connection) as captured:
+            response = self.client.get(reverse("people:person_list"))
+        self.assertEqual(len(response.context["rows"]), 30)
+        statements = [q["sql"] for q in captured.captured_queries if "people_person" in q["sql"]]
+        self.assertEqual(len(statements), 2)  # the bounded total and the page
+        measure = _sqlite_steps if connection.vendor == "sqlite" else _postgres_rows
+        return sum(measure(sql) for sql in statements)
+
+    def test_a_volunteer_list_costs_the_same_with_ten_times_more_people_outside_it(self) -> None:
+        _outsiders(150, start=0)
+        members = [
+            Person.objects.create(birth_name=f"LISTE{n:02d}", first_names="Alex")
+            for n in range(30)
+        ]
+        assign(members, users=[self.teammate])
+        _outsiders(150, start=150)
+        small = self.cost()
+        _outsiders(3_000, start=300)  # after the list's people, so ids above theirs too
+        large = self.cost()
+        self.assertGreater(small, 0)
+        # Ten times the people outside the scope: the same work, give or take planning noise.
+        self.assertLessEqual(large, small * 1.2, (small, large))
