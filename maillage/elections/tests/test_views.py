@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -109,7 +110,11 @@ class ElectionPagesTests(BaseTestCase):
         # app), threshold counts: the same whatever the number of races.
         with self.assertNumQueries(8):
             self.client.get(reverse("elections:close_races"), {"max_gap": "5"})
+        cache.clear()
         with self.assertNumQueries(8):
+            self.client.get(reverse("elections:close_races"), {"max_gap": "50"})
+        # The same page again: the people per area come from the cache (#17).
+        with self.assertNumQueries(7):
             self.client.get(reverse("elections:close_races"), {"max_gap": "50"})
 
     def test_the_csv_export_says_its_base_and_is_audit_logged(self) -> None:

@@ -6,7 +6,10 @@ a person outside the lists assigned to them, whatever page or export asks.
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from typing import Any, cast
+
+from django.core.cache import cache
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
@@ -30,6 +33,8 @@ AREA_FIELDS = {
     "constituency": "constituency_code",
     "department": "department_code",
 }
+
+AREA_COUNTS_SECONDS = 300
 
 # Bounced and invalid addresses cannot carry a message; unverified ones still may.
 USABLE_STATUSES = [ContactStatus.UNVERIFIED, ContactStatus.VERIFIED]
@@ -156,7 +161,8 @@ def people_counts_by_area(
     *, user: Any, area_type: str, codes: list[str]
 ) -> dict[str, dict[str, int]]:
     """Per area code: {"people", "contacts", "reachable", "activists", "canvassed", "doors"}
-    in one grouped query, within the user's scope. "canvassed" (alias "doors", the name the
+    in one grouped query, within the user's scope, cached AREA_COUNTS_SECONDS (these are the
+    campaign's presence beside election results, not segment counts, which stay exact). "canvassed" (alias "doors", the name the
     elections pages use) counts people with at least one door interaction. Codes with nobody
     are absent."""
     field = AREA_FIELDS.get(area_type)
@@ -164,6 +170,22 @@ def people_counts_by_area(
         raise ValueError(f"unknown area type {area_type!r}")
     if not codes:
         return {}
+    # Counting every person of a constituency on each page view reads a million rows at
+    # national scale: the counts are kept AREA_COUNTS_SECONDS, per scope (staff share one).
+    scope = "all" if role_of(user) >= Role.STAFF else f"user-{user.pk}"
+    digest = hashlib.sha256("\n".join(sorted(codes)).encode()).hexdigest()[:32]
+    key = f"maillage:area-counts:{scope}:{area_type}:{digest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cast(dict[str, dict[str, int]], cached)
+    result = _people_counts_by_area(user=user, field=field, codes=codes)
+    cache.set(key, result, AREA_COUNTS_SECONDS)
+    return result
+
+
+def _people_counts_by_area(
+    *, user: Any, field: str, codes: list[str]
+) -> dict[str, dict[str, int]]:
     door = Interaction.objects.filter(person_id=OuterRef("pk"), channel="door")
     rows = (
         people_visible_to(user=user)
