@@ -92,7 +92,7 @@ class ElectionPagesTests(BaseTestCase):
         )
         rows = [row for row, _ in response.context["rows"]]
         self.assertEqual(response.context["page"].paginator.count, 116)  # gap < 5 % of voters
-        self.assertEqual(len(rows), 100)  # one page
+        self.assertEqual(len(rows), 50)  # one page
         self.assertEqual([r.gap_pct for r in rows], sorted((r.gap_pct for r in rows), reverse=True))
         self.assertContains(
             response, "Pourcentages calculés sur les <strong>votants</strong>", html=False
