@@ -11,7 +11,8 @@ from functools import cache, lru_cache
 from importlib import import_module
 
 from django.apps import apps
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -42,15 +43,15 @@ def _all_items() -> tuple[NavItem, ...]:
 
 
 @lru_cache(maxsize=64)
-def _entries_for(level: int, script_prefix: str) -> tuple[tuple[str | Promise, str, str], ...]:
-    """(label, url, icon) of the entries a role sees, reversed once per role and URL prefix
-    rather than on every page (labels stay lazy: they translate when the page renders)."""
+def _entries_for(level: int, script_prefix: str, urlconf: str) -> tuple[tuple[str | Promise, str, str], ...]:
+    """(label, url, icon) of the entries a role sees, reversed once per role, URL prefix and
+    URLconf rather than on every page (labels stay lazy: they translate when the page renders)."""
     entries = []
     for item in _all_items():
         if level < item.min_role:
             continue
         try:
-            url = reverse(item.url_name)
+            url = reverse(item.url_name, urlconf=urlconf)
         except NoReverseMatch:
             continue
         entries.append((item.label, url, item.icon))
@@ -60,7 +61,9 @@ def _entries_for(level: int, script_prefix: str) -> tuple[tuple[str | Promise, s
 def navigation_for(user: object, current_path: str = "") -> list[dict[str, object]]:
     entries: list[dict[str, object]] = [
         {"label": label, "url": url, "icon": icon, "active": False}
-        for label, url, icon in _entries_for(role_of(user), get_script_prefix())
+        for label, url, icon in _entries_for(
+            role_of(user), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+        )
     ]
     # Only the entry with the longest URL that prefixes the path is current, so
     # /people/segments/ lights "Segments", not "Personnes" too.
