@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest.mock import patch
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from maillage.core.pagination import Total
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import Person
 from maillage.people.tests.helpers import assign
@@ -100,3 +102,60 @@ class VolunteerScopeCostTestCase(BaseTestCase):
         self.assertGreater(small, 0)
         # Ten times the people outside the scope: the same work, give or take planning noise.
         self.assertLessEqual(large, small * 1.2, (small, large))
+
+
+class BenchmarkedPagesQueryCountTestCase(BaseTestCase):
+    """Every page the load benchmark (benchmarks/bench_pages.py) loads runs a fixed number of
+    queries, whatever the number of people; the segment and close-races pages are pinned in
+    their own tests."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        _outsiders(60, start=0)
+        cls.members = [
+            Person.objects.create(birth_name=f"LISTE{n:02d}", first_names="Alex", household_key="k")
+            for n in range(60)
+        ]
+        assign(cls.members, users=[cls.teammate])
+
+    def test_the_volunteer_people_list(self) -> None:
+        self.login(self.teammate)
+        # session, user, the bounded total, the page of people (one row more than shown)
+        for page in ("1", "2"):
+            with self.assertNumQueries(4):
+                response = self.client.get(reverse("people:person_list"), {"page": page})
+        self.assertEqual(len(response.context["rows"]), 10)
+        self.assertEqual(response.context["total"].value, 60)
+
+    def test_the_staff_people_list_counts_at_most_the_cap_then_estimates(self) -> None:
+        self.login(self.owner)
+        with self.assertNumQueries(4):  # session, user, the bounded total (exact), the page
+            response = self.client.get(reverse("people:person_list"))
+        self.assertEqual(response.context["total"], Total(120, "exact"))
+        with patch("maillage.core.pagination.COUNT_CAP", 50):
+            # session, user, the bounded total, the table's estimate, the page
+            with self.assertNumQueries(5):
+                response = self.client.get(reverse("people:person_list"))
+            self.assertEqual(response.context["total"].kind, "about")
+            # The planner's estimate on PostgreSQL (whatever the last ANALYZE saw), a cached
+            # count on SQLite: never less than what the bounded count found.
+            self.assertGreater(response.context["total"].value, 50)
+            self.assertContains(response, "environ ")
+            with self.assertNumQueries(4):  # a search: "more than 50", no estimate
+                response = self.client.get(reverse("people:person_list"), {"q": "camille"})
+            self.assertContains(response, "plus de 50 personnes")
+
+    def test_the_volunteer_contact_sheet(self) -> None:
+        self.login(self.teammate)
+        url = reverse("people:person_detail", args=[self.members[0].pk])
+        # session, user, the person in scope, the audit entry of the view, interactions (actors
+        # joined), consents, emails, phones, tags, the household in scope
+        with self.assertNumQueries(10):
+            response = self.client.get(url)
+        self.assertContains(response, "LISTE00")
+
+    def test_the_volunteer_dashboard(self) -> None:
+        self.login(self.teammate)
+        with self.assertNumQueries(3):  # session, user, the volunteer's tiles
+            self.client.get(reverse("core:dashboard"))
