@@ -153,7 +153,9 @@ def _run_worker(step: str, env: dict[str, str]) -> dict:  # type: ignore[type-ar
     for line in completed.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line.removeprefix("RESULT "))
-    raise RuntimeError(f"pages benchmark step {step} failed:\n{completed.stdout}\n{completed.stderr}")
+    raise RuntimeError(
+        f"pages benchmark step {step} failed:\n{completed.stdout}\n{completed.stderr}"
+    )
 
 
 def _free_port() -> int:
@@ -242,10 +244,14 @@ def _backend(report, name: str, database_url: str) -> None:  # type: ignore[no-u
     with tempfile.TemporaryDirectory(prefix="maillage-bench-pages-") as var_dir:
         env = _server_env(database_url, var_dir)
         setup = _run_worker("setup", env)
-        print(f"  {name}: demo loaded, {setup['people']:,} people, {setup['in_scope']} in the volunteer's list")
+        print(
+            f"  {name}: demo loaded, {setup['people']:,} people, {setup['in_scope']} in the volunteer's list"
+        )
         small = _load(env, setup)
         grown = _run_worker("grow", env)
-        print(f"  {name}: {grown['added']:,} people added in {grown['seconds']:.1f} s ({grown['people']:,} in all)")
+        print(
+            f"  {name}: {grown['added']:,} people added in {grown['seconds']:.1f} s ({grown['people']:,} in all)"
+        )
         large = _load(env, setup)
     bare = large[PAGES[0][0]]["rps"]
     for label, _who, _path, target in PAGES[1:]:

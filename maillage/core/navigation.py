@@ -43,7 +43,9 @@ def _all_items() -> tuple[NavItem, ...]:
 
 
 @lru_cache(maxsize=64)
-def _entries_for(level: int, script_prefix: str, urlconf: str) -> tuple[tuple[str | Promise, str, str], ...]:
+def _entries_for(
+    level: int, script_prefix: str, urlconf: str
+) -> tuple[tuple[str | Promise, str, str], ...]:
     """(label, url, icon) of the entries a role sees, reversed once per role, URL prefix and
     URLconf rather than on every page (labels stay lazy: they translate when the page renders)."""
     entries = []

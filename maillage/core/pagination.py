@@ -74,12 +74,10 @@ def table_estimate(model: type[Model]) -> int:
     table = model._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT CASE WHEN reltuples >= 0 THEN reltuples::bigint"
-                f' ELSE (SELECT COUNT(*) FROM "{table}") END'
-                " FROM pg_class WHERE oid = %s::regclass",
-                [table],
-            )
+            # The table name is the model's own, quoted; the estimate and its fallback in one.
+            quoted = connection.ops.quote_name(table)
+            sql = f"SELECT CASE WHEN reltuples >= 0 THEN reltuples::bigint ELSE (SELECT COUNT(*) FROM {quoted}) END FROM pg_class WHERE oid = %s::regclass"  # noqa: S608, E501
+            cursor.execute(sql, [table])
             return int(cursor.fetchone()[0])
     key = f"maillage:table-estimate:{table}"
     value = cache.get(key)

@@ -10,7 +10,6 @@ import hashlib
 from typing import Any, cast
 
 from django.core.cache import cache
-
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from maillage.accounts.models import Zone
@@ -51,9 +50,9 @@ def assigned_people_ids(*, user: Any) -> QuerySet[Any]:
     by_user = PersonList.assigned_users.through.objects.filter(user_id=user.pk).values(
         "personlist_id"
     )
-    by_team = PersonList.assigned_teams.through.objects.filter(
-        team__members=user.pk
-    ).values("personlist_id")
+    by_team = PersonList.assigned_teams.through.objects.filter(team__members=user.pk).values(
+        "personlist_id"
+    )
     return Membership.objects.filter(
         Q(personlist_id__in=by_user) | Q(personlist_id__in=by_team)
     ).values("person_id")
@@ -183,9 +182,7 @@ def people_counts_by_area(
     return result
 
 
-def _people_counts_by_area(
-    *, user: Any, field: str, codes: list[str]
-) -> dict[str, dict[str, int]]:
+def _people_counts_by_area(*, user: Any, field: str, codes: list[str]) -> dict[str, dict[str, int]]:
     door = Interaction.objects.filter(person_id=OuterRef("pk"), channel="door")
     rows = (
         people_visible_to(user=user)

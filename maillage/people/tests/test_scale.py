@@ -91,8 +91,7 @@ class VolunteerScopeCostTestCase(BaseTestCase):
     def test_a_volunteer_list_costs_the_same_with_ten_times_more_people_outside_it(self) -> None:
         _outsiders(150, start=0)
         members = [
-            Person.objects.create(birth_name=f"LISTE{n:02d}", first_names="Alex")
-            for n in range(30)
+            Person.objects.create(birth_name=f"LISTE{n:02d}", first_names="Alex") for n in range(30)
         ]
         assign(members, users=[self.teammate])
         _outsiders(150, start=150)
