@@ -166,3 +166,13 @@ def page(chromium):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def desktop_page(chromium):  # type: ignore[no-untyped-def]
     yield from _new_page(chromium, 1280, 900)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (area counts, table estimates, rate limits): the
+    local-memory cache outlives the test's rolled-back transaction."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

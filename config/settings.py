@@ -283,3 +283,7 @@ AXES_VERBOSE = False
 # directly so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG or DEV_MODE
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# `make bench` only: serves /bench/bare/, the bare Django page the load benchmark compares
+# every page with (benchmarks/bare_page.py). Never set in production.
+MAILLAGE_BENCH_PAGE = env_bool("MAILLAGE_BENCH_PAGE", default=False)

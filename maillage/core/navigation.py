@@ -8,11 +8,12 @@ team) out of the menus of the roles above, which have their own way to the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import import_module
 
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -43,17 +44,31 @@ def _all_items() -> tuple[NavItem, ...]:
     return tuple(sorted(items, key=lambda item: (item.order, str(item.label))))
 
 
-def navigation_for(user: object, current_path: str = "") -> list[dict[str, object]]:
-    level = role_of(user)
-    entries: list[dict[str, object]] = []
+@lru_cache(maxsize=64)
+def _entries_for(
+    level: int, script_prefix: str, urlconf: str
+) -> tuple[tuple[str | Promise, str, str], ...]:
+    """(label, url, icon) of the entries a role sees, reversed once per role, URL prefix and
+    URLconf rather than on every page (labels stay lazy: they translate when the page renders)."""
+    entries = []
     for item in _all_items():
         if level < item.min_role or (item.max_role is not None and level > item.max_role):
             continue
         try:
-            url = reverse(item.url_name)
+            url = reverse(item.url_name, urlconf=urlconf)
         except NoReverseMatch:
             continue
-        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": False})
+        entries.append((item.label, url, item.icon))
+    return tuple(entries)
+
+
+def navigation_for(user: object, current_path: str = "") -> list[dict[str, object]]:
+    entries: list[dict[str, object]] = [
+        {"label": label, "url": url, "icon": icon, "active": False}
+        for label, url, icon in _entries_for(
+            role_of(user), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+        )
+    ]
     # Only the entry with the longest URL that prefixes the path is current, so
     # /people/segments/ lights "Segments", not "Personnes" too.
     matching = [

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from maillage.accounts.http import AuthenticatedHttpRequest
@@ -24,7 +25,7 @@ from maillage.elections.models import Election, Level
 from maillage.elections.services import result_upload_create
 from maillage.elections.tasks import result_upload_task
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 CHART_ROWS = 20
 
 
@@ -95,6 +96,10 @@ def close_races(request: AuthenticatedHttpRequest) -> HttpResponse:
                 for row in chart_rows
             ],
             chart_key=key,
+            # /elections/<slug>/<level>/<code>/ is this prefix + code: one reverse() a page.
+            area_url_prefix=reverse(
+                "elections:area_detail", args=[election.slug, filters.level, "0"]
+            ).removesuffix("0/"),
             query=_query_without(request, "page"),
             sort_query=_query_without(request, "page", "sort"),
         )

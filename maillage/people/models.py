@@ -204,6 +204,9 @@ class Person(TimeStampedModel):
             ),
             models.Index(fields=["commune_code", "birth_year"], name="person_commune_age_idx"),
             models.Index(fields=["constituency_code"], name="person_constituency_idx"),
+            # An organiser's zone may be a department: with it, every term of the zone OR has
+            # an index, so the scope is a union of index lookups rather than a scan.
+            models.Index(fields=["department_code"], name="person_department_idx"),
             # Only people with a known support level: a roll load (all unknown) adds nothing to it.
             models.Index(
                 fields=["current_support", "birth_year"],

@@ -93,7 +93,7 @@ def test_database_urls_are_understood(tmp_path: Path) -> None:
         config["HOST"],
         config["PORT"],
     ) == ("django.db.backends.postgresql", "campagne", "alice", "s@cret", "db.example.org", "6543")
-    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert config["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
     assert database_from_url("UNSET_VARIABLE_FOR_TEST", tmp_path / "x.db")["NAME"] == str(
         tmp_path / "x.db"
     )

@@ -3,7 +3,7 @@ and the people a new list is drawn from (a saved segment or a search)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
@@ -60,10 +60,11 @@ def access_person_list(*, user: User, list_id: int | str) -> PersonList:
 def person_list_members(*, user: User, person_list: PersonList) -> QuerySet[Person]:
     """The list's people that this user may see, in name order."""
     Membership = PersonList.members.through
-    member = Membership.objects.filter(personlist_id=person_list.pk, person_id=OuterRef("pk"))
+    # From the list's members to people (the (list, person) index), not a test on every person.
+    members = Membership.objects.filter(personlist_id=person_list.pk).values("person_id")
     return (
         people_visible_to(user=user)
-        .filter(Exists(member))
+        .filter(pk__in=members)
         .order_by("birth_name", "first_names", "pk")
     )
 

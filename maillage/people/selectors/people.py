@@ -6,14 +6,17 @@ a person outside the lists assigned to them, whatever page or export asks.
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from typing import Any, cast
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User, Zone
 from maillage.core.db import Bytewise
 from maillage.core.errors import NotFound
+from maillage.core.pagination import Total, bounded_total
 from maillage.core.roles import Role, role_of
 from maillage.people.models import (
     ContactStatus,
@@ -32,37 +35,63 @@ AREA_FIELDS = {
     "department": "department_code",
 }
 
+AREA_COUNTS_SECONDS = 300
+
 # Bounced and invalid addresses cannot carry a message; unverified ones still may.
 USABLE_STATUSES = [ContactStatus.UNVERIFIED, ContactStatus.VERIFIED]
 
 
-def _assigned_lists_q(user: User) -> Q:
-    """People of a PersonList assigned to the user or to one of the user's teams, as an EXISTS
-    (a join would repeat a person once per list)."""
+def assigned_people_ids(*, user: User) -> QuerySet[Any]:
+    """Ids of the people on a PersonList assigned to the user or to one of the user's teams.
+
+    It starts from the assignments and walks the membership table by its (list, person) index,
+    so its cost follows the user's scope, not the size of the database. Used as `pk IN (...)`:
+    SQLite builds the ids once and looks people up by primary key; PostgreSQL plans a semi-join
+    (a person on two lists is still one row)."""
     Membership = PersonList.members.through
-    lists = PersonList.objects.filter(
-        Q(assigned_users=user) | Q(assigned_teams__members=user)
-    ).values("pk")
-    return Q(Exists(Membership.objects.filter(person_id=OuterRef("pk"), personlist_id__in=lists)))
+    by_user = PersonList.assigned_users.through.objects.filter(user_id=user.pk).values(
+        "personlist_id"
+    )
+    by_team = PersonList.assigned_teams.through.objects.filter(team__members=user.pk).values(
+        "personlist_id"
+    )
+    # One IN over a UNION, not an OR of two INs: SQLite then always searches the (list, person)
+    # index instead of possibly scanning the membership table.
+    return Membership.objects.filter(personlist_id__in=by_user.union(by_team)).values("person_id")
+
+
+def _zone_codes(user: User) -> list[str]:
+    return sorted(Zone.objects.filter(users=user).exclude(code="").values_list("code", flat=True))
 
 
 def people_visible_to(*, user: User) -> QuerySet[Person]:
-    """The people this user may see. Lazy: adds no query of its own (zones and lists are subqueries)."""
+    """The people this user may see. Lazy for everyone but organisers, whose zone codes are read
+    first (one small query); the lists are a subquery.
+
+    Below staff the scope is read from the user's assignments (lists now), never by testing
+    every person: see docs/operations.md for the index each branch uses."""
     level = role_of(user)
     if level >= Role.STAFF:
         return Person.objects.all()
     if level < Role.VOLUNTEER:
         return Person.objects.none()
-    scope = _assigned_lists_q(user)
+    ids = assigned_people_ids(user=user)
     if level >= Role.ORGANISER:
-        # An organiser's zone code may name a commune, a department or a constituency.
-        codes = Zone.objects.filter(users=user).exclude(code="").values("code")
-        scope |= (
-            Q(commune_code__in=codes)
-            | Q(department_code__in=codes)
-            | Q(constituency_code__in=codes)
-        )
-    return Person.objects.filter(scope)
+        # An organiser's zone code may name a commune, a department or a constituency. One
+        # UNION of index lookups (each code column has its index), not an OR over every person:
+        # PostgreSQL cannot turn an OR of IN-subqueries into index scans.
+        # The codes are read first (one small query) and sent as values,
+        # so the planner sees them: with a subquery it must guess, and a campaign whose people
+        # all share one department would make it guess "half the table" and scan it.
+        codes = _zone_codes(user)
+        if codes:
+            ids = ids.union(
+                *(
+                    Person.objects.filter(**{f"{field}__in": codes}).values("pk")
+                    for field in ("commune_code", "department_code", "constituency_code")
+                )
+            )
+    return Person.objects.filter(pk__in=ids)
 
 
 def access_person(*, user: User, person_id: int | str) -> Person:
@@ -133,7 +162,8 @@ def people_counts_by_area(
     *, user: User, area_type: str, codes: list[str]
 ) -> dict[str, dict[str, int]]:
     """Per area code: {"people", "contacts", "reachable", "activists", "canvassed", "doors"}
-    in one grouped query, within the user's scope. "canvassed" (alias "doors", the name the
+    in one grouped query, within the user's scope, cached AREA_COUNTS_SECONDS (these are the
+    campaign's presence beside election results, not segment counts, which stay exact). "canvassed" (alias "doors", the name the
     elections pages use) counts people with at least one door interaction. Codes with nobody
     are absent."""
     field = AREA_FIELDS.get(area_type)
@@ -141,6 +171,22 @@ def people_counts_by_area(
         raise ValueError(f"unknown area type {area_type!r}")
     if not codes:
         return {}
+    # Counting every person of a constituency on each page view reads a million rows at
+    # national scale: the counts are kept AREA_COUNTS_SECONDS, per scope (staff share one).
+    scope = "all" if role_of(user) >= Role.STAFF else f"user-{user.pk}"
+    digest = hashlib.sha256("\n".join(sorted(codes)).encode()).hexdigest()[:32]
+    key = f"maillage:area-counts:{scope}:{area_type}:{digest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cast(dict[str, dict[str, int]], cached)
+    result = _people_counts_by_area(user=user, field=field, codes=codes)
+    cache.set(key, result, AREA_COUNTS_SECONDS)
+    return result
+
+
+def _people_counts_by_area(
+    *, user: User, field: str, codes: list[str]
+) -> dict[str, dict[str, int]]:
     door = Interaction.objects.filter(person_id=OuterRef("pk"), channel="door")
     rows = (
         people_visible_to(user=user)
@@ -190,6 +236,14 @@ def support_visible_to(*, user: User) -> bool:
 def person_list_page(*, user: User, query: str = "", sort: str = "name") -> QuerySet[Person]:
     """The people list: scoped, searched, sorted; only the columns the page shows."""
     return sort_people(person_search(user=user, query=query), person_sort_for(user=user, sort=sort))
+
+
+def person_list_total(*, user: User, query: str = "") -> Total:
+    """How many people the people list shows, bounded: exact up to COUNT_CAP; beyond, the
+    table's estimate for staff without a search (they see everyone), "more than" otherwise."""
+    people = person_search(user=user, query=query)
+    whole_table = role_of(user) >= Role.STAFF and not (query or "").strip()
+    return bounded_total(people, whole_table=whole_table)
 
 
 # Unknown support last in both directions, the same on SQLite (NULL smallest) and PostgreSQL.

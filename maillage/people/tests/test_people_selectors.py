@@ -169,6 +169,27 @@ class CountsByAreaTestCase(BaseTestCase):
             people_counts_by_area(user=self.teammate, area_type="commune", codes=["13055"]), {}
         )
 
+    def test_counts_are_cached_per_scope_and_never_shared_between_volunteers(self) -> None:
+        mine = make_person(commune_code="13055")
+        make_person(commune_code="13055")
+        assign([mine], users=[self.teammate])
+        codes = ["13055"]
+        with self.assertNumQueries(1):
+            people_counts_by_area(user=self.teammate, area_type="commune", codes=codes)
+        with self.assertNumQueries(0):  # cached: no million-row count on each page view
+            counts = people_counts_by_area(user=self.teammate, area_type="commune", codes=codes)
+        self.assertEqual(counts["13055"]["people"], 1)
+        # Another volunteer's cached counts are their own, staff's cover everyone.
+        self.assertEqual(
+            people_counts_by_area(user=self.outsider, area_type="commune", codes=codes), {}
+        )
+        self.assertEqual(
+            people_counts_by_area(user=self.owner, area_type="commune", codes=codes)["13055"][
+                "people"
+            ],
+            2,
+        )
+
 
 class NameSortTestCase(BaseTestCase):
     @classmethod

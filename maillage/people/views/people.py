@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
+from maillage.core.pagination import NextPage
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
 from maillage.people.models import ConsentChannel, Interaction, Person, Sex
@@ -25,6 +27,7 @@ from maillage.people.selectors.people import (
     access_person,
     household_members,
     person_list_page,
+    person_list_total,
     person_sort_for,
     support_visible_to,
 )
@@ -109,6 +112,11 @@ def _support_steps(interactions: list[Interaction]) -> list[SupportStep]:
     return steps
 
 
+@cache
+def _person_url_prefix() -> str:
+    return reverse("people:person_detail", args=[1]).removesuffix("1/")
+
+
 def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
     query = request.GET.copy()
     for key in keys:
@@ -121,18 +129,22 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
     people = person_list_page(user=request.user, query=q, sort=sort).only(*LIST_COLUMNS)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    # No COUNT of the whole result: "next" comes from one extra row, the total is bounded.
+    page = NextPage(people, request.GET.get("page"), PAGE_SIZE)
     year = timezone.localdate().year
     return render(
         request,
         "people/person_list.html",
         {
             "page": page,
+            "total": person_list_total(user=request.user, query=q),
             "q": q,
             "sort": sort,
             "query": _query_without(request, "page"),
             "sort_query": _query_without(request, "page", "sort"),
             "show_support": support_visible_to(user=request.user),
+            # One reverse() for the page, not one per row: /people/<id>/ is this prefix + id.
+            "person_url_prefix": _person_url_prefix(),
             # Age in the calendar year, as segments count it.
             "rows": [(p, year - p.birth_year if p.birth_year else None) for p in page.object_list],
         },

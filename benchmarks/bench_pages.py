@@ -1,0 +1,334 @@
+"""Pages at national scale: gunicorn (2 workers) under wrk (32 connections) on 1,000,000 people.
+
+For each backend (a temporary SQLite file; a throwaway PostgreSQL database, `BENCH_PG_DB`,
+default `maillage_bench_pages`, created then dropped) a subprocess migrates with the real
+migrations, loads the demo campaign (a 20,000-voter roll, a volunteer with a 150-person list,
+segments, election results), collects the static files and opens one session for the demo
+volunteer and one for the demo staff member (2FA is off for both, as for any user without a
+device). Then gunicorn serves the production settings (no MAILLAGE_DEV, DEBUG off, a 50-char
+SECRET_KEY, cached template loader) with 2 sync workers, and `wrk` loads each page for
+BENCH_SECONDS (default 10) at 32 connections, in the same run as the bare Django page
+(benchmarks/bare_page.py: 50 rows from a template, no query).
+
+The pages run twice: on the demo database (about 20,000 people), then after 980,000 more people
+are generated inside the database in one INSERT … SELECT (the generator of
+bench_people_segments, another commune) and analysed: the scale check compares the volunteer's
+list at both sizes. Targets: the volunteer's pages ≥ 0.6× the bare page, staff's ≥ 0.4×, and
+the volunteer's list at 1 M no slower than 1.3× its time at 20,000.
+
+`wrk` is a Debian package (`apt-get install wrk`); without it the benchmark says so and stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOTAL = 1_000_000
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = 32
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_DB = os.environ.get("BENCH_PG_DB", "maillage_bench_pages")
+SECRET = "bench-only-secret-key-" + "x" * 40
+VOLUNTEER = "benevole@demo.maillage.fr"
+STAFF = "staff@demo.maillage.fr"
+
+# (label, who, path template, target ratio to the bare page)
+PAGES = [
+    ("bare Django page, 50 rows", None, "/bench/bare/", None),
+    ("volunteer /people/", "volunteer", "/people/", 0.6),
+    ("volunteer contact sheet", "volunteer", "/people/{person}/", 0.6),
+    ("volunteer /dashboard/", "volunteer", "/dashboard/", 0.6),
+    ("staff /people/", "staff", "/people/", 0.4),
+    ("staff segment people page", "staff", "/people/segments/{segment}/", 0.4),
+    ("staff close races", "staff", "/elections/close-races/", 0.4),
+]
+
+
+def _server_env(database_url: str, var_dir: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"MAILLAGE_DEV", "DJANGO_SETTINGS_MODULE", "DEBUG"}
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        MAILLAGE_VAR_DIR=var_dir,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        MAILLAGE_BENCH_PAGE="1",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+# --- inside the subprocess -------------------------------------------------------------------
+
+
+def _setup() -> dict[str, object]:
+    """Migrate, load the demo, collect static files, open the two sessions."""
+    import io
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+
+    from maillage.accounts.models import User
+    from maillage.people.models import PersonList, Segment
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    call_command("load_demo", stdout=io.StringIO())
+    cookies = {}
+    for who, email in (("volunteer", VOLUNTEER), ("staff", STAFF)):
+        user = User.objects.get(email=email)
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        cookies[who] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    walk_list = PersonList.objects.get(assigned_users__email=VOLUNTEER)
+    person = walk_list.members.order_by("birth_name", "first_names", "pk").first()
+    segment = Segment.objects.order_by("pk").first()
+    return {
+        "cookies": cookies,
+        "person": person.pk if person else 0,
+        "segment": segment.pk if segment else 0,
+        "in_scope": walk_list.members.count(),
+    }
+
+
+def _grow() -> dict[str, object]:
+    """Add people up to TOTAL, generated inside the database, outside every list; analyse."""
+    from django.db import connection
+
+    from benchmarks import bench_people_segments as generator
+    from maillage.people.models import Person
+
+    missing = TOTAL - Person.objects.count()
+    generator.PEOPLE = missing
+    sql = generator._fill_sql(connection.vendor).replace("'13055'", "'13201'")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        cursor.execute("ANALYZE")
+    return {"added": missing, "seconds": time.perf_counter() - started}
+
+
+def worker(step: str) -> None:
+    import django
+
+    django.setup()
+    result = _setup() if step == "setup" else _grow()
+    from maillage.people.models import Person
+
+    result["people"] = Person.objects.count()
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# --- in the benchmark process ----------------------------------------------------------------
+
+
+def _run_worker(step: str, env: dict[str, str]) -> dict:  # type: ignore[type-arg]
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_pages", "--worker", step],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in completed.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line.removeprefix("RESULT "))
+    raise RuntimeError(
+        f"pages benchmark step {step} failed:\n{completed.stdout}\n{completed.stderr}"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/bench/bare/", timeout=2).read()
+            return server, base
+        except OSError:
+            time.sleep(0.1)
+    _stop_server(server)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _stop_server(server: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def _check(url: str, cookie: str | None) -> None:
+    """The page answers 200 to this session (no redirect to the login or 2FA page)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    with opener.open(request, timeout=30) as response:
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status}")
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _wrk(url: str, cookie: str | None) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{output}")
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "p50": _ms(re.search(r"\s50%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
+        "p99": _ms(re.search(r"\s99%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
+    }
+
+
+def _load(env: dict[str, str], setup: dict) -> dict[str, dict[str, float]]:  # type: ignore[type-arg]
+    server, base = _start_server(env)
+    figures = {}
+    try:
+        for label, who, path, _target in PAGES:
+            url = base + path.format(person=setup["person"], segment=setup["segment"])
+            cookie = setup["cookies"][who] if who else None
+            # Both workers warm (caches, connections, compiled templates) before the clock runs.
+            with ThreadPoolExecutor(2) as pool:
+                for _ in range(3):
+                    list(pool.map(_check, [url, url], [cookie, cookie]))
+            figures[label] = _wrk(url, cookie)
+            print(
+                f"    {label}: {figures[label]['rps']:.0f} req/s, p50 {figures[label]['p50']:.1f} ms, "
+                f"p99 {figures[label]['p99']:.1f} ms",
+                flush=True,
+            )
+    finally:
+        _stop_server(server)
+    return figures
+
+
+def _backend(report, name: str, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    with tempfile.TemporaryDirectory(prefix="maillage-bench-pages-") as var_dir:
+        env = _server_env(database_url, var_dir)
+        setup = _run_worker("setup", env)
+        print(
+            f"  {name}: demo loaded, {setup['people']:,} people, {setup['in_scope']} in the volunteer's list"
+        )
+        small = _load(env, setup)
+        grown = _run_worker("grow", env)
+        print(
+            f"  {name}: {grown['added']:,} people added in {grown['seconds']:.1f} s ({grown['people']:,} in all)"
+        )
+        large = _load(env, setup)
+    bare = large[PAGES[0][0]]["rps"]
+    for label, _who, _path, target in PAGES[1:]:
+        figure = large[label]
+        report.figure(
+            f"{label}, 1M people ({name}); p50 {figure['p50']:.1f} ms, p99 {figure['p99']:.1f} ms",
+            value=figure["rps"],
+            unit="req/s",
+            baseline=bare,
+            target=f">= {target}x",
+        )
+    label, bare_label = PAGES[1][0], PAGES[0][0]
+    report.figure(
+        f"volunteer /people/ time per request, 1M vs {setup['people']:,} people ({name})",
+        value=small[label]["rps"] / large[label]["rps"],
+        unit="x",
+        target="<= 1.3x",
+        higher_is_better=False,
+    )
+    # On a shared machine the two runs may not get the same CPU: the same ratio measured
+    # against the bare page of each run.
+    report.figure(
+        f"the same, each run's time relative to its own bare page ({name})",
+        value=(large[bare_label]["rps"] / large[label]["rps"])
+        / (small[bare_label]["rps"] / small[label]["rps"]),
+        unit="x",
+        target="<= 1.3x",
+        higher_is_better=False,
+    )
+    print("RESULTS " + json.dumps({"backend": name, "small": small, "large": large}), flush=True)
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def run(report) -> None:  # type: ignore[no-untyped-def]
+    if shutil.which("wrk") is None:
+        print("  skipped: wrk is not installed (apt-get install wrk)")
+        return
+    backends = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
+    if "sqlite" in backends:
+        with tempfile.TemporaryDirectory(prefix="maillage-bench-pages-db-") as tmp:
+            _backend(report, "SQLite", f"sqlite:///{tmp}/bench.sqlite3")
+    if "postgresql" in backends:
+        try:
+            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            _pg_admin(f"CREATE DATABASE {PG_DB}")
+        except Exception as exc:  # no server: say so rather than fail the whole bench run
+            print(f"  PostgreSQL skipped: {exc}")
+            return
+        try:
+            _backend(report, "PostgreSQL", f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
+        finally:
+            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+if __name__ == "__main__" and "--worker" in sys.argv:
+    worker(sys.argv[sys.argv.index("--worker") + 1])

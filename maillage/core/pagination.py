@@ -1,0 +1,87 @@
+"""Pages of long lists that never count a national-scale result on a page view.
+
+A `NextPage` reads one row more than it shows (LIMIT size + 1): that row says whether a next
+page exists, so no COUNT runs to draw "previous / next". The total a page shows comes from
+`bounded_total`: an exact count up to `COUNT_CAP` rows (a bounded scan), "more than COUNT_CAP"
+beyond, or, for a whole table, the planner's estimate (`table_estimate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Model, QuerySet
+
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Total:
+    value: int
+    kind: Literal["exact", "more_than", "about"]
+
+
+class NextPage:
+    """One page of a queryset, with `has_next` known from one extra row (no COUNT)."""
+
+    def __init__(self, queryset: QuerySet[Any], number: object, size: int) -> None:
+        try:
+            self.number = max(1, int(str(number)))
+        except (TypeError, ValueError):
+            self.number = 1
+        offset = (self.number - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
+        self._has_next = len(rows) > size
+        self.object_list = rows[:size]
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def bounded_total(queryset: QuerySet[Any], *, whole_table: bool = False) -> Total:
+    """The exact count when it is at most COUNT_CAP (one query that reads at most COUNT_CAP + 1
+    rows); beyond, "more than COUNT_CAP", or the table's estimate when the queryset is a whole
+    table (`whole_table`), which costs one more query."""
+    found = queryset.order_by()[: COUNT_CAP + 1].count()
+    if found <= COUNT_CAP:
+        return Total(found, "exact")
+    if whole_table:
+        return Total(max(table_estimate(queryset.model), found), "about")
+    return Total(COUNT_CAP, "more_than")
+
+
+def table_estimate(model: type[Model]) -> int:
+    """About how many rows a table holds, without counting them on each call.
+
+    PostgreSQL: the planner's row estimate (`pg_class.reltuples`, kept by ANALYZE and
+    autovacuum), counting only when the table was never analysed. SQLite has no such
+    statistic: an exact count, cached five minutes per process."""
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # The table name is the model's own, quoted; the estimate and its fallback in one.
+            quoted = connection.ops.quote_name(table)
+            sql = f"SELECT CASE WHEN reltuples >= 0 THEN reltuples::bigint ELSE (SELECT COUNT(*) FROM {quoted}) END FROM pg_class WHERE oid = %s::regclass"  # noqa: S608, E501
+            cursor.execute(sql, [table])
+            return int(cursor.fetchone()[0])
+    key = f"maillage:table-estimate:{table}"
+    value = cache.get(key)
+    if value is None:
+        value = model._default_manager.count()
+        cache.set(key, value, 300)
+    return int(value)
