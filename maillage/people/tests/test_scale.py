@@ -163,5 +163,6 @@ class BenchmarkedPagesQueryCountTestCase(BaseTestCase):
 
     def test_the_volunteer_dashboard(self) -> None:
         self.login(self.teammate)
-        with self.assertNumQueries(3):  # session, user, the volunteer's tiles
+        # session, user, the people tile (scope counts), the "Mes listes" tile (lists with progress)
+        with self.assertNumQueries(4):
             self.client.get(reverse("core:dashboard"))
