@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES"
-_ENTRY = re.compile(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) ((?:".*"\n?)+)', re.MULTILINE)
+_ENTRY = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) ((?:".*"\n?)+)', re.MULTILINE)
 
 
 def _po_entries() -> list[dict[str, str]]:
@@ -47,4 +47,8 @@ def test_the_compiled_catalog_matches_the_source() -> None:
     for entry in _po_entries():
         if "fuzzy" in entry or "msgid_plural" in entry:
             continue
-        assert catalog.gettext(entry["msgid"]) == entry["msgstr"], entry["msgid"]
+        if "msgctxt" in entry:
+            translated = catalog.pgettext(entry["msgctxt"], entry["msgid"])
+        else:
+            translated = catalog.gettext(entry["msgid"])
+        assert translated == entry["msgstr"], entry["msgid"]
