@@ -8,6 +8,7 @@ from operator import itemgetter
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
+from maillage.core.columns import max_length
 from maillage.people.models import Person
 
 # Staging columns, in the order `RowConverter.convert` assembles them (groups of columns that
@@ -77,13 +78,6 @@ _STATION_LABEL_COLUMNS = ("commune_label", "station_label", "canton_label", "con
 _ROLL_NUMBER_RANGE = BaseDatabaseOperations.integer_field_ranges[
     Person._meta.get_field("roll_number").get_internal_type()
 ]
-
-
-def max_length(model: type[models.Model], name: str) -> int:
-    """The length of a text column, read from its model field (never repeated by hand)."""
-    length = getattr(model._meta.get_field(name), "max_length", None)
-    assert length is not None, f"{model.__name__}.{name} has no max_length"
-    return int(length)
 
 
 def _label(model: type[models.Model], name: str) -> str:
