@@ -22,6 +22,10 @@ HR005  `.save()` that names neither `update_fields` nor `force_insert`. An exist
        or pass through one.)
 HR003  A `# fmt: skip` / `# fmt: off` marker (tests and benchmarks included): ruff format lays out
        every line; a table that reads badly formatted becomes data (a tuple per line, a file).
+HR006  A value cut to a column's length by a literal, `value[:150]` passed as a keyword argument
+       (`.create(name=…)`, `defaults={…}`) or assigned to an attribute, where 150 is a `max_length`
+       declared in the models: the number is copied by hand and drifts when the column changes.
+       Cut with `max_length(Model, "field")` (maillage.core.columns) instead.
 """
 
 from __future__ import annotations
@@ -227,6 +231,62 @@ def check_typed_actors(trees: dict[str, ast.Module]) -> list[Violation]:
 FORMATTER_OPT_OUTS = ("fmt: skip", "fmt: off", "fmt: on", "yapf: disable")
 
 
+def _model_lengths(trees: dict[str, ast.Module]) -> set[int]:
+    """Every literal `max_length=N` of the project's models."""
+    lengths: set[int] = set()
+    for path, tree in trees.items():
+        if not (path.endswith("/models.py") or "/models/" in path):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "max_length":
+                value = node.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, int):
+                    lengths.add(value.value)
+    return lengths
+
+
+def _literal_cut(node: ast.expr | None, lengths: set[int]) -> int | None:
+    """N when `node` is `…[:N]` with N a model column length of at least 20."""
+    if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice)):
+        return None
+    cut = node.slice
+    if cut.lower is not None or cut.step is not None or not isinstance(cut.upper, ast.Constant):
+        return None
+    upper = cut.upper.value
+    if isinstance(upper, int) and upper >= 20 and upper in lengths:
+        return upper
+    return None
+
+
+def check_column_lengths_by_hand(trees: dict[str, ast.Module]) -> list[Violation]:
+    lengths = _model_lengths(trees)
+    found: list[Violation] = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            values: list[ast.expr | None] = []
+            if isinstance(node, ast.Call):
+                values += [keyword.value for keyword in node.keywords if keyword.arg]
+                for keyword in node.keywords:
+                    if keyword.arg == "defaults" and isinstance(keyword.value, ast.Dict):
+                        values += keyword.value.values
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Attribute) for target in node.targets
+            ):
+                values.append(node.value)
+            for value in values:
+                cut = _literal_cut(value, lengths)
+                if cut is not None and value is not None:
+                    found.append(
+                        Violation(
+                            path,
+                            value.lineno,
+                            "HR006",
+                            f"[:{cut}] copies a max_length by hand: cut with max_length(Model, field)",
+                        )
+                    )
+    return found
+
+
 def check_formatter_opt_outs(texts: dict[str, str]) -> list[Violation]:
     found: list[Violation] = []
     for path, text in texts.items():
@@ -258,6 +318,7 @@ CHECKS = (
     check_typed_actors,
     check_unique_exception_names,
     check_save_names_its_fields,
+    check_column_lengths_by_hand,
 )
 TEXT_CHECKS = (check_formatter_opt_outs,)
 

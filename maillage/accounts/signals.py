@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from maillage.accounts.models import User
+from maillage.core.columns import max_length
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
 
@@ -38,7 +39,9 @@ def _on_login_failed(
         actor=None,
         action=AuditLogEntry.Action.LOGIN_FAILED,
         target_type="accounts.user",
-        target_label=str(credentials.get("username", ""))[:255],
+        target_label=str(credentials.get("username", ""))[
+            : max_length(AuditLogEntry, "target_label")
+        ],
         ip_address=_ip(request),
     )
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from maillage.core.columns import max_length
 from maillage.core.dialect import dialect
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry, TaskProgress
@@ -62,7 +63,7 @@ def audit_log_record(
         action=action,
         target_type=target_type,
         target_id=str(target_id),
-        target_label=target_label[:255],
+        target_label=target_label[: max_length(AuditLogEntry, "target_label")],
         changes=_json_safe(changes or {}),
         ip_address=ip_address,
     )
@@ -73,7 +74,7 @@ def task_progress_create(
 ) -> TaskProgress:
     return TaskProgress.objects.create(
         kind=kind,
-        label=label[:255],
+        label=label[: max_length(TaskProgress, "label")],
         owner_id=owner.pk if owner is not None and owner.is_authenticated else None,
         total=total,
     )
@@ -161,7 +162,7 @@ def task_progress_finish(
     progress.finished_at = timezone.now()
     progress.done = max(progress.done, progress.total)
     progress.result = _json_safe(result or {})
-    progress.message = message[:500]
+    progress.message = message[: max_length(TaskProgress, "message")]
     progress.save(update_fields=["status", "finished_at", "done", "result", "message"])
 
 
@@ -177,7 +178,7 @@ def task_progress_fail(
     TaskProgress.objects.filter(pk=progress_id).update(
         status=TaskProgress.Status.FAILED,
         finished_at=timezone.now(),
-        message=message[:500],
+        message=message[: max_length(TaskProgress, "message")],
         result=_json_safe(result or {}),
         **fields,
     )

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.core.columns import max_length
 from maillage.core.dialect import dialect
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
@@ -116,7 +117,7 @@ def election_get_or_create(
         slug=slug,
         type=kind,
         date=date,
-        name=(name or (f"{label} {year}" if year else label))[:150],
+        name=(name or (f"{label} {year}" if year else label))[: max_length(Election, "name")],
         rounds=ROUNDS_BY_TYPE.get(kind, 2),
     )
     audit_log_record(
@@ -211,7 +212,7 @@ def results_import(
             level = Counter(area.level for area in areas).most_common(1)[0][0]
             record = ResultImport.objects.create(
                 election=election,
-                filename=source[:255],
+                filename=source[: max_length(ResultImport, "filename")],
                 format=info.format,
                 encoding=info.encoding,
                 rounds=rounds_in_file,
@@ -378,7 +379,7 @@ def _write_areas(
                     round_number=area.round_number or 0,
                     level=area.level,
                     code=area.code,
-                    name=area.name[:200],
+                    name=area.name[: max_length(AreaResult, "name")],
                     department_code=area.department_code,
                     constituency_code=area.constituency_code
                     if area.level != Level.CONSTITUENCY
@@ -539,7 +540,7 @@ def result_upload_create(
         owner=actor,
     )
     return ResultUpload.objects.create(
-        original_name=(upload.name or "")[:255],
+        original_name=(upload.name or "")[: max_length(ResultUpload, "original_name")],
         stored_path=str(path),
         election_slug=election_slug,
         round_number=round_number,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from maillage.core.columns import max_length
 from maillage.territory.codes import constituency_department, constituency_number, department_name
 from maillage.territory.models import Commune, Constituency, Department, PollingStation
 
@@ -19,7 +20,9 @@ def departments_ensure(*, names: Mapping[str, str]) -> dict[str, Department]:
     """`names` is {canonical code: name (may be empty)}; returns {code: Department}."""
     existing = {d.code: d for d in Department.objects.filter(code__in=list(names))}
     missing = [
-        Department(code=code, name=(name or department_name(code))[:100])
+        Department(
+            code=code, name=(name or department_name(code))[: max_length(Department, "name")]
+        )
         for code, name in names.items()
         if code not in existing
     ]
@@ -38,7 +41,7 @@ def constituencies_ensure(*, names: Mapping[str, str]) -> dict[str, Constituency
             code=code,
             department=departments[constituency_department(code)],
             number=constituency_number(code),
-            name=(name or code)[:150],
+            name=(name or code)[: max_length(Constituency, "name")],
         )
         for code, name in names.items()
         if code not in existing
@@ -55,7 +58,11 @@ def communes_ensure(*, communes: Mapping[str, tuple[str, str]]) -> dict[str, Com
     departments = departments_ensure(names={dept: "" for dept, _ in communes.values()})
     existing = {c.code: c for c in Commune.objects.filter(code__in=list(communes))}
     missing = [
-        Commune(code=code, department=departments[dept], name=(name or code)[:150])
+        Commune(
+            code=code,
+            department=departments[dept],
+            name=(name or code)[: max_length(Commune, "name")],
+        )
         for code, (dept, name) in communes.items()
         if code not in existing
     ]

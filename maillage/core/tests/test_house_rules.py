@@ -138,3 +138,23 @@ def test_it_flags_a_save_that_names_no_fields() -> None:
             super().save(**kwargs)
         """
     assert _violations(source) == ["3 HR005", "4 HR005"]
+
+
+def test_it_flags_a_column_length_copied_by_hand_into_a_model_write() -> None:
+    trees = {
+        "maillage/a/models.py": ast.parse("class A:\n    name = CharField(max_length=150)\n"),
+        "maillage/a/services.py": ast.parse(
+            "A.objects.create(name=name[:150])\n"
+            "A.objects.get_or_create(code=c, defaults={'name': name[:150]})\n"
+            "a.name = name[:150]\n"
+            "A.objects.create(name=name[:40])\n"
+            "A.objects.create(name=name[:15])\n"
+            "head = sample[:150]\n"
+            "A.objects.create(name=name[: max_length(A, 'name')])\n"
+        ),
+    }
+    assert [(v.path, v.line, v.code) for v in house_rules.check(trees)] == [
+        ("maillage/a/services.py", 1, "HR006"),
+        ("maillage/a/services.py", 2, "HR006"),
+        ("maillage/a/services.py", 3, "HR006"),
+    ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.core.columns import max_length
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -65,7 +66,7 @@ def consent_record(
         channel=channel,
         granted=granted,
         legal_basis=legal_basis,
-        source=source[:150],
+        source=source[: max_length(Consent, "source")],
         recorded_at=recorded_at,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )

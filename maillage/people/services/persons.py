@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.core.columns import max_length
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -82,14 +83,16 @@ EDITABLE_FIELDS = (
 def person_keys_refresh(person: Person) -> None:
     """Recompute search_name, sort_name, building_key and household_key in memory (the caller saves)."""
     # Same order as the import writes it (first names, usage name, birth name).
-    person.search_name = search_key(person.first_names, person.usage_name, person.birth_name)[:400]
+    person.search_name = search_key(person.first_names, person.usage_name, person.birth_name)[
+        : max_length(Person, "search_name")
+    ]
     person.sort_name = sort_key(person.usage_name or person.birth_name, person.first_names)
     person.building_key = street_key(person.address_number, person.address_street, person.postcode)[
-        :300
+        : max_length(Person, "building_key")
     ]
     person.household_key = household_key(
         person.address_number, person.address_street, person.address_complement, person.postcode
-    )[:400]
+    )[: max_length(Person, "household_key")]
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
@@ -197,7 +200,7 @@ def email_add(
     email, _created = EmailAddress.objects.get_or_create(
         person=person,
         address=normalised,
-        defaults={"source": source[:100], "is_primary": is_primary},
+        defaults={"source": source[: max_length(EmailAddress, "source")], "is_primary": is_primary},
     )
     # An address someone unsubscribed or asked to erase stays unreachable, whoever it comes back with.
     if _suppressed_for(Kind.EMAIL, normalised, [Scope.ALL, Scope.EMAIL]):
@@ -217,7 +220,11 @@ def phone_add(
     phone, _created = PhoneNumber.objects.get_or_create(
         person=person,
         number=e164,
-        defaults={"source": source[:100], "is_primary": is_primary, "kind": kind},
+        defaults={
+            "source": source[: max_length(PhoneNumber, "source")],
+            "is_primary": is_primary,
+            "kind": kind,
+        },
     )
     withdrawn = [
         channel

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from maillage.core.columns import max_length
 from maillage.people.models import SuppressionEntry
 from maillage.people.normalise import ledger_hash, normalise_email, normalise_phone
 
@@ -35,7 +36,10 @@ def suppression_add(
     try:
         with transaction.atomic():
             entry, _created = SuppressionEntry.objects.get_or_create(
-                kind=kind, value_hash=value_hash, scope=scope, defaults={"reason": reason[:200]}
+                kind=kind,
+                value_hash=value_hash,
+                scope=scope,
+                defaults={"reason": reason[: max_length(SuppressionEntry, "reason")]},
             )
     except IntegrityError:  # a concurrent opt-out of the same value: it is recorded either way
         entry = SuppressionEntry.objects.get(kind=kind, value_hash=value_hash, scope=scope)
