@@ -43,7 +43,13 @@ from maillage.people.models import (
 )
 from maillage.people.normalise import fold
 from maillage.people.selectors.dedupe import SEARCH_KIND, duplicates_search_in_progress
-from maillage.people.services.persons import person_keys_refresh
+from maillage.people.services.persons import (
+    ADDRESS_FIELDS,
+    IDENTITY_FIELDS,
+    ROLE_FIELDS,
+    ROLL_IDENTITY_FIELDS,
+    person_keys_refresh,
+)
 
 # A pair is proposed from this score up (0-100): a name at ~85 % token similarity with the
 # same birth year, lifted by a matching full birth date or a shared household.
@@ -346,33 +352,9 @@ def duplicates_search_run(*, progress_id: str) -> int:
 
 # Identity and address fields a merge fills on the kept person when they are blank there.
 _FILL_FIELDS = (
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_year",
-    "birth_month",
-    "birth_day",
-    "birth_place",
-    "birth_place_code",
-    "birth_department",
-    "birth_country",
-    "nationality",
-    "roll_list_type",
-    "address_number",
-    "address_street",
-    "address_complement",
-    "address_complement2",
-    "address_locality",
-    "postcode",
-    "commune_name",
-    "country",
-    "commune_code",
-    "polling_station_code",
-    "constituency_code",
-    "department_code",
+    *(f for f in IDENTITY_FIELDS if f not in ROLL_IDENTITY_FIELDS),
+    *ADDRESS_FIELDS,
 )
-_ROLES = ("is_voter", "is_contact", "is_sympathiser", "is_member", "is_activist", "is_volunteer")
 
 
 def _move_unique_children(model: Any, field: str, keep: Person, merge: Person) -> int:
@@ -420,7 +402,7 @@ def person_merge(*, actor: User, keep: Person, merge: Person) -> Person:
     ]
     for name in filled:
         setattr(keep, name, getattr(merge, name))
-    for name in _ROLES:
+    for name in ROLE_FIELDS:
         setattr(keep, name, getattr(keep, name) or getattr(merge, name))
     keep.sources = list(dict.fromkeys([*(keep.sources or []), *(merge.sources or [])]))
     keep.extra = {**(merge.extra or {}), **(keep.extra or {})}

@@ -15,29 +15,12 @@ from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
 from maillage.people.models import Person, SupportLevel
 from maillage.people.normalise import identity_key
+from maillage.people.services.persons import IDENTITY_FIELDS
 from maillage.people.services.retention import PersonTraces, rejected_rows_erase
 from maillage.people.services.suppression import Kind, Scope, suppression_add
 
 PERSON_TYPE = "people.person"
 
-_IDENTITY = (
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_year",
-    "birth_month",
-    "birth_day",
-    "birth_place",
-    "birth_place_code",
-    "birth_department",
-    "birth_country",
-    "nationality",
-    "roll_commune_code",
-    "roll_station_code",
-    "roll_number",
-    "roll_list_type",
-)
 _ADDRESS = (
     "address_number",
     "address_street",
@@ -65,7 +48,7 @@ def person_subject_access_data(*, person: Person) -> dict[str, Any]:
     return {
         "generated_at": timezone.now().isoformat(),
         "id": person.pk,
-        "identity": {name: getattr(person, name) for name in _IDENTITY},
+        "identity": {name: getattr(person, name) for name in IDENTITY_FIELDS},
         "address": {name: getattr(person, name) for name in _ADDRESS},
         "roles": [name.removeprefix("is_") for name in _ROLES if getattr(person, name)],
         "notes": person.notes,

@@ -39,9 +39,9 @@ from maillage.people.normalise import (
 )
 from maillage.people.services.suppression import Kind, Scope, is_suppressed
 
-# What a person's own form and the services may set directly; the denormalised columns
-# (current_support, consent_*, last_interaction_*) are kept by the history services only.
-EDITABLE_FIELDS = (
+# The person's fields by kind, named once: the form and the services, the subject-access
+# export and the merge each take the groups they need.
+IDENTITY_FIELDS = (
     "birth_name",
     "usage_name",
     "first_names",
@@ -58,6 +58,9 @@ EDITABLE_FIELDS = (
     "roll_station_code",
     "roll_number",
     "roll_list_type",
+)
+ROLL_IDENTITY_FIELDS = ("roll_commune_code", "roll_station_code", "roll_number")
+ADDRESS_FIELDS = (
     "address_number",
     "address_street",
     "address_complement",
@@ -70,14 +73,18 @@ EDITABLE_FIELDS = (
     "polling_station_code",
     "constituency_code",
     "department_code",
+)
+ROLE_FIELDS = (
     "is_voter",
     "is_contact",
     "is_sympathiser",
     "is_member",
     "is_activist",
     "is_volunteer",
-    "notes",
 )
+# What a person's own form and the services may set directly; the denormalised columns
+# (current_support, consent_*, last_interaction_*) are kept by the history services only.
+EDITABLE_FIELDS = (*IDENTITY_FIELDS, *ADDRESS_FIELDS, *ROLE_FIELDS, "notes")
 
 
 def person_keys_refresh(person: Person) -> None:
