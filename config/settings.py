@@ -68,6 +68,11 @@ INSTALLED_APPS = [
     "maillage.territory",
     "maillage.people",
     "maillage.elections",
+    "maillage.surveys",
+    "maillage.canvassing",
+    "maillage.phonebank",
+    "maillage.messaging",
+    "maillage.forum",
 ]
 
 MIDDLEWARE = [

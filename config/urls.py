@@ -10,6 +10,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("maillage.accounts.urls")),
     path("people/", include("maillage.people.urls")),
     path("elections/", include("maillage.elections.urls")),
+    path("surveys/", include("maillage.surveys.urls")),
+    path("canvassing/", include("maillage.canvassing.urls")),
+    path("phonebank/", include("maillage.phonebank.urls")),
+    path("messaging/", include("maillage.messaging.urls")),
+    path("forum/", include("maillage.forum.urls")),
     path("", include("maillage.core.urls")),
 ]
 

@@ -18,6 +18,7 @@ from maillage.core.db import Bytewise
 from maillage.core.errors import NotFound
 from maillage.core.pagination import Total, bounded_total
 from maillage.core.roles import Role, role_of
+from maillage.people.assignment_sources import assignment_sources
 from maillage.people.models import (
     ContactStatus,
     EmailAddress,
@@ -41,13 +42,11 @@ AREA_COUNTS_SECONDS = 300
 USABLE_STATUSES = [ContactStatus.UNVERIFIED, ContactStatus.VERIFIED]
 
 
-def assigned_people_ids(*, user: User) -> QuerySet[Any]:
+def person_list_assignments(user: User) -> QuerySet[Any]:
     """Ids of the people on a PersonList assigned to the user or to one of the user's teams.
 
     It starts from the assignments and walks the membership table by its (list, person) index,
-    so its cost follows the user's scope, not the size of the database. Used as `pk IN (...)`:
-    SQLite builds the ids once and looks people up by primary key; PostgreSQL plans a semi-join
-    (a person on two lists is still one row)."""
+    so its cost follows the user's scope, not the size of the database."""
     Membership = PersonList.members.through
     by_user = PersonList.assigned_users.through.objects.filter(user_id=user.pk).values(
         "personlist_id"
@@ -58,6 +57,17 @@ def assigned_people_ids(*, user: User) -> QuerySet[Any]:
     # One IN over a UNION, not an OR of two INs: SQLite then always searches the (list, person)
     # index instead of possibly scanning the membership table.
     return Membership.objects.filter(personlist_id__in=by_user.union(by_team)).values("person_id")
+
+
+def assigned_people_ids(*, user: User) -> QuerySet[Any]:
+    """Ids of the people assigned to the user: their lists, and whatever other apps assign
+    (turfs, phone-bank claims) through `maillage.people.assignment_sources`.
+
+    Used as `pk IN (...)`: SQLite builds the ids once and looks people up by primary key;
+    PostgreSQL plans a semi-join (a person on two lists is still one row)."""
+    ids = person_list_assignments(user)
+    others = [source(user) for source in assignment_sources().values()]
+    return ids.union(*others) if others else ids
 
 
 def _zone_codes(user: User) -> list[str]:

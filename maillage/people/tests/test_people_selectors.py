@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from maillage.accounts.models import Zone
 from maillage.accounts.tests.factories import UserFactory
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
-from maillage.people.models import Channel, EmailAddress, Interaction, PhoneNumber
+from maillage.people import assignment_sources
+from maillage.people.models import Channel, EmailAddress, Interaction, Person, PhoneNumber
 from maillage.people.selectors.people import (
     access_person,
     people_counts_by_area,
@@ -90,6 +93,21 @@ class ScopingTestCase(BaseTestCase):
     def test_a_person_in_two_assigned_lists_is_listed_once(self) -> None:
         assign([self.marseille], users=[self.teammate])
         self.assertEqual(people_visible_to(user=self.teammate).count(), 1)
+
+    def test_people_assigned_by_another_app_open_to_that_user_only(self) -> None:
+        # A feature app (a canvassing turf, a phone-bank claim) registers its own assignments.
+        lyon_pk = self.lyon.pk
+
+        def handed_lyon(user):  # type: ignore[no-untyped-def]
+            return Person.objects.filter(pk=lyon_pk if user.pk == self.outsider.pk else 0).values(
+                "pk"
+            )
+
+        with patch.dict(assignment_sources._sources, {"test": handed_lyon}):
+            self.assertEqual(self.visible(self.outsider), {self.listed.pk, self.lyon.pk})
+            self.assertEqual(self.visible(self.teammate), {self.marseille.pk})
+            self.assertEqual(access_person(user=self.outsider, person_id=lyon_pk), self.lyon)
+        self.assertEqual(self.visible(self.outsider), {self.listed.pk})
 
     def test_access_person_refuses_people_out_of_scope(self) -> None:
         self.assertEqual(

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PhonebankConfig(AppConfig):
+    name = "maillage.phonebank"
+    label = "phonebank"
