@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from maillage.people.models import SupportLevel
 
 
-def _levels(label: object) -> forms.Field:
+def _levels(label: Any) -> forms.Field:
     return forms.TypedMultipleChoiceField(
         label=label,
         choices=SupportLevel.choices,
