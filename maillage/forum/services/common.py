@@ -1,0 +1,88 @@
+"""What every forum write shares: the member's profile, staff checks, bans and notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from maillage.accounts.models import User
+from maillage.core.errors import PermissionDenied
+from maillage.core.roles import Role
+from maillage.forum.models import ForumProfile
+
+# The level recorded for campaign staff acting in the moderation log.
+STAFF_LEVEL = 9
+SYSTEM_LEVEL = -1
+
+
+def is_staff(user: User) -> bool:
+    return bool(user.is_authenticated and user.role >= Role.STAFF)
+
+
+def default_display_name(user: User) -> str:
+    parts = (user.full_name or "").split()
+    if len(parts) >= 2:
+        return f"{parts[0]} {parts[-1][0]}."
+    if parts:
+        return parts[0][:60]
+    return _("Membre %(id)s") % {"id": user.pk}
+
+
+def profile_get(*, user: User) -> ForumProfile:
+    """The member's profile, made on first use (every signed-up account may take part)."""
+    try:
+        return ForumProfile.objects.get(user=user)
+    except ForumProfile.DoesNotExist:
+        try:
+            with transaction.atomic():
+                return ForumProfile.objects.create(
+                    user=user, display_name=default_display_name(user)
+                )
+        except IntegrityError:  # made at the same instant by another request
+            return ForumProfile.objects.get(user=user)
+
+
+def is_banned(profile: ForumProfile) -> bool:
+    return profile.banned_forever or bool(
+        profile.banned_until and profile.banned_until > timezone.now()
+    )
+
+
+def require_member(*, user: User) -> ForumProfile:
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Connectez-vous pour participer au forum."))
+    profile = profile_get(user=user)
+    if is_banned(profile):
+        raise PermissionDenied(_("Votre compte est suspendu sur le forum."))
+    return profile
+
+
+def require_staff(*, user: User) -> None:
+    if not is_staff(user):
+        raise PermissionDenied(_("Réservé à l'équipe de campagne."))
+
+
+def notify(*, user: User, subject: str, lines: list[str], link: str = "") -> None:
+    """Email a member after commit, in their language (the person is told what happened)."""
+    language = user.language or settings.LANGUAGE_CODE
+    email = user.email
+
+    def send() -> None:
+        with translation.override(language):
+            body = render_to_string(
+                "forum/email/notice.txt",
+                {"lines": lines, "link": settings.SITE_URL + link if link else ""},
+            )
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
+
+    transaction.on_commit(send)
+
+
+def lines_of(*parts: Any) -> list[str]:
+    return [str(part) for part in parts if part]
