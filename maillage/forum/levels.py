@@ -93,8 +93,8 @@ def reputation_of(profile: ForumProfile) -> int:
 @dataclass(frozen=True)
 class Requirement:
     label: str | Promise
-    needed: str
-    current: str
+    needed: str | Promise
+    current: str | Promise
     met: bool
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,7 +82,7 @@ def theme_contributions(*, theme: Theme, order: str, page: int = 1) -> list[Cont
     )
 
 
-def access_contribution(*, contribution_id: int, user: User | Any) -> Contribution:
+def access_contribution(*, contribution_id: int, user: User | AnonymousUser) -> Contribution:
     """Visible and withdrawn contributions are public (withdrawn ones show a notice); hidden
     ones only to their author and to those who may moderate them."""
     try:
@@ -95,13 +96,13 @@ def access_contribution(*, contribution_id: int, user: User | Any) -> Contributi
     return contribution
 
 
-def _may_see_hidden(user: User | Any, contribution: Contribution) -> bool:
+def _may_see_hidden(user: User | AnonymousUser, contribution: Contribution) -> bool:
     from maillage.forum.services.moderation import can_moderate_theme
 
     if not getattr(user, "is_authenticated", False):
         return False
     return contribution.author_id == user.pk or can_moderate_theme(
-        user=user, theme_id=contribution.theme_id
+        user=cast(User, user), theme_id=contribution.theme_id
     )
 
 
@@ -160,12 +161,12 @@ def syntheses_citing(*, contribution: Contribution) -> list[Synthesis]:
 
 
 def my_ratings(
-    *, user: User | Any, contribution_ids: list[int], comment_ids: list[int]
+    *, user: User | AnonymousUser, contribution_ids: list[int], comment_ids: list[int]
 ) -> dict[str, int]:
     """The member's own ratings on the page: {"c12": 1, "m40": -1}, one query."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    rows = Rating.objects.filter(user=user).filter(
+    rows = Rating.objects.filter(user=cast(User, user)).filter(
         Q(contribution_id__in=contribution_ids) | Q(comment_id__in=comment_ids)
     )
     return {
@@ -200,7 +201,7 @@ def programme_text_list() -> QuerySet[ProgrammeText]:
     return ProgrammeText.objects.filter(published_at__isnull=False)
 
 
-def access_programme_text(*, slug: str) -> tuple[ProgrammeText, list[Paragraph]]:
+def access_programme_text(*, slug: str) -> tuple[ProgrammeText, list[Any]]:
     try:
         text = ProgrammeText.objects.get(slug=slug, published_at__isnull=False)
     except ProgrammeText.DoesNotExist:
@@ -351,7 +352,7 @@ def meta_moderation_sample(*, user: User, size: int) -> list[ModerationAction]:
     return random.sample(candidates, min(size, len(candidates)))
 
 
-def access_synthesis(*, synthesis_id: int, user: User | Any) -> Synthesis:
+def access_synthesis(*, synthesis_id: int, user: User | AnonymousUser) -> Synthesis:
     try:
         synthesis = Synthesis.objects.select_related("theme", "author__forum_profile").get(
             pk=synthesis_id
@@ -361,7 +362,7 @@ def access_synthesis(*, synthesis_id: int, user: User | Any) -> Synthesis:
     if synthesis.published_at is None:
         from maillage.forum.services.syntheses import can_synthesise
 
-        if not can_synthesise(user=user, theme=synthesis.theme):
+        if not can_synthesise(user=cast(User, user), theme=synthesis.theme):
             raise NotFound(_("Cette synthèse n'existe pas."))
     return synthesis
 

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -668,6 +669,7 @@ def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     if request.method == "POST":
         which = request.POST.get("form", "")
+        form: Form
         try:
             if which == "theme":
                 form = forms_["theme"] = ThemeForm(request.POST, prefix="theme")

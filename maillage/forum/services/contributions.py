@@ -224,7 +224,7 @@ def contribution_edit(
             record_action(
                 kind=ModerationAction.Kind.EDIT,
                 actor=actor,
-                contribution=contribution,
+                item=contribution,
                 clause=clause,
                 note=note,
             )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.core.columns import max_length
 from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
@@ -98,14 +99,14 @@ def record_action(
     *,
     kind: str,
     actor: User | None,
-    contribution: Contribution | None = None,
-    comment: Comment | None = None,
+    item: Contribution | Comment | None = None,
     target_user: User | None = None,
     clause: CharterClause | None = None,
     note: str = "",
 ) -> ModerationAction:
     """One line of the public log, one audit row, and the author told what and why."""
-    item: Item | None = contribution or comment
+    contribution = item if isinstance(item, Contribution) else None
+    comment = item if isinstance(item, Comment) else None
     if target_user is None and item is not None:
         target_user = item.author
     actor_name = ""
@@ -119,7 +120,7 @@ def record_action(
         theme_id=_theme_id(item) if item is not None else None,
         target_user=target_user,
         clause=clause,
-        note=note.strip()[:300],
+        note=note.strip()[: max_length(ModerationAction, "note")],
         actor=actor,
         actor_level=_actor_level(actor),
         actor_name=actor_name,
@@ -128,7 +129,7 @@ def record_action(
         actor=actor,
         action=AuditLogEntry.Action.UPDATE,
         target=action,
-        target_label=str(item or target_user or "")[:255],
+        target_label=str(item or target_user or ""),
         changes={"kind": kind, "clause": clause.number if clause else None, "note": note},
     )
     if target_user is not None:
@@ -193,7 +194,11 @@ def flag_create(*, user: User, item: Item, clause: CharterClause, note: str = ""
             if not spent:
                 raise PermissionDenied(_("Vous n'avez plus de points de modération aujourd'hui."))
         flag = Flag.objects.create(
-            user=user, clause=clause, note=note.strip()[:300], weight=weight, **{key: item}
+            user=user,
+            clause=clause,
+            note=note.strip()[: max_length(Flag, "note")],
+            weight=weight,
+            **{key: item},
         )
         model = type(item)
         model.objects.filter(pk=item.pk).update(
@@ -207,7 +212,7 @@ def flag_create(*, user: User, item: Item, clause: CharterClause, note: str = ""
                 actor=None,
                 clause=clause,
                 note=_("Masqué en attendant un modérateur (signalements)."),
-                **{key: item},
+                item=item,
             )
     return flag
 
@@ -251,9 +256,8 @@ def moderation_decide(
             type(item).objects.filter(pk=item.pk).update(
                 pending_flags=0, **({} if hide else {"flag_score": 0})
             )
-            key = "contribution" if isinstance(item, Contribution) else "comment"
             actions.append(
-                record_action(kind=kind, actor=actor, clause=clause, note=note, **{key: item})
+                record_action(kind=kind, actor=actor, clause=clause, note=note, item=item)
             )
     return actions
 
@@ -392,16 +396,15 @@ def appeal_decide(
                 _set_status(item=item, status=Status.VISIBLE)
                 _settle_flags(item=item, upheld=False)
                 type(item).objects.filter(pk=item.pk).update(pending_flags=0, flag_score=0)
-                key = "contribution" if isinstance(item, Contribution) else "comment"
                 record_action(
                     kind=ModerationAction.Kind.RESTORE,
                     actor=actor,
                     clause=clause,
                     note=note,
-                    **{key: item},
+                    item=item,
                 )
         appeal.state = Appeal.State.OVERTURNED if overturn else Appeal.State.UPHELD
-        appeal.decision_note = note.strip()[:300]
+        appeal.decision_note = note.strip()[: max_length(Appeal, "decision_note")]
         appeal.decided_at = timezone.now()
         appeal.save(update_fields=["state", "decision_note", "decided_at"])
         notify(
