@@ -57,8 +57,14 @@ class QueueActionForm(ClauseForm):
     action = forms.ChoiceField(
         label=_("Action"), choices=[("hide", _("Masquer")), ("restore", _("Rétablir"))]
     )
-    contributions = forms.TypedMultipleChoiceField(coerce=int, required=False)
-    comments = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    field_order = ["action", "clause", "note"]
+    # Ticked in the queue's table (checkboxes named like these fields), not drawn by the form.
+    contributions = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.MultipleHiddenInput
+    )
+    comments = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.MultipleHiddenInput
+    )
 
     def __init__(
         self, *args: Any, contribution_ids: list[int], comment_ids: list[int], **kwargs: Any
