@@ -165,8 +165,11 @@ def forum_seed(
         ups = [0] * contributions
         downs = [0] * contributions
 
+        # Reserved before the COPY starts: no other statement may run on its connection.
+        rating_base = db.reserve_ids(Rating._meta.db_table, sum(counts))
+
         def rating_rows() -> Iterator[Rating]:
-            rating_id = db.reserve_ids(Rating._meta.db_table, sum(counts))
+            rating_id = rating_base
             for i, cid in enumerate(contribution_ids):
                 for rater in rng.sample(member_ids, counts[i] + 1):
                     if rater == authors[i]:

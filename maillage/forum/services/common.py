@@ -81,7 +81,8 @@ def notify(*, user: User, subject: str, lines: list[str], link: str = "") -> Non
             )
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
 
-    transaction.on_commit(send)
+    # robust: a mail server that is down must not undo or break the forum write it reports.
+    transaction.on_commit(send, robust=True)
 
 
 def lines_of(*parts: Any) -> list[str]:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from maillage.core.audit import audit_lines
 from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.tests.base import BaseTestCase
@@ -167,6 +168,8 @@ class ReputationTests(BaseTestCase):
             target_type="forum.forumprofile", target_id=str(author.pk)
         )
         self.assertEqual(entry.changes["level"][1], str(Level.RATER.label))
+        [line] = audit_lines([entry])
+        self.assertIn("nouveau membre → évaluateur", line.sentence)
 
     def test_a_scripted_population_accurate_raters_rise_a_contrarian_does_not(self) -> None:
         """30 items whose quality is known; 8 honest raters rate by quality, one contrarian always
