@@ -108,6 +108,9 @@ class Theme(TimeStampedModel):
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("synthétiseurs")
     )
     contribution_count = models.PositiveIntegerField(default=0)
+    # Bumped (F() + 1, in the writing transaction) by every write that changes the theme's
+    # page: the key of its cached fragments, exact across processes.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("thème")
@@ -156,6 +159,8 @@ class Contribution(RatedItem):
     )
     title = models.CharField(_("titre"), max_length=200)
     comment_count = models.PositiveIntegerField(default=0)
+    # Bumped by every write that changes the contribution's page (see Theme.version).
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("contribution")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
@@ -57,29 +59,50 @@ def access_theme(*, slug: str) -> Theme:
         raise NotFound(_("Ce thème n'existe pas.")) from None
 
 
-def theme_contributions(*, theme: Theme, order: str, page: int = 1) -> list[Contribution]:
+_WHEN = {"fr": "%d/%m/%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
+
+
+def when(value: datetime) -> str:
+    """A date for long lists: strftime with the language's pattern, a hundred times cheaper per
+    row than the `date` filter (which a 200-comment page felt)."""
+    return timezone.localtime(value).strftime(_WHEN.get(get_language() or "fr", _WHEN["fr"]))
+
+
+@dataclass(frozen=True)
+class ContributionRow:
+    """A theme page's line, read as plain values (no model instances, no filters per row)."""
+
+    pk: int
+    title: str
+    author_name: str
+    when: str
+    up: int
+    down: int
+    comment_count: int
+
+
+def theme_contributions(*, theme: Theme, order: str, page: int = 1) -> list[ContributionRow]:
     """One page of a theme's visible contributions in one query (the author's display name
     joined), served by the partial index of that order."""
     fields = ORDERS.get(order, ORDERS["best"])
     start = (max(page, 1) - 1) * PAGE_SIZE
-    return list(
+    rows = (
         Contribution.objects.filter(theme=theme, status=Status.VISIBLE)
-        .select_related("author__forum_profile")
-        .only(
+        .order_by(*fields)
+        .values_list(
             "id",
             "title",
+            "author__forum_profile__display_name",
+            "created_at",
             "up",
             "down",
             "comment_count",
-            "rating_count",
-            "created_at",
-            "theme_id",
-            "author_id",
-            "author__forum_profile__display_name",
-            "author__forum_profile__level",
-        )
-        .order_by(*fields)[start : start + PAGE_SIZE + 1]
+        )[start : start + PAGE_SIZE + 1]
     )
+    return [
+        ContributionRow(pk, title, name or "", when(created), up, down, comments)
+        for pk, title, name, created, up, down, comments in rows
+    ]
 
 
 def access_contribution(*, contribution_id: int, user: User | AnonymousUser) -> Contribution:
@@ -106,16 +129,30 @@ def _may_see_hidden(user: User | AnonymousUser, contribution: Contribution) -> b
     )
 
 
+@dataclass(frozen=True)
+class CommentRow:
+    pk: int
+    parent_id: int | None
+    author_id: int
+    author_name: str
+    body_html: str
+    up: int
+    down: int
+    rank_best: float
+    created_at: datetime
+    when: str
+
+
 @dataclass
 class ThreadLine:
-    comment: Comment
+    comment: CommentRow
     depth: int
 
 
-def comment_thread(comments: list[Comment]) -> list[ThreadLine]:
+def comment_thread(comments: list[CommentRow]) -> list[ThreadLine]:
     """Comments as a flat list in thread order (each reply under its parent, best first), with
     their depth, built in one pass so a 200-comment page needs no recursion in the template."""
-    children: dict[int | None, list[Comment]] = {}
+    children: dict[int | None, list[CommentRow]] = {}
     ids = {c.pk for c in comments}
     for comment in comments:
         parent = comment.parent_id if comment.parent_id in ids else None
@@ -131,25 +168,26 @@ def comment_thread(comments: list[Comment]) -> list[ThreadLine]:
     return lines
 
 
-def contribution_comments(*, contribution: Contribution) -> list[ThreadLine]:
-    comments = list(
-        Comment.objects.filter(contribution=contribution, status=Status.VISIBLE)
-        .select_related("author__forum_profile")
-        .only(
-            "id",
-            "parent_id",
-            "body_html",
-            "up",
-            "down",
-            "rank_best",
-            "created_at",
-            "author_id",
-            "status",
-            "author__forum_profile__display_name",
-            "author__forum_profile__level",
-        )
+def _comment_rows(comments: QuerySet[Comment]) -> list[CommentRow]:
+    rows = comments.filter(status=Status.VISIBLE).values_list(
+        "id",
+        "parent_id",
+        "author_id",
+        "author__forum_profile__display_name",
+        "body_html",
+        "up",
+        "down",
+        "rank_best",
+        "created_at",
     )
-    return comment_thread(comments)
+    return [
+        CommentRow(pk, parent, author, name or "", mark_safe(html), up, down, rank, at, when(at))  # noqa: S308 - sanitised by nh3 when stored
+        for pk, parent, author, name, html, up, down, rank, at in rows
+    ]
+
+
+def contribution_comments(*, contribution: Contribution) -> list[ThreadLine]:
+    return comment_thread(_comment_rows(Comment.objects.filter(contribution=contribution)))
 
 
 def syntheses_citing(*, contribution: Contribution) -> list[Synthesis]:
@@ -206,19 +244,14 @@ def access_programme_text(*, slug: str) -> tuple[ProgrammeText, list[Any]]:
         text = ProgrammeText.objects.get(slug=slug, published_at__isnull=False)
     except ProgrammeText.DoesNotExist:
         raise NotFound(_("Ce texte n'existe pas.")) from None
-    paragraphs = list(
-        Paragraph.objects.filter(text=text).prefetch_related(
-            Prefetch(
-                "comments",
-                queryset=Comment.objects.filter(status=Status.VISIBLE)
-                .select_related("author__forum_profile")
-                .order_by("created_at"),
-                to_attr="visible_comments",
-            )
-        )
-    )
+    paragraphs = list(Paragraph.objects.filter(text=text))
+    by_paragraph: dict[int, list[CommentRow]] = {}
+    comments = Comment.objects.filter(paragraph__text=text).order_by("created_at")
+    paragraph_of = dict(comments.values_list("id", "paragraph_id"))
+    for row in _comment_rows(comments):
+        by_paragraph.setdefault(paragraph_of[row.pk], []).append(row)
     for paragraph in paragraphs:
-        paragraph.thread = comment_thread(paragraph.visible_comments)  # type: ignore[attr-defined]
+        paragraph.thread = comment_thread(by_paragraph.get(paragraph.pk, []))  # type: ignore[attr-defined]
     return text, paragraphs
 
 

@@ -3,16 +3,21 @@ public (cacheable for anonymous visitors); writing needs a signed-in account (an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -49,6 +54,25 @@ def _public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if not request.user.is_authenticated:
         patch_cache_control(response, public=True, max_age=60)
     return response
+
+
+# Fragments of the public pages for anonymous visitors, keyed by the row's `version` (bumped by
+# every write that changes them), so a hit is exact and skips every query but the row's own.
+FRAGMENT_SECONDS = 600
+
+
+def _fragment(
+    request: HttpRequest, key: str, template: str, build: Callable[[], dict[str, Any]]
+) -> SafeString:
+    anonymous = not request.user.is_authenticated
+    if anonymous:
+        cached = cache.get(key)
+        if cached is not None:
+            return mark_safe(cached)  # noqa: S308 - our own rendering, cached
+    html = render_to_string(template, build(), request)
+    if anonymous:
+        cache.set(key, html, FRAGMENT_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine (escaped)
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -103,26 +127,40 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("Votre contribution est publiée."))
                 return redirect("forum:contribution", contribution.pk)
-    items = selectors.theme_contributions(theme=current, order=order, page=page)
-    has_next = len(items) > selectors.PAGE_SIZE
-    items = items[: selectors.PAGE_SIZE]
-    mine = selectors.my_ratings(user=user, contribution_ids=[c.pk for c in items], comment_ids=[])
+
+    def build() -> dict[str, Any]:
+        items = selectors.theme_contributions(theme=current, order=order, page=page)
+        has_next = len(items) > selectors.PAGE_SIZE
+        items = items[: selectors.PAGE_SIZE]
+        mine = selectors.my_ratings(
+            user=user, contribution_ids=[c.pk for c in items], comment_ids=[]
+        )
+        return {
+            "items": [(c, mine.get(f"c{c.pk}", 0)) for c in items],
+            "order": order,
+            "orders": [
+                ("best", _("Les mieux notées")),
+                ("hot", _("Du moment")),
+                ("new", _("Nouvelles")),
+                ("controversial", _("Controversées")),
+                ("unrated", _("Pas encore notées")),
+            ],
+            "page": page,
+            "has_next": has_next,
+            "syntheses": selectors.theme_syntheses(theme=current),
+        }
+
+    key = f"forum:theme:{current.pk}:{current.version}:{order}:{page}:{get_language()}"
     context: dict[str, Any] = {
         "theme": current,
-        "items": [(c, mine.get(f"c{c.pk}", 0)) for c in items],
-        "order": order,
-        "orders": [
-            ("best", _("Les mieux notées")),
-            ("hot", _("Du moment")),
-            ("new", _("Nouvelles")),
-            ("controversial", _("Controversées")),
-            ("unrated", _("Pas encore notées")),
-        ],
-        "page": page,
-        "has_next": has_next,
         "form": form,
-        "syntheses": selectors.theme_syntheses(theme=current),
+        "list_html": _fragment(request, key, "forum/_theme_list.html", build),
     }
+    if user.is_authenticated:
+        context["can_synthesise"] = services.can_synthesise(user=cast(User, user), theme=current)
+        context["can_moderate"] = services.can_moderate_theme(
+            user=cast(User, user), theme_id=current.pk
+        )
     return _public(request, render(request, "forum/theme.html", context))
 
 
@@ -154,24 +192,39 @@ def contribution(request: HttpRequest, contribution_id: int) -> HttpResponse:
                 return redirect(
                     reverse("forum:contribution", args=[item.pk]) + f"#comment-{comment.pk}"
                 )
-    thread = (
-        selectors.contribution_comments(contribution=item)
-        if item.status != Status.WITHDRAWN
-        else []
-    )
-    mine = selectors.my_ratings(
-        user=user, contribution_ids=[item.pk], comment_ids=[line.comment.pk for line in thread]
-    )
+    clauses = selectors.clauses_current() if user.is_authenticated else []
+    mine: dict[str, int] = {}
+
+    def build() -> dict[str, Any]:
+        thread = (
+            selectors.contribution_comments(contribution=item)
+            if item.status != Status.WITHDRAWN
+            else []
+        )
+        mine.update(
+            selectors.my_ratings(
+                user=user,
+                contribution_ids=[item.pk],
+                comment_ids=[line.comment.pk for line in thread],
+            )
+        )
+        return {
+            "thread": [(line, mine.get(f"m{line.comment.pk}", 0)) for line in thread],
+            "clauses": clauses,
+        }
+
+    key = f"forum:contribution:{item.pk}:{item.version}:{get_language()}"
+    thread_html = _fragment(request, key, "forum/_thread.html", build)
     context: dict[str, Any] = {
         "item": item,
         "my_rating": mine.get(f"c{item.pk}", 0),
-        "thread": [(line, mine.get(f"m{line.comment.pk}", 0)) for line in thread],
+        "thread_html": thread_html,
         "form": form,
         "syntheses": selectors.syntheses_citing(contribution=item),
         "labels": RatingForm.base_fields["label"].choices,  # type: ignore[attr-defined]
     }
     if user.is_authenticated:
-        context["clauses"] = selectors.clauses_current()
+        context["clauses"] = clauses
         context["is_author"] = item.author_id == user.pk
         context["can_moderate"] = services.can_moderate_theme(
             user=cast(User, user), theme_id=item.theme_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -66,6 +67,20 @@ def require_member(*, user: User) -> ForumProfile:
 def require_staff(*, user: User) -> None:
     if not is_staff(user):
         raise PermissionDenied(_("Réservé à l'équipe de campagne."))
+
+
+def pages_changed(*, theme_id: int | None = None, contribution_ids: Iterable[int] = ()) -> None:
+    """Bump the versions that key the public pages' cached fragments (in the caller's
+    transaction, so every process sees the new key once the write is visible)."""
+    from django.db.models import F
+
+    from maillage.forum.models import Contribution, Theme
+
+    if theme_id is not None:
+        Theme.objects.filter(pk=theme_id).update(version=F("version") + 1)
+    ids = [i for i in contribution_ids if i]
+    if ids:
+        Contribution.objects.filter(pk__in=ids).update(version=F("version") + 1)
 
 
 def notify(*, user: User, subject: str, lines: list[str], link: str = "") -> None:

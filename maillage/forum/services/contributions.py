@@ -37,6 +37,7 @@ from maillage.forum.ranking import ranks
 from maillage.forum.services.common import (
     is_staff,
     notify,
+    pages_changed,
     profile_get,
     require_member,
     require_staff,
@@ -180,6 +181,7 @@ def contribution_create(
             **ranks(0, 0, now),
         )
         Theme.objects.filter(pk=theme.pk).update(contribution_count=F("contribution_count") + 1)
+        pages_changed(theme_id=theme.pk)
     return contribution
 
 
@@ -220,6 +222,7 @@ def contribution_edit(
         contribution.content_hash = content_hash(title, body)
         contribution.edited_at = timezone.now()
         contribution.save(update_fields=["title", "body", "body_html", "content_hash", "edited_at"])
+        pages_changed(theme_id=contribution.theme_id, contribution_ids=[contribution.pk])
         if not by_author:
             record_action(
                 kind=ModerationAction.Kind.EDIT,
@@ -244,6 +247,7 @@ def contribution_withdraw(*, actor: User, contribution: Contribution) -> Contrib
             Theme.objects.filter(pk=contribution.theme_id).update(
                 contribution_count=F("contribution_count") - 1
             )
+        pages_changed(theme_id=contribution.theme_id, contribution_ids=[contribution.pk])
     return contribution
 
 
@@ -287,6 +291,7 @@ def comment_create(
             Contribution.objects.filter(pk=contribution.pk).update(
                 comment_count=F("comment_count") + 1
             )
+            pages_changed(theme_id=contribution.theme_id, contribution_ids=[contribution.pk])
         if paragraph is not None:
             Paragraph.objects.filter(pk=paragraph.pk).update(comment_count=F("comment_count") + 1)
     return comment

@@ -36,6 +36,7 @@ from maillage.forum.services.common import (
     SYSTEM_LEVEL,
     is_staff,
     notify,
+    pages_changed,
     profile_get,
     require_member,
 )
@@ -222,6 +223,10 @@ def _set_status(*, item: Item, status: str) -> None:
     old = item.status
     model.objects.filter(pk=item.pk).update(status=status)
     item.status = status
+    if isinstance(item, Contribution):
+        pages_changed(theme_id=item.theme_id, contribution_ids=[item.pk])
+    elif item.contribution_id:
+        pages_changed(contribution_ids=[item.contribution_id])
     if isinstance(item, Contribution) and old != status:
         delta = 1 if status == Status.VISIBLE else -1 if old == Status.VISIBLE else 0
         if delta:

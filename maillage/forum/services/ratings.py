@@ -12,7 +12,7 @@ from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.forum.models import Comment, Contribution, ForumProfile, Rating, Status
 from maillage.forum.ranking import ranks
-from maillage.forum.services.common import profile_get, require_member
+from maillage.forum.services.common import pages_changed, profile_get, require_member
 from maillage.forum.services.reputation import profile_refresh
 
 
@@ -59,4 +59,8 @@ def rating_set(*, user: User, item: Contribution | Comment, value: int, label: s
                 up_received=F("up_received") + d_up, down_received=F("down_received") + d_down
             )
             profile_refresh(profile=author_profile)
+            if isinstance(item, Contribution):
+                pages_changed(theme_id=item.theme_id, contribution_ids=[item.pk])
+            elif item.contribution_id:
+                pages_changed(contribution_ids=[item.contribution_id])
     return rating

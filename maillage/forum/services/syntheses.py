@@ -16,7 +16,7 @@ from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
 from maillage.forum.models import Contribution, Status, Synthesis, Theme
-from maillage.forum.services.common import is_staff, notify, require_member
+from maillage.forum.services.common import is_staff, notify, pages_changed, require_member
 from maillage.forum.text import render_markdown
 
 
@@ -71,6 +71,10 @@ def synthesis_publish(*, actor: User, synthesis: Synthesis) -> Synthesis:
         synthesis.published_at = timezone.now()
         synthesis.save(update_fields=["published_at"])
         audit_log_record(actor=actor, action=AuditLogEntry.Action.CREATE, target=synthesis)
+        pages_changed(
+            theme_id=synthesis.theme_id,
+            contribution_ids=list(synthesis.citations.values_list("pk", flat=True)),
+        )
         link = reverse("forum:synthesis", args=[synthesis.pk])
         authors = User.objects.filter(
             pk__in=synthesis.citations.values("author_id"), is_active=True

@@ -59,11 +59,12 @@ class RatingTests(BaseTestCase):
         other = post(member(), self.theme)
         other_rank = Contribution.objects.get(pk=other.pk).rank_best
         raters = [member() for _ in range(3)]
-        with self.assertNumQueries(13):
+        with self.assertNumQueries(15):
             # Rater's profile (1), savepoint (1), own rating read (1), insert (1),
             # ratings_given (1), the item's counters (1), reread (1), ranks (1), author's
-            # profile (1), its counters (1), profile_refresh read + save (2), release (1):
-            # single rows only, nothing proportional to the theme.
+            # profile (1), its counters (1), profile_refresh read + save (2), the cached
+            # pages' versions of the theme and the item (2), release (1): single rows only,
+            # nothing proportional to the theme.
             services.rating_set(user=raters[0], item=self.item, value=1)
         for rater in raters[1:]:
             services.rating_set(user=rater, item=self.item, value=1)

@@ -47,6 +47,25 @@ class PublicPageTests(BaseTestCase):
         self.assertEqual(response.context["items"][0][0].pk, self.items[5].pk)
         self.assertIn("public", response["Cache-Control"])
 
+    def test_anonymous_pages_come_from_the_cache_until_something_changes(self) -> None:
+        url = reverse("forum:theme", args=[self.theme.slug])
+        self.client.get(url)
+        with self.assertNumQueries(1):
+            # The theme (its version keys the cached list).
+            response = self.client.get(url)
+        self.assertContains(response, self.items[-1].title)
+        services.rating_set(user=member(), item=self.items[7], value=1)
+        with self.assertNumQueries(3):
+            response = self.client.get(url)
+        self.assertEqual(response.context["items"][0][0].pk, self.items[7].pk)
+        page = reverse("forum:contribution", args=[self.big.pk])
+        self.client.get(page)
+        with self.assertNumQueries(2):
+            # The contribution (its version keys the cached thread) and the syntheses citing it.
+            self.client.get(page)
+        services.comment_create(author=member(), body="Un de plus", contribution=self.big)
+        self.assertContains(self.client.get(page), "Un de plus")
+
     def test_every_order_works(self) -> None:
         for order in ("best", "hot", "new", "controversial", "unrated"):
             response = self.client.get(
@@ -259,3 +278,39 @@ def test_a_moderated_author_is_told_what_and_why(
     assert smtp_server.envelopes[0][1] == [author.email]
     assert "Respect" in body and "Propos injurieux" in body
     assert reverse("forum:appeal", args=[ModerationAction.objects.get().pk]) in body
+
+
+class SynthesisPageTests(BaseTestCase):
+    def test_a_synthesiser_drafts_and_publishes_through_the_pages(self) -> None:
+        where = theme()
+        cited = post(member(), where)
+        writer = member()
+        self.login(writer)
+        self.assertEqual(
+            self.client.get(reverse("forum:synthesis_new", args=[where.slug])).status_code, 404
+        )
+        where.synthesisers.add(writer)
+        self.assertContains(
+            self.client.get(reverse("forum:theme", args=[where.slug])), "Écrire une synthèse"
+        )
+        today = timezone.localdate().isoformat()
+        response = self.client.post(
+            reverse("forum:synthesis_new", args=[where.slug]),
+            {
+                "title": "Synthèse",
+                "period_start": today,
+                "period_end": today,
+                "body": "Résumé",
+                "citations": str(cited.pk),
+            },
+        )
+        synthesis_url = response["Location"]
+        self.client.logout()
+        self.assertEqual(self.client.get(synthesis_url).status_code, 404)  # a draft is not public
+        self.login(writer)
+        self.client.post(synthesis_url + "publier/")
+        self.client.logout()
+        self.assertContains(
+            self.client.get(reverse("forum:contribution", args=[cited.pk])),
+            "Citée dans la synthèse",
+        )
