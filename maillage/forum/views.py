@@ -211,6 +211,8 @@ def contribution(request: HttpRequest, contribution_id: int) -> HttpResponse:
         return {
             "thread": [(line, mine.get(f"m{line.comment.pk}", 0)) for line in thread],
             "clauses": clauses,
+            "comment_count": item.comment_count,
+            "syntheses": selectors.syntheses_citing(contribution=item),
         }
 
     key = f"forum:contribution:{item.pk}:{item.version}:{get_language()}"
@@ -220,7 +222,6 @@ def contribution(request: HttpRequest, contribution_id: int) -> HttpResponse:
         "my_rating": mine.get(f"c{item.pk}", 0),
         "thread_html": thread_html,
         "form": form,
-        "syntheses": selectors.syntheses_citing(contribution=item),
         "labels": RatingForm.base_fields["label"].choices,  # type: ignore[attr-defined]
     }
     if user.is_authenticated:

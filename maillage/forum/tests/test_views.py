@@ -60,8 +60,8 @@ class PublicPageTests(BaseTestCase):
         self.assertEqual(response.context["items"][0][0].pk, self.items[7].pk)
         page = reverse("forum:contribution", args=[self.big.pk])
         self.client.get(page)
-        with self.assertNumQueries(2):
-            # The contribution (its version keys the cached thread) and the syntheses citing it.
+        with self.assertNumQueries(1):
+            # The contribution (its version keys the cached thread and the syntheses citing it).
             self.client.get(page)
         services.comment_create(author=member(), body="Un de plus", contribution=self.big)
         self.assertContains(self.client.get(page), "Un de plus")
