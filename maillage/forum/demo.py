@@ -8,6 +8,7 @@ Idempotent: skipped when the charter exists."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -165,7 +166,7 @@ def load_demo(*, stdout: Any, small: bool = False) -> None:
         author=staff,
         theme=themes[0],
         title="Synthèse du mois : l'accès aux soins",
-        period_start=timezone.localdate() - timezone.timedelta(days=30),
+        period_start=timezone.localdate() - timedelta(days=30),
         period_end=timezone.localdate(),
         body="Les contributions convergent vers **des maisons de santé** et une régulation des urgences ouverte jour et nuit.",
         citation_ids=[c.pk for c in best],

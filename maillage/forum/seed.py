@@ -92,23 +92,17 @@ class SeedReport:
 
 
 def _rows(
-    model: type[models.Model], objects: Iterator[models.Model], columns: Sequence[str]
+    fields: Sequence[models.Field[Any, Any]], objects: Iterator[models.Model]
 ) -> Iterator[list[Any]]:
-    fields = [model._meta.get_field(name) for name in columns]
     for obj in objects:
         yield [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
 
 
-def _columns(model: type[models.Model]) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
-
-
 def _insert(model: type[models.Model], objects: Iterator[models.Model]) -> None:
-    columns = _columns(model)
+    """Every concrete column of `model`, values prepared as Django would save them."""
+    fields = list(model._meta.concrete_fields)
     dialect().bulk_insert(
-        model._meta.db_table,
-        [model._meta.get_field(c).column for c in columns],
-        _rows(model, objects, columns),
+        model._meta.db_table, [str(field.column) for field in fields], _rows(fields, objects)
     )
 
 
