@@ -11,6 +11,7 @@ import contextlib
 from datetime import timedelta
 from typing import Any
 
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from maillage.accounts.demo import DEMO_ACCOUNTS, load_demo_accounts
@@ -47,6 +48,13 @@ La prévention sera financée à la hauteur des soins : dépistages gratuits, sa
 
 
 def load_demo(*, stdout: Any, small: bool = False) -> None:
+    # The generated members' addresses are fictitious: the notices the demo's writes send
+    # (levels reached, moderation, the synthesis) go nowhere.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        _load(stdout=stdout, small=small)
+
+
+def _load(*, stdout: Any, small: bool) -> None:
     if Charter.objects.exists():
         stdout.write("Forum : déjà chargé.\n")
         return

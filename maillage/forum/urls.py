@@ -25,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("membres/<int:user_id>/niveau/", views.member_level, name="member_level"),
     path("membres/<int:user_id>/bannir/", views.member_ban, name="member_ban"),
     path("moi/", views.me, name="me"),
+    path("moi/nom-au-journal/", views.me_log_name, name="me_log_name"),
     path("moderation/", views.queue, name="queue"),
     path("appel/<int:action_id>/", views.appeal, name="appeal"),
     path("appels/<int:appeal_id>/", views.appeal_decide, name="appeal_decide"),

@@ -445,6 +445,14 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_POST
+@member_required
+def me_log_name(request: AuthenticatedHttpRequest) -> HttpResponse:
+    services.profile_show_name_in_log(user=request.user, show=request.POST.get("show") == "1")
+    messages.success(request, _("Préférence enregistrée."))
+    return redirect("forum:member", request.user.pk)
+
+
+@require_POST
 @role_required(Role.STAFF)
 def member_level(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = selectors.access_member(user_id=user_id)

@@ -1,6 +1,6 @@
 """Every write of the forum (see the modules for the rules each enforces)."""
 
-from maillage.forum.services.common import profile_get
+from maillage.forum.services.common import profile_get, profile_show_name_in_log
 from maillage.forum.services.contributions import (
     SpamRefused,
     charter_publish,
@@ -57,6 +57,7 @@ __all__ = [
     "parse_clauses",
     "profile_get",
     "profile_refresh",
+    "profile_show_name_in_log",
     "programme_text_publish",
     "rating_set",
     "reputation_recompute",

@@ -102,3 +102,11 @@ def notify(*, user: User, subject: str, lines: list[str], link: str = "") -> Non
 
 def lines_of(*parts: Any) -> list[str]:
     return [str(part) for part in parts if part]
+
+
+def profile_show_name_in_log(*, user: User, show: bool) -> ForumProfile:
+    """The member chooses whether the public moderation log names them (off by default)."""
+    profile = require_member(user=user)
+    profile.show_name_in_log = show
+    profile.save(update_fields=["show_name_in_log"])
+    return profile

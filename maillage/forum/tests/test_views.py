@@ -314,3 +314,18 @@ class SynthesisPageTests(BaseTestCase):
             self.client.get(reverse("forum:contribution", args=[cited.pk])),
             "Citée dans la synthèse",
         )
+
+
+class LogNameTests(BaseTestCase):
+    def test_a_moderator_chooses_to_be_named_in_the_public_log(self) -> None:
+        where = theme()
+        text = charter(self.owner)
+        moderator = member(name="Mona Lisa")
+        where.moderators.add(moderator)
+        self.login(moderator)
+        self.client.post(reverse("forum:me_log_name"), {"show": "1"})
+        services.moderation_decide(
+            actor=moderator, items=[post(member(), where)], kind="hide", clause=clause(text)
+        )
+        self.client.logout()
+        self.assertContains(self.client.get(reverse("forum:log")), "Mona L.")
