@@ -360,6 +360,10 @@ def housekeeping_run(*, now: Any = None) -> dict[str, int]:
     for hook in _app_hooks("retention_purge"):
         for key, value in hook(cutoff=cutoff).items():
             counts[key] = counts.get(key, 0) + value
+    # Periodic work of the apps (the forum's daily moderation points, say): `periodic_upkeep`.
+    for hook in _app_hooks("periodic_upkeep"):
+        for key, value in hook(now=now).items():
+            counts[key] = counts.get(key, 0) + value
     counts["expired_files"] = upload_files_purge(cutoff=cutoff)
     counts["task_results"] = task_results_prune(cutoff=cutoff)
     # Expired sessions (who was signed in, flash messages) are otherwise kept for ever.

@@ -22,6 +22,7 @@ STAFF_NAV = [
     "Imports",
     "Cibles électorales",
     "Résultats électoraux",
+    "Forum participatif",
     "Comptes",
     "Invitations",
     "Journal d'audit",
@@ -32,12 +33,16 @@ ROLES = [
     ("staff@demo.maillage.fr", STAFF_NAV, 512),
     (
         "organisatrice@demo.maillage.fr",
-        ["Tableau de bord", "Personnes", "Segments", "Cibles électorales"],
+        ["Tableau de bord", "Personnes", "Segments", "Cibles électorales", "Forum participatif"],
         500,
     ),
-    ("chef@demo.maillage.fr", ["Tableau de bord", "Personnes", "Mon équipe"], 200),
-    ("benevole@demo.maillage.fr", ["Tableau de bord", "Personnes"], 100),
-    ("sympathisant@demo.maillage.fr", ["Tableau de bord"], None),
+    (
+        "chef@demo.maillage.fr",
+        ["Tableau de bord", "Personnes", "Mon équipe", "Forum participatif"],
+        200,
+    ),
+    ("benevole@demo.maillage.fr", ["Tableau de bord", "Personnes", "Forum participatif"], 100),
+    ("sympathisant@demo.maillage.fr", ["Tableau de bord", "Forum participatif"], None),
 ]
 
 

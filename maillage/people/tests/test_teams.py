@@ -89,12 +89,16 @@ class TeamProgressTestCase(BaseTestCase):
         def labels(role: Role) -> list[str]:
             return [str(item["label"]) for item in navigation_for(UserFactory(role=role))]
 
-        self.assertEqual(labels(Role.SUPPORTER), ["Tableau de bord"])
-        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes"])
-        self.assertEqual(labels(Role.TEAM_LEADER), ["Tableau de bord", "Personnes", "Mon équipe"])
+        # The forum is open to every signed-in person (supporters included).
+        forum = "Forum participatif"
+        self.assertEqual(labels(Role.SUPPORTER), ["Tableau de bord", forum])
+        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes", forum])
+        self.assertEqual(
+            labels(Role.TEAM_LEADER), ["Tableau de bord", "Personnes", "Mon équipe", forum]
+        )
         self.assertEqual(
             labels(Role.ORGANISER),
-            ["Tableau de bord", "Personnes", "Segments", "Cibles électorales"],
+            ["Tableau de bord", "Personnes", "Segments", "Cibles électorales", forum],
         )
         staff = labels(Role.STAFF)
         self.assertNotIn("Mon équipe", staff)
