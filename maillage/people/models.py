@@ -418,32 +418,6 @@ class SuppressionEntry(models.Model):
         return f"{self.kind}:{self.value_hash[:12]}… ({self.scope})"
 
 
-class RollStation(TimeStampedModel):
-    """A polling station as electoral-roll extracts label it. The labels (commune, station,
-    canton, constituency) repeat on every row of a station, so an import keeps them once here
-    rather than on each of a million voters; the codes join with `Person.roll_*`."""
-
-    commune_code = models.CharField(_("code commune"), max_length=10)
-    station_code = models.CharField(_("code du bureau"), max_length=10)
-    commune_label = models.CharField(_("libellé de la commune"), max_length=150, blank=True)
-    station_label = models.CharField(_("libellé du bureau"), max_length=150, blank=True)
-    canton_label = models.CharField(_("canton"), max_length=150, blank=True)
-    constituency_label = models.CharField(_("circonscription"), max_length=150, blank=True)
-    source = models.CharField(_("source"), max_length=100, blank=True)
-
-    class Meta:
-        verbose_name = _("bureau de la liste électorale")
-        verbose_name_plural = _("bureaux de la liste électorale")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["commune_code", "station_code"], name="rollstation_unique_code"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.station_label or f"{self.commune_code}_{self.station_code}"
-
-
 class PersonList(TimeStampedModel):
     """A hand-made list of people assigned to users or teams (call lists, walk lists); the
     scoping selector lets volunteers see the people of the lists assigned to them."""
