@@ -21,4 +21,5 @@ NAV_ITEMS = [
     NavItem(_("Listes"), "people:list_index", Role.STAFF, order=22, icon="▤"),
     NavItem(_("Doublons"), "people:duplicate_list", Role.STAFF, order=22, icon="≈"),
     NavItem(_("Imports"), "people:import_list", Role.STAFF, order=23, icon="⇪"),
+    NavItem(_("Géocodage"), "people:geocoding", Role.STAFF, order=23, icon="⌖"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from maillage.people.views import dedupe, gdpr, people, segments, teams
+from maillage.people.views import dedupe, gdpr, geocoding, people, segments, teams
 
 urlpatterns = [
     path("", people.person_list, name="person_list"),
@@ -20,5 +20,7 @@ urlpatterns = [
     path("team/", teams.team_detail, name="team_detail"),
     path("duplicates/", dedupe.duplicate_list, name="duplicate_list"),
     path("duplicates/search/", dedupe.duplicate_search, name="duplicate_search"),
+    path("geocoding/", geocoding.geocoding_page, name="geocoding"),
+    path("geocoding/start/", geocoding.geocoding_start, name="geocoding_start"),
     path("duplicates/<int:candidate_id>/", dedupe.duplicate_review, name="duplicate_review"),
 ]

@@ -66,10 +66,11 @@ KNOWN = {
 @dataclass
 class AddokState:
     """What the server does next, and what it saw. `fail_next`: that many 503 answers first;
-    `mode`: "ok", "malformed" (an HTML page with status 200), "missing_row" (drops a row),
+    `modes`: the modes of the next requests, one each, before `mode` again; `mode`: "ok", "malformed" (an HTML page with status 200), "missing_row" (drops a row),
     "slow" (waits `delay` seconds before answering), "bad_request" (400)."""
 
     mode: str = "ok"
+    modes: list[str] = field(default_factory=list)
     fail_next: int = 0
     delay: float = 0.0
     requests: list[dict[str, object]] = field(default_factory=list)
@@ -96,7 +97,7 @@ def _form(content_type: str, body: bytes) -> tuple[dict[str, list[str]], bytes |
     return params, data
 
 
-def _answer(params: dict[str, list[str]], data: bytes, state: AddokState) -> bytes:
+def _answer(params: dict[str, list[str]], data: bytes, mode: str) -> bytes:
     text = data.decode("utf-8-sig").replace("\r", "").replace("\n", "\r\n")
     delimiter = (params.get("delimiter") or [","])[0]
     rows = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -116,7 +117,7 @@ def _answer(params: dict[str, list[str]], data: bytes, state: AddokState) -> byt
     )
     writer.writeheader()
     for index, row in enumerate(rows):
-        if state.mode == "missing_row" and index == 0:
+        if mode == "missing_row" and index == 0:
             continue
         query = _fold(" ".join(row[c] or "" for c in columns))
         found = KNOWN.get(query)
@@ -168,19 +169,20 @@ def _handler(state: AddokState) -> type[BaseHTTPRequestHandler]:
                 failing = state.fail_next > 0
                 if failing:
                     state.fail_next -= 1
+                mode = state.modes.pop(0) if state.modes and not failing else state.mode
             if failing:
                 self._send(503, b"<html>Service Unavailable</html>", "text/html")
                 return
-            if state.mode == "slow":
+            if mode == "slow":
                 time.sleep(state.delay)
-            if state.mode == "malformed":
+            if mode == "malformed":
                 self._send(200, b"<html><body>maintenance</body></html>", "text/html")
                 return
-            if state.mode == "bad_request" or not data:
+            if mode == "bad_request" or not data:
                 self._send(400, b'{"title": "Missing file"}', "application/json")
                 return
             try:
-                answer = _answer(params, data, state)
+                answer = _answer(params, data, mode)
             except ValueError as error:
                 self._send(400, str(error).encode(), "application/json")
                 return
