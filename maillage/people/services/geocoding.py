@@ -2,8 +2,8 @@
 
 A run walks the people table by id, a batch at a time (`GEOCODER_BATCH` people), sends each
 distinct address of the batch once (the people of a building share it), and writes the
-batch's coordinates in one transaction with one bulk UPDATE (a few statements per batch,
-never one per person). A batch the geocoder could not answer writes nothing: the run stops
+batch's coordinates in one transaction with one `UPDATE … FROM (VALUES …)` (one statement
+per few thousand people, never one per person). A batch the geocoder could not answer writes nothing: the run stops
 there with the error on its progress record, the batches before it stay written, and the next
 run starts again from the people still waiting (`geocode_status IS NULL`), so nothing is ever
 half-written nor done twice.
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.core.dialect import dialect
 from maillage.core.errors import ApplicationError
 from maillage.core.models import TaskProgress
 from maillage.core.services import (
@@ -44,7 +45,14 @@ from maillage.territory.geocoding import (
 )
 
 _READ = ("pk", "address_number", "address_street", "postcode", "commune_code", "commune_name")
-_WRITTEN = ["latitude", "longitude", "geocode_score", "geocode_status", "geocoded_at"]
+# The columns a batch writes, with their SQL types (`dialect().update_rows`).
+_WRITTEN = [
+    ("latitude", "double precision"),
+    ("longitude", "double precision"),
+    ("geocode_score", "smallint"),
+    ("geocode_status", "smallint"),
+    ("geocoded_at", "timestamp with time zone"),
+]
 
 Geocoder = Callable[[Sequence[AddressQuery]], list[GeocodedAddress]]
 
@@ -94,26 +102,18 @@ def people_geocode_batch(*, rows: Sequence[tuple[Any, ...]], geocoder: Geocoder)
         by_address.setdefault(_address(row), []).append(row[0])
     addresses = list(by_address)
     results = geocoder(addresses)
-    now = timezone.now()
+    sql = dialect()
+    now = sql.connection.ops.adapt_datetimefield_value(timezone.now())
     people = []
     found = 0
     for address, result in zip(addresses, results, strict=True):
         score = None if result.score is None else round(result.score * 100)
         status = GeocodeStatus.FOUND if result.found else GeocodeStatus.NOT_FOUND
         for pk in by_address[address]:
-            people.append(
-                Person(
-                    pk=pk,
-                    latitude=result.latitude,
-                    longitude=result.longitude,
-                    geocode_score=score,
-                    geocode_status=status,
-                    geocoded_at=now,
-                )
-            )
-            found += result.found
+            people.append((pk, result.latitude, result.longitude, score, int(status), now))
+        found += result.found * len(by_address[address])
     with transaction.atomic():
-        Person.objects.bulk_update(people, _WRITTEN, batch_size=1000)
+        sql.update_rows(Person._meta.db_table, "id", _WRITTEN, people)
     return found, len(people) - found
 
 
