@@ -7,7 +7,8 @@
    rows, default 20,000, over the same number of stations), which is what the import pays.
 2. `geocoding_run` over `MAILLAGE_BENCH_GEOCODE` people (default 20,000, two per address)
    against the local addok-csv server of the tests on 127.0.0.1, against a raw baseline: the
-   same five columns written by an `executemany` UPDATE by id, with no geocoder at all.
+   same five columns written by an `executemany` UPDATE by id in one transaction, with no
+   geocoder at all (what writing the answers costs without asking for them).
 
 Runs in a throwaway test database (created and destroyed here) on the configured database.
 """
@@ -121,7 +122,7 @@ def _import_share(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def _geocode(report) -> None:  # type: ignore[no-untyped-def]
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import override_settings
     from django.utils import timezone
 
@@ -157,7 +158,7 @@ def _geocode(report) -> None:  # type: ignore[no-untyped-def]
         assert done >= PEOPLE, counts  # theirs, and the voters of the import above
         now = timezone.now()
         table = Person._meta.db_table
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             started = time.perf_counter()
             cursor.executemany(
                 f"UPDATE {table} SET latitude = %s, longitude = %s, geocode_score = %s, "

@@ -59,49 +59,6 @@ class Dialect:
         """`left` equals `right`, NULL equal to NULL."""
         raise NotImplementedError
 
-    # Operations --------------------------------------------------------------------------------
-    def update_rows(
-        self,
-        table: str,
-        key: str,
-        columns: Sequence[tuple[str, str]],
-        rows: Sequence[Sequence[Any]],
-    ) -> int:
-        """Set `columns` ((name, SQL type), …) of the rows whose `key` is each row's first value,
-        from `rows` ((key, value, …), …): one `UPDATE … FROM (VALUES …) AS v` per chunk (as
-        many rows as the database takes parameters), linear in the rows, where Django's
-        `bulk_update` builds a CASE per column whose every row scans all the WHENs."""
-        names = [key, *(name for name, _type in columns)]
-        width = len(names)
-        # None on PostgreSQL: the protocol's own limit of parameters per statement then.
-        limit = self.connection.features.max_query_params or 65535
-        per_chunk = max(1, min(5000, limit // width))
-        assignments = ", ".join(f"{self.quote(n)} = v.{self.quote(n)}" for n in names[1:])
-        updated = 0
-        for start in range(0, len(rows), per_chunk):
-            chunk = rows[start : start + per_chunk]
-            values = ", ".join(
-                [
-                    self._typed_row(columns),
-                    *(["(" + ", ".join(["%s"] * width) + ")"] * (len(chunk) - 1)),
-                ]
-            )
-            updated += self.execute(
-                f"UPDATE {self.quote(table)} SET {assignments} FROM {self._values_as(values, names)} "
-                f"WHERE {self.quote(table)}.{self.quote(key)} = v.{self.quote(key)}",
-                [value for row in chunk for value in row],
-            )
-        return updated
-
-    def _values_as(self, values: str, names: Sequence[str]) -> str:
-        """`VALUES …` as a table `v` with these column names."""
-        alias = ", ".join(self.quote(n) for n in names)
-        return f"(VALUES {values}) AS v({alias})"
-
-    def _typed_row(self, columns: Sequence[tuple[str, str]]) -> str:
-        """The first row of a VALUES list, whose types the others take."""
-        return "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
-
     def json(self, text: str) -> str:
         """A JSON value of the column type from JSON text (a column or a placeholder)."""
         raise NotImplementedError
@@ -177,6 +134,20 @@ class Dialect:
         explicit inserts (nobody else gets one); return `base`. Inside the load's transaction."""
         raise NotImplementedError
 
+    def update_rows(
+        self,
+        table: str,
+        key: str,
+        columns: Sequence[tuple[str, str]],
+        rows: Sequence[Sequence[Any]],
+    ) -> int:
+        """Set `columns` ((name, SQL type), …) of the rows whose `key` (a bigint) is each row's
+        first value, from `rows` ((key, value, …), …), in one `UPDATE … FROM <rows as a table>`
+        (or a few, where parameters per statement are limited): linear in the rows, where
+        Django's `bulk_update` builds a CASE per column whose every row scans all the WHENs.
+        Returns the number of rows updated."""
+        raise NotImplementedError
+
 
 class PostgreSQLDialect(Dialect):
     vendor = "postgresql"
@@ -184,9 +155,29 @@ class PostgreSQLDialect(Dialect):
     streams_copy = True
     concurrent_writers = True
 
-    def _typed_row(self, columns: Sequence[tuple[str, str]]) -> str:
-        # Parameters are of unknown type: cast the first row's, the others follow them.
-        return "(%s::bigint, " + ", ".join(f"%s::{sql_type}" for _name, sql_type in columns) + ")"
+    def update_rows(
+        self,
+        table: str,
+        key: str,
+        columns: Sequence[tuple[str, str]],
+        rows: Sequence[Sequence[Any]],
+    ) -> int:
+        # One array per column, unnested into a table: one statement and as many parameters as
+        # columns, whatever the number of rows (a VALUES list of thousands of placeholders costs
+        # more to parse than to run).
+        if not rows:
+            return 0
+        names = [key, *(name for name, _type in columns)]
+        types = ["bigint", *(sql_type for _name, sql_type in columns)]
+        table_name = self.quote(table)
+        assignments = ", ".join(f"{self.quote(n)} = v.{self.quote(n)}" for n in names[1:])
+        arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in types)
+        alias = ", ".join(self.quote(n) for n in names)
+        return self.execute(
+            f"UPDATE {table_name} SET {assignments} FROM unnest({arrays}) AS v({alias}) "
+            f"WHERE {table_name}.{self.quote(key)} = v.{self.quote(key)}",
+            [list(values) for values in zip(*rows, strict=True)],
+        )
 
     def same(self, left: str, right: str) -> str:
         return f"{left} IS NOT DISTINCT FROM {right}"
@@ -318,11 +309,33 @@ class SQLiteDialect(Dialect):
     vendor = "sqlite"
     needs_join_indexes = True
 
-    def _values_as(self, values: str, names: Sequence[str]) -> str:
-        # SQLite names a VALUES list's columns column1, column2…, and takes no column aliases.
-        # (A WITH before the UPDATE would name them, but then the driver reports no rowcount.)
-        columns = ", ".join(f"column{i} AS {self.quote(n)}" for i, n in enumerate(names, 1))
-        return f"(SELECT {columns} FROM (VALUES {values})) AS v"
+    def update_rows(
+        self,
+        table: str,
+        key: str,
+        columns: Sequence[tuple[str, str]],
+        rows: Sequence[Sequence[Any]],
+    ) -> int:
+        # A VALUES list per chunk of rows (as many as the parameters a statement takes). SQLite
+        # names its columns column1, column2… and takes no column aliases; a WITH before the
+        # UPDATE would name them, but the driver then reports no row count.
+        names = [key, *(name for name, _type in columns)]
+        width = len(names)
+        per_chunk = max(1, (self.connection.features.max_query_params or 999) // width)
+        table_name = self.quote(table)
+        assignments = ", ".join(f"{self.quote(n)} = v.{self.quote(n)}" for n in names[1:])
+        named = ", ".join(f"column{i} AS {self.quote(n)}" for i, n in enumerate(names, 1))
+        row = "(" + ", ".join(["%s"] * width) + ")"
+        updated = 0
+        for start in range(0, len(rows), per_chunk):
+            chunk = rows[start : start + per_chunk]
+            values = ", ".join([row] * len(chunk))
+            updated += self.execute(
+                f"UPDATE {table_name} SET {assignments} FROM (SELECT {named} FROM (VALUES {values})) AS v "
+                f"WHERE {table_name}.{self.quote(key)} = v.{self.quote(key)}",
+                [value for values_of_row in chunk for value in values_of_row],
+            )
+        return updated
 
     def same(self, left: str, right: str) -> str:
         return f"{left} IS {right}"

@@ -96,7 +96,7 @@ def test_update_rows_sets_each_row_from_its_values_chunk_by_chunk(monkeypatch: A
         sql.bulk_insert(
             "dialect_update", ["id", "x", "n", "label"], [(i, None, None, "a") for i in range(1, 8)]
         )
-        # A small parameter limit: three rows per statement, so three statements here.
+        # A small parameter limit: on SQLite three rows per statement, so three statements.
         monkeypatch.setattr(sql.connection.features, "max_query_params", 12)
         updated = sql.update_rows(
             "dialect_update",
