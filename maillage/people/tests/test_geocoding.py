@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from maillage.core.models import TaskProgress
+from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import GeocodeStatus, Person
 from maillage.people.selectors.segments import segment_count
@@ -189,6 +189,10 @@ class GeocodingPageTests(BaseTestCase):
         progress = TaskProgress.objects.get(kind="people.geocode")
         self.assertRedirects(response, reverse("core:task_progress_page", args=[progress.pk]))
         self.assertEqual(progress.status, TaskProgress.Status.SUCCEEDED)  # tasks run at once here
+        # Addresses left for a third party: an export in the audit log, by the staff member.
+        export = AuditLogEntry.objects.get(action="export", target_id=str(progress.pk))
+        self.assertEqual((export.actor_id, export.changes["people_sent"]), (self.owner.pk, 1))
+        self.assertEqual(export.changes["geocoder"], "127.0.0.1")
         self.assertContains(self.client.get(reverse("people:geocoding")), "1 personne localisée")
         sheet = self.client.get(reverse("people:person_detail", args=[person.pk]))
         self.assertContains(sheet, "localisée")
