@@ -17,6 +17,7 @@ from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import GeocodeStatus, Person
 from maillage.people.selectors.segments import segment_count
+from maillage.people.services.gdpr import person_subject_access_data
 from maillage.people.services.geocoding import geocoding_create, geocoding_run
 from maillage.people.services.persons import person_update
 from maillage.people.tests.helpers import make_person
@@ -136,6 +137,15 @@ class GeocodingServiceTests(BaseTestCase):
         second = Person.objects.get(pk=self.second.pk)
         person_update(actor=self.owner, person=second, fields={"notes": "rappeler"})
         self.assertEqual(Person.objects.get(pk=self.second.pk).latitude, 43.2965)
+
+    def test_the_coordinates_are_in_the_subject_access_export(self) -> None:
+        with geocoder():
+            _run()
+        data = person_subject_access_data(person=Person.objects.get(pk=self.first.pk))
+        self.assertEqual(
+            (data["address"]["latitude"], data["address"]["geocode_status"]), (43.2965, 1)
+        )
+        self.assertTrue(data["address"]["geocoded_at"].startswith("20"))
 
     def test_a_segment_can_ask_for_people_on_the_map(self) -> None:
         with geocoder():
