@@ -29,7 +29,6 @@ from maillage.people.models import (
     ImportJob,
     Person,
     PhoneNumber,
-    RollStation,
     SuppressionEntry,
     Tag,
 )
@@ -50,6 +49,7 @@ from maillage.people.tests.fixtures.helpers import (
     write_plain,
     write_reu,
 )
+from maillage.territory.models import PollingStation
 
 pytestmark = pytest.mark.django_db
 
@@ -91,8 +91,10 @@ def test_it_imports_the_reu_sample_with_official_codes_and_partial_dates() -> No
     assert martin.household_key == household_key("3", "RUE DU PORT", "", "13990")
     # Station labels are kept once per station, not on every voter.
     assert "libellé du bureau de vote" not in martin.extra
-    station = RollStation.objects.get(commune_code="13999", station_code="0001")
-    assert (station.station_label, station.commune_label) == ("BUREAU 1", "VALLON-SUR-MER")
+    # … in territory, the one home of places, where results and turfs find them.
+    station = PollingStation.objects.select_related("commune").get(code="13999_0001")
+    assert (station.name, station.commune.name) == ("BUREAU 1", "VALLON-SUR-MER")
+    assert station.number == "0001" and martin.polling_station_code == station.code
     assert (
         Person.objects.get(birth_name="DURAND").birth_year,
         Person.objects.get(birth_name="DURAND").birth_month,
@@ -917,3 +919,20 @@ def test_indexes_are_rebuilt_for_many_new_people_never_for_a_re_import(
     assert drops(other) > 0  # eight new people, more than the table holds
     assert Person.objects.count() == 12
     assert Person.objects.filter(roll_commune_code="13998").count() == 8
+
+
+def test_a_re_import_clears_the_coordinates_of_changed_addresses_only(tmp_path: Path) -> None:
+    import_file(path=FIXTURES / "reu_sample.csv", source="REU test")
+    Person.objects.update(latitude=43.3, longitude=5.4, geocode_score=90, geocode_status=1)
+    text = (FIXTURES / "reu_sample.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines[1] = lines[1].replace('"RUE DU PORT"', '"RUE NEUVE"')  # MARTIN moved
+    lines[2] = lines[2].replace('"Jean"', '"Jean Paul"')  # DURAND: a change, same address
+    changed = tmp_path / "reu_2.csv"
+    changed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = import_file(path=changed, source="REU test")
+    assert summary.updated == 2
+    located = dict(Person.objects.values_list("birth_name", "latitude"))
+    assert located == {"MARTIN": None, "DURAND": 43.3, "LEFÈVRE": 43.3, "PETIT": 43.3}
+    martin = Person.objects.get(birth_name="MARTIN")
+    assert (martin.geocode_status, martin.geocode_score, martin.longitude) == (None, None, None)
