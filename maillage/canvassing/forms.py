@@ -104,11 +104,13 @@ class TurfAssignForm(forms.Form):
         label=_("Équipes"), queryset=Team.objects.none(), required=False
     )
     starts_on = forms.DateField(
-        label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+        label=_("Du"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=False,
     )
     ends_on = forms.DateField(
         label=_("Au (inclus)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         required=False,
         help_text=_("Vide : sans date de fin."),
     )
@@ -131,7 +133,8 @@ class PaperEntryHeaderForm(forms.Form):
     """When the paper sheet was walked: every row typed in gets this date and time."""
 
     walked_on = forms.DateField(
-        label=_("Date du passage"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date du passage"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     walked_at = forms.TimeField(
         label=_("Heure"),

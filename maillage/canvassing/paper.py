@@ -70,8 +70,8 @@ def walk_list_pdf(*, actor: User, turf: Turf, request: Any = None) -> bytes:
     )
     stylesheet = finders.find("canvassing/turfs/walk_list_print.css")
     # The page is built here, never fetched: WeasyPrint gets no URL to load anything from.
-    pdf = HTML(string=html, base_url=None).write_pdf(
-        stylesheets=[CSS(filename=str(stylesheet))], url_fetcher=_no_fetch
+    pdf = HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf(
+        stylesheets=[CSS(filename=str(stylesheet))]
     )
     audit_log_record(
         actor=actor,
