@@ -302,13 +302,17 @@ def paper_entry(request: AuthenticatedHttpRequest, turf_id: int) -> HttpResponse
         request.POST or None, initial={"walked_on": geo.today()}, prefix="sheet"
     )
     errors: dict[int, str] = {}
+    recorded = None
     if request.method == "POST":
         rows, errors = paper_rows_parse(request.POST, person_ids)
-        if header.is_valid() and not errors:
+        if header.is_valid():
+            # Each readable row is recorded on its own; a row to correct does not hold back the
+            # others, and sending the page again after correcting it records only what is new.
             outcome = paper_results_record(
                 actor=request.user, turf=turf, occurred_at=header.occurred_at(), rows=rows
             )
-            errors = outcome.errors
+            errors.update(outcome.errors)
+            recorded = outcome.recorded + outcome.already
             if not errors:
                 messages.success(
                     request,
@@ -332,6 +336,7 @@ def paper_entry(request: AuthenticatedHttpRequest, turf_id: int) -> HttpResponse
             "supports": support_choices(),
             "rows": entry_rows(doors, request.POST if request.method == "POST" else None),
             "errors": errors,
+            "recorded": recorded,
         },
         status=status,
     )

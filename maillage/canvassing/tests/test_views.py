@@ -194,20 +194,41 @@ class PaperEntryTests(BaseTestCase):
         self.a.refresh_from_db()
         self.assertEqual(self.a.current_support, SupportLevel.UNDECIDED)
 
-    def test_a_bad_row_records_nothing_on_the_page_and_keeps_the_uuids(self) -> None:
+    def test_a_bad_row_is_refused_the_others_recorded_and_a_resend_adds_only_the_fix(
+        self,
+    ) -> None:
         self.login(self.teammate)
         key = str(uuid.uuid4())
-        response = self.post(
-            {
-                f"p{self.a.pk}-uuid": key,
-                f"p{self.a.pk}-result": "not_home",
-                f"p{self.a.pk}-support": "1",  # an opinion without a conversation
-                f"p{self.b.pk}-uuid": str(uuid.uuid4()),
-                f"p{self.b.pk}-result": "refused",
-            }
-        )
+        rows = {
+            f"p{self.a.pk}-uuid": key,
+            f"p{self.a.pk}-result": "not_home",
+            f"p{self.a.pk}-support": "1",  # an opinion without a conversation
+            f"p{self.b.pk}-uuid": str(uuid.uuid4()),
+            f"p{self.b.pk}-result": "refused",
+        }
+        response = self.post(rows)
         self.assertContains(response, "conversation", status_code=400)
-        self.assertContains(response, key, status_code=400)
+        self.assertContains(response, key, status_code=400)  # the same UUID for the resend
+        self.assertContains(response, "1 autre ligne est enregistrée", status_code=400)
+        self.assertEqual(list(Interaction.objects.values_list("person_id", flat=True)), [self.b.pk])
+        rows[f"p{self.a.pk}-support"] = ""
+        self.assertEqual(self.post(rows).status_code, 302)
+        self.assertEqual(
+            sorted(Interaction.objects.values_list("person_id", "result")),
+            sorted([(self.a.pk, "not_home"), (self.b.pk, "refused")]),
+        )
+
+    def test_a_date_in_the_future_records_nothing(self) -> None:
+        self.login(self.teammate)
+        response = self.client.post(
+            reverse("canvassing:paper_entry", args=[self.turf.pk]),
+            {
+                "sheet-walked_on": "2099-01-01",
+                f"p{self.a.pk}-uuid": str(uuid.uuid4()),
+                f"p{self.a.pk}-result": "not_home",
+            },
+        )
+        self.assertContains(response, "futur", status_code=400)
         self.assertFalse(Interaction.objects.exists())
 
     def test_rows_of_people_outside_the_turf_are_ignored(self) -> None:
