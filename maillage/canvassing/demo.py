@@ -61,7 +61,7 @@ def load_demo(*, stdout: Any, small: bool = False) -> None:
     volunteer = User.objects.get(email=VOLUNTEER_EMAIL)
     second = _second_volunteer()
     today = timezone.localdate()
-    plan = [
+    plan: list[tuple[Turf, dict[str, Any]]] = [
         (turfs[1], {"users": [volunteer]}),
         (turfs[2], {"users": [second]}),
         (turfs[3], {"teams": list(Team.objects.filter(name=TEAM_NAME))}),
