@@ -122,7 +122,7 @@ def _median_ms(fn) -> float:  # type: ignore[no-untyped-def]
 RAW_SQL = (
     "SELECT m.door, m.side, m.position, m.person_id, p.first_names, p.usage_name, "
     "p.birth_name, p.birth_year, p.address_number, p.address_street, p.address_complement, "
-    "p.address_complement2, p.postcode, p.commune_name "
+    "p.address_complement2, p.postcode, p.commune_name, p.latitude, p.longitude "
     "FROM canvassing_turfmember m INNER JOIN people_person p ON p.id = m.person_id "
     "WHERE m.turf_id = %s ORDER BY m.position"
 )

@@ -2,8 +2,8 @@
 outline, the tile server (none by default), and the Content-Security-Policy that lets a
 configured tile server's images in.
 
-Coordinates are `Person.latitude`/`longitude`, filled by the places geocoder; until a
-database has them, `geocoding_available()` is False and the map-drawn turfs stay out of the UI.
+Coordinates are `Person.latitude`/`longitude`, filled by the geocoder (people's
+`services.geocoding`); people without them are simply not on the map.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -24,26 +22,12 @@ from maillage.canvassing.models import Turf, TurfMember
 from maillage.core.middleware import csp_header_value
 from maillage.people.selectors.people import people_visible_to
 
-# The people app's coordinate columns (filled by the places geocoder), named once.
-LAT, LON = "latitude", "longitude"
-
 # A map view holds at most this many points (a city's centre at street zoom is far fewer).
 MAX_POINTS = 5_000
 
 
 def today() -> date:
     return timezone.localdate()
-
-
-def geocoding_available() -> bool:
-    """Whether people carry coordinates (the places geocoder's columns exist)."""
-    person = apps.get_model("people", "Person")
-    try:
-        person._meta.get_field(LAT)
-        person._meta.get_field(LON)
-    except FieldDoesNotExist:
-        return False
-    return True
 
 
 def map_config() -> dict[str, str]:
@@ -74,31 +58,28 @@ def turf_features(*, turf: Turf) -> dict[str, Any]:
     [longitude, latitude, door number]."""
     outline = json.loads(turf.geometry) if turf.geometry else None
     points: list[list[float | int]] = []
-    if geocoding_available():
-        rows = (
-            TurfMember.objects.filter(turf_id=turf.pk, **{f"person__{LAT}__isnull": False})
-            .order_by("position")
-            .values_list("door", f"person__{LON}", f"person__{LAT}")
-        )
-        seen: set[int] = set()
-        for door, lon, lat in rows:
-            if door not in seen:
-                seen.add(door)
-                points.append([float(lon), float(lat), door])
+    rows = (
+        TurfMember.objects.filter(turf_id=turf.pk, person__latitude__isnull=False)
+        .order_by("position")
+        .values_list("door", "person__longitude", "person__latitude")
+    )
+    seen: set[int] = set()
+    for door, lon, lat in rows:
+        if door not in seen:  # one point per door: a household's people share the address
+            seen.add(door)
+            points.append([float(lon), float(lat), door])
     return {"outline": outline, "points": points}
 
 
 def people_points(*, user: User, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
     """Geocoded addresses in (west, south, east, north) that the user may see: distinct points,
     at most MAX_POINTS, and whether more were left out."""
-    if not geocoding_available():
-        return {"points": [], "truncated": False}
     west, south, east, north = bbox
     rows = list(
         people_visible_to(user=user)
-        .filter(**{f"{LAT}__range": (south, north), f"{LON}__range": (west, east)})
+        .filter(latitude__range=(south, north), longitude__range=(west, east))
         .order_by()
-        .values_list(LON, LAT)
+        .values_list("longitude", "latitude")
         .distinct()[: MAX_POINTS + 1]
     )
     return {
@@ -110,20 +91,23 @@ def people_points(*, user: User, bbox: tuple[float, float, float, float]) -> dic
 def initial_view(*, user: User) -> str:
     """The "west,south,east,north" around a sample of the geocoded people the user may see, where
     the drawing map opens ("" when there are none: the map opens on France)."""
-    if not geocoding_available():
-        return ""
     from django.db.models import Max, Min
 
     sample = (
         people_visible_to(user=user)
-        .filter(**{f"{LAT}__isnull": False, f"{LON}__isnull": False})
+        .filter(latitude__isnull=False, longitude__isnull=False)
         .order_by()
         .values("pk")[:2_000]
     )
     box = (
         people_visible_to(user=user)
         .filter(pk__in=sample)
-        .aggregate(west=Min(LON), south=Min(LAT), east=Max(LON), north=Max(LAT))
+        .aggregate(
+            west=Min("longitude"),
+            south=Min("latitude"),
+            east=Max("longitude"),
+            north=Max("latitude"),
+        )
     )
     if box["west"] is None:
         return ""

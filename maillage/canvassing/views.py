@@ -76,15 +76,6 @@ KINDS = {
 }
 
 
-def _kinds_offered() -> list[tuple[str, str]]:
-    """The ways of cutting shown as tabs: the map only once addresses can carry coordinates."""
-    return [
-        (value, str(label))
-        for value, label in Turf.Kind.choices
-        if value != Turf.Kind.POLYGON or geo.geocoding_available()
-    ]
-
-
 @role_required(Role.VOLUNTEER)
 def turf_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = geo.today()
@@ -129,9 +120,8 @@ def _create(kind: str, request: AuthenticatedHttpRequest, data: dict[str, Any]) 
 
 @role_required(Role.ORGANISER)
 def turf_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    offered = _kinds_offered()
     kind = request.GET.get("kind", Turf.Kind.STATION)
-    if kind not in dict(offered):
+    if kind not in KINDS:
         kind = Turf.Kind.STATION
     form = _create_form(kind, request)
     if request.method == "POST" and form.is_valid():
@@ -152,7 +142,7 @@ def turf_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "kind": kind,
-            "kinds": offered,
+            "kinds": Turf.Kind.choices,
             "map": geo.map_config(),
             "view": geo.initial_view(user=request.user) if kind == Turf.Kind.POLYGON else "",
         },
@@ -184,7 +174,7 @@ def _detail(
             "manageable": manageable,
             "form": form,
             "map": geo.map_config(),
-            "has_map": bool(turf.geometry) or geo.geocoding_available(),
+            "has_map": bool(turf.geometry) or any(d.latitude is not None for d in doors),
             "person_links": True,
             # One reverse() for the page, not one per person: /people/<id>/ is prefix + id.
             "person_url_prefix": reverse("people:person_detail", args=[0])[:-2],

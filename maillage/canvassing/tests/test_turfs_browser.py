@@ -68,3 +68,41 @@ def test_a_turf_from_cutting_to_paper_results(desktop_page, live_server) -> None
     assert results == {martin.pk: "talked", durand.pk: "not_home"}
     assert Interaction.objects.get(person=martin).note == "Rappeler le soir"
     assert watch.problems == []
+
+
+@override_settings(MAILLAGE_CSP_REPORT_ONLY=False)
+def test_staff_draw_a_turf_on_the_map(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    from maillage.canvassing.models import Turf
+
+    UserFactory(email="sara@example.org", full_name="Sara Staff", role=Role.STAFF)
+    # Two corners of the area the map opens on (left out by a polygon drawn inside the view),
+    # and two people in the middle.
+    resident("1", "rue Basse", latitude=43.0, longitude=5.0, birth_name="COINSO")
+    resident("3", "rue Basse", latitude=43.1, longitude=5.1, birth_name="COINNE")
+    inside = [
+        resident("5", "rue Basse", latitude=43.05, longitude=5.05, birth_name="CENTRE"),
+        resident("7", "rue Basse", latitude=43.04, longitude=5.06, birth_name="MILIEU"),
+    ]
+    page = desktop_page
+    watch = ConsoleWatch(page)
+    browser_login(page, live_server, "sara@example.org", DEFAULT_PASSWORD)
+    watch.visit(f"{live_server.url}/canvassing/turfs/new/?kind=polygon")
+    drawing = page.locator("#turf-draw-map")
+    expect(drawing).to_have_attribute("data-points", "4")
+    drawing.scroll_into_view_if_needed()
+    box = drawing.bounding_box()
+    assert box is not None
+    for fx, fy in ((0.2, 0.2), (0.8, 0.2), (0.8, 0.8), (0.2, 0.8)):
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    expect(page.locator("[data-map-status]")).to_have_text("4 sommet(s)")
+    page.get_by_role("button", name="Fermer la zone").click()
+    page.get_by_label("Nom du secteur").fill("Centre")
+    screenshot(page, "turf-draw")
+    page.get_by_role("button", name="Créer le secteur").click()
+    page.wait_for_selector("text=Secteur créé")
+    turf = Turf.objects.get(name="Centre")
+    assert set(turf.members.values_list("person_id", flat=True)) == {p.pk for p in inside}
+    expect(page.locator("#turf-map")).to_have_attribute("data-ready", "2")
+    assert watch.problems == []

@@ -124,14 +124,6 @@ class TurfPagesTests(BaseTestCase):
         self.assertContains(response, "vide", status_code=400)
         self.assertFalse(Turf.objects.filter(name="Vide").exists())
 
-    def test_the_map_tab_is_offered_only_when_people_have_coordinates(self) -> None:
-        from maillage.canvassing import geo
-
-        self.login(self.owner)
-        response = self.client.get(reverse("canvassing:turf_create"))
-        kinds = [value for value, _label in response.context["kinds"]]
-        self.assertEqual("polygon" in kinds, geo.geocoding_available())
-
 
 class WalkListPdfTests(BaseTestCase):
     def test_a_volunteer_prints_their_turf_and_the_export_is_audited(self) -> None:
@@ -236,3 +228,71 @@ class PaperEntryTests(BaseTestCase):
         self.login(self.teammate)
         self.post({f"p{stranger.pk}-uuid": str(uuid.uuid4()), f"p{stranger.pk}-result": "not_home"})
         self.assertFalse(Interaction.objects.exists())
+
+
+class MapTests(BaseTestCase):
+    """Turfs drawn on the map: the people's points in view, the cut, the turf's map data."""
+
+    SQUARE = {
+        "type": "Polygon",
+        "coordinates": [[[5.0, 43.0], [5.1, 43.0], [5.1, 43.1], [5.0, 43.1], [5.0, 43.0]]],
+    }
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.inside = resident("1", "rue Basse", latitude=43.05, longitude=5.05)
+        cls.same_door = resident("1", "rue Basse", latitude=43.05, longitude=5.05)
+        cls.edge = resident("3", "rue Basse", latitude=43.05, longitude=5.0)
+        cls.corner_box = resident("5", "rue Basse", latitude=43.099, longitude=5.2)  # in the box
+        cls.far = resident("7", "rue Basse", latitude=45.0, longitude=5.05)
+        cls.unplaced = resident("9", "rue Basse")
+
+    def test_staff_cut_a_turf_by_drawing_it(self) -> None:
+        import json
+
+        self.login(self.owner)
+        response = self.client.post(
+            reverse("canvassing:turf_create") + "?kind=polygon",
+            {"name": "Zone", "description": "", "geometry": json.dumps(self.SQUARE)},
+        )
+        turf = Turf.objects.get(name="Zone")
+        self.assertRedirects(response, reverse("canvassing:turf_detail", args=[turf.pk]))
+        self.assertEqual((turf.kind, turf.member_count, turf.door_count), ("polygon", 3, 2))
+        self.assertEqual(json.loads(turf.geometry), self.SQUARE)
+        data = self.client.get(reverse("canvassing:turf_map_data", args=[turf.pk])).json()
+        self.assertEqual(data["outline"], self.SQUARE)
+        self.assertEqual(data["points"], [[5.05, 43.05, 1], [5.0, 43.05, 2]])  # one per door
+        response = self.client.get(reverse("canvassing:turf_detail", args=[turf.pk]))
+        self.assertContains(response, 'id="turf-map"')
+
+    def test_a_bad_drawing_is_a_form_error(self) -> None:
+        self.login(self.owner)
+        response = self.client.post(
+            reverse("canvassing:turf_create") + "?kind=polygon",
+            {"name": "Zone", "geometry": '{"type": "Point", "coordinates": [5, 43]}'},
+        )
+        self.assertContains(response, "polygone", status_code=400)
+        self.assertFalse(Turf.objects.exists())
+
+    def test_the_points_in_view_are_places_only_and_scoped(self) -> None:
+        self.login(self.owner)
+        url = reverse("canvassing:people_points")
+        data = self.client.get(url, {"bbox": "4.9,42.9,5.3,43.2"}).json()
+        self.assertEqual(
+            sorted(map(tuple, data["points"])), [(5.0, 43.05), (5.05, 43.05), (5.2, 43.099)]
+        )
+        self.assertFalse(data["truncated"])
+        self.assertEqual(self.client.get(url, {"bbox": "nope"}).status_code, 400)
+        organiser = UserFactory(role=Role.ORGANISER)  # no zone, no assignment: sees nobody
+        self.login(organiser)
+        self.assertEqual(self.client.get(url, {"bbox": "4.9,42.9,5.3,43.2"}).json()["points"], [])
+
+    def test_a_turf_without_coordinates_shows_no_map(self) -> None:
+        resident("2", "rue Haute", polling_station_code="13999_0002")
+        turf = turf_create_from_stations(
+            actor=self.owner, name="Sans carte", station_codes=["13999_0002"]
+        )
+        self.login(self.owner)
+        response = self.client.get(reverse("canvassing:turf_detail", args=[turf.pk]))
+        self.assertNotContains(response, 'id="turf-map"')
