@@ -140,6 +140,30 @@ class WalkListPdfTests(BaseTestCase):
         self.assertEqual(entry.changes["people"], 1)
 
 
+class WalkListSheetsTests(BaseTestCase):
+    def test_a_big_turf_prints_in_sheets_of_a_hundred_doors(self) -> None:
+        from maillage.canvassing.paper import SHEET_DOORS
+        from maillage.canvassing.tests.helpers import hand_turf
+        from maillage.people.models import Person
+
+        people = Person.objects.bulk_create(
+            Person(birth_name=f"PORTE{n:03d}", first_names="Alex") for n in range(SHEET_DOORS + 5)
+        )
+        turf = hand_turf(people, users=[self.teammate])
+        self.login(self.teammate)
+        response = self.client.get(reverse("canvassing:turf_detail", args=[turf.pk]))
+        self.assertContains(response, "Feuille 2 (portes 101–105)")
+        self.assertNotContains(response, 'data-testid="walk-list-pdf"')
+        response = self.client.get(
+            reverse("canvassing:walk_list_pdf", args=[turf.pk]), {"sheet": "2"}
+        )
+        self.assertTrue(response.content.startswith(b"%PDF"))
+        self.assertIn("feuille-2.pdf", response["Content-Disposition"])
+        entry = AuditLogEntry.objects.get(action=AuditLogEntry.Action.EXPORT)
+        self.assertEqual(entry.changes["doors"], [101, 105])
+        self.assertEqual(entry.changes["people"], 5)
+
+
 class PaperEntryTests(BaseTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
