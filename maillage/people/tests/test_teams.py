@@ -90,11 +90,13 @@ class TeamProgressTestCase(BaseTestCase):
             return [str(item["label"]) for item in navigation_for(UserFactory(role=role))]
 
         self.assertEqual(labels(Role.SUPPORTER), ["Tableau de bord"])
-        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes"])
-        self.assertEqual(labels(Role.TEAM_LEADER), ["Tableau de bord", "Personnes", "Mon équipe"])
+        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes", "Secteurs"])
+        self.assertEqual(
+            labels(Role.TEAM_LEADER), ["Tableau de bord", "Personnes", "Mon équipe", "Secteurs"]
+        )
         self.assertEqual(
             labels(Role.ORGANISER),
-            ["Tableau de bord", "Personnes", "Segments", "Cibles électorales"],
+            ["Tableau de bord", "Personnes", "Segments", "Secteurs", "Cibles électorales"],
         )
         staff = labels(Role.STAFF)
         self.assertNotIn("Mon équipe", staff)
