@@ -206,9 +206,5 @@ def walk_order(residents: Iterable[Resident]) -> list[Placed]:
     return placed
 
 
-def side_of(number: str) -> int:
-    return house_number(number).side
-
-
 def doors_count(placed: Sequence[Placed]) -> int:
     return placed[-1].door if placed else 0
