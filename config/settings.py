@@ -295,6 +295,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Turf maps (canvassing): a tile server URL with {z}/{x}/{y} (a campaign's own, or one whose
+# terms allow it). Empty by default: the map then draws people and turfs on a blank
+# background, and the browser makes no request to a third party.
+MAP_TILES_URL = env_str("MAP_TILES_URL", "")
+if MAP_TILES_URL and not (
+    MAP_TILES_URL.startswith(("https://", "http://"))
+    and all(part in MAP_TILES_URL for part in ("{z}", "{x}", "{y}"))
+):
+    raise ImproperlyConfiguredEnv("MAP_TILES_URL must be an http(s) URL with {z}, {x} and {y}.")
+MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "")
+
 AXES_VERBOSE = False
 # Static files: whitenoise serves them in every mode; in development it reads the app folders
 # directly so `make run` needs no collectstatic.

@@ -1,5 +1,8 @@
 from django.urls import URLPattern, URLResolver
 
+from maillage.canvassing.turf_urls import urlpatterns as turf_urlpatterns
+
 app_name = "canvassing"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns += turf_urlpatterns

@@ -18,6 +18,7 @@ def test_load_demo_finds_the_accounts_demo_and_is_idempotent(monkeypatch) -> Non
     monkeypatch.setattr("maillage.people.demo.load_demo", lambda **kwargs: None)
     monkeypatch.setattr("maillage.elections.demo.load_demo", lambda **kwargs: None)
     monkeypatch.setattr("maillage.forum.demo.load_demo", lambda **kwargs: None)
+    monkeypatch.setattr("maillage.canvassing.demo.load_demo", lambda **kwargs: None)
     call_command("load_demo", "--small", stdout=io.StringIO())
     call_command("load_demo", "--small", stdout=io.StringIO())
     emails = set(User.objects.values_list("email", flat=True))

@@ -92,13 +92,16 @@ class TeamProgressTestCase(BaseTestCase):
         # The forum is open to every signed-in person (supporters included).
         forum = "Forum participatif"
         self.assertEqual(labels(Role.SUPPORTER), ["Tableau de bord", forum])
-        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes", forum])
         self.assertEqual(
-            labels(Role.TEAM_LEADER), ["Tableau de bord", "Personnes", "Mon équipe", forum]
+            labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes", "Secteurs", forum]
+        )
+        self.assertEqual(
+            labels(Role.TEAM_LEADER),
+            ["Tableau de bord", "Personnes", "Mon équipe", "Secteurs", forum],
         )
         self.assertEqual(
             labels(Role.ORGANISER),
-            ["Tableau de bord", "Personnes", "Segments", "Cibles électorales", forum],
+            ["Tableau de bord", "Personnes", "Segments", "Secteurs", "Cibles électorales", forum],
         )
         staff = labels(Role.STAFF)
         self.assertNotIn("Mon équipe", staff)
