@@ -10,11 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.canvassing.models import Turf, TurfMember
+from maillage.canvassing.selectors import (
+    access_turf,
+    assigned_turf_ids,
+    turf_list_for,
+    walk_list,
+)
 from maillage.core.models import AuditLogEntry
+from maillage.core.roles import Role, has_role
 from maillage.core.services import audit_log_record
 from maillage.people.selectors import DOOR_RESULTS
 from maillage.people.selectors.attempt_progress import (
@@ -25,7 +34,7 @@ from maillage.people.selectors.attempt_progress import (
 from maillage.people.selectors.attempt_progress import (
     support_level_choices as _support_level_choices,
 )
-from maillage.surveys.selectors import script_as_dict, script_for_caller
+from maillage.surveys.selectors import script_as_dict, script_for_caller, script_list
 
 SOURCE_KIND = "turf"
 
@@ -36,6 +45,91 @@ def door_result_choices() -> list[tuple[str, str]]:
 
 def support_level_choices() -> list[tuple[int, str]]:
     return _support_level_choices()
+
+
+def doorstep_turfs(*, user: User) -> list[Turf]:
+    """The turfs handed to this volunteer (or their team) today: the app's home page."""
+    return list(Turf.objects.filter(pk__in=assigned_turf_ids(user=user)).order_by("name", "pk"))
+
+
+def doorstep_turf(*, user: User, turf_id: int) -> Turf:
+    """One turf the user may open (NotFound otherwise: another turf's id is a 404)."""
+    return access_turf(user=user, turf_id=turf_id)
+
+
+def doorstep_turf_ids(*, user: User, among: set[int]) -> set[int]:
+    """Which of these turfs the user may record results on: one query."""
+    if not among:
+        return set()
+    return set(turf_list_for(user=user).filter(pk__in=among).values_list("pk", flat=True))
+
+
+def doorstep_members(*, turf_ids: set[int], person_ids: set[int]) -> set[tuple[int, int]]:
+    """The (turf, person) pairs among these that are in the turfs' walk lists: one query."""
+    if not turf_ids or not person_ids:
+        return set()
+    return set(
+        TurfMember.objects.filter(turf_id__in=turf_ids, person_id__in=person_ids).values_list(
+            "turf_id", "person_id"
+        )
+    )
+
+
+def doorstep_script(*, user: User) -> dict[str, Any] | None:
+    """The script the doorstep app walks through: the campaign's latest active script (turfs
+    do not name one). None when there is no active script: the app then asks the result, the
+    support level, the note and the question only."""
+    script = script_list(user=user).filter(is_active=True).order_by("-pk").first()
+    if script is None:
+        return None
+    return script_as_dict(script_for_caller(script_id=script.pk))
+
+
+def doorstep_download(*, user: User, turf: Turf, ip_address: str | None = None) -> dict[str, Any]:
+    """What the app stores to work offline: the turf's doors in walk order with their people
+    (names, building/floor, birth year to tell namesakes apart; no support level, no contact
+    details) and the script. The download is written to the audit log (a walk list is person
+    data), once per download."""
+    doors = walk_list(turf=turf)
+    audit_log_record(
+        actor=user,
+        action=AuditLogEntry.Action.VIEW,
+        target=turf,
+        target_label=_("Secteur téléchargé : %(name)s (%(people)s personnes)")
+        % {"name": turf.name, "people": sum(len(door.people) for door in doors)},
+        ip_address=ip_address,
+    )
+    return {
+        "id": turf.pk,
+        "name": turf.name,
+        "script": doorstep_script(user=user),
+        "doors": [
+            {
+                "door": door.door,
+                "address": " — ".join(
+                    part for part in (door.address, door.commune_name) if part
+                ),
+                "where": door.where,
+                "people": [
+                    {
+                        "id": person.person_id,
+                        "name": person.display_name,
+                        "detail": " · ".join(
+                            part
+                            for part in (
+                                door.where,
+                                str(person.birth_year) if person.birth_year else "",
+                            )
+                            if part
+                        ),
+                    }
+                    for person in door.people
+                ],
+            }
+            for door in doors
+        ],
+        "downloaded_at": timezone.now().isoformat(),
+    }
 
 
 def consent_wording() -> str:
@@ -74,6 +168,30 @@ class Progress:
         return 3 + len(self.results)
 
 
+def progress_turfs(*, user: User) -> list[Turf]:
+    """The turfs a team leader follows: those handed to them, to their teams, or to a member of
+    one of their teams; staff follow every active turf."""
+    active = Turf.objects.filter(status=Turf.Status.ACTIVE)
+    if has_role(user, Role.STAFF):
+        return list(active.order_by("name", "pk"))
+    teams = list(user.teams.values_list("pk", flat=True))
+    return list(
+        active.filter(
+            Q(assignments__user=user)
+            | Q(assignments__team_id__in=teams)
+            | Q(assignments__user__teams__in=teams)
+        )
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def turf_progress(*, user: User) -> Progress:
+    """The team leader's live figures: per turf and per volunteer, doors knocked, contacts
+    made and results by code. Six queries whatever the number of turfs and volunteers."""
+    return _progress(progress_turfs(user=user))
+
+
 def _progress(turfs: list[Any]) -> Progress:
     results = door_result_choices()
     per_turf, per_actor = attempt_counts_by_source(
@@ -81,7 +199,7 @@ def _progress(turfs: list[Any]) -> Progress:
     )
     actor_ids = {actor_id for _turf, actor_id in per_actor if actor_id is not None}
     names = {
-        user.pk: user.short_name
+        user.pk: user.full_name or user.email
         for user in User.objects.filter(pk__in=actor_ids).only("pk", "full_name", "email")
     }
     total = AttemptCounts()

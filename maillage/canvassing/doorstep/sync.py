@@ -7,9 +7,10 @@ reason the volunteer can read (the outbox drops it too and shows it; resending c
 A result that fails for a passing reason (the database busy) is answered `retry` and stays in
 the outbox.
 
-Scope: the volunteer may only record results on the people of the turfs assigned to them; the
-people are read through `people_visible_to` (which the turfs feed) and each result's turf must be
-one of the volunteer's. The ledger (`contact_attempt_record`) checks the scope again.
+Scope: the volunteer may only record results on the people of the turfs assigned to them: the
+caller passes the (turf, person) pairs of the batch that are in the volunteer's turfs (read
+through the turfs' selectors); the ledger (`contact_attempt_record`) checks the person against
+`people_visible_to` again.
 """
 
 from __future__ import annotations
@@ -29,9 +30,8 @@ from django.utils.translation import gettext as _
 from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
 from maillage.people.selectors import DOOR_RESULTS
-from maillage.people.selectors.people import people_visible_to
 from maillage.people.services import ContactAttempt, contact_attempt_record
-from maillage.surveys.selectors import script_for_caller
+from maillage.surveys.selectors import access_script, script_for_caller
 from maillage.surveys.services import answers_record
 
 logger = logging.getLogger(__name__)
@@ -173,29 +173,44 @@ def _attempt(
     )
 
 
-def door_results_sync(
-    *, actor: User, items: Sequence[Any], turf_ids: set[int]
-) -> list[SyncAnswer]:
-    """Store a batch of door results from the doorstep app; one answer per result, in order.
-
-    `turf_ids` are the turfs assigned to the actor (read by the caller through the turfs
-    selectors). Each result is its own transaction: one refused result never loses the others.
-    """
+def sync_batch(body: Any) -> list[Any]:
+    """The results of a posted body, bounded; SyncBatchError when it is not a batch."""
+    items = body.get("results") if isinstance(body, dict) else None
     if not isinstance(items, list):
         raise SyncBatchError(_("Envoi illisible."))
     if len(items) > MAX_BATCH:
         raise SyncBatchError(
             _("Trop de résultats dans un envoi (%(max)s au plus).") % {"max": MAX_BATCH}
         )
+    return items
+
+
+def batch_pairs(items: Sequence[Any]) -> tuple[set[int], set[int]]:
+    """The turf ids and person ids a batch names (to check them in two queries)."""
+    turfs: set[int] = set()
+    people: set[int] = set()
+    for item in items:
+        if isinstance(item, dict):
+            if isinstance(item.get("turf"), int):
+                turfs.add(item["turf"])
+            if isinstance(item.get("person"), int):
+                people.add(item["person"])
+    return turfs, people
+
+
+def door_results_sync(
+    *,
+    actor: User,
+    items: Sequence[Any],
+    turf_ids: set[int],
+    members: set[tuple[int, int]],
+) -> list[SyncAnswer]:
+    """Store a batch of door results from the doorstep app; one answer per result, in order.
+
+    `turf_ids` are the batch's turfs the actor may work, `members` the batch's (turf, person)
+    pairs that are in those turfs. Each result is its own transaction: one refused result never
+    loses the others."""
     now = timezone.now()
-    person_ids = {
-        item["person"]
-        for item in items
-        if isinstance(item, dict) and isinstance(item.get("person"), int)
-    }
-    visible = set(
-        people_visible_to(user=actor).filter(pk__in=person_ids).values_list("pk", flat=True)
-    )
     scripts: dict[int, Any] = {}
     answers: list[SyncAnswer] = []
     for item in items:
@@ -212,10 +227,8 @@ def door_results_sync(
             if turf_id is None or turf_id not in turf_ids:
                 raise SyncResultError(_("Ce secteur ne vous est pas attribué."))
             attempt = _attempt(item, client_uuid=client_uuid, turf_id=turf_id, now=now)
-            if attempt.person_id not in visible:
-                raise SyncResultError(
-                    _("Cette personne n'existe pas ou ne vous est pas accessible.")
-                )
+            if (turf_id, attempt.person_id) not in members:
+                raise SyncResultError(_("Cette personne n'est pas dans ce secteur."))
             answers.append(
                 _store(actor=actor, attempt=attempt, item=item, label=label, scripts=scripts)
             )
@@ -247,6 +260,7 @@ def _store(
             )
         if script_id is not None:
             if script_id not in scripts:
+                access_script(user=actor, script_id=script_id)  # active, readable by them
                 scripts[script_id] = script_for_caller(script_id=script_id)
             answers_record(
                 interaction=outcome.interaction, script=scripts[script_id], answers=given

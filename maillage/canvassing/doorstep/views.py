@@ -21,7 +21,7 @@ from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role
 from maillage.canvassing.doorstep import selectors
-from maillage.canvassing.doorstep.sync import door_results_sync
+from maillage.canvassing.doorstep.sync import batch_pairs, door_results_sync, sync_batch
 
 # Sync batches per volunteer per minute: a phone back online sends a few; far more is a loop.
 SYNC_RATE = "60/m"
@@ -85,19 +85,19 @@ def doorstep_sync(request: AuthenticatedHttpRequest) -> JsonResponse:
     ):
         return JsonResponse({"error": _("Trop d'envois. Réessayez dans une minute.")}, status=429)
     try:
-        body = json.loads(request.body)
+        items = sync_batch(json.loads(request.body))
     except (ValueError, UnicodeDecodeError):
         return JsonResponse({"error": _("Envoi illisible.")}, status=400)
-    if not isinstance(body, dict):
-        return JsonResponse({"error": _("Envoi illisible.")}, status=400)
-    try:
-        answers = door_results_sync(
-            actor=request.user,
-            items=body.get("results"),  # type: ignore[arg-type]
-            turf_ids=selectors.doorstep_turf_ids(user=request.user),
-        )
     except ApplicationError as error:
         return JsonResponse({"error": error.message}, status=400)
+    turf_ids, person_ids = batch_pairs(items)
+    allowed = selectors.doorstep_turf_ids(user=request.user, among=turf_ids)
+    answers = door_results_sync(
+        actor=request.user,
+        items=items,
+        turf_ids=allowed,
+        members=selectors.doorstep_members(turf_ids=allowed, person_ids=person_ids),
+    )
     return JsonResponse({"results": [answer.as_dict() for answer in answers]})
 
 

@@ -196,8 +196,8 @@
         var answer = answers[question.id];
         if (answer === undefined || answer === "") break;
         var choice = (question.choices || []).find(function (c) { return c.id === answer; });
-        if (choice && choice.ends_script) break;
-        if (choice && choice.next_question) { question = byId[choice.next_question]; continue; }
+        if (choice && choice.end) break;
+        if (choice && choice.next && byId[choice.next]) { question = byId[choice.next]; continue; }
         question = questions[questions.indexOf(question) + 1];
       }
       // Answers to questions no longer on the path are not sent.
