@@ -94,10 +94,20 @@
     var data = Object.assign({}, state.data, { downloaded_at: new Date().toISOString() });
     Outbox.saveTurf(data).then(function () {
       setDownloaded(data.downloaded_at);
-      // The service worker keeps this page for offline opening once it has been fetched.
-      if (navigator.serviceWorker && navigator.serviceWorker.controller) {
-        navigator.serviceWorker.controller.postMessage({ cache: window.location.pathname });
-      }
+      return keepPage();
+    }).then(function () { root.dataset.offlineReady = "1"; });
+  }
+
+  // The service worker keeps this page (and the app shell) so the turf opens with no network.
+  function keepPage() {
+    if (!navigator.serviceWorker || !root.dataset.worker) return Promise.resolve();
+    return navigator.serviceWorker.ready.then(function (registration) {
+      return new Promise(function (resolve) {
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function () { resolve(); };
+        registration.active.postMessage({ cache: window.location.pathname }, [channel.port2]);
+        setTimeout(resolve, 10000);
+      });
     });
   }
 

@@ -56,7 +56,13 @@ self.addEventListener("fetch", function (event) {
 
 self.addEventListener("message", function (event) {
   var path = event.data && event.data.cache;
+  var port = event.ports && event.ports[0];
+  function reply(ok) { if (port) port.postMessage({ cached: ok }); }
   if (typeof path === "string" && path.indexOf("/") === 0) {
-    caches.open(CACHE).then(function (cache) { return cache.add(path); }).catch(function () {});
+    event.waitUntil(caches.open(CACHE).then(function (cache) {
+      return Promise.all([cache.add(path)].concat(SHELL.map(function (url) { return cache.add(url); })));
+    }).then(function () { reply(true); }, function () { reply(false); }));
+  } else {
+    reply(false);
   }
 });
