@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from benchmarks.bench_pages import _pg_admin, _server_env, _start_server, _stop_server
@@ -50,9 +50,9 @@ def _setup() -> dict[str, object]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.utils import timezone
+    from maillage.canvassing.models import Turf, TurfAssignment, TurfMember
 
     from maillage.accounts.models import User
-    from maillage.canvassing.models import Turf, TurfAssignment, TurfMember
     from maillage.core.roles import Role
     from maillage.people.models import Person
 
@@ -138,11 +138,13 @@ def _run_worker(step: str, env: dict[str, str]) -> dict:  # type: ignore[type-ar
     for line in completed.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line.removeprefix("RESULT "))
-    raise RuntimeError(f"sync benchmark step {step} failed:\n{completed.stdout}\n{completed.stderr}")
+    raise RuntimeError(
+        f"sync benchmark step {step} failed:\n{completed.stdout}\n{completed.stderr}"
+    )
 
 
 def _item(volunteer: dict, person: int) -> dict:  # type: ignore[type-arg]
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     return {
         "uuid": str(uuid.uuid4()),
@@ -152,7 +154,7 @@ def _item(volunteer: dict, person: int) -> dict:  # type: ignore[type-arg]
         "support_level": 3 if person % 3 else None,
         "note": "",
         "question": "",
-        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "occurred_at": datetime.now(UTC).isoformat(),
     }
 
 
@@ -169,7 +171,9 @@ class _Client:
     def __init__(self, host: str, port: int) -> None:
         self.connection = http.client.HTTPConnection(host, port, timeout=120)
 
-    def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes, float]:
+    def request(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes, float]:
         started = time.perf_counter()
         self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()

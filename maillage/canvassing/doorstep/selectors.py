@@ -106,9 +106,7 @@ def doorstep_download(*, user: User, turf: Turf, ip_address: str | None = None) 
         "doors": [
             {
                 "door": door.door,
-                "address": " — ".join(
-                    part for part in (door.address, door.commune_name) if part
-                ),
+                "address": " — ".join(part for part in (door.address, door.commune_name) if part),
                 "where": door.where,
                 "people": [
                     {

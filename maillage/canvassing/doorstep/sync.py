@@ -255,9 +255,7 @@ def _store(
     with transaction.atomic():
         outcome = contact_attempt_record(actor=actor, attempt=attempt)
         if not outcome.created:
-            return SyncAnswer(
-                uuid=label, status=DUPLICATE, interaction_id=outcome.interaction.pk
-            )
+            return SyncAnswer(uuid=label, status=DUPLICATE, interaction_id=outcome.interaction.pk)
         if script_id is not None:
             if script_id not in scripts:
                 access_script(user=actor, script_id=script_id)  # active, readable by them

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from maillage.accounts.http import AuthenticatedHttpRequest
+from maillage.canvassing.doorstep import selectors
+from maillage.canvassing.doorstep.sync import batch_pairs, door_results_sync, sync_batch
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role
-from maillage.canvassing.doorstep import selectors
-from maillage.canvassing.doorstep.sync import batch_pairs, door_results_sync, sync_batch
 
 # Sync batches per volunteer per minute: a phone back online sends a few; far more is a loop.
 SYNC_RATE = "60/m"

@@ -16,7 +16,11 @@ _numbers = itertools.count(1)
 
 
 def make_turf(
-    people: list[Person], *, users: list[Any] = (), teams: list[Any] = (), name: str = ""  # type: ignore[assignment]
+    people: list[Person],
+    *,
+    users: list[Any] = (),
+    teams: list[Any] = (),
+    name: str = "",  # type: ignore[assignment]
 ) -> Turf:
     """A turf over `people` in the given order; people sharing a household key share a door."""
     turf = Turf.objects.create(

@@ -119,14 +119,19 @@ def test_offline_canvassing_syncs_once_and_reaches_staff(page, live_server) -> N
     )
     alice, bernard, chloe, denis, emma, farid = people
     question = results.get(person=chloe)
-    assert (question.question, question.question_status) == ("Quand ouvre la nouvelle crèche ?", "open")
+    assert (question.question, question.question_status) == (
+        "Quand ouvre la nouvelle crèche ?",
+        "open",
+    )
     assert PhoneNumber.objects.filter(person=denis).exists()
     consent = Consent.objects.filter(person=denis, channel="phone").latest("recorded_at")
     assert consent.granted and "J’accepte" in consent.wording
     # The follow-up lists moved: the undecided are to revisit, the one with a phone to call.
     revisit = set(Person.objects.filter(followup_q("revisit")).values_list("pk", flat=True))
     assert {alice.pk, denis.pk} <= revisit and chloe.pk not in revisit
-    assert denis.pk in set(Person.objects.filter(followup_q("phone_pool")).values_list("pk", flat=True))
+    assert denis.pk in set(
+        Person.objects.filter(followup_q("phone_pool")).values_list("pk", flat=True)
+    )
 
     # Double tap: the button disables on the first tap; the UUID made when the form opened
     # would make a second send harmless anyway.

@@ -74,7 +74,9 @@ class DoorstepPageTests(BaseTestCase):
         self.assertNotIn("support", json.dumps(data["doors"]))
         entry = AuditLogEntry.objects.get(target_type="canvassing.turf")
         self.assertEqual((entry.actor_id, entry.action), (self.teammate.pk, "view"))
-        big = make_turf([make_person(household_key=f"{n} bd") for n in range(40)], users=[self.teammate])
+        big = make_turf(
+            [make_person(household_key=f"{n} bd") for n in range(40)], users=[self.teammate]
+        )
         with self.assertNumQueries(7):
             self.client.get(reverse("canvassing:doorstep_turf_data", args=[big.pk]))
 
@@ -85,16 +87,23 @@ class DoorstepPageTests(BaseTestCase):
         body = response.content.decode()
         self.assertIn("importScripts(", body)
         self.assertIn("canvassing/doorstep/app.js", body)
-        self.assertEqual(reverse("canvassing:doorstep_worker").rsplit("/", 1)[0] + "/", reverse("canvassing:doorstep_home"))
+        self.assertEqual(
+            reverse("canvassing:doorstep_worker").rsplit("/", 1)[0] + "/",
+            reverse("canvassing:doorstep_home"),
+        )
 
 
 class ProgressTests(BaseTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.leader = UserFactory(email="lea@example.org", full_name="Léa Leader", role=Role.TEAM_LEADER)
+        cls.leader = UserFactory(
+            email="lea@example.org", full_name="Léa Leader", role=Role.TEAM_LEADER
+        )
         cls.leader.teams.add(cls.team)
-        cls.second = UserFactory(email="sam@example.org", full_name="Sam Second", role=Role.VOLUNTEER)
+        cls.second = UserFactory(
+            email="sam@example.org", full_name="Sam Second", role=Role.VOLUNTEER
+        )
         cls.second.teams.add(cls.team)
         a, b = make_person(household_key="1 rue"), make_person(household_key="1 rue")
         c = make_person(household_key="2 rue")
@@ -113,7 +122,9 @@ class ProgressTests(BaseTestCase):
 
     def test_doors_contacts_and_codes_per_turf_and_volunteer(self) -> None:
         a, b, c = self.people
-        self.sync(self.teammate, [door_result(a, self.turf), door_result(b, self.turf, result="refused")])
+        self.sync(
+            self.teammate, [door_result(a, self.turf), door_result(b, self.turf, result="refused")]
+        )
         self.sync(self.second, [door_result(c, self.turf, result="not_home")])
         self.login(self.leader)
         with self.assertNumQueries(8):
@@ -123,7 +134,9 @@ class ProgressTests(BaseTestCase):
         row = progress.turfs[0]
         self.assertEqual((row.counts.doors, row.counts.contacts, row.counts.attempts), (2, 1, 3))
         by_name = {v.name: v.counts for v in row.volunteers}
-        self.assertEqual((by_name["Théo Teammate"].doors, by_name["Théo Teammate"].contacts), (1, 1))
+        self.assertEqual(
+            (by_name["Théo Teammate"].doors, by_name["Théo Teammate"].contacts), (1, 1)
+        )
         self.assertEqual(by_name["Sam Second"].by_result, {"not_home": 1})
         self.assertNotContains(response, "Lyon")
         # htmx polls the fragment, not the whole page.
