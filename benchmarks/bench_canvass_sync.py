@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.bench_pages import _pg_admin, _server_env, _start_server, _stop_server
@@ -144,8 +144,6 @@ def _run_worker(step: str, env: dict[str, str]) -> dict:  # type: ignore[type-ar
 
 
 def _item(volunteer: dict, person: int) -> dict:  # type: ignore[type-arg]
-    from datetime import datetime
-
     return {
         "uuid": str(uuid.uuid4()),
         "person": person,

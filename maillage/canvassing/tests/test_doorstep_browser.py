@@ -148,3 +148,52 @@ def test_offline_canvassing_syncs_once_and_reaches_staff(page, live_server) -> N
     page.goto(f"{live_server.url}/people/{chloe.pk}/")
     expect(page.locator("main")).to_contain_text("Quand ouvre la nouvelle crèche ?")
     assert not watch.problems, watch.problems
+
+
+def test_the_team_leader_watches_progress_live(desktop_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from maillage.accounts.tests.factories import TeamFactory
+    from maillage.people.services import ContactAttempt, contact_attempt_record
+
+    team = TeamFactory(name="Équipe des Lilas")
+    leader = UserFactory(email="lea@example.org", full_name="Léa Cheffe", role=Role.TEAM_LEADER)
+    vic = UserFactory(email="vic@example.org", full_name="Vic Bénévole", role=Role.VOLUNTEER)
+    sam = UserFactory(email="sam@example.org", full_name="Sam Militant", role=Role.VOLUNTEER)
+    for user in (leader, vic, sam):
+        user.teams.add(team)
+    people = _people()
+    turf = make_turf(people[:4], teams=[team], name="Les Lilas")
+    other = make_turf(people[4:], teams=[team], name="Les Roses")
+
+    def record(actor, person, turf, result, level=None) -> None:  # type: ignore[no-untyped-def]
+        contact_attempt_record(
+            actor=actor,
+            attempt=ContactAttempt(
+                person_id=person.pk,
+                channel="door",
+                result=result,
+                client_uuid=uuid.uuid4(),
+                support_level=level,
+                source_kind="turf",
+                source_id=turf.pk,
+            ),
+        )
+
+    record(vic, people[0], turf, "talked", 3)
+    record(vic, people[1], turf, "not_home")
+    record(sam, people[2], turf, "talked", 1)
+    record(sam, people[4], other, "refused")
+    page = desktop_page
+    watch = ConsoleWatch(page)
+    browser_login(page, live_server, "lea@example.org", DEFAULT_PASSWORD)
+    watch.visit(f"{live_server.url}/canvassing/doorstep/progress/")
+    expect(page.get_by_test_id("total-doors")).to_have_text("3")
+    expect(page.get_by_test_id("total-contacts")).to_have_text("2")
+    lilas = page.get_by_test_id("turf-progress").filter(has_text="Les Lilas")
+    expect(lilas.locator("tbody tr").filter(has_text="Vic Bénévole")).to_contain_text("1")
+    screenshot(page, "doorstep-progress")
+    # A result comes in: htmx polls and the figures move, with no reload.
+    record(sam, people[3], turf, "talked", 2)
+    expect(page.get_by_test_id("total-contacts")).to_have_text("3", timeout=20_000)
+    assert not watch.problems, watch.problems
