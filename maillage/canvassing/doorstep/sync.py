@@ -257,10 +257,23 @@ def _store(
         if not outcome.created:
             return SyncAnswer(uuid=label, status=DUPLICATE, interaction_id=outcome.interaction.pk)
         if script_id is not None:
-            if script_id not in scripts:
-                access_script(user=actor, script_id=script_id)  # active, readable by them
-                scripts[script_id] = script_for_caller(script_id=script_id)
-            answers_record(
-                interaction=outcome.interaction, script=scripts[script_id], answers=given
-            )
+            try:
+                with transaction.atomic():
+                    if script_id not in scripts:
+                        access_script(user=actor, script_id=script_id)  # active, theirs to read
+                        scripts[script_id] = script_for_caller(script_id=script_id)
+                    answers_record(
+                        interaction=outcome.interaction, script=scripts[script_id], answers=given
+                    )
+            except ApplicationError as error:
+                # The door result is kept (never lost over a questionnaire: the script may
+                # have changed since the turf was downloaded); the volunteer is told why the
+                # answers were not.
+                return SyncAnswer(
+                    uuid=label,
+                    status=STORED,
+                    reason=_("Réponses au questionnaire non enregistrées : %(error)s")
+                    % {"error": error.message},
+                    interaction_id=outcome.interaction.pk,
+                )
     return SyncAnswer(uuid=label, status=STORED, interaction_id=outcome.interaction.pk)

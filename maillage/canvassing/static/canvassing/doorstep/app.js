@@ -191,12 +191,15 @@
     var box = $("ds-script");
     box.replaceChildren();
     var script = state.data && state.data.script;
+    state.answers = {};
+    state.path = [];
     $("ds-script-box").hidden = !script || !script.questions || !script.questions.length;
     if (!script || !script.questions) return;
     var questions = script.questions.slice().sort(function (a, b) { return a.position - b.position; });
     var byId = {};
     questions.forEach(function (q) { byId[q.id] = q; });
     var answers = state.answers = {};
+    state.path = [];
     function draw() {
       box.replaceChildren();
       var question = questions[0];
@@ -204,15 +207,18 @@
       while (question && guard++ < questions.length) {
         box.appendChild(renderQuestion(question, answers, draw));
         var answer = answers[question.id];
-        if (answer === undefined || answer === "") break;
-        var choice = (question.choices || []).find(function (c) { return c.id === answer; });
+        var choice = question.kind === "text" ? null : (question.choices || []).find(function (c) { return c.id === answer; });
         if (choice && choice.end) break;
         if (choice && choice.next && byId[choice.next]) { question = byId[choice.next]; continue; }
         question = questions[questions.indexOf(question) + 1];
       }
       // Answers to questions no longer on the path are not sent.
       var shown = {};
-      box.querySelectorAll("[data-question]").forEach(function (node) { shown[node.dataset.question] = true; });
+      state.path = [];
+      box.querySelectorAll("[data-question]").forEach(function (node) {
+        shown[node.dataset.question] = true;
+        state.path.push(byId[node.dataset.question]);
+      });
       Object.keys(answers).forEach(function (id) { if (!shown[id]) delete answers[id]; });
     }
     draw();
@@ -223,7 +229,7 @@
     if (question.kind === "text") {
       var wrap = el("div", "field");
       wrap.dataset.question = String(question.id);
-      var label = el("label", "", question.text);
+      var label = el("label", "", question.text + (question.required ? " *" : ""));
       label.htmlFor = "ds-" + name;
       var input = el("textarea");
       input.id = "ds-" + name;
@@ -236,7 +242,7 @@
     }
     var fieldset = el("fieldset", "field ds-choices");
     fieldset.dataset.question = String(question.id);
-    fieldset.appendChild(el("legend", "", question.text));
+    fieldset.appendChild(el("legend", "", question.text + (question.required ? " *" : "")));
     (question.choices || []).forEach(function (choice) {
       var label = el("label", "ds-choice");
       var radio = el("input");
@@ -296,7 +302,12 @@
     if (submit.disabled) return;
     submit.disabled = true;  // a second tap does nothing; the UUID would make it harmless anyway
     var result = formResult();
-    if (!result.result) {
+    var missing = result.result === "talked" && (state.path || []).some(function (question) {
+      var answer = result.answers[question.id];
+      return question.required && (answer === undefined || answer === "");
+    });
+    if (!result.result || missing) {
+      $("ds-form-error").textContent = result.result ? texts.textRequired : texts.textNoResult;
       $("ds-form-error").hidden = false;
       submit.disabled = false;
       return;
