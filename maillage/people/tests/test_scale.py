@@ -20,6 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from maillage.canvassing.tests.helpers import hand_turf
 from maillage.core.pagination import Total
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import Person
@@ -86,6 +87,8 @@ class VolunteerScopeCostTestCase(BaseTestCase):
             with connection.cursor() as cursor:  # fresh statistics, as autovacuum would keep
                 cursor.execute("ANALYZE people_person")
                 cursor.execute("ANALYZE people_personlist_members")
+                cursor.execute("ANALYZE canvassing_turfmember")
+                cursor.execute("ANALYZE canvassing_turfassignment")
         self.login(self.teammate)
         with CaptureQueriesContext(connection) as captured:
             response = self.client.get(reverse("people:person_list"))
@@ -100,7 +103,10 @@ class VolunteerScopeCostTestCase(BaseTestCase):
         members = [
             Person.objects.create(birth_name=f"LISTE{n:02d}", first_names="Alex") for n in range(30)
         ]
-        assign(members, users=[self.teammate])
+        # Half on a list handed to the volunteer, half on a turf handed to their team: both
+        # assignment sources must walk from the assignments to people by index.
+        assign(members[:15], users=[self.teammate])
+        hand_turf(members[15:], team=self.team)
         _outsiders(1_000, start=1_000)
         small = self.cost()
         _outsiders(20_000, start=2_000)  # after the list's people, so ids above theirs too
