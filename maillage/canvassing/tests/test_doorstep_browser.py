@@ -37,7 +37,6 @@ def _people() -> list[Person]:
             address_number=number,
             address_street="rue des Lilas",
             commune_name="Marseille",
-            household_key=f"{number} rue des lilas",
         )
         for name, first, number, _key in rows
     ]

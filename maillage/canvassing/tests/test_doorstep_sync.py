@@ -15,6 +15,8 @@ from maillage.canvassing.tests.doorstep_helpers import door_result, make_turf
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import Consent, Interaction, PhoneNumber
 from maillage.people.tests.helpers import make_person
+from maillage.surveys.selectors import answers_for_interactions
+from maillage.surveys.services import question_add, script_create
 
 URL = reverse("canvassing:doorstep_sync")
 
@@ -73,7 +75,7 @@ class DoorstepSyncTests(BaseTestCase):
         )
         rows = response.json()["results"]
         self.assertEqual([row["status"] for row in rows], ["rejected", "rejected", "stored"])
-        self.assertIn("accessible", rows[0]["reason"])
+        self.assertIn("pas dans ce secteur", rows[0]["reason"])
         self.assertIn("attribué", rows[1]["reason"])
         self.assertFalse(Interaction.objects.filter(person=self.stranger).exists())
 
@@ -142,3 +144,64 @@ class DoorstepSyncTests(BaseTestCase):
         rows = self.post([door_result(self.bob, self.turf, uuid=shared)]).json()["results"]
         self.assertEqual(rows[0]["status"], "rejected")
         self.assertFalse(Interaction.objects.filter(person=self.bob).exists())
+
+
+class DoorstepScriptTests(BaseTestCase):
+    """The script downloaded with the turf; its answers come back with the result."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.person = make_person(birth_name="ALICE")
+        cls.turf = make_turf([cls.person], users=[cls.teammate])
+        cls.script = script_create(actor=cls.owner, name="Porte-à-porte")
+        cls.support = question_add(
+            actor=cls.owner, script=cls.script, text="Votre intention ?", kind="support"
+        )
+        cls.topic = question_add(
+            actor=cls.owner, script=cls.script, text="Votre priorité ?", kind="text", required=True
+        )
+
+    def test_the_download_carries_the_script_and_its_answers_are_stored(self) -> None:
+        self.login(self.teammate)
+        url = reverse("canvassing:doorstep_turf_data", args=[self.turf.pk])
+        with self.assertNumQueries(9):  # the script: itself, its questions, their choices
+            data = self.client.get(url).json()
+        script = data["script"]
+        self.assertEqual(
+            [q["text"] for q in script["questions"]], ["Votre intention ?", "Votre priorité ?"]
+        )
+        undecided = next(c for c in script["questions"][0]["choices"] if c["support_level"] == 3)
+        item = door_result(
+            self.person,
+            self.turf,
+            support_level=3,
+            script=script["id"],
+            answers={str(self.support.pk): undecided["id"], str(self.topic.pk): "Les transports"},
+        )
+        response = self.client.post(
+            URL, json.dumps({"results": [item]}), content_type="application/json"
+        )
+        self.assertEqual(response.json()["results"], [{"uuid": item["uuid"], "status": "stored"}])
+        interaction = Interaction.objects.get(person=self.person)
+        answers = answers_for_interactions([interaction.pk])[interaction.pk]
+        self.assertEqual(
+            sorted(a.text or a.choice.label for a in answers), ["Indécis", "Les transports"]
+        )
+
+    def test_answers_the_script_refuses_keep_the_door_result(self) -> None:
+        self.login(self.teammate)
+        item = door_result(
+            self.person,
+            self.turf,
+            script=self.script.pk,
+            answers={str(self.support.pk): 999999},  # not a choice of the question
+        )
+        response = self.client.post(
+            URL, json.dumps({"results": [item]}), content_type="application/json"
+        )
+        row = response.json()["results"][0]
+        self.assertEqual(row["status"], "stored")
+        self.assertIn("questionnaire", row["reason"])
+        interaction = Interaction.objects.get(person=self.person)
+        self.assertEqual(answers_for_interactions([interaction.pk]), {})
