@@ -6,6 +6,7 @@ question in their inbox and the follow-up lists updated. Tapping submit twice ma
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -40,6 +41,13 @@ def _people() -> list[Person]:
         )
         for name, first, number, _key in rows
     ]
+
+
+def _wait_for(condition, seconds: float = 20) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
 
 
 def _record(page, name: str, result: str, *, support: str = "", fill=None) -> None:  # type: ignore[no-untyped-def]
@@ -138,7 +146,10 @@ def test_offline_canvassing_syncs_once_and_reaches_staff(page, live_server) -> N
     page.get_by_role("button", name=re.compile("GARCIA Farid")).click()
     page.locator("#ds-form").get_by_text("Absent", exact=True).click()
     page.locator("#ds-submit").dblclick()
-    expect(page.get_by_test_id("outbox-count")).to_have_attribute("data-count", "0", timeout=20_000)
+    expect(page.get_by_role("button", name=re.compile("GARCIA Farid"))).to_contain_text("Noté")
+    _wait_for(lambda: Interaction.objects.filter(person=farid).exists())
+    expect(page.get_by_test_id("outbox-count")).to_have_attribute("data-count", "0")
+    page.wait_for_timeout(1000)  # a second send, had there been one, would have landed by now
     assert Interaction.objects.filter(person=farid).count() == 1
 
     # Staff: the five results on the sheets, the question in the inbox.

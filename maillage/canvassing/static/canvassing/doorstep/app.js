@@ -66,6 +66,7 @@
     return Outbox.getTurf(turfId).then(function (saved) {
       if (saved) {
         setDownloaded(saved.downloaded_at);
+        if (!navigator.onLine) return saved;
       }
       return fetch(root.dataset.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) {

@@ -37,13 +37,14 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate") {
     // Pages: the network first (fresh list, fresh CSRF token), the kept copy when offline.
     event.respondWith(fetch(request).then(function (response) { return keep(request, response); }).catch(function () {
-      return caches.match(request).then(function (hit) { return hit || Response.error(); });
+      // Django varies pages on Cookie and Accept-Language; the kept copy is this browser's own.
+      return caches.match(request, { ignoreVary: true }).then(function (hit) { return hit || Response.error(); });
     }));
     return;
   }
   if (SHELL.indexOf(url.pathname) >= 0) {
     // The shell: the kept copy at once (offline too), refreshed behind it when the network is up.
-    event.respondWith(caches.match(request).then(function (hit) {
+    event.respondWith(caches.match(request, { ignoreVary: true }).then(function (hit) {
       var fresh = fetch(request).then(function (response) { return keep(request, response); });
       if (hit) {
         fresh.catch(function () {});
