@@ -34,6 +34,7 @@ from maillage.people.selectors.attempt_progress import (
 from maillage.people.selectors.attempt_progress import (
     support_level_choices as _support_level_choices,
 )
+from maillage.people.selectors.persuasion import Figures, support_history
 from maillage.surveys.selectors import script_as_dict, script_for_caller, script_list
 
 SOURCE_KIND = "turf"
@@ -228,3 +229,35 @@ def _progress(turfs: list[Any]) -> Progress:
             )
         )
     return Progress(total=total, turfs=rows, results=results)
+
+
+@dataclass(frozen=True)
+class TurfPersuasion:
+    turf: Turf
+    figures: Figures
+    # (from, to, count) for every transition seen in the turf, most frequent first.
+    transitions: list[tuple[str, str, int]]
+
+
+def turf_persuasion(*, user: User) -> list[TurfPersuasion]:
+    """Per turf, how support moved in the conversations held there (the people selectors'
+    persuasion figures grouped by source "turf"): transitions, undecided won, conversations
+    with undecided people, flips and contacts per flip. Staff only (support in bulk)."""
+    history, _boundaries = support_history(user=user)
+    ids = [pk for kind, pk in history.by_source if kind == SOURCE_KIND and pk is not None]
+    turfs = {turf.pk: turf for turf in Turf.objects.filter(pk__in=ids)}
+    labels = dict(support_level_choices())
+    rows = []
+    for (kind, pk), figures in history.by_source.items():
+        if kind != SOURCE_KIND or pk not in turfs:
+            continue
+        transitions = sorted(
+            (
+                (labels[before], labels[after], n)
+                for (before, after), n in figures.transitions.items()
+            ),
+            key=lambda row: (-row[2], row[0], row[1]),
+        )
+        rows.append(TurfPersuasion(turf=turfs[pk], figures=figures, transitions=transitions))
+    rows.sort(key=lambda row: (-row.figures.undecided_won, row.turf.name, row.turf.pk))
+    return rows

@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("doorstep/turf/<int:turf_id>/", views.doorstep_turf, name="doorstep_turf"),
     path("doorstep/turf/<int:turf_id>/data/", views.doorstep_turf_data, name="doorstep_turf_data"),
     path("doorstep/progress/", views.doorstep_progress, name="doorstep_progress"),
+    path("doorstep/persuasion/", views.doorstep_persuasion, name="doorstep_persuasion"),
 ]

@@ -127,3 +127,12 @@ def doorstep_progress(request: AuthenticatedHttpRequest) -> HttpResponse:
         else "canvassing/doorstep/progress.html"
     )
     return render(request, template, context)
+
+
+@role_required(Role.STAFF)
+def doorstep_persuasion(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "canvassing/doorstep/persuasion.html",
+        {"rows": selectors.turf_persuasion(user=request.user)},
+    )

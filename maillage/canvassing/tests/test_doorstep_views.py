@@ -160,3 +160,55 @@ class ProgressTests(BaseTestCase):
             content_type="application/json",
         )
         self.assertEqual(Interaction.objects.filter(source_kind="turf").count(), 1)
+
+
+class PersuasionTests(BaseTestCase):
+    def test_transitions_and_contacts_per_flip_per_turf(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from maillage.people.services import ContactAttempt, contact_attempt_record
+
+        ann, ben = make_person(birth_name="ANN"), make_person(birth_name="BEN")
+        north = make_turf([ann, ben], users=[self.teammate], name="Nord")
+        south = make_turf([make_person()], users=[self.teammate], name="Sud")
+        start = timezone.now() - timedelta(days=3)
+
+        def talk(person, level, day, turf=north) -> None:  # type: ignore[no-untyped-def]
+            contact_attempt_record(
+                actor=self.teammate,
+                attempt=ContactAttempt(
+                    person_id=person.pk,
+                    channel="door",
+                    result="talked",
+                    client_uuid=uuid.uuid4(),
+                    occurred_at=start + timedelta(days=day),
+                    support_level=level,
+                    source_kind="turf",
+                    source_id=turf.pk,
+                ),
+            )
+
+        talk(ann, 3, 0)  # undecided
+        talk(ann, 3, 1)  # a conversation with an undecided person, no change
+        talk(ann, 2, 2)  # another, and she leans for: a flip
+        talk(ben, 4, 0)
+        talk(ben, 5, 1)  # towards "against"
+        self.login(self.teammate)
+        url = reverse("canvassing:doorstep_persuasion")
+        self.assertEqual(self.client.get(url).status_code, 403)
+        self.login(self.owner)
+        response = self.client.get(url)
+        rows = response.context["rows"]
+        self.assertEqual([row.turf.name for row in rows], ["Nord"])
+        figures = rows[0].figures
+        self.assertEqual(
+            (figures.undecided_won, figures.gained, figures.lost, figures.flips),
+            (1, 1, 1, 1),
+        )
+        self.assertEqual(
+            (figures.conversations_with_undecided, figures.contacts_per_flip), (2, 2.0)
+        )
+        self.assertContains(response, "Indécis → Plutôt pour : 1")
+        self.assertNotContains(response, south.name)
