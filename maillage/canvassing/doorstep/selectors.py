@@ -192,7 +192,8 @@ def turf_progress(*, user: User) -> Progress:
 
 
 def _progress(turfs: list[Any]) -> Progress:
-    results = door_result_choices()
+    # "Talked" is the contacts column already.
+    results = [(value, label) for value, label in door_result_choices() if value != "talked"]
     per_turf, per_actor = attempt_counts_by_source(
         source_kind=SOURCE_KIND, source_ids=[turf.pk for turf in turfs], channel="door"
     )

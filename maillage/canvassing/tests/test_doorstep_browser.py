@@ -104,6 +104,7 @@ def test_offline_canvassing_syncs_once_and_reaches_staff(page, live_server) -> N
         form.get_by_label("Nouveau téléphone (ou corrigé)").fill("06 12 34 56 78")
         expect(form.locator("#ds-phone-consent .ds-wording")).to_contain_text("J’accepte")
         form.get_by_label("La personne accepte (téléphone et SMS)").check()
+        screenshot(page, "doorstep-form")
 
     _record(page, "DUPONT Denis", "Conversation", support="Indécis", fill=new_phone)
     page.get_by_role("button", name="Toutes les portes").click()
@@ -155,8 +156,10 @@ def test_offline_canvassing_syncs_once_and_reaches_staff(page, live_server) -> N
     # Staff: the five results on the sheets, the question in the inbox.
     page.context.clear_cookies()
     browser_login(page, live_server, "sara@example.org", DEFAULT_PASSWORD)
-    page.goto(f"{live_server.url}/people/{chloe.pk}/")
+    page.goto(f"{live_server.url}/people/questions/")
     expect(page.locator("main")).to_contain_text("Quand ouvre la nouvelle crèche ?")
+    page.goto(f"{live_server.url}/people/{denis.pk}/")
+    expect(page.locator("main")).to_contain_text("+33612345678")
     assert not watch.problems, watch.problems
 
 
