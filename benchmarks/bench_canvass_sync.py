@@ -50,9 +50,9 @@ def _setup() -> dict[str, object]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.utils import timezone
-    from maillage.canvassing.models import Turf, TurfAssignment, TurfMember
 
     from maillage.accounts.models import User
+    from maillage.canvassing.models import Turf, TurfAssignment, TurfMember
     from maillage.core.roles import Role
     from maillage.people.models import Person
 
