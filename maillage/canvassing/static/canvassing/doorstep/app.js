@@ -21,7 +21,7 @@
     window.scrollTo(0, 0);
   }
 
-  function fill(text, value) { return text.replace("%s", String(value)); }
+  function fill(text, value) { return text.replace("{n}", String(value)); }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
