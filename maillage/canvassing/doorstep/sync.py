@@ -208,38 +208,59 @@ def door_results_sync(
     """Store a batch of door results from the doorstep app; one answer per result, in order.
 
     `turf_ids` are the batch's turfs the actor may work, `members` the batch's (turf, person)
-    pairs that are in those turfs. Each result is its own transaction: one refused result never
-    loses the others."""
+    pairs that are in those turfs. Each result has its own savepoint: one refused result never
+    loses the others. Should the batch's commit itself fail, the view answers 500 and the outbox
+    sends the same batch again (nothing of it was kept)."""
     now = timezone.now()
     scripts: dict[int, Any] = {}
     answers: list[SyncAnswer] = []
-    for item in items:
-        raw_uuid = item.get("uuid") if isinstance(item, dict) else None
-        label = raw_uuid if isinstance(raw_uuid, str) else ""
-        try:
-            if not isinstance(item, dict):
-                raise SyncResultError(_("Résultat illisible."))
-            try:
-                client_uuid = uuid.UUID(str(raw_uuid))
-            except ValueError:
-                raise SyncResultError(_("Identifiant de résultat invalide.")) from None
-            turf_id = _int_or_none(item, "turf")
-            if turf_id is None or turf_id not in turf_ids:
-                raise SyncResultError(_("Ce secteur ne vous est pas attribué."))
-            attempt = _attempt(item, client_uuid=client_uuid, turf_id=turf_id, now=now)
-            if (turf_id, attempt.person_id) not in members:
-                raise SyncResultError(_("Cette personne n'est pas dans ce secteur."))
+    # One commit for the batch (each result in its own savepoint): a phone's batch costs one
+    # write transaction, not one per result.
+    with transaction.atomic():
+        for item in items:
             answers.append(
-                _store(actor=actor, attempt=attempt, item=item, label=label, scripts=scripts)
-            )
-        except ApplicationError as error:
-            answers.append(SyncAnswer(uuid=label, status=REJECTED, reason=error.message))
-        except DatabaseError:
-            logger.exception("door result %s not stored", label)
-            answers.append(
-                SyncAnswer(uuid=label, status=RETRY, reason=_("Réessayez dans un instant."))
+                _one(
+                    actor=actor,
+                    item=item,
+                    now=now,
+                    turf_ids=turf_ids,
+                    members=members,
+                    scripts=scripts,
+                )
             )
     return answers
+
+
+def _one(
+    *,
+    actor: User,
+    item: Any,
+    now: datetime,
+    turf_ids: set[int],
+    members: set[tuple[int, int]],
+    scripts: dict[int, Any],
+) -> SyncAnswer:
+    raw_uuid = item.get("uuid") if isinstance(item, dict) else None
+    label = raw_uuid if isinstance(raw_uuid, str) else ""
+    try:
+        if not isinstance(item, dict):
+            raise SyncResultError(_("Résultat illisible."))
+        try:
+            client_uuid = uuid.UUID(str(raw_uuid))
+        except ValueError:
+            raise SyncResultError(_("Identifiant de résultat invalide.")) from None
+        turf_id = _int_or_none(item, "turf")
+        if turf_id is None or turf_id not in turf_ids:
+            raise SyncResultError(_("Ce secteur ne vous est pas attribué."))
+        attempt = _attempt(item, client_uuid=client_uuid, turf_id=turf_id, now=now)
+        if (turf_id, attempt.person_id) not in members:
+            raise SyncResultError(_("Cette personne n'est pas dans ce secteur."))
+        return _store(actor=actor, attempt=attempt, item=item, label=label, scripts=scripts)
+    except ApplicationError as error:
+        return SyncAnswer(uuid=label, status=REJECTED, reason=error.message)
+    except DatabaseError:
+        logger.exception("door result %s not stored", label)
+        return SyncAnswer(uuid=label, status=RETRY, reason=_("Réessayez dans un instant."))
 
 
 def _store(
