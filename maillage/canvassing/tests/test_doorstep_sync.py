@@ -205,3 +205,20 @@ class DoorstepScriptTests(BaseTestCase):
         self.assertIn("questionnaire", row["reason"])
         interaction = Interaction.objects.get(person=self.person)
         self.assertEqual(answers_for_interactions([interaction.pk]), {})
+
+
+class DoorstepConflictTests(BaseTestCase):
+    def test_two_volunteers_on_one_person_are_both_kept_and_flagged(self) -> None:
+        person = make_person(birth_name="PARTAGÉ")
+        turf = make_turf([person], users=[self.teammate, self.outsider])
+        self.login(self.teammate)
+        first = door_result(person, turf, support_level=3)
+        self.client.post(URL, json.dumps({"results": [first]}), content_type="application/json")
+        self.login(self.outsider)
+        second = door_result(person, turf, support_level=1)
+        self.client.post(URL, json.dumps({"results": [second]}), content_type="application/json")
+        results = Interaction.objects.filter(person=person).order_by("occurred_at", "pk")
+        self.assertEqual([row.support_level for row in results], [3, 1])
+        self.assertTrue(any(row.needs_review for row in results))
+        person.refresh_from_db()
+        self.assertEqual(person.current_support, 1)  # the latest sets the level
