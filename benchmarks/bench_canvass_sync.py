@@ -167,7 +167,7 @@ def _batches(volunteer: dict) -> tuple[list[list[dict]], int]:  # type: ignore[t
 
 class _Client:
     def __init__(self, host: str, port: int) -> None:
-        self.connection = http.client.HTTPConnection(host, port, timeout=120)
+        self.connection = http.client.HTTPConnection(host, port, timeout=600)
 
     def request(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]

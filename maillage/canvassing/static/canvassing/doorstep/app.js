@@ -356,14 +356,20 @@
         return response.json();
       }).then(function (body) {
         state.backoff = 0;
-        return Outbox.settle(body.results, batch).then(function () { return items.length > batch.length; });
+        var retry = body.results.some(function (answer) { return answer.status === "retry"; });
+        return Outbox.settle(body.results, batch).then(function () {
+          return { more: !retry && items.length > batch.length, retry: retry };
+        });
       });
-    }).then(function (more) {
+    }).then(function (outcome) {
       state.syncing = false;
       return markRecorded().then(function () {
         if (state.data) renderDoors();
         return refreshStatus();
-      }).then(function () { if (more) return sync(); });
+      }).then(function () {
+        if (outcome && outcome.retry) schedule();  // the server asked for a later try
+        else if (outcome && outcome.more) return sync();
+      });
     }).catch(function () {
       state.syncing = false;
       schedule();
