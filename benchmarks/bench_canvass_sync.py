@@ -241,7 +241,7 @@ def _sync_load(base: str, volunteers: list[dict]) -> dict:  # type: ignore[type-
     }
 
 
-def _bare_load(base: str, clients: int, per_client: int) -> list[float]:
+def _bare_load(base: str, clients: int, per_client: int) -> tuple[list[float], float]:
     host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     lock = threading.Lock()
@@ -255,8 +255,9 @@ def _bare_load(base: str, clients: int, per_client: int) -> list[float]:
             with lock:
                 latencies.append(seconds)
 
+    started = time.perf_counter()
     _parallel(work, clients)
-    return latencies
+    return latencies, time.perf_counter() - started
 
 
 def _p(values: list[float], q: float) -> float:
@@ -272,7 +273,9 @@ def _backend(report, name: str, database_url: str) -> None:  # type: ignore[no-u
         server, base = _start_server(env)
         try:
             sync = _sync_load(base, volunteers)
-            bare = _bare_load(base, len(volunteers), max(1, round(sync["posts"] / len(volunteers))))
+            bare, bare_seconds = _bare_load(
+                base, len(volunteers), max(1, round(sync["posts"] / len(volunteers)))
+            )
         finally:
             _stop_server(server)
         counted = _run_worker("count", env)
@@ -301,6 +304,12 @@ def _backend(report, name: str, database_url: str) -> None:  # type: ignore[no-u
         unit="ms",
         baseline=_p(bare, 0.99),
         higher_is_better=False,
+    )
+    report.figure(
+        f"sync POSTs per second, {len(volunteers)} volunteers at once ({name})",
+        value=sync["posts"] / sync["seconds"],
+        unit="req/s",
+        baseline=len(bare) / bare_seconds,
     )
     report.figure(
         f"results stored exactly once ({name}; {sync['resent']} resends answered duplicate)",
