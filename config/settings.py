@@ -195,6 +195,18 @@ MAILLAGE_IMPORT_MAX_CELL_CHARS = env_int("MAILLAGE_IMPORT_MAX_CELL_CHARS", 1 << 
 # Columns of a file; columns kept in a person's extra fields.
 MAILLAGE_IMPORT_MAX_COLUMNS = env_int("MAILLAGE_IMPORT_MAX_COLUMNS", 1000, minimum=2)
 MAILLAGE_IMPORT_MAX_EXTRA_COLUMNS = env_int("MAILLAGE_IMPORT_MAX_EXTRA_COLUMNS", 200, minimum=0)
+# Geocoding of addresses (docs/imports.md "Geocoding"): a service with the Base Adresse
+# Nationale's CSV batch search, the BAN's public one or a campaign's own addok.
+GEOCODER_URL = env_str("GEOCODER_URL", "https://api-adresse.data.gouv.fr/search/csv/")
+# Seconds to wait for one batch's answer; tries of a batch on a transient error (5xx, 429,
+# timeout, refused connection), with a doubling pause from GEOCODER_RETRY_SECONDS.
+GEOCODER_TIMEOUT = env_int("GEOCODER_TIMEOUT", 120, minimum=1)
+GEOCODER_TRIES = env_int("GEOCODER_TRIES", 4, minimum=1)
+GEOCODER_RETRY_SECONDS = env_int("GEOCODER_RETRY_SECONDS", 2, minimum=0)
+# Addresses sent per request (the public service takes files up to 50 MB).
+GEOCODER_BATCH = env_int("GEOCODER_BATCH", 2000, minimum=1)
+# Below this score (0-1) a match is not trusted: the person stays without coordinates.
+GEOCODER_MIN_SCORE = env_int("GEOCODER_MIN_SCORE_PERCENT", 50, minimum=0) / 100
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -282,6 +294,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Turf maps (canvassing): a tile server URL with {z}/{x}/{y} (a campaign's own, or one whose
+# terms allow it). Empty by default: the map then draws people and turfs on a blank
+# background, and the browser makes no request to a third party.
+MAP_TILES_URL = env_str("MAP_TILES_URL", "")
+if MAP_TILES_URL and not (
+    MAP_TILES_URL.startswith(("https://", "http://"))
+    and all(part in MAP_TILES_URL for part in ("{z}", "{x}", "{y}"))
+):
+    raise ImproperlyConfiguredEnv("MAP_TILES_URL must be an http(s) URL with {z}, {x} and {y}.")
+MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "")
 
 AXES_VERBOSE = False
 # Static files: whitenoise serves them in every mode; in development it reads the app folders

@@ -147,6 +147,8 @@ class WalkDoor:
     complement2: str
     postcode: str
     commune_name: str
+    latitude: float | None = None  # from the geocoder; None when the address is not placed
+    longitude: float | None = None
     people: list[WalkPerson] = field(default_factory=list)
 
     @property
@@ -174,6 +176,8 @@ WALK_COLUMNS = (
     "person__address_complement2",
     "person__postcode",
     "person__commune_name",
+    "person__latitude",
+    "person__longitude",
 )
 
 
@@ -203,10 +207,21 @@ def walk_list(*, turf: Turf) -> list[WalkDoor]:
         complement2,
         postcode,
         commune_name,
+        latitude,
+        longitude,
     ) in rows:
         if current is None or current.door != door:
             current = WalkDoor(
-                door, side, street, number, complement, complement2, postcode, commune_name
+                door,
+                side,
+                street,
+                number,
+                complement,
+                complement2,
+                postcode,
+                commune_name,
+                latitude,
+                longitude,
             )
             doors.append(current)
         current.people.append(

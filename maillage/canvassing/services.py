@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,15 @@ from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
 from maillage.people.normalise import street_name_key
+from maillage.people.selectors import (
+    Channel,
+    ContactPolicy,
+    Interaction,
+    contact_policy,
+    followup_q,
+    over_contact_cap_q,
+)
+from maillage.people.selectors.followup import RETRY_RESULTS, SETTLED_RESULTS
 from maillage.people.selectors.people import people_visible_to
 from maillage.people.selectors.segments import SegmentError, access_segment, segment_queryset
 
@@ -79,10 +88,28 @@ def _source(actor: User) -> QuerySet[Any]:
     return people_visible_to(user=actor)
 
 
+def retries_exhausted_q(policy: ContactPolicy) -> Q:
+    """Not reached at the door N times (the policy's retries) and never reached since: the
+    door misses without a settling result, minus those the follow-up rules still retry."""
+    misses = Interaction.objects.filter(
+        person_id=OuterRef("pk"), channel=Channel.DOOR, result__in=RETRY_RESULTS
+    )
+    settled = Interaction.objects.filter(person_id=OuterRef("pk"), result__in=SETTLED_RESULTS)
+    return Q(Exists(misses)) & ~Q(Exists(settled)) & ~followup_q("retry_not_home", policy=policy)
+
+
 def _knockable(people: QuerySet[Any]) -> QuerySet[Any]:
-    """People the campaign still knocks on: the follow-up rules' exclusions and the contact
-    cap are applied here once the contact ledger provides them."""
-    return people
+    """The people the campaign still knocks on, by its follow-up rules and contact cap
+    (people's ContactPolicy): not those left alone (against), not the convinced who are only
+    informed by email, not those at the contact cap, not those whose not-home retries are used
+    up."""
+    policy = contact_policy()
+    return (
+        people.exclude(followup_q("no_further_contact", policy=policy))
+        .exclude(followup_q("inform_by_email", policy=policy))
+        .exclude(over_contact_cap_q(policy=policy))
+        .exclude(retries_exhausted_q(policy))
+    )
 
 
 def _residents(people: QuerySet[Any]) -> list[Resident]:
@@ -133,9 +160,12 @@ def _create(
     residents: Sequence[Resident] | None = None,
     **fields: Any,
 ) -> Turf:
+    definition = fields.pop("definition")
     if residents is None:
         assert people is not None
         residents = _residents(_knockable(people))
+        # Said on the turf's page: "12 people left out by the follow-up rules and the cap".
+        definition["left_out"] = people.count() - len(residents)
     if not residents:
         raise TurfError(_("Personne à qui frapper dans ce secteur : il serait vide."))
     turf = Turf.objects.create(
@@ -143,6 +173,7 @@ def _create(
         description=(description or "").strip(),
         kind=kind,
         created_by=actor,
+        definition=definition,
         **fields,
     )
     _fill(turf, residents)

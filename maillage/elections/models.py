@@ -80,6 +80,24 @@ class AreaResult(models.Model):
     department_code = models.CharField(_("département"), max_length=3, blank=True)
     # For communes and bureaux: the constituency they were placed in (blank when unknown).
     constituency_code = models.CharField(_("circonscription"), max_length=5, blank=True)
+    # The territory row of a commune or bureau area (`code` is its code), linked at import:
+    # results, rolls and turfs meet on the same places. NULL for other levels and sectors.
+    commune = models.ForeignKey(
+        "territory.Commune",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="area_results",
+        verbose_name=_("commune"),
+    )
+    polling_station = models.ForeignKey(
+        "territory.PollingStation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="area_results",
+        verbose_name=_("bureau de vote"),
+    )
 
     registered = models.PositiveIntegerField(_("inscrits"))
     abstentions = models.PositiveIntegerField(_("abstentions"))

@@ -50,6 +50,7 @@ from maillage.elections.models import (
     ResultUpload,
     Round,
 )
+from maillage.territory import selectors as territory_selectors
 from maillage.territory import services as territory_services
 from maillage.territory.codes import is_insee_commune
 
@@ -208,6 +209,7 @@ def results_import(
                 progress_id=progress_id,
             )
             election_refresh_final_flags(election=election)
+            _link_territory(election=election)
             warnings.extend(_cross_round_warnings(election=election))
             level = Counter(area.level for area in areas).most_common(1)[0][0]
             record = ResultImport.objects.create(
@@ -341,6 +343,18 @@ def _place_and_register_territory(
     }
     if departments:
         territory_services.departments_ensure(names=departments)
+
+
+def _link_territory(*, election: Election) -> None:
+    """Point the election's commune and bureau results at their territory rows: one UPDATE
+    per level, whatever the number of areas (the rows were registered just before)."""
+    results = AreaResult.objects.filter(election=election)
+    results.filter(level=Level.POLLING_STATION, polling_station__isnull=True).update(
+        polling_station_id=territory_selectors.polling_station_id_by_code(OuterRef("code"))
+    )
+    results.filter(level=Level.COMMUNE, commune__isnull=True).update(
+        commune_id=territory_selectors.commune_id_by_code(OuterRef("code"))
+    )
 
 
 def _write_areas(

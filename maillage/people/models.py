@@ -93,6 +93,13 @@ class Tag(models.Model):
         return self.name
 
 
+class GeocodeStatus(models.IntegerChoices):
+    """NULL on the person: never tried (or the address changed since)."""
+
+    FOUND = 1, _("localisée")
+    NOT_FOUND = 2, _("introuvable")
+
+
 class Person(TimeStampedModel):
     # Identity, as on the roll.
     birth_name = models.CharField(_("nom de naissance"), max_length=150, blank=True)
@@ -126,6 +133,22 @@ class Person(TimeStampedModel):
     country = models.CharField(_("pays"), max_length=80, blank=True)
     building_key = models.CharField(max_length=300, blank=True)
     household_key = models.CharField(max_length=400, blank=True)
+
+    # Where the address lies, from the geocoder (`services.geocoding`); all NULL until tried.
+    # Kept lean for tens of millions of rows: all nullable, and a NULL costs one bit of the
+    # row's null bitmap (a roll load writes none of them); a geocoded person carries 8 + 8
+    # bytes of coordinates, a 2-byte score in hundredths, a 2-byte status and an 8-byte date
+    # (28 bytes, about 32 with alignment: some 1.5 GB at 48 M people, all geocoded), and no
+    # index (turfs read the coordinates of people a station or a street already selected).
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    geocode_score = models.PositiveSmallIntegerField(
+        _("score du géocodage"), null=True, blank=True, help_text=_("Sur 100.")
+    )
+    geocode_status = models.PositiveSmallIntegerField(
+        _("géocodage"), choices=GeocodeStatus.choices, null=True, blank=True
+    )
+    geocoded_at = models.DateTimeField(_("géocodé le"), null=True, blank=True)
 
     # Official areas (codes as in `territory`): strings, never integers ("2A", "0703").
     commune_code = models.CharField(_("code commune"), max_length=10, blank=True)
@@ -551,32 +574,6 @@ class SuppressionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value_hash[:12]}… ({self.scope})"
-
-
-class RollStation(TimeStampedModel):
-    """A polling station as electoral-roll extracts label it. The labels (commune, station,
-    canton, constituency) repeat on every row of a station, so an import keeps them once here
-    rather than on each of a million voters; the codes join with `Person.roll_*`."""
-
-    commune_code = models.CharField(_("code commune"), max_length=10)
-    station_code = models.CharField(_("code du bureau"), max_length=10)
-    commune_label = models.CharField(_("libellé de la commune"), max_length=150, blank=True)
-    station_label = models.CharField(_("libellé du bureau"), max_length=150, blank=True)
-    canton_label = models.CharField(_("canton"), max_length=150, blank=True)
-    constituency_label = models.CharField(_("circonscription"), max_length=150, blank=True)
-    source = models.CharField(_("source"), max_length=100, blank=True)
-
-    class Meta:
-        verbose_name = _("bureau de la liste électorale")
-        verbose_name_plural = _("bureaux de la liste électorale")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["commune_code", "station_code"], name="rollstation_unique_code"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.station_label or f"{self.commune_code}_{self.station_code}"
 
 
 class PersonList(TimeStampedModel):

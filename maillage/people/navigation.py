@@ -24,4 +24,5 @@ NAV_ITEMS = [
     NavItem(_("Questions"), "people:question_list", Role.STAFF, order=25, icon="?"),
     NavItem(_("Suivi"), "people:contact_policy", Role.STAFF, order=26, icon="↻"),
     NavItem(_("Persuasion"), "people:persuasion", Role.STAFF, order=27, icon="⇄"),
+    NavItem(_("Géocodage"), "people:geocoding", Role.STAFF, order=23, icon="⌖"),
 ]

@@ -82,7 +82,12 @@ class PollingStation(models.Model):
         verbose_name=_("commune"),
     )
     number = models.CharField(_("numéro du bureau"), max_length=8)
+    # The labels an electoral-roll extract gives the bureau (kept once here, not on each voter).
     name = models.CharField(_("nom"), max_length=150, blank=True)
+    canton_label = models.CharField(_("canton"), max_length=150, blank=True)
+    constituency_label = models.CharField(
+        _("libellé de la circonscription"), max_length=150, blank=True
+    )
     constituency = models.ForeignKey(
         Constituency,
         null=True,

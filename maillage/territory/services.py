@@ -7,10 +7,16 @@ when learnt and never silently moved.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 from maillage.core.columns import max_length
-from maillage.territory.codes import constituency_department, constituency_number, department_name
+from maillage.territory.codes import (
+    commune_department,
+    constituency_department,
+    constituency_number,
+    department_name,
+)
 from maillage.territory.models import Commune, Constituency, Department, PollingStation
 
 BATCH_SIZE = 1000
@@ -135,3 +141,62 @@ def _communes_link_single_constituency(*, commune_ids: list[int]) -> None:
         if len(ids) == 1 and None not in ids
     ]
     Commune.objects.bulk_update(single, ["constituency"], batch_size=BATCH_SIZE)
+
+
+# The labels an electoral-roll extract gives a polling station, in this order.
+ROLL_LABELS = ("commune_label", "station_label", "canton_label", "constituency_label")
+_INSEE_COMMUNE = re.compile(r"(\d{2}|2A|2B)\d{3}")
+
+
+def polling_stations_register(*, stations: Mapping[tuple[str, str], Sequence[str]]) -> int:
+    """Record the communes and polling stations an electoral roll names, with their labels.
+
+    `stations` is {(INSEE commune code, bureau number): (commune label, station label, canton
+    label, constituency label)}, the labels possibly empty. A few queries for the whole set
+    (one per table and step, batched), never one per station. A station's labels are the
+    roll's: a non-empty one replaces the known one, an empty one never erases it. A commune
+    keeps its name unless it was only its code (election files name communes better than
+    rolls' upper-case labels). Codes that are not official (a hand-made file's "X12") are
+    skipped: people keep their code strings either way. Returns the number of stations seen.
+    """
+    wanted: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for (commune, number), labels in stations.items():
+        if not _INSEE_COMMUNE.fullmatch(commune) or not number or len(number) > _NUMBER_LENGTH:
+            continue
+        wanted[f"{commune}_{number}"] = (commune, number, tuple(labels))
+    if not wanted:
+        return 0
+    communes: dict[str, tuple[str, str]] = {}
+    for commune, _number, labels in wanted.values():
+        label = labels[0] if labels else ""
+        if label or commune not in communes:
+            communes[commune] = (commune_department(commune), label)
+    commune_rows = communes_ensure(communes=communes)
+    existing = {s.code: s for s in PollingStation.objects.filter(code__in=list(wanted))}
+    missing, relabelled = [], []
+    for code, (commune, number, labels) in wanted.items():
+        names = {
+            field: label[: max_length(PollingStation, field)]
+            for field, label in zip(_STATION_FIELDS, labels[1:], strict=False)
+        }
+        station = existing.get(code)
+        if station is None:
+            missing.append(
+                PollingStation(code=code, commune=commune_rows[commune], number=number, **names)
+            )
+            continue
+        changed = False
+        for field, value in names.items():
+            if value and getattr(station, field) != value:
+                setattr(station, field, value)
+                changed = True
+        if changed:
+            relabelled.append(station)
+    PollingStation.objects.bulk_create(missing, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    PollingStation.objects.bulk_update(relabelled, list(_STATION_FIELDS), batch_size=BATCH_SIZE)
+    return len(wanted)
+
+
+_NUMBER_LENGTH = max_length(PollingStation, "number")
+# The station's columns holding ROLL_LABELS[1:] (the commune label names the Commune).
+_STATION_FIELDS = ("name", "canton_label", "constituency_label")

@@ -17,6 +17,7 @@ def test_load_demo_finds_the_accounts_demo_and_is_idempotent(monkeypatch) -> Non
     # Only accounts' builder runs here; the other apps' demos have their own tests.
     monkeypatch.setattr("maillage.people.demo.load_demo", lambda **kwargs: None)
     monkeypatch.setattr("maillage.elections.demo.load_demo", lambda **kwargs: None)
+    monkeypatch.setattr("maillage.canvassing.demo.load_demo", lambda **kwargs: None)
     call_command("load_demo", "--small", stdout=io.StringIO())
     call_command("load_demo", "--small", stdout=io.StringIO())
     emails = set(User.objects.values_list("email", flat=True))

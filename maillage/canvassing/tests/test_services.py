@@ -27,6 +27,7 @@ from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import Segment, SupportLevel
+from maillage.people.tests.factories import EmailAddressFactory, InteractionFactory
 
 
 class TurfFromStationsTests(BaseTestCase):
@@ -208,3 +209,40 @@ class TurfAssignmentTests(BaseTestCase):
         organiser = UserFactory(role=Role.ORGANISER)
         with self.assertRaises(PermissionDenied):
             turf_assign(actor=organiser, turf=self.turf, users=[self.teammate])
+
+
+class KnockableTests(BaseTestCase):
+    """A turf leaves out whom the follow-up rules and the contact cap leave alone."""
+
+    def test_it_leaves_out_against_informed_capped_and_exhausted_people(self) -> None:
+        kept = resident("1", "rue Basse", current_support=SupportLevel.UNDECIDED)
+        resident("3", "rue Basse", current_support=SupportLevel.AGAINST)
+        convinced = resident("5", "rue Basse", current_support=SupportLevel.FOR, consent_email=True)
+        EmailAddressFactory(person=convinced)
+        # Convinced but no email to inform them by: still knocked.
+        convinced_no_email = resident("7", "rue Basse", current_support=SupportLevel.FOR)
+        capped = resident("9", "rue Basse")
+        for days in (1, 2, 3):  # three attempts this week: the default cap (3 in 7 days)
+            InteractionFactory(
+                person=capped,
+                channel="phone",
+                result="no_answer",
+                occurred_at=timezone.now() - timedelta(days=days),
+            )
+        exhausted = resident("11", "rue Basse")
+        retried = resident("13", "rue Basse")
+        for weeks in (2, 3, 4):  # three misses, outside the cap's week
+            InteractionFactory(
+                person=exhausted,
+                result="not_home",
+                occurred_at=timezone.now() - timedelta(weeks=weeks),
+            )
+        InteractionFactory(
+            person=retried, result="not_home", occurred_at=timezone.now() - timedelta(weeks=2)
+        )
+        turf = turf_create_from_stations(actor=self.owner, name="B1", station_codes=["13999_0001"])
+        self.assertEqual(
+            set(TurfMember.objects.filter(turf=turf).values_list("person_id", flat=True)),
+            {kept.pk, convinced_no_email.pk, retried.pk},
+        )
+        self.assertEqual(turf.definition["left_out"], 4)

@@ -111,8 +111,9 @@ class ImportServiceTests(TempDirMixin, BaseTestCase):
 
     def test_a_whole_round_is_written_in_a_bounded_number_of_queries(self) -> None:
         # Election, round, territory (departments, constituencies), deletes, 2 area batches,
-        # candidate inserts, final-flag refresh, cross-round checks, report, audit: never per row.
-        with self.assertMaxQueries(40):
+        # candidate inserts, final-flag refresh, territory links (one UPDATE per level),
+        # cross-round checks, report, audit: never per row.
+        with self.assertMaxQueries(42):
             results_import(path=helpers.LG2024_T2, election_slug="lg-2024")
 
     def test_a_malformed_file_writes_nothing(self) -> None:
@@ -346,6 +347,15 @@ class PollingStationImportTests(TempDirMixin, BaseTestCase):
         self.assertEqual(Commune.objects.get(code="29011").constituency.code, "2902")
         bureau = AreaResult.objects.get(code="29011_0001", round_number=2)
         self.assertIsNone(bureau.margin_votes)  # a bureau elects nobody
+        # Results point at the same territory rows as rolls and turfs.
+        station = PollingStation.objects.get(code="29011_0001")
+        self.assertEqual(bureau.polling_station_id, station.pk)
+        self.assertFalse(
+            AreaResult.objects.filter(
+                level="polling_station", polling_station__isnull=True
+            ).exists()
+        )
+        self.assertEqual(set(station.area_results.values_list("round_number", flat=True)), {1, 2})
 
     def test_once_known_the_territory_tables_place_bureaux_of_another_election(self) -> None:
         results_import(path=helpers.BUREAUX_T1, election_slug="lg-2024")

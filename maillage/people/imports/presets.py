@@ -68,7 +68,8 @@ FIELDS: dict[str, object] = {
     "consent_email": gettext_lazy("Accord e-mail (oui/non)"),
     "consent_sms": gettext_lazy("Accord SMS (oui/non)"),
     "consent_phone": gettext_lazy("Accord appels (oui/non)"),
-    # Labels of the roll's polling station: kept once per station (RollStation), not per person.
+    # Labels of the roll's polling station: kept once per station (territory's
+    # Commune and PollingStation), not per person.
     "roll_commune_label": gettext_lazy("Libellé de la commune de la liste"),
     "station_label": gettext_lazy("Libellé du bureau de vote"),
     "canton_label": gettext_lazy("Canton du bureau de vote"),

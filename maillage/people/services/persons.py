@@ -74,6 +74,9 @@ ADDRESS_FIELDS = (
     "constituency_code",
     "department_code",
 )
+# The address parts a geocoder reads, and what it writes: a change of the former clears the latter.
+GEOCODED_FIELDS = ("address_number", "address_street", "postcode", "commune_name", "commune_code")
+GEOCODE_RESULT_FIELDS = ("latitude", "longitude", "geocode_score", "geocode_status", "geocoded_at")
 ROLE_FIELDS = (
     "is_voter",
     "is_contact",
@@ -155,9 +158,15 @@ def person_update(*, actor: User, person: Person, fields: dict[str, Any]) -> Per
     for name, value in fields.items():
         setattr(person, name, value)
     person_keys_refresh(person)
+    located = []
+    if any(name in GEOCODED_FIELDS for name in changes):  # placed again by the next geocoding
+        located = list(GEOCODE_RESULT_FIELDS)
+        for name in located:
+            setattr(person, name, None)
     person.save(
         update_fields=[
             *changes,
+            *located,
             "search_name",
             "sort_name",
             "building_key",

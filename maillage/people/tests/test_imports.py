@@ -29,7 +29,6 @@ from maillage.people.models import (
     ImportJob,
     Person,
     PhoneNumber,
-    RollStation,
     SuppressionEntry,
     Tag,
 )
@@ -50,6 +49,7 @@ from maillage.people.tests.fixtures.helpers import (
     write_plain,
     write_reu,
 )
+from maillage.territory.models import PollingStation
 
 pytestmark = pytest.mark.django_db
 
@@ -91,8 +91,10 @@ def test_it_imports_the_reu_sample_with_official_codes_and_partial_dates() -> No
     assert martin.household_key == household_key("3", "RUE DU PORT", "", "13990")
     # Station labels are kept once per station, not on every voter.
     assert "libellé du bureau de vote" not in martin.extra
-    station = RollStation.objects.get(commune_code="13999", station_code="0001")
-    assert (station.station_label, station.commune_label) == ("BUREAU 1", "VALLON-SUR-MER")
+    # … in territory, the one home of places, where results and turfs find them.
+    station = PollingStation.objects.select_related("commune").get(code="13999_0001")
+    assert (station.name, station.commune.name) == ("BUREAU 1", "VALLON-SUR-MER")
+    assert station.number == "0001" and martin.polling_station_code == station.code
     assert (
         Person.objects.get(birth_name="DURAND").birth_year,
         Person.objects.get(birth_name="DURAND").birth_month,

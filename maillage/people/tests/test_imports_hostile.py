@@ -16,9 +16,10 @@ from django.db import connection
 from maillage.core.tests.workbooks import shared_string_bomb, sheet_xml, write_workbook
 from maillage.people.imports.presets import REU_HEADERS
 from maillage.people.imports.preview import import_job_preview
-from maillage.people.models import ImportJob, Person, RollStation, Tag
+from maillage.people.models import ImportJob, Person, Tag
 from maillage.people.services.imports import import_job_create
 from maillage.people.tests.fixtures.helpers import reu_row, write_plain, write_reu
+from maillage.territory.models import PollingStation
 
 pytestmark = pytest.mark.django_db
 
@@ -227,13 +228,11 @@ def test_values_longer_than_their_column_reject_their_row_on_every_database(
     assert reasons == {
         6: "prénoms : 204 caractères, 200 au plus",
         11: "nom de naissance : 1000000 caractères, 150 au plus",
-        16: "libellé du bureau : 151 caractères, 150 au plus",
+        16: "libellé du bureau de vote : 151 caractères, 150 au plus",
         21: "numéro d'ordre invalide : 99999999999",
         26: "département de naissance : 6 caractères, 5 au plus",
     }
-    assert all(
-        len(label) <= 150 for label in RollStation.objects.values_list("station_label", flat=True)
-    )
+    assert all(len(label) <= 150 for label in PollingStation.objects.values_list("name", flat=True))
 
 
 def test_contact_values_longer_than_their_column_reject_their_row(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ from django.db import transaction
 from maillage.people.imports import parallel
 from maillage.people.imports.generator import write_roll
 from maillage.people.imports.reader import ReadState, csv_chunks, open_table
-from maillage.people.models import Person, RollStation
+from maillage.people.models import Person
 from maillage.people.services.imports import _Reading, import_file
 from maillage.people.tests.fixtures.helpers import reu_row, write_reu
+from maillage.territory.models import PollingStation
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def _outcome(path: Path, tmp_path: Path, name: str) -> tuple[dict, list[list[str
             ),
             key=repr,
         )
-        stations = sorted(RollStation.objects.values_list("station_code", "station_label"))
+        stations = sorted(PollingStation.objects.values_list("number", "name"))
         transaction.set_rollback(True)
     rejected = []
     if summary.rejected:

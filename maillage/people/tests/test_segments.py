@@ -567,6 +567,7 @@ class SegmentFilterRegistryTestCase(BaseTestCase):
                 "commune",
                 "polling_station",
                 "constituency",
+                "geocode",
                 "tag",
                 "role",
                 "support",

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from maillage.people.views import dedupe, followup, gdpr, people, persuasion, segments, teams
+from maillage.people.views import (
+    dedupe,
+    followup,
+    gdpr,
+    geocoding,
+    people,
+    persuasion,
+    segments,
+    teams,
+)
 
 urlpatterns = [
     path("", people.person_list, name="person_list"),
@@ -26,5 +35,7 @@ urlpatterns = [
     path("persuasion/", persuasion.persuasion, name="persuasion"),
     path("duplicates/", dedupe.duplicate_list, name="duplicate_list"),
     path("duplicates/search/", dedupe.duplicate_search, name="duplicate_search"),
+    path("geocoding/", geocoding.geocoding_page, name="geocoding"),
+    path("geocoding/start/", geocoding.geocoding_start, name="geocoding_start"),
     path("duplicates/<int:candidate_id>/", dedupe.duplicate_review, name="duplicate_review"),
 ]

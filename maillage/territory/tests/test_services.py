@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from maillage.core.tests.base import BaseTestCase
 from maillage.territory import selectors, services
 from maillage.territory.models import Commune, Constituency, Department, PollingStation
@@ -68,3 +71,73 @@ class TerritoryServicesTests(BaseTestCase):
             stations={"29011_0001": ("29011", "0001", "2903")}, communes=communes
         )
         self.assertEqual(PollingStation.objects.get().constituency.code, "2902")
+
+
+class RollRegistrationTests(BaseTestCase):
+    """An electoral roll registers the places it names, labels included, set-based."""
+
+    def _stations(self, count: int) -> dict[tuple[str, str], tuple[str, ...]]:
+        return {
+            ("13055", f"{n:04d}"): ("MARSEILLE", f"BUREAU {n}", "CANTON 1", "1re circ.")
+            for n in range(1, count + 1)
+        }
+
+    def test_stations_and_communes_are_created_with_their_labels(self) -> None:
+        seen = services.polling_stations_register(
+            stations={
+                **self._stations(2),
+                ("2A004", "0001"): ("", "", "", ""),  # a roll without label columns
+                ("X12", "0001"): ("ailleurs", "", "", ""),  # not an official code: skipped
+                ("13055", "TOO-LONG-NUMBER"): ("", "", "", ""),
+            }
+        )
+        self.assertEqual(seen, 3)
+        station = PollingStation.objects.select_related("commune__department").get(
+            code="13055_0002"
+        )
+        self.assertEqual(
+            (station.number, station.name, station.canton_label, station.constituency_label),
+            ("0002", "BUREAU 2", "CANTON 1", "1re circ."),
+        )
+        self.assertEqual(
+            (station.commune.name, station.commune.department.code), ("MARSEILLE", "13")
+        )
+        self.assertEqual(Commune.objects.get(code="2A004").name, "2A004")  # named by code
+        self.assertFalse(Commune.objects.filter(code="X12").exists())
+
+    def test_a_known_label_is_kept_over_an_empty_one_and_replaced_by_a_new_one(self) -> None:
+        services.polling_stations_register(stations=self._stations(1))
+        services.polling_stations_register(stations={("13055", "0001"): ("", "", "", "")})
+        self.assertEqual(PollingStation.objects.get().name, "BUREAU 1")
+        services.polling_stations_register(
+            stations={("13055", "0001"): ("", "ÉCOLE JULES FERRY", "", "")}
+        )
+        station = PollingStation.objects.get()
+        self.assertEqual((station.name, station.canton_label), ("ÉCOLE JULES FERRY", "CANTON 1"))
+
+    def test_a_commune_named_by_an_election_file_keeps_its_name(self) -> None:
+        services.communes_ensure(communes={"13055": ("13", "Marseille")})
+        services.polling_stations_register(stations=self._stations(1))
+        self.assertEqual(Commune.objects.get().name, "Marseille")
+
+    def test_the_number_of_queries_does_not_grow_with_the_stations(self) -> None:
+        services.polling_stations_register(stations=self._stations(3))
+        # Nothing new: one select per table.
+        with self.assertNumQueries(3):
+            services.polling_stations_register(stations=self._stations(3))
+        fresh = {("13056", number): labels for (_, number), labels in self._stations(3).items()}
+        with CaptureQueriesContext(connection) as three:
+            services.polling_stations_register(stations=fresh)
+        many = {("13057", number): labels for (_, number), labels in self._stations(300).items()}
+        with CaptureQueriesContext(connection) as hundreds:
+            services.polling_stations_register(stations=many)
+        # The same statements; only SQLite's limit of parameters per statement splits the
+        # multi-row INSERT in a few (a few hundred rows each, never one per station).
+        kinds = [q["sql"].split()[0] for q in three.captured_queries]
+        many_kinds = [q["sql"].split()[0] for q in hundreds.captured_queries]
+        self.assertEqual(kinds.count("SELECT"), many_kinds.count("SELECT"))
+        self.assertLessEqual(len(many_kinds), len(kinds) + 2)
+        self.assertEqual(PollingStation.objects.count(), 306)
+
+    def test_label_limits_follow_the_columns(self) -> None:
+        self.assertEqual(selectors.roll_label_limits(), [150, 150, 150, 150])

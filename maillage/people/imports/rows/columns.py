@@ -73,8 +73,6 @@ SUPPRESSED = object()  # returned instead of a row: the ledger says this person 
 # Keys the converter derives (not a cell of the file): cut to their column's length rather than
 # rejecting the row (long names can make a search name longer than its column).
 DERIVED_COLUMNS = ("search_name", "sort_name", "building_key", "household_key")
-# The columns of the roll's station labels, in STATION_LABEL_FIELDS order.
-_STATION_LABEL_COLUMNS = ("commune_label", "station_label", "canton_label", "constituency_label")
 _ROLL_NUMBER_RANGE = BaseDatabaseOperations.integer_field_ranges[
     Person._meta.get_field("roll_number").get_internal_type()
 ]

@@ -18,6 +18,9 @@ from maillage.people.normalise import (
     sort_key_of_folded,
 )
 
+# A roll without label columns: its stations are still registered, by their codes alone.
+_NO_LABELS = ("", "", "", "")
+
 
 class RowConverter(_ColumnGroups):
     """Built once per file; `convert(line_no, fields)` returns a staging tuple, SUPPRESSED, or a
@@ -105,6 +108,8 @@ class RowConverter(_ColumnGroups):
                 if labels.__class__ is str:
                     return labels
                 self.stations[(commune, station)] = labels  # type: ignore[assignment]
+            else:  # met without labels: still registered in territory, by its codes
+                self.stations[(commune, station)] = _NO_LABELS
         raw_building = self._building_of(row)
         number, street, postcode, building_key = self._buildings.get(
             raw_building

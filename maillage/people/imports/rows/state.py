@@ -11,19 +11,24 @@ from operator import itemgetter
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from maillage.people.imports.presets import ROLL_PRESETS, STATION_LABEL_FIELDS
+from maillage.people.imports.presets import FIELDS, ROLL_PRESETS, STATION_LABEL_FIELDS
 from maillage.people.imports.rows.codes import Ledger
 from maillage.people.imports.rows.columns import (
-    _STATION_LABEL_COLUMNS,
     _checked_person_columns,
-    _label,
     columns_at,
     max_length,
 )
-from maillage.people.models import EmailAddress, Person, RollStation, Tag
+from maillage.people.models import EmailAddress, Person, Tag
 from maillage.people.normalise import (
     fold,
 )
+from maillage.territory import selectors as territory_selectors
+
+
+def _lower_first(label: str) -> str:
+    """A mapping-screen label inside a sentence, like the model's verbose names."""
+    return label[:1].lower() + label[1:]
+
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[a-z0-9-]{2,}$")
 _SEX = {
@@ -187,8 +192,10 @@ class _ConverterState:
         self.tag_length = max_length(Tag, "name")
         self.tag_slug_length = max_length(Tag, "slug")
         self.station_labels = [
-            (max_length(RollStation, name), _label(RollStation, name))
-            for name in _STATION_LABEL_COLUMNS
+            (limit, _lower_first(str(FIELDS[name])))
+            for limit, name in zip(
+                territory_selectors.roll_label_limits(), STATION_LABEL_FIELDS, strict=True
+            )
         ]
         self.too_long = _("%(field)s : %(length)s caractères, %(limit)s au plus")
         self.impossible_date = _("date de naissance impossible : %(date)s")

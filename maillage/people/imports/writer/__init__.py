@@ -90,7 +90,7 @@ class StagingWriter(StagingLoad, DirectLoad, Matching, PersonRows, ChildRows, In
         result = WriteResult(duplicate_lines=dict(self.duplicates))
         self._close_direct()
         if stations:
-            self._record_stations(stations, now)
+            self._record_stations(stations)
         if self.direct:
             result.created = self.copied
         if self.staged:

@@ -17,7 +17,6 @@ from maillage.people.models import (
     Person,
     PersonTag,
     PhoneNumber,
-    RollStation,
     Tag,
 )
 
@@ -55,7 +54,6 @@ PHONE = Names(PhoneNumber)
 TAG = Names(Tag)
 PERSON_TAG = Names(PersonTag)
 CONSENT = Names(Consent)
-ROLL_STATION = Names(RollStation)
 
 
 @dataclass

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from maillage.people.imports.rows import PERSON_COLUMNS
-from maillage.people.imports.writer.base import PERSON, ROLL_STATION, STAGING, WriterBase
+from maillage.people.imports.writer.base import PERSON, STAGING, WriterBase
 from maillage.people.imports.writer.direct import DIRECT_COLUMNS
+from maillage.territory import services as territory_services
 
 P = PERSON
 # Filled by a merge only where the person's own value is blank.
@@ -18,27 +19,11 @@ _FILL_IF_BLANK = [c for c in PERSON_COLUMNS if c not in ("extra", *_IDENTITY, *_
 
 
 class PersonRows(WriterBase):
-    def _record_stations(
-        self, stations: dict[tuple[str, str], tuple[str, ...]], now: datetime
-    ) -> None:
-        """One row per polling station of the file (a few hundred for a department), labels
-        updated when the file gives one; an empty label never erases a known one."""
-        R = ROLL_STATION
-        labels = [R.commune_label, R.station_label, R.canton_label, R.constituency_label]
-        keep = ", ".join(
-            f"{c} = CASE WHEN excluded.{c} <> '' THEN excluded.{c} ELSE {R.table}.{c} END"
-            for c in labels
-        )
-        with self.sql.connection.cursor() as cursor:
-            cursor.executemany(
-                f"""INSERT INTO {R.table} ({R.commune_code}, {R.station_code}, {", ".join(labels)}, {R.source}, {R.created_at}, {R.updated_at})
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT ({R.commune_code}, {R.station_code}) DO UPDATE SET {keep}, {R.source} = excluded.{R.source}, {R.updated_at} = excluded.{R.updated_at}""",
-                [
-                    (commune, station, *(label[:150] for label in values), self.source, now, now)
-                    for (commune, station), values in sorted(stations.items())
-                ],
-            )
+    def _record_stations(self, stations: dict[tuple[str, str], tuple[str, ...]]) -> None:
+        """The communes and polling stations of the file (a few hundred for a department),
+        registered with their labels in `territory`, the one home of places: a few queries
+        for the whole set (see `polling_stations_register`), whatever the number of voters."""
+        territory_services.polling_stations_register(stations=stations)
 
     def _json_updates(self) -> tuple[str, str, list[object]]:
         """(`extra` and `sources` assignments, with their parameters; the test that both would
