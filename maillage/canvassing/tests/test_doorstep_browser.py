@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.canvassing.tests.doorstep_helpers import make_turf
 from maillage.core.roles import Role
-from maillage.core.tests.browser import ConsoleWatch, browser_login, screenshot
+from maillage.core.tests.browser import ConsoleWatch, assert_accessible, browser_login, screenshot
 from maillage.people.models import Consent, Interaction, Person, PhoneNumber
 from maillage.people.selectors import followup_q
 from maillage.people.tests.helpers import make_person
@@ -77,6 +77,7 @@ def test_offline_canvassing_syncs_once_and_reaches_staff(page, live_server) -> N
     page.get_by_role("button", name="Télécharger ce secteur").click()
     expect(app).to_have_attribute("data-offline-ready", "1")
     expect(page.get_by_test_id("downloaded")).to_contain_text("Secteur téléchargé")
+    assert_accessible(page)
 
     page.context.set_offline(True)
     # With no network the page still opens: the service worker keeps it, IndexedDB the turf.
@@ -105,6 +106,7 @@ def test_offline_canvassing_syncs_once_and_reaches_staff(page, live_server) -> N
         expect(form.locator("#ds-phone-consent .ds-wording")).to_contain_text("J’accepte")
         form.get_by_label("La personne accepte (téléphone et SMS)").check()
         screenshot(page, "doorstep-form")
+        assert_accessible(page)
 
     _record(page, "DUPONT Denis", "Conversation", support="Indécis", fill=new_phone)
     page.get_by_role("button", name="Toutes les portes").click()
@@ -206,6 +208,7 @@ def test_the_team_leader_watches_progress_live(desktop_page, live_server) -> Non
     lilas = page.get_by_test_id("turf-progress").filter(has_text="Les Lilas")
     expect(lilas.locator("tbody tr").filter(has_text="Vic Bénévole")).to_contain_text("1")
     screenshot(page, "doorstep-progress")
+    assert_accessible(page)
     # A result comes in: htmx polls and the figures move, with no reload.
     record(sam, people[3], turf, "talked", 2)
     expect(page.get_by_test_id("total-contacts")).to_have_text("3", timeout=20_000)
