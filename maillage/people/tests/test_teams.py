@@ -90,11 +90,22 @@ class TeamProgressTestCase(BaseTestCase):
             return [str(item["label"]) for item in navigation_for(UserFactory(role=role))]
 
         self.assertEqual(labels(Role.SUPPORTER), ["Tableau de bord"])
-        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes"])
-        self.assertEqual(labels(Role.TEAM_LEADER), ["Tableau de bord", "Personnes", "Mon équipe"])
+        field = ["Secteurs", "Porte-à-porte"]  # canvassing: the turfs and the doorstep app
+        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes", *field])
+        self.assertEqual(
+            labels(Role.TEAM_LEADER),
+            ["Tableau de bord", "Personnes", "Mon équipe", *field, "Avancement terrain"],
+        )
         self.assertEqual(
             labels(Role.ORGANISER),
-            ["Tableau de bord", "Personnes", "Segments", "Cibles électorales"],
+            [
+                "Tableau de bord",
+                "Personnes",
+                "Segments",
+                *field,
+                "Avancement terrain",
+                "Cibles électorales",
+            ],
         )
         staff = labels(Role.STAFF)
         self.assertNotIn("Mon équipe", staff)
