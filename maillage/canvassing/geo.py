@@ -65,9 +65,10 @@ def turf_features(*, turf: Turf) -> dict[str, Any]:
     )
     seen: set[int] = set()
     for door, lon, lat in rows:
-        if door not in seen:  # one point per door: a household's people share the address
+        # One point per door: a household's people share the address.
+        if door not in seen and lon is not None and lat is not None:
             seen.add(door)
-            points.append([float(lon), float(lat), door])
+            points.append([lon, lat, door])
     return {"outline": outline, "points": points}
 
 
@@ -83,7 +84,9 @@ def people_points(*, user: User, bbox: tuple[float, float, float, float]) -> dic
         .distinct()[: MAX_POINTS + 1]
     )
     return {
-        "points": [[float(lon), float(lat)] for lon, lat in rows[:MAX_POINTS]],
+        "points": [
+            [lon, lat] for lon, lat in rows[:MAX_POINTS] if lon is not None and lat is not None
+        ],
         "truncated": len(rows) > MAX_POINTS,
     }
 

@@ -49,17 +49,42 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
     raise ValueError(f"the walk list loads nothing ({url})")
 
 
-def walk_list_pdf(*, actor: User, turf: Turf, request: Any = None) -> bytes:
-    """The printable walk list of an access-checked turf, as PDF bytes; audit-logged."""
+# Doors per printed sheet: about what one canvasser walks in an outing, and what WeasyPrint
+# lays out in a few seconds (a whole 2,000-door turf in one request would take minutes).
+SHEET_DOORS = 100
+
+
+@dataclass(frozen=True)
+class Sheet:
+    number: int
+    first_door: int
+    last_door: int
+
+
+def walk_list_sheets(*, turf: Turf) -> list[Sheet]:
+    """The printable sheets of a turf: runs of SHEET_DOORS doors in walk order."""
+    return [
+        Sheet(n, start, min(start + SHEET_DOORS - 1, turf.door_count))
+        for n, start in enumerate(range(1, turf.door_count + 1, SHEET_DOORS), start=1)
+    ]
+
+
+def walk_list_pdf(*, actor: User, turf: Turf, sheet: int = 1, request: Any = None) -> bytes:
+    """One sheet of the printable walk list of an access-checked turf, as PDF bytes (a sheet
+    past the last is the last one); audit-logged as an export of personal data."""
     from weasyprint import CSS, HTML
 
-    doors = walk_list(turf=turf)
+    sheets = walk_list_sheets(turf=turf) or [Sheet(1, 1, 0)]
+    chosen = sheets[min(max(sheet, 1), len(sheets)) - 1]
+    doors = [d for d in walk_list(turf=turf) if chosen.first_door <= d.door <= chosen.last_door]
     results, supports = result_choices(), support_choices()
     html = render_to_string(
         "canvassing/turfs/walk_list_print.html",
         {
             "turf": turf,
             "doors": doors,
+            "sheet": chosen,
+            "sheets": len(sheets),
             "results": results,
             "supports": supports,
             "columns": len(results) + len(supports) + 5,
@@ -80,8 +105,9 @@ def walk_list_pdf(*, actor: User, turf: Turf, request: Any = None) -> bytes:
         changes={
             "format": "pdf",
             "walk_list": True,
+            "sheet": chosen.number,
+            "doors": [chosen.first_door, chosen.last_door],
             "people": sum(len(d.people) for d in doors),
-            "doors": len(doors),
         },
     )
     return bytes(pdf)

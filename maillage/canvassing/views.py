@@ -38,6 +38,7 @@ from maillage.canvassing.paper import (
     result_choices,
     support_choices,
     walk_list_pdf,
+    walk_list_sheets,
 )
 from maillage.canvassing.selectors import (
     access_managed_turf,
@@ -175,6 +176,7 @@ def _detail(
             "form": form,
             "map": geo.map_config(),
             "has_map": bool(turf.geometry) or any(d.latitude is not None for d in doors),
+            "sheets": walk_list_sheets(turf=turf),
             "person_links": True,
             # One reverse() for the page, not one per person: /people/<id>/ is prefix + id.
             "person_url_prefix": reverse("people:person_detail", args=[0])[:-2],
@@ -264,11 +266,14 @@ def turf_archive_view(request: AuthenticatedHttpRequest, turf_id: int) -> HttpRe
 
 @role_required(Role.VOLUNTEER)
 def walk_list_print(request: AuthenticatedHttpRequest, turf_id: int) -> HttpResponse:
-    """The walk list as PDF, to print (an export of personal data: audit-logged)."""
+    """One sheet of the walk list as PDF, to print (an export of personal data: audited)."""
     turf = access_turf(user=request.user, turf_id=turf_id)
-    pdf = walk_list_pdf(actor=request.user, turf=turf, request=request)
+    sheet = _page_number(request.GET.get("sheet"))
+    pdf = walk_list_pdf(actor=request.user, turf=turf, sheet=sheet, request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="secteur-{turf.pk}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="secteur-{turf.pk}-feuille-{max(sheet, 1)}.pdf"'
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -138,8 +138,9 @@ class Person(TimeStampedModel):
     # Kept lean for tens of millions of rows: all nullable, and a NULL costs one bit of the
     # row's null bitmap (a roll load writes none of them); a geocoded person carries 8 + 8
     # bytes of coordinates, a 2-byte score in hundredths, a 2-byte status and an 8-byte date
-    # (28 bytes, about 32 with alignment: some 1.5 GB at 48 M people, all geocoded), and no
-    # index (turfs read the coordinates of people a station or a street already selected).
+    # (28 bytes, about 32 with alignment: some 1.5 GB at 48 M people, all geocoded), plus the
+    # partial index `person_location_idx` on the geocoded ones only (about 40 bytes an entry:
+    # some 2 GB at 48 M, nothing for people never placed).
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     geocode_score = models.PositiveSmallIntegerField(
@@ -235,6 +236,13 @@ class Person(TimeStampedModel):
                 fields=["current_support", "birth_year"],
                 name="person_support_age_idx",
                 condition=Q(current_support__isnull=False),
+            ),
+            # Maps (turfs drawn on a map, the points in view): a box of latitude and longitude.
+            # Partial: a roll load (no coordinates) adds nothing to it; see the note on the fields.
+            models.Index(
+                fields=["latitude", "longitude"],
+                name="person_location_idx",
+                condition=Q(latitude__isnull=False),
             ),
             # Dedupe: likely duplicates share a folded birth name and a birth year.
             models.Index(fields=["birth_year", "birth_name"], name="person_identity_idx"),

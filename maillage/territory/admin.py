@@ -26,7 +26,7 @@ class CommuneAdmin(admin.ModelAdmin):
 
 @admin.register(PollingStation)
 class PollingStationAdmin(admin.ModelAdmin):
-    list_display = ["code", "commune", "constituency"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "name", "commune", "canton_label", "constituency"]
+    search_fields = ["code", "name", "canton_label"]
     list_select_related = ["commune", "constituency"]
     raw_id_fields = ["commune", "constituency"]

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from maillage.core.csv_export import SEPARATOR, csv_lines
+
 # The columns of the CSV sent (the key comes back untouched and ties answers to queries).
 KEY, ADDRESS, POSTCODE, CITYCODE, CITY = "maillage_key", "address", "postcode", "citycode", "city"
 SENT_COLUMNS = (KEY, ADDRESS, POSTCODE, CITYCODE, CITY)
@@ -110,20 +112,19 @@ def geocode_batch(
 
 
 def _csv_text(queries: Sequence[AddressQuery]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(SENT_COLUMNS)
-    for index, query in enumerate(queries):
-        writer.writerow(
-            [
-                index,
-                _one_line(query.address),
-                _one_line(query.postcode),
-                _one_line(query.citycode),
-                _one_line(query.city),
-            ]
+    """The file sent, through the project's one CSV writer (`;`, a BOM, formula starts
+    neutralised: addok-csv reads it as `utf-8-sig` with the `delimiter` we name)."""
+    rows = [
+        (
+            index,
+            _one_line(query.address),
+            _one_line(query.postcode),
+            _one_line(query.citycode),
+            _one_line(query.city),
         )
-    return out.getvalue().encode("utf-8")
+        for index, query in enumerate(queries)
+    ]
+    return "".join(csv_lines([SENT_COLUMNS, *rows])).encode("utf-8")
 
 
 def _one_line(value: str) -> str:
@@ -134,7 +135,11 @@ def _one_line(value: str) -> str:
 def _multipart(queries: Sequence[AddressQuery]) -> tuple[bytes, str]:
     """The form addok-csv reads: `columns` twice (address, city make the searched text),
     the filters by column name when every query has a value for them, the file as `data`."""
-    fields: list[tuple[str, str]] = [("columns", ADDRESS), ("columns", CITY), ("delimiter", ",")]
+    fields: list[tuple[str, str]] = [
+        ("columns", ADDRESS),
+        ("columns", CITY),
+        ("delimiter", SEPARATOR),
+    ]
     if all(q.citycode for q in queries):
         fields.append(("citycode", CITYCODE))
     elif all(q.postcode for q in queries):
@@ -205,7 +210,8 @@ def _parse(answer: bytes, count: int, min_score: float) -> list[GeocodedAddress]
         text = answer.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _invalid(_("pas en UTF-8")) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # addok-csv answers in the dialect it was sent.
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=SEPARATOR)
     header = reader.fieldnames or []
     missing = [c for c in (KEY, *RESULT_COLUMNS) if c not in header]
     if missing:

@@ -29,7 +29,10 @@ def hand_turf(people: list[Person], *, users: list[Any] = (), team: Any = None) 
     """A turf of exactly these people (in the given order, one door each) handed out today,
     without cutting it from addresses: for scope tests that need a turf, not an order."""
     turf = Turf.objects.create(
-        name=f"Secteur {len(people)}", kind=Turf.Kind.SEGMENT, member_count=len(people)
+        name=f"Secteur {len(people)}",
+        kind=Turf.Kind.SEGMENT,
+        member_count=len(people),
+        door_count=len(people),
     )
     TurfMember.objects.bulk_create(
         TurfMember(turf=turf, person=p, position=n, door=n) for n, p in enumerate(people, 1)

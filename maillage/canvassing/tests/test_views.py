@@ -125,6 +125,33 @@ class TurfPagesTests(BaseTestCase):
         self.assertFalse(Turf.objects.filter(name="Vide").exists())
 
 
+class TilesTests(BaseTestCase):
+    def test_without_a_tile_server_the_map_pages_ask_nobody_else(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(reverse("canvassing:turf_create") + "?kind=polygon")
+        self.assertContains(response, 'data-tiles=""')
+        self.assertIn("img-src 'self';", response["Content-Security-Policy"])
+
+    def test_a_configured_tile_server_is_let_in_on_the_map_pages_only(self) -> None:
+        from django.test import override_settings
+
+        self.login(self.owner)
+        tiles = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+        with override_settings(MAP_TILES_URL=tiles, MAILLAGE_CSP_REPORT_ONLY=False):
+            response = self.client.get(reverse("canvassing:turf_create") + "?kind=polygon")
+            self.assertIn(
+                "img-src 'self' https://*.tiles.example.org;", response["Content-Security-Policy"]
+            )
+            self.assertContains(response, "tiles.example.org/{z}/{x}/{y}.png")
+            other = self.client.get(reverse("canvassing:turf_list"))
+            self.assertIn("img-src 'self';", other["Content-Security-Policy"])
+
+    def test_volunteers_cannot_list_points(self) -> None:
+        self.login(self.teammate)
+        response = self.client.get(reverse("canvassing:people_points"), {"bbox": "0,0,1,1"})
+        self.assertEqual(response.status_code, 403)
+
+
 class WalkListPdfTests(BaseTestCase):
     def test_a_volunteer_prints_their_turf_and_the_export_is_audited(self) -> None:
         resident("1", "rue de la Paix", birth_name="MARTIN")
@@ -138,6 +165,30 @@ class WalkListPdfTests(BaseTestCase):
         entry = AuditLogEntry.objects.get(action=AuditLogEntry.Action.EXPORT)
         self.assertEqual((entry.actor, entry.target_id), (self.teammate, str(turf.pk)))
         self.assertEqual(entry.changes["people"], 1)
+
+
+class WalkListSheetsTests(BaseTestCase):
+    def test_a_big_turf_prints_in_sheets_of_a_hundred_doors(self) -> None:
+        from maillage.canvassing.paper import SHEET_DOORS
+        from maillage.canvassing.tests.helpers import hand_turf
+        from maillage.people.models import Person
+
+        people = Person.objects.bulk_create(
+            Person(birth_name=f"PORTE{n:03d}", first_names="Alex") for n in range(SHEET_DOORS + 5)
+        )
+        turf = hand_turf(people, users=[self.teammate])
+        self.login(self.teammate)
+        response = self.client.get(reverse("canvassing:turf_detail", args=[turf.pk]))
+        self.assertContains(response, "Feuille 2 (portes 101–105)")
+        self.assertNotContains(response, 'data-testid="walk-list-pdf"')
+        response = self.client.get(
+            reverse("canvassing:walk_list_pdf", args=[turf.pk]), {"sheet": "2"}
+        )
+        self.assertTrue(response.content.startswith(b"%PDF"))
+        self.assertIn("feuille-2.pdf", response["Content-Disposition"])
+        entry = AuditLogEntry.objects.get(action=AuditLogEntry.Action.EXPORT)
+        self.assertEqual(entry.changes["doors"], [101, 105])
+        self.assertEqual(entry.changes["people"], 5)
 
 
 class PaperEntryTests(BaseTestCase):
@@ -159,7 +210,8 @@ class PaperEntryTests(BaseTestCase):
 
     def test_typed_rows_are_recorded_once_even_when_the_page_is_sent_twice(self) -> None:
         self.login(self.teammate)
-        page = self.client.get(reverse("canvassing:paper_entry", args=[self.turf.pk]))
+        with self.assertNumQueries(4):  # session, user, the turf (scoped), the walk list
+            page = self.client.get(reverse("canvassing:paper_entry", args=[self.turf.pk]))
         self.assertContains(page, f'name="p{self.a.pk}-result"')
         rows = {
             f"p{self.a.pk}-uuid": str(uuid.uuid4()),

@@ -85,3 +85,34 @@ def test_bulk_insert_writes_every_row_and_json_array_add_appends_once() -> None:
         ]
     finally:
         sql.execute("DROP TABLE dialect_probe")
+
+
+def test_update_rows_sets_each_row_from_its_values_chunk_by_chunk(monkeypatch: Any) -> None:
+    sql = dialect()
+    sql.execute(
+        f"CREATE TEMPORARY TABLE dialect_update (id {sql.int_type}, x double precision, n smallint, label text)"
+    )
+    try:
+        sql.bulk_insert(
+            "dialect_update", ["id", "x", "n", "label"], [(i, None, None, "a") for i in range(1, 8)]
+        )
+        # A small parameter limit: on SQLite three rows per statement, so three statements.
+        monkeypatch.setattr(sql.connection.features, "max_query_params", 12)
+        updated = sql.update_rows(
+            "dialect_update",
+            "id",
+            [("x", "double precision"), ("n", "smallint"), ("label", "text")],
+            [(i, i / 2, None if i == 3 else i, f"l{i}") for i in (1, 2, 3, 5, 6, 7, 99)],
+        )
+        assert updated == 6
+        assert sql.rows("SELECT id, x, n, label FROM dialect_update ORDER BY id") == [
+            (1, 0.5, 1, "l1"),
+            (2, 1.0, 2, "l2"),
+            (3, 1.5, None, "l3"),
+            (4, None, None, "a"),
+            (5, 2.5, 5, "l5"),
+            (6, 3.0, 6, "l6"),
+            (7, 3.5, 7, "l7"),
+        ]
+    finally:
+        sql.execute("DROP TABLE dialect_update")

@@ -5,8 +5,8 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0008_contact_attempts"),
-        ("people", "0009_places_person_coordinates"),
+        ("people", "0009_consent_wording_default"),
+        ("people", "0010_places_person_location_index"),
     ]
 
     operations = []

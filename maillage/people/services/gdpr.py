@@ -15,7 +15,7 @@ from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
 from maillage.people.models import Person, SupportLevel
 from maillage.people.normalise import identity_key
-from maillage.people.services.persons import IDENTITY_FIELDS
+from maillage.people.services.persons import GEOCODE_RESULT_FIELDS, IDENTITY_FIELDS
 from maillage.people.services.retention import PersonTraces, rejected_rows_erase
 from maillage.people.services.suppression import Kind, Scope, suppression_add
 
@@ -49,7 +49,11 @@ def person_subject_access_data(*, person: Person) -> dict[str, Any]:
         "generated_at": timezone.now().isoformat(),
         "id": person.pk,
         "identity": {name: getattr(person, name) for name in IDENTITY_FIELDS},
-        "address": {name: getattr(person, name) for name in _ADDRESS},
+        "address": {
+            **{name: getattr(person, name) for name in _ADDRESS},
+            # Where the geocoder placed the address (all None when never geocoded).
+            **{name: _iso(getattr(person, name)) for name in GEOCODE_RESULT_FIELDS},
+        },
         "roles": [name.removeprefix("is_") for name in _ROLES if getattr(person, name)],
         "notes": person.notes,
         "sources": person.sources,
@@ -178,6 +182,11 @@ _LABELS: dict[str, dict[str, Any]] = {
         "polling_station_code": _("bureau de vote"),
         "constituency_code": _("circonscription"),
         "department_code": _("département"),
+        "latitude": _("latitude"),
+        "longitude": _("longitude"),
+        "geocode_score": _("score du géocodage (sur 100)"),
+        "geocode_status": _("géocodage (1 localisée, 2 introuvable)"),
+        "geocoded_at": _("géocodé le"),
     },
     "emails": {
         "address": _("adresse"),

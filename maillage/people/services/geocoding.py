@@ -2,8 +2,8 @@
 
 A run walks the people table by id, a batch at a time (`GEOCODER_BATCH` people), sends each
 distinct address of the batch once (the people of a building share it), and writes the
-batch's coordinates in one transaction with one bulk UPDATE (a few statements per batch,
-never one per person). A batch the geocoder could not answer writes nothing: the run stops
+batch's coordinates in one transaction with one `UPDATE … FROM (VALUES …)` (one statement
+per few thousand people, never one per person). A batch the geocoder could not answer writes nothing: the run stops
 there with the error on its progress record, the batches before it stay written, and the next
 run starts again from the people still waiting (`geocode_status IS NULL`), so nothing is ever
 half-written nor done twice.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -21,9 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.core.dialect import dialect
 from maillage.core.errors import ApplicationError
-from maillage.core.models import TaskProgress
+from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.services import (
+    audit_log_record,
     task_progress_advance,
     task_progress_create,
     task_progress_fail,
@@ -44,7 +47,14 @@ from maillage.territory.geocoding import (
 )
 
 _READ = ("pk", "address_number", "address_street", "postcode", "commune_code", "commune_name")
-_WRITTEN = ["latitude", "longitude", "geocode_score", "geocode_status", "geocoded_at"]
+# The columns a batch writes, with their SQL types (`dialect().update_rows`).
+_WRITTEN = [
+    ("latitude", "double precision"),
+    ("longitude", "double precision"),
+    ("geocode_score", "smallint"),
+    ("geocode_status", "smallint"),
+    ("geocoded_at", "timestamp with time zone"),
+]
 
 Geocoder = Callable[[Sequence[AddressQuery]], list[GeocodedAddress]]
 
@@ -94,27 +104,33 @@ def people_geocode_batch(*, rows: Sequence[tuple[Any, ...]], geocoder: Geocoder)
         by_address.setdefault(_address(row), []).append(row[0])
     addresses = list(by_address)
     results = geocoder(addresses)
-    now = timezone.now()
+    sql = dialect()
+    now = sql.connection.ops.adapt_datetimefield_value(timezone.now())
     people = []
     found = 0
     for address, result in zip(addresses, results, strict=True):
         score = None if result.score is None else round(result.score * 100)
         status = GeocodeStatus.FOUND if result.found else GeocodeStatus.NOT_FOUND
         for pk in by_address[address]:
-            people.append(
-                Person(
-                    pk=pk,
-                    latitude=result.latitude,
-                    longitude=result.longitude,
-                    geocode_score=score,
-                    geocode_status=status,
-                    geocoded_at=now,
-                )
-            )
-            found += result.found
+            people.append((pk, result.latitude, result.longitude, score, int(status), now))
+        found += result.found * len(by_address[address])
     with transaction.atomic():
-        Person.objects.bulk_update(people, _WRITTEN, batch_size=1000)
+        sql.update_rows(Person._meta.db_table, "id", _WRITTEN, people)
     return found, len(people) - found
+
+
+def _audit(*, progress_id: str, sent: int, counts: dict[str, int]) -> None:
+    """People's addresses left for a third-party service: an export, in the audit log (by the
+    run's owner; "system" for the command)."""
+    progress = TaskProgress.objects.select_related("owner").get(pk=progress_id)
+    host = urlsplit(settings.GEOCODER_URL).hostname or ""
+    audit_log_record(
+        actor=progress.owner,
+        action=AuditLogEntry.Action.EXPORT,
+        target=progress,
+        target_label=_("Adresses envoyées au géocodeur %(host)s") % {"host": host},
+        changes={"geocoder": host, "people_sent": sent, **counts},
+    )
 
 
 def geocoding_run(
@@ -126,7 +142,8 @@ def geocoding_run(
     on_batch: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """Geocode every person waiting (and, with `retry_not_found`, those not found before),
-    moving the bar once per batch (and calling `on_batch`, a command's redraw). A geocoder error fails the run, recorded on its progress."""
+    moving the bar once per batch (and calling `on_batch`, a command's redraw). A geocoder
+    error fails the run, recorded on its progress; the addresses sent are audit-logged."""
     geocoder = geocoder or _geocoder()
     batch_size = batch_size or settings.GEOCODER_BATCH
     waiting = Q(geocode_status__isnull=True)
@@ -136,23 +153,29 @@ def geocoding_run(
     total = pending.count()
     task_progress_start(progress_id=progress_id, total=total, message=_("Envoi des adresses"))
     counts = {"found": 0, "not_found": 0}
+    sent = 0
     last = 0
-    while True:
-        rows = list(pending.filter(pk__gt=last).order_by("pk").values_list(*_READ)[:batch_size])
-        if not rows:
-            break
-        try:
-            found, missed = people_geocode_batch(rows=rows, geocoder=geocoder)
-        except GeocoderError as error:
-            message = _("Géocodage interrompu : %(error)s") % {"error": error.message}
-            task_progress_fail(progress_id=progress_id, message=message, result=counts)
-            raise
-        counts["found"] += found
-        counts["not_found"] += missed
-        last = rows[-1][0]
-        task_progress_advance(progress_id=progress_id, by=len(rows))
-        if on_batch is not None:
-            on_batch()
+    try:
+        while True:
+            rows = list(pending.filter(pk__gt=last).order_by("pk").values_list(*_READ)[:batch_size])
+            if not rows:
+                break
+            sent += len(rows)
+            try:
+                found, missed = people_geocode_batch(rows=rows, geocoder=geocoder)
+            except GeocoderError as error:
+                message = _("Géocodage interrompu : %(error)s") % {"error": error.message}
+                task_progress_fail(progress_id=progress_id, message=message, result=counts)
+                raise
+            counts["found"] += found
+            counts["not_found"] += missed
+            last = rows[-1][0]
+            task_progress_advance(progress_id=progress_id, by=len(rows))
+            if on_batch is not None:
+                on_batch()
+    finally:
+        if sent:
+            _audit(progress_id=progress_id, sent=sent, counts=counts)
     task_progress_finish(
         progress_id=progress_id,
         result=counts,

@@ -13,10 +13,11 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from maillage.core.models import TaskProgress
+from maillage.core.models import AuditLogEntry, TaskProgress
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import GeocodeStatus, Person
 from maillage.people.selectors.segments import segment_count
+from maillage.people.services.gdpr import person_subject_access_data
 from maillage.people.services.geocoding import geocoding_create, geocoding_run
 from maillage.people.services.persons import person_update
 from maillage.people.tests.helpers import make_person
@@ -137,6 +138,15 @@ class GeocodingServiceTests(BaseTestCase):
         person_update(actor=self.owner, person=second, fields={"notes": "rappeler"})
         self.assertEqual(Person.objects.get(pk=self.second.pk).latitude, 43.2965)
 
+    def test_the_coordinates_are_in_the_subject_access_export(self) -> None:
+        with geocoder():
+            _run()
+        data = person_subject_access_data(person=Person.objects.get(pk=self.first.pk))
+        self.assertEqual(
+            (data["address"]["latitude"], data["address"]["geocode_status"]), (43.2965, 1)
+        )
+        self.assertTrue(data["address"]["geocoded_at"].startswith("20"))
+
     def test_a_segment_can_ask_for_people_on_the_map(self) -> None:
         with geocoder():
             _run()
@@ -189,6 +199,10 @@ class GeocodingPageTests(BaseTestCase):
         progress = TaskProgress.objects.get(kind="people.geocode")
         self.assertRedirects(response, reverse("core:task_progress_page", args=[progress.pk]))
         self.assertEqual(progress.status, TaskProgress.Status.SUCCEEDED)  # tasks run at once here
+        # Addresses left for a third party: an export in the audit log, by the staff member.
+        export = AuditLogEntry.objects.get(action="export", target_id=str(progress.pk))
+        self.assertEqual((export.actor_id, export.changes["people_sent"]), (self.owner.pk, 1))
+        self.assertEqual(export.changes["geocoder"], "127.0.0.1")
         self.assertContains(self.client.get(reverse("people:geocoding")), "1 personne localisée")
         sheet = self.client.get(reverse("people:person_detail", args=[person.pk]))
         self.assertContains(sheet, "localisée")

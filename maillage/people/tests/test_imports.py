@@ -919,3 +919,20 @@ def test_indexes_are_rebuilt_for_many_new_people_never_for_a_re_import(
     assert drops(other) > 0  # eight new people, more than the table holds
     assert Person.objects.count() == 12
     assert Person.objects.filter(roll_commune_code="13998").count() == 8
+
+
+def test_a_re_import_clears_the_coordinates_of_changed_addresses_only(tmp_path: Path) -> None:
+    import_file(path=FIXTURES / "reu_sample.csv", source="REU test")
+    Person.objects.update(latitude=43.3, longitude=5.4, geocode_score=90, geocode_status=1)
+    text = (FIXTURES / "reu_sample.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines[1] = lines[1].replace('"RUE DU PORT"', '"RUE NEUVE"')  # MARTIN moved
+    lines[2] = lines[2].replace('"Jean"', '"Jean Paul"')  # DURAND: a change, same address
+    changed = tmp_path / "reu_2.csv"
+    changed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = import_file(path=changed, source="REU test")
+    assert summary.updated == 2
+    located = dict(Person.objects.values_list("birth_name", "latitude"))
+    assert located == {"MARTIN": None, "DURAND": 43.3, "LEFÈVRE": 43.3, "PETIT": 43.3}
+    martin = Person.objects.get(birth_name="MARTIN")
+    assert (martin.geocode_status, martin.geocode_score, martin.longitude) == (None, None, None)

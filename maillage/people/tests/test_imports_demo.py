@@ -90,8 +90,13 @@ def test_each_demo_role_sees_its_own_people_and_the_demo_matches_its_places() ->
         "admin@demo.maillage.fr": 512,  # the roll of Vallon-sur-Mer and 12 sign-ups elsewhere
         "staff@demo.maillage.fr": 512,
         "organisatrice@demo.maillage.fr": 500,  # her department: Vallon-sur-Mer only
-        "chef@demo.maillage.fr": 200,  # the team's walk list and her own list to hand out
-        "benevole@demo.maillage.fr": 100,  # the team's walk list
+        # The team's walk list (bureau 1), her own list to hand out (bureau 2), and the team's
+        # turf (bureau 3: 87 of its 100, the others left alone by the follow-up rules).
+        "chef@demo.maillage.fr": 287,
+        # The team's walk list; his own turf is the same bureau 1; the team's turf (bureau 3).
+        "benevole@demo.maillage.fr": 187,
+        # The team's walk list, her own turf (bureau 2: 88 of 100), the team's turf.
+        "benevole2@demo.maillage.fr": 275,
         "sympathisant@demo.maillage.fr": 0,
     }
     assert not Team.objects.filter(name__icontains="Marseille").exists()

@@ -34,7 +34,9 @@ def test_a_batch_comes_back_in_order_with_coordinates_and_scores() -> None:
     params = request["params"]
     assert params["columns"] == ["address", "city"]  # type: ignore[index]
     assert params["citycode"] == ["citycode"]  # type: ignore[index]
-    sent = list(csv.DictReader(io.StringIO(request["data"].decode())))  # type: ignore[union-attr]
+    text = request["data"].decode("utf-8")  # type: ignore[union-attr]
+    assert text.startswith("\ufeff") and params["delimiter"] == [";"]  # type: ignore[index]
+    sent = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     assert [row["address"] for row in sent] == [
         "3 rue du Port",
         "99 impasse Inconnue",
@@ -92,6 +94,14 @@ def test_an_answer_missing_a_row_is_refused_whole() -> None:
             geocode_batch([PORT, LILAS], url=url, timeout=5, sleep=_no_sleep)
     assert not raised.value.transient
     assert "1 adresse(s) sans réponse" in raised.value.message
+
+
+def test_an_address_that_looks_like_a_formula_goes_through_the_one_csv_writer() -> None:
+    hostile = AddressQuery("=HYPERLINK(1)", postcode="13999", citycode="13999", city="Vallon")
+    with addok_server() as (url, state):
+        (result,) = geocode_batch([hostile], url=url, timeout=5)
+    assert not result.found
+    assert b"'=HYPERLINK(1)" in state.requests[0]["data"]  # type: ignore[operator]
 
 
 def test_a_client_error_is_permanent() -> None:

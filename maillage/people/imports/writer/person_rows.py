@@ -9,6 +9,7 @@ from datetime import datetime
 from maillage.people.imports.rows import PERSON_COLUMNS
 from maillage.people.imports.writer.base import PERSON, STAGING, WriterBase
 from maillage.people.imports.writer.direct import DIRECT_COLUMNS
+from maillage.people.services.persons import GEOCODE_RESULT_FIELDS, GEOCODED_FIELDS
 from maillage.territory import services as territory_services
 
 P = PERSON
@@ -42,6 +43,15 @@ class PersonRows(WriterBase):
         assignments = ", ".join(f"{P.column(c)} = s.{c}" for c in columns)
         changed = " OR ".join(
             f"NOT ({self._same(f'{P.table}.{P.column(c)}', 's.' + c)})" for c in columns
+        )
+        # A voter whose address changed leaves the map until the next geocoding places it again
+        # (the SET expressions read the row's old values, on both databases).
+        moved = " AND ".join(
+            self._same(f"{P.table}.{P.column(c)}", f"s.{c}") for c in GEOCODED_FIELDS
+        )
+        assignments += "".join(
+            f", {P.column(c)} = CASE WHEN {moved} THEN {P.table}.{P.column(c)} END"
+            for c in GEOCODE_RESULT_FIELDS
         )
         voter = f", {P.is_voter} = TRUE" if self.is_roll else ""
         voter_changed = f" OR NOT {P.table}.{P.is_voter}" if self.is_roll else ""
