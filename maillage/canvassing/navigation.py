@@ -1,4 +1,4 @@
-"""Navigation entries of the canvassing app."""
+"""Navigation entries of the canvassing app (each shown only from the role that can use the page)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,4 +8,20 @@ from maillage.core.roles import Role
 NAV_ITEMS = [
     # Volunteers see the turfs handed to them; organisers and staff cut and hand them out.
     NavItem(_("Secteurs"), "canvassing:turf_list", Role.VOLUNTEER, order=30, icon="⌖"),
+    # The doorstep app: the turfs handed to the user, opened on a phone, offline too.
+    NavItem(_("Porte-à-porte"), "canvassing:doorstep_home", Role.VOLUNTEER, order=31, icon="⌂"),
+    NavItem(
+        _("Avancement terrain"),
+        "canvassing:doorstep_progress",
+        Role.TEAM_LEADER,
+        order=32,
+        icon="▦",
+    ),
+    NavItem(
+        _("Persuasion par secteur"),
+        "canvassing:doorstep_persuasion",
+        Role.STAFF,
+        order=33,
+        icon="⇄",
+    ),
 ]

@@ -92,16 +92,23 @@ class TeamProgressTestCase(BaseTestCase):
         # The forum is open to every signed-in person (supporters included).
         forum = "Forum participatif"
         self.assertEqual(labels(Role.SUPPORTER), ["Tableau de bord", forum])
-        self.assertEqual(
-            labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes", "Secteurs", forum]
-        )
+        field = ["Secteurs", "Porte-à-porte"]  # canvassing: the turfs and the doorstep app
+        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes", *field, forum])
         self.assertEqual(
             labels(Role.TEAM_LEADER),
-            ["Tableau de bord", "Personnes", "Mon équipe", "Secteurs", forum],
+            ["Tableau de bord", "Personnes", "Mon équipe", *field, "Avancement terrain", forum],
         )
         self.assertEqual(
             labels(Role.ORGANISER),
-            ["Tableau de bord", "Personnes", "Segments", "Secteurs", "Cibles électorales", forum],
+            [
+                "Tableau de bord",
+                "Personnes",
+                "Segments",
+                *field,
+                "Avancement terrain",
+                "Cibles électorales",
+                forum,
+            ],
         )
         staff = labels(Role.STAFF)
         self.assertNotIn("Mon équipe", staff)
