@@ -211,6 +211,27 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Maillage <campagne@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Messaging (docs/operations.md): who campaigns may be sent as, the send loop's batch (also
+# the most messages a crashed worker can send twice), its rate (messages per second, 0 = as
+# fast as the backend takes them) and the lease a dead worker's successor may take over.
+MAILLAGE_SENDER_IDENTITIES = env_list("MAILLAGE_SENDER_IDENTITIES", [DEFAULT_FROM_EMAIL])
+MAILLAGE_MESSAGING_BATCH = env_int("MAILLAGE_MESSAGING_BATCH", 50, minimum=1)
+MAILLAGE_MESSAGING_RATE = env_int("MAILLAGE_MESSAGING_RATE", 0, minimum=0)
+MAILLAGE_MESSAGING_LEASE_SECONDS = env_int("MAILLAGE_MESSAGING_LEASE_SECONDS", 120, minimum=1)
+MAILLAGE_MESSAGE_ID_DOMAIN = env_str("MAILLAGE_MESSAGE_ID_DOMAIN", "maillage.invalid")
+# ESPs through django-anymail: EMAIL_URL=brevo:// or mailjet:// picks the backend; the keys
+# and the webhook's basic-auth secret ("user:password") come from the environment.
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "BREVO_API_KEY": env_str("BREVO_API_KEY"),
+        "MAILJET_API_KEY": env_str("MAILJET_API_KEY"),
+        "MAILJET_SECRET_KEY": env_str("MAILJET_SECRET_KEY"),
+        "WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET"),
+    }.items()
+    if value
+}
+
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
