@@ -20,7 +20,7 @@ class EmailCampaignForm(forms.Form):
         label=_("Message (Markdown)"),
         widget=forms.Textarea(attrs={"rows": 14}),
         help_text=_("Champs personnalisés : %(fields)s")
-        % {"fields": ", ".join("{{ %s }}" % name for name in FIELDS)},
+        % {"fields": ", ".join("{{ " + name + " }}" for name in FIELDS)},
     )
     track_opens = forms.BooleanField(label=_("Suivre les ouvertures"), required=False)
     track_clicks = forms.BooleanField(label=_("Suivre les clics"), required=False)

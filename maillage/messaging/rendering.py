@@ -28,8 +28,8 @@ from maillage.core.errors import ApplicationError
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 # A stray `{%`, `{#` or unbalanced `{{`: the author may think it is Django; say it is not.
 STRAY = re.compile(r"\{[%#]|\{\{(?![^{}]*\}\})")
-TOKEN = "mlgfield{}x"
-TOKEN_RE = re.compile(r"mlgfield(\d+)x")
+FIELD_MARK = "mlgfield{}x"
+FIELD_MARK_RE = re.compile(r"mlgfield(\d+)x")
 
 
 def _first_name(p: Mapping[str, Any]) -> str:
@@ -64,6 +64,10 @@ class TemplateFieldError(ApplicationError):
     """An unknown or malformed placeholder, found when the message is checked."""
 
 
+def _braced(name: str) -> str:
+    return "{{ " + name + " }}"
+
+
 def template_check(text: str) -> list[str]:
     """The fields a text uses, in order; raises TemplateFieldError naming every bad one."""
     names = [m.group(1) for m in PLACEHOLDER.finditer(text)]
@@ -72,8 +76,8 @@ def template_check(text: str) -> list[str]:
         raise TemplateFieldError(
             _("Champ inconnu : %(names)s. Champs possibles : %(known)s.")
             % {
-                "names": ", ".join("{{ %s }}" % n for n in unknown),
-                "known": ", ".join("{{ %s }}" % n for n in FIELDS),
+                "names": ", ".join(_braced(n) for n in unknown),
+                "known": ", ".join(_braced(n) for n in FIELDS),
             }
         )
     if STRAY.search(PLACEHOLDER.sub("", text)):
@@ -86,7 +90,26 @@ def template_check(text: str) -> list[str]:
 
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": False})
-ALLOWED_TAGS = set("a p br strong em ul ol li h1 h2 h3 h4 blockquote code pre hr".split())
+ALLOWED_TAGS = set(
+    [
+        "a",
+        "p",
+        "br",
+        "strong",
+        "em",
+        "ul",
+        "ol",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "blockquote",
+        "code",
+        "pre",
+        "hr",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -108,8 +131,8 @@ class CompiledMessage:
             return values[int(m.group(1))]
 
         # Subject and text never go through HTML: newlines stripped from the subject (a header).
-        subject = TOKEN_RE.sub(text_sub, self.subject).replace("\r", " ").replace("\n", " ")
-        return subject, TOKEN_RE.sub(html_sub, self.html), TOKEN_RE.sub(text_sub, self.text)
+        subject = FIELD_MARK_RE.sub(text_sub, self.subject).replace("\r", " ").replace("\n", " ")
+        return subject, FIELD_MARK_RE.sub(html_sub, self.html), FIELD_MARK_RE.sub(text_sub, self.text)
 
 
 def compile_message(*, subject: str, body: str) -> CompiledMessage:
@@ -121,7 +144,7 @@ def compile_message(*, subject: str, body: str) -> CompiledMessage:
 
     def tokenise(m: re.Match[str]) -> str:
         fields.append(m.group(1))
-        return TOKEN.format(len(fields) - 1)
+        return FIELD_MARK.format(len(fields) - 1)
 
     subject_t = PLACEHOLDER.sub(tokenise, subject)
     body_t = PLACEHOLDER.sub(tokenise, body)

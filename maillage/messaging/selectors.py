@@ -132,7 +132,7 @@ class CampaignReport:
     unsubscribed: int
     opened: int
     clicked: int
-    failures: list[dict[str, Any]]
+    failures: list[Any]
 
 
 def campaign_report(*, campaign: Campaign, failures_limit: int = 200) -> CampaignReport:

@@ -128,9 +128,7 @@ def campaign_update(*, actor: User, campaign: Campaign, fields: dict[str, Any]) 
         if key in allowed and getattr(locked, key) != value:
             changes[key] = [getattr(locked, key), value]
             setattr(locked, key, value)
-    _check(
-        channel=locked.channel, sender=locked.sender, subject=locked.subject, body=locked.body
-    )
+    _check(channel=locked.channel, sender=locked.sender, subject=locked.subject, body=locked.body)
     if changes:
         locked.save(update_fields=[*(k for k in changes), "updated_at"])
         audit_log_record(
@@ -276,9 +274,7 @@ def unsubscribe_delivery(token: str) -> Delivery | None:
         value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
     except signing.BadSignature:
         return None
-    return (
-        Delivery.objects.filter(pk=signing.b62_decode(value)).select_related("campaign").first()
-    )
+    return Delivery.objects.filter(pk=signing.b62_decode(value)).select_related("campaign").first()
 
 
 @transaction.atomic
@@ -452,7 +448,7 @@ def campaign_send_run(
 
 
 def _send_batch(
-    *, campaign: Campaign, compiled: CompiledMessage, rows: list[dict[str, Any]], conn: Any
+    *, campaign: Campaign, compiled: CompiledMessage, rows: list[Any], conn: Any
 ) -> SendReport:
     report = SendReport()
     # The ledger again, for each message of the batch in one query: an opt-out recorded after
@@ -592,4 +588,3 @@ def deliveries_requeue_for(*, progress_ids: Iterable[uuid.UUID]) -> list[int]:
             progress_id__in=list(progress_ids), status=Campaign.Status.SENDING
         ).values_list("pk", flat=True)
     )
-

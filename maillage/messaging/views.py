@@ -24,10 +24,15 @@ from maillage.messaging.rendering import compile_message, sample_person
 from maillage.people.selectors.segments import segment_list
 
 
-def _composer(request: AuthenticatedHttpRequest, data: object = None, **kwargs: object) -> EmailCampaignForm:
+def _composer(
+    request: AuthenticatedHttpRequest, data: object = None, **kwargs: object
+) -> EmailCampaignForm:
     segments = [(s.pk, s.name) for s in segment_list(user=request.user)]
     return EmailCampaignForm(
-        data, segments=segments, senders=selectors.sender_identities(), **kwargs  # type: ignore[arg-type]
+        data,
+        segments=segments,
+        senders=selectors.sender_identities(),
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -85,10 +90,13 @@ def email_edit(request: AuthenticatedHttpRequest, campaign_id: int) -> HttpRespo
         "track_clicks": campaign.track_clicks,
     }
     form = _composer(request, request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if _save_email(request, form, campaign) is not None:
-            messages.success(request, _("Campagne enregistrée."))
-            return redirect("messaging:campaign_detail", campaign_id=campaign.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save_email(request, form, campaign) is not None
+    ):
+        messages.success(request, _("Campagne enregistrée."))
+        return redirect("messaging:campaign_detail", campaign_id=campaign.pk)
     return render(request, "messaging/email_form.html", {"form": form, "campaign": campaign})
 
 

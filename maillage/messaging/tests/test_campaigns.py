@@ -77,9 +77,15 @@ class CampaignTests(BaseTestCase):
         self.assertEqual(received, sorted(f"ok{i}@example.org" for i in range(5)))
         message = self.smtp.messages[0]
         self.assertEqual(message["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
-        self.assertRegex(" ".join(message["List-Unsubscribe"].split()), r"^<http://.+/messaging/u/.+/>$")
+        self.assertRegex(
+            " ".join(message["List-Unsubscribe"].split()), r"^<http://.+/messaging/u/.+/>$"
+        )
         self.assertTrue(str(message["Subject"]).startswith("Pour Ok"))
-        parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in message.walk() if not p.is_multipart()}
+        parts = {
+            p.get_content_type(): p.get_payload(decode=True).decode()
+            for p in message.walk()
+            if not p.is_multipart()
+        }
         self.assertIn("Bonjour Ok", parts["text/plain"])
         self.assertIn("Se désinscrire", parts["text/html"])
         campaign.refresh_from_db()
@@ -122,7 +128,9 @@ class CampaignTests(BaseTestCase):
         self.assertEqual(report.requeued, 2)
         received = sorted(rcpt for _from, rcpts in self.smtp.envelopes for rcpt in rcpts)
         self.assertEqual(received, sorted(f"ok{i}@example.org" for i in range(5)))
-        self.assertFalse(Delivery.objects.filter(campaign=campaign, status__in=["queued", "sending"]).exists())
+        self.assertFalse(
+            Delivery.objects.filter(campaign=campaign, status__in=["queued", "sending"]).exists()
+        )
 
     def test_a_cancelled_campaign_stops_before_its_next_batch(self) -> None:
         campaign = self._campaign()
@@ -135,6 +143,7 @@ class CampaignTests(BaseTestCase):
 
     def test_a_refused_recipient_is_a_failure_with_its_reason(self) -> None:
         reachable_person("refuse@example.org")
+
         async def handle_RCPT(server, session, envelope, address, options):  # type: ignore[no-untyped-def]
             if address.startswith("refuse"):
                 return "550 5.1.1 No such user"
@@ -157,7 +166,9 @@ class CampaignTests(BaseTestCase):
         url = reverse("messaging:unsubscribe", args=[unsubscribe_token(delivery.pk)])
         page = self.client.get(url)
         self.assertContains(page, "unsubscribe-confirm")
-        self.assertFalse(is_suppressed(kind="email", value="ok1@example.org", channel_scope="email"))
+        self.assertFalse(
+            is_suppressed(kind="email", value="ok1@example.org", channel_scope="email")
+        )
         # The mailbox provider's one-click POST: no session, no CSRF token (RFC 8058).
         client = self.client_class(enforce_csrf_checks=True)
         done = client.post(url, {"List-Unsubscribe": "One-Click"})
@@ -192,9 +203,13 @@ class CampaignTests(BaseTestCase):
             event_type="bounced", recipient=first.address, metadata={"delivery_id": str(first.pk)}
         )
         delivery_event_record(
-            event_type="complained", recipient=second.address, metadata={"delivery_id": str(second.pk)}
+            event_type="complained",
+            recipient=second.address,
+            metadata={"delivery_id": str(second.pk)},
         )
-        self.assertEqual(EmailAddress.objects.get(address=first.address).status, ContactStatus.BOUNCED)
+        self.assertEqual(
+            EmailAddress.objects.get(address=first.address).status, ContactStatus.BOUNCED
+        )
         self.assertTrue(is_suppressed(kind="email", value=second.address, channel_scope="email"))
         report = campaign_report(campaign=campaign)
         self.assertEqual((report.counts["bounced"], report.counts["complained"]), (1, 1))
@@ -222,8 +237,13 @@ class WebhookTests(BaseTestCase):
     def setUp(self) -> None:
         reachable_person("ok@example.org")
         campaign = campaign_create(
-            actor=self.owner, name="W", channel="email", segment_id=segment().pk,
-            sender=SENDER, subject="s", body="b",
+            actor=self.owner,
+            name="W",
+            channel="email",
+            segment_id=segment().pk,
+            sender=SENDER,
+            subject="s",
+            body="b",
         )
         campaign_start(actor=self.owner, campaign=campaign)
         self.delivery = Delivery.objects.get(campaign=campaign)
@@ -281,6 +301,7 @@ class WebhookTests(BaseTestCase):
 
     def test_a_webhook_without_the_secret_is_refused(self) -> None:
         self.auth = "Basic " + base64.b64encode(b"hook:wrong").decode()
-        self.assertEqual(self._post("brevo", {"event": "hard_bounce", "email": "ok@example.org"}), 400)
+        self.assertEqual(
+            self._post("brevo", {"event": "hard_bounce", "email": "ok@example.org"}), 400
+        )
         self.assertEqual(EmailAddress.objects.get(address="ok@example.org").status, "unverified")
-

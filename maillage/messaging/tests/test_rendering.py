@@ -38,9 +38,7 @@ class RenderingTests(SimpleTestCase):
     def test_a_name_holding_template_code_renders_as_text(self) -> None:
         compiled = compile_message(subject="{{ first_name }}", body="Salut {{ first_name }} !")
         evil = "{{unsubscribe_url}}{%_debug_%}<script>alert(1)</script>**x**"
-        subject, html, text = compiled.render(
-            {"first_names": evil, "_unsubscribe": "SECRET-LINK"}
-        )
+        subject, html, text = compiled.render({"first_names": evil, "_unsubscribe": "SECRET-LINK"})
         self.assertEqual(subject, evil)
         self.assertNotIn("SECRET-LINK", html + text + subject)
         self.assertIn("{{unsubscribe_url}}{%_debug_%}&lt;script&gt;", html)
@@ -50,7 +48,8 @@ class RenderingTests(SimpleTestCase):
 
     def test_the_author_html_is_sanitised(self) -> None:
         compiled = compile_message(
-            subject="s", body='<script>x()</script><a href="javascript:x()">a</a> <b onclick="y">b</b>'
+            subject="s",
+            body='<script>x()</script><a href="javascript:x()">a</a> <b onclick="y">b</b>',
         )
         _subject, html, _text = compiled.render({})
         self.assertNotIn("<script", html)

@@ -44,7 +44,7 @@ def _best_mobile() -> Subquery:
     )
 
 
-def recipients(people: QuerySet[Person], *, channel: str) -> QuerySet[Person]:
+def recipients(people: QuerySet[Person], *, channel: str) -> QuerySet[Any]:
     """The people who can receive on `channel` ("email" or "sms"), each annotated with the one
     address to use (`recipient_address`: the primary usable one first). One SELECT, meant to be
     inserted as is (INSERT … SELECT) by the sender that freezes an audience."""
@@ -55,6 +55,7 @@ def recipients(people: QuerySet[Person], *, channel: str) -> QuerySet[Person]:
 def audience_breakdown(people: QuerySet[Person], *, channel: str) -> dict[str, int]:
     """Counts of a segment by why a message can or cannot reach them, in one aggregate query:
     no address at all, only bounced/invalid ones, no consent in force, reachable."""
+    rows: QuerySet[Any]
     if channel == "email":
         rows = EmailAddress.objects.filter(person_id=OuterRef("pk"))
         consent = Q(consent_email=True)
@@ -101,6 +102,7 @@ def people_message_fields(person_ids: Iterable[int]) -> dict[int, dict[str, Any]
 
 def person_by_address(*, kind: str, value: str) -> Person | None:
     """The person holding an email address or phone number (an inbound SMS, a bounce)."""
+    row: EmailAddress | PhoneNumber | None
     if kind == SuppressionEntry.Kind.EMAIL:
         row = EmailAddress.objects.filter(address__iexact=value).select_related("person").first()
     else:
