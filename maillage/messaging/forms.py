@@ -51,3 +51,78 @@ class ScheduleForm(forms.Form):
     at = forms.DateTimeField(
         label=_("Envoyer le"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+
+
+def _codes(value: str) -> list[str]:
+    return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
+
+
+class SmsCampaignForm(forms.Form):
+    name = forms.CharField(label=_("Nom (interne)"), max_length=200)
+    segment = forms.TypedChoiceField(label=_("Destinataires (segment)"), coerce=int)
+    body = forms.CharField(
+        label=_("Texte du SMS"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Champs : {{ first_name }}, {{ commune }}… La mention STOP est ajoutée."),
+    )
+
+    def __init__(self, *args: Any, segments: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = segments  # type: ignore[attr-defined]
+
+    def clean_body(self) -> str:
+        value: str = self.cleaned_data.get("body", "")
+        try:
+            template_check(value)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return value
+
+
+class MobilisationForm(forms.Form):
+    name = forms.CharField(label=_("Objet de la mobilisation"), max_length=200)
+    place = forms.CharField(label=_("Lieu"), max_length=200)
+    event_at = forms.DateTimeField(
+        label=_("Rendez-vous le"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    communes = forms.CharField(
+        label=_("Communes (codes INSEE)"),
+        required=False,
+        help_text=_("Séparés par des virgules, ex. 13999"),
+    )
+    polling_stations = forms.CharField(
+        label=_("Bureaux de vote"), required=False, help_text=_("ex. 13999_0001")
+    )
+    body = forms.CharField(
+        label=_("Texte du SMS"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("{{ rsvp_url }} est le lien de réponse ; on peut aussi répondre OUI ou NON."),
+    )
+
+    def clean_body(self) -> str:
+        value: str = self.cleaned_data.get("body", "")
+        try:
+            template_check(value)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["communes"] = _codes(data.get("communes", ""))
+        data["polling_stations"] = _codes(data.get("polling_stations", ""))
+        if not data["communes"] and not data["polling_stations"]:
+            raise forms.ValidationError(_("Choisissez au moins une commune ou un bureau de vote."))
+        return data
+
+
+class ReminderForm(forms.Form):
+    body = forms.CharField(label=_("Texte du rappel"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_body(self) -> str:
+        value: str = self.cleaned_data.get("body", "")
+        try:
+            template_check(value)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return value

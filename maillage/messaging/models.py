@@ -57,6 +57,14 @@ class Campaign(TimeStampedModel):
     worker = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     audience = models.JSONField(_("audience"), default=dict, blank=True)
+    # A mobilisation ("500 activists at Place X at 20:30"): an SMS asking yes or no.
+    is_mobilisation = models.BooleanField(_("mobilisation"), default=False)
+    event_place = models.CharField(_("lieu"), max_length=200, blank=True)
+    event_at = models.DateTimeField(_("rendez-vous à"), null=True, blank=True)
+    # The mobilisation this one reminds (sent to those who said yes).
+    reminder_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -93,6 +101,10 @@ class Delivery(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    rsvp = models.CharField(
+        _("réponse"), max_length=3, blank=True, choices=[("yes", _("oui")), ("no", _("non"))]
+    )
+    rsvp_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("envoi")
@@ -103,6 +115,8 @@ class Delivery(models.Model):
             # The sender's claim: WHERE campaign_id = ? AND status = 'queued' ORDER BY id LIMIT n,
             # and the report's counts by status.
             models.Index(fields=["campaign", "status", "id"], name="delivery_claim_idx"),
+            # An inbound reply finds the latest SMS sent to its number.
+            models.Index(fields=["address", "-sent_at"], name="delivery_address_idx"),
             # Webhooks find a delivery by the provider's message id.
             models.Index(
                 fields=["provider_id"],
@@ -113,3 +127,46 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.person_id} {self.status}"
+
+
+class InboundMessage(models.Model):
+    """An SMS received: an opt-out, an answer to a mobilisation, or anything else, which then
+    waits in the staff inbox attached to the person whose number sent it."""
+
+    class Kind(models.TextChoices):
+        OPT_OUT = "opt_out", _("désinscription")
+        RSVP = "rsvp", _("réponse à une mobilisation")
+        OTHER = "other", _("message")
+
+    sender = models.CharField(_("numéro"), max_length=20)
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
+    )
+    text = models.TextField(_("texte"))
+    kind = models.CharField(_("type"), max_length=8, choices=Kind.choices)
+    provider = models.CharField(max_length=20, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(_("reçu le"))
+    handled_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("SMS reçu")
+        indexes = [
+            # The staff inbox: unhandled "other" messages, newest first.
+            models.Index(fields=["kind", "handled_at", "-received_at"], name="inbound_inbox_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.text[:40]}"

@@ -132,7 +132,11 @@ class CompiledMessage:
 
         # Subject and text never go through HTML: newlines stripped from the subject (a header).
         subject = FIELD_MARK_RE.sub(text_sub, self.subject).replace("\r", " ").replace("\n", " ")
-        return subject, FIELD_MARK_RE.sub(html_sub, self.html), FIELD_MARK_RE.sub(text_sub, self.text)
+        return (
+            subject,
+            FIELD_MARK_RE.sub(html_sub, self.html),
+            FIELD_MARK_RE.sub(text_sub, self.text),
+        )
 
 
 def compile_message(*, subject: str, body: str) -> CompiledMessage:

@@ -4,6 +4,7 @@ others are left out, the report, and the configured sender identities."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +14,8 @@ from django.utils.translation import gettext as _
 from maillage.accounts.models import User
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role, has_role
-from maillage.messaging.models import Campaign, Delivery
+from maillage.messaging.models import Campaign, Delivery, InboundMessage
+from maillage.messaging.sms_text import SmsEstimate, sms_estimate
 from maillage.people.selectors.reachability import (
     audience_breakdown,
     people_message_fields,
@@ -164,3 +166,55 @@ def campaign_report(*, campaign: Campaign, failures_limit: int = 200) -> Campaig
 
 def _null(field: str) -> Q:
     return Q(**{f"{field}__isnull": True})
+
+
+def sms_campaign_estimate(*, campaign: Campaign, recipients_count: int) -> SmsEstimate:
+    """Length, encoding, segments × recipients and cost, for the message filled with a
+    sample recipient (the RSVP link at its real length)."""
+    from maillage.messaging.rendering import compile_message, sample_person
+    from maillage.messaging.sms import sms_render
+
+    compiled = compile_message(subject="", body=campaign.body)
+    text = sms_render(compiled=compiled, person=sample_person(), delivery_id=10**7)
+    return sms_estimate(
+        text=text,
+        recipients=recipients_count,
+        price_per_segment=Decimal(settings.MAILLAGE_SMS_PRICE_PER_SEGMENT),
+    )
+
+
+@dataclass(frozen=True)
+class RsvpCount:
+    sent: int
+    yes: int
+    no: int
+
+    @property
+    def waiting(self) -> int:
+        return self.sent - self.yes - self.no
+
+
+def mobilisation_count(*, campaign: Campaign) -> RsvpCount:
+    """The live count: one aggregate over the campaign's deliveries."""
+    counts = Delivery.objects.filter(campaign_id=campaign.pk).aggregate(
+        sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
+        yes=Count("id", filter=Q(rsvp="yes")),
+        no=Count("id", filter=Q(rsvp="no")),
+    )
+    return RsvpCount(sent=counts["sent"], yes=counts["yes"], no=counts["no"])
+
+
+def inbox(*, user: User) -> QuerySet[InboundMessage]:
+    """Replies that are neither opt-outs nor answers, not yet handled: staff read them."""
+    if not has_role(user, Role.STAFF):
+        return InboundMessage.objects.none()
+    return InboundMessage.objects.filter(
+        kind=InboundMessage.Kind.OTHER, handled_at=None
+    ).select_related("campaign")
+
+
+def access_inbound(*, user: User, message_id: int | str) -> InboundMessage:
+    message = inbox(user=user).filter(pk=message_id).first() if str(message_id).isdigit() else None
+    if message is None:
+        raise NotFound(_("Ce message n'existe pas."))
+    return message

@@ -46,8 +46,11 @@ from maillage.core.services import (
     task_progress_start,
 )
 from maillage.messaging.models import Campaign, Delivery
+from maillage.messaging.providers import sms_provider
+from maillage.messaging.quiet_hours import is_quiet, next_allowed
 from maillage.messaging.rendering import CompiledMessage, compile_message
 from maillage.messaging.selectors import sender_identities
+from maillage.messaging.sms import sms_send_batch
 from maillage.people.selectors.reachability import (
     people_message_fields,
     person_by_address,
@@ -95,9 +98,15 @@ def campaign_create(
     subject: str = "",
     track_opens: bool = False,
     track_clicks: bool = False,
+    is_mobilisation: bool = False,
+    event_place: str = "",
+    event_at: datetime | None = None,
 ) -> Campaign:
     _check(channel=channel, sender=sender, subject=subject, body=body)
     campaign = Campaign.objects.create(
+        is_mobilisation=is_mobilisation,
+        event_place=event_place[: max_length(Campaign, "event_place")],
+        event_at=event_at,
         name=name.strip()[: max_length(Campaign, "name")] or subject[:200],
         channel=channel,
         segment_id=segment_id,
@@ -119,7 +128,17 @@ def campaign_create(
 
 @transaction.atomic
 def campaign_update(*, actor: User, campaign: Campaign, fields: dict[str, Any]) -> Campaign:
-    allowed = {"name", "segment_id", "sender", "subject", "body", "track_opens", "track_clicks"}
+    allowed = {
+        "name",
+        "segment_id",
+        "sender",
+        "subject",
+        "body",
+        "track_opens",
+        "track_clicks",
+        "event_place",
+        "event_at",
+    }
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.status not in EDITABLE:
         raise CampaignStateError(_("Une campagne envoyée ou annulée ne se modifie plus."))
@@ -186,6 +205,21 @@ def campaign_cancel(*, actor: User, campaign: Campaign) -> Campaign:
 def _freeze(*, campaign: Campaign, actor: User) -> int:
     """One INSERT … SELECT: a delivery row per reachable person of the segment, as the acting
     user sees it. The SELECT is the segment's own QuerySet (the count shown is the same)."""
+    if campaign.reminder_of_id:
+        # A reminder goes to those who said yes to its mobilisation, at the same number.
+        select = Delivery.objects.filter(
+            campaign_id=campaign.reminder_of_id, rsvp="yes"
+        ).values_list(
+            Value(campaign.pk),
+            "person_id",
+            "address",
+            Value(Delivery.Status.QUEUED),
+            Value(0),
+            Value(""),
+            Value(""),
+            Value(""),
+        )
+        return _insert_select(select)
     people = segment_queryset(
         user=actor, definition=campaign.segment.definition, segment_id=campaign.segment_id
     )
@@ -200,14 +234,19 @@ def _freeze(*, campaign: Campaign, actor: User) -> int:
             Value(0),
             Value(""),
             Value(""),
+            Value(""),
         )
     )
+    return _insert_select(select)
+
+
+def _insert_select(select: Any) -> int:
     sql, params = select.query.sql_with_params()
     table = Delivery._meta.db_table
     with db_connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (campaign_id, person_id, address, status, attempts, error, "  # noqa: S608 - our table, the ORM's SELECT
-            f"provider_id) {sql}",
+            f"provider_id, rsvp) {sql}",
             params,
         )
         return int(cursor.rowcount)
@@ -309,6 +348,7 @@ class SendReport:
     suppressed: int = 0
     batches: int = 0
     requeued: int = 0
+    waiting_until: datetime | None = None
 
 
 def _lease_take(campaign_id: int, worker: str) -> bool:
@@ -391,12 +431,14 @@ def campaign_send_run(
     """The worker's loop (see the module's docstring). Returns what this run did; safe to run
     again at any time: a live lease elsewhere makes it return at once, a dead one is taken."""
     batch = batch or settings.MAILLAGE_MESSAGING_BATCH
-    rate = settings.MAILLAGE_MESSAGING_RATE if rate is None else rate
     worker = worker or secrets.token_hex(8)
     report = SendReport()
     if not _lease_take(campaign_id, worker):
         return report
     campaign = Campaign.objects.select_related("progress").get(pk=campaign_id)
+    is_sms = campaign.channel == Campaign.Channel.SMS
+    if rate is None:
+        rate = settings.MAILLAGE_SMS_RATE if is_sms else settings.MAILLAGE_MESSAGING_RATE
     report.requeued = Delivery.objects.filter(
         campaign_id=campaign_id, status=Delivery.Status.SENDING
     ).update(status=Delivery.Status.QUEUED)
@@ -404,7 +446,7 @@ def campaign_send_run(
     if progress_id:
         task_progress_start(progress_id=progress_id)
     compiled = compile_message(subject=campaign.subject, body=campaign.body)
-    connection = get_connection()
+    connection: Any = sms_provider() if is_sms else get_connection()
     started = time.monotonic()
     sent_total = 0
     try:
@@ -414,6 +456,9 @@ def campaign_send_run(
                 break
             if current["worker"] != worker:
                 return report  # another worker took the lease: it owns the rest
+            if is_sms and is_quiet(timezone.now()):
+                report.waiting_until = next_allowed(timezone.now())
+                break
             ids = list(
                 Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.QUEUED)
                 .order_by("id")
@@ -442,21 +487,67 @@ def campaign_send_run(
                 if ahead > 0:
                     time.sleep(ahead)
     finally:
-        connection.close()
+        if not is_sms:
+            connection.close()
         Campaign.objects.filter(pk=campaign_id, worker=worker).update(worker="")
+    if report.waiting_until is not None:
+        _resume_at(campaign_id=campaign_id, at=report.waiting_until)
     return report
+
+
+def _resume_at(*, campaign_id: int, at: datetime) -> None:
+    """Quiet hours: the send goes on by itself at the next allowed minute."""
+    from maillage.messaging.tasks import campaign_send_task
+
+    campaign_send_task.using(run_after=at).enqueue(campaign_id=campaign_id)
 
 
 def _send_batch(
     *, campaign: Campaign, compiled: CompiledMessage, rows: list[Any], conn: Any
 ) -> SendReport:
     report = SendReport()
+    is_sms = campaign.channel == Campaign.Channel.SMS
     # The ledger again, for each message of the batch in one query: an opt-out recorded after
     # the audience was frozen is honoured.
-    suppressed = suppressed_among(
-        kind=Kind.EMAIL, values=[r["address"] for r in rows], scope=Scope.EMAIL
-    )
+    kind, scope = (Kind.PHONE, Scope.SMS) if is_sms else (Kind.EMAIL, Scope.EMAIL)
+    suppressed = suppressed_among(kind=kind, values=[r["address"] for r in rows], scope=scope)
     people = people_message_fields(r["person_id"] for r in rows)
+    if is_sms:
+        sent, sent_people, skipped, failures = sms_send_batch(
+            provider=conn, compiled=compiled, rows=rows, people=people, suppressed=suppressed
+        )
+    else:
+        sent, sent_people, skipped, failures = _email_batch(
+            campaign=campaign,
+            compiled=compiled,
+            rows=rows,
+            people=people,
+            suppressed=suppressed,
+            conn=conn,
+        )
+    _commit_batch(
+        campaign=campaign,
+        sent=sent,
+        sent_people=sent_people,
+        skipped=skipped,
+        failures=failures,
+        now=timezone.now(),
+    )
+    report.sent = len(sent)
+    report.suppressed = len(skipped)
+    report.failed = sum(len(ids) for ids in failures.values())
+    return report
+
+
+def _email_batch(
+    *,
+    campaign: Campaign,
+    compiled: CompiledMessage,
+    rows: list[Any],
+    people: dict[int, dict[str, Any]],
+    suppressed: set[str],
+    conn: Any,
+) -> tuple[list[int], list[int], list[int], dict[str, list[int]]]:
     sent: list[int] = []
     sent_people: list[int] = []
     skipped: list[int] = []
@@ -480,7 +571,18 @@ def _send_batch(
         else:
             sent.append(row["id"])
             sent_people.append(row["person_id"])
-    now = timezone.now()
+    return sent, sent_people, skipped, failures
+
+
+def _commit_batch(
+    *,
+    campaign: Campaign,
+    sent: list[int],
+    sent_people: list[int],
+    skipped: list[int],
+    failures: dict[str, list[int]],
+    now: datetime,
+) -> None:
     with transaction.atomic():
         if sent:
             Delivery.objects.filter(id__in=sent).update(status=Delivery.Status.SENT, sent_at=now)
@@ -491,10 +593,6 @@ def _send_batch(
         for error, ids in failures.items():
             Delivery.objects.filter(id__in=ids).update(status=Delivery.Status.FAILED, error=error)
         _record_contacts(campaign=campaign, person_ids=sent_people)
-    report.sent = len(sent)
-    report.suppressed = len(skipped)
-    report.failed = sum(len(ids) for ids in failures.values())
-    return report
 
 
 def _finish(*, campaign: Campaign) -> None:

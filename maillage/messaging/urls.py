@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from maillage.messaging import views
+from maillage.messaging import views, views_sms
 
 app_name = "messaging"
 
@@ -15,6 +15,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:campaign_id>/schedule/", views.campaign_schedule, name="campaign_schedule"),
     path("<int:campaign_id>/cancel/", views.campaign_cancel, name="campaign_cancel"),
     path("<int:campaign_id>/report/", views.campaign_report, name="campaign_report"),
+    path("sms/new/", views_sms.sms_create, name="sms_create"),
+    path("mobilisation/new/", views_sms.mobilisation_create, name="mobilisation_create"),
+    path("<int:campaign_id>/rsvp-count/", views_sms.mobilisation_count, name="rsvp_count"),
+    path("<int:campaign_id>/reminder/", views_sms.mobilisation_reminder, name="reminder"),
+    path("inbox/", views_sms.inbox, name="inbox"),
+    path("inbox/<int:message_id>/handled/", views_sms.inbox_handled, name="inbox_handled"),
+    path("sms/<str:provider>/receipt/", views_sms.sms_receipt, name="sms_receipt"),
+    path("sms/<str:provider>/inbound/", views_sms.sms_inbound, name="sms_inbound"),
+    path("r/<str:token>/", views_sms.rsvp, name="rsvp"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     # ESP tracking webhooks: /messaging/anymail/brevo/tracking/, /messaging/anymail/mailjet/tracking/
     path("anymail/", include("anymail.urls")),

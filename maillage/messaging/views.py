@@ -21,6 +21,7 @@ from maillage.messaging import selectors, services
 from maillage.messaging.forms import EmailCampaignForm, ScheduleForm
 from maillage.messaging.models import Campaign
 from maillage.messaging.rendering import compile_message, sample_person
+from maillage.messaging.views_sms import quiet_status
 from maillage.people.selectors.segments import segment_list
 
 
@@ -104,12 +105,26 @@ def email_edit(request: AuthenticatedHttpRequest, campaign_id: int) -> HttpRespo
 def campaign_detail(request: AuthenticatedHttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.access_campaign(user=request.user, campaign_id=campaign_id)
     editable = campaign.status in services.EDITABLE
+    audience = (
+        selectors.campaign_audience(user=request.user, campaign=campaign)
+        if editable and not campaign.reminder_of_id
+        else None
+    )
+    is_sms = campaign.channel == Campaign.Channel.SMS
     context = {
+        "is_sms": is_sms,
+        "estimate": selectors.sms_campaign_estimate(
+            campaign=campaign, recipients_count=audience.will_receive if audience else 0
+        )
+        if is_sms
+        else None,
+        "quiet": quiet_status() if is_sms else None,
+        "rsvp": selectors.mobilisation_count(campaign=campaign)
+        if campaign.is_mobilisation
+        else None,
         "campaign": campaign,
         "editable": editable,
-        "audience": selectors.campaign_audience(user=request.user, campaign=campaign)
-        if editable
-        else None,
+        "audience": audience,
         "recipients": selectors.campaign_preview_people(user=request.user, campaign=campaign)
         if editable
         else [],
