@@ -83,6 +83,7 @@ class Delivery(models.Model):
         BOUNCED = "bounced", _("rejeté (bounce)")
         COMPLAINED = "complained", _("signalé comme spam")
         SUPPRESSED = "suppressed", _("opposé (non envoyé)")
+        CAPPED = "capped", _("plafond de contacts atteint (non envoyé)")
 
     id = models.BigAutoField(primary_key=True)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")

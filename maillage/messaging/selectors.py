@@ -58,10 +58,11 @@ class Audience:
     bounced: int
     no_consent: int
     suppressed: int
+    capped: int
 
     @property
     def will_receive(self) -> int:
-        return self.reachable - self.suppressed
+        return self.reachable - self.capped - self.suppressed
 
 
 # Past this, the ledger's share is not computed at preview (hashing every address of a huge
@@ -98,6 +99,7 @@ def campaign_audience(*, user: User, campaign: Campaign) -> Audience:
         bounced=counts["bounced"],
         no_consent=counts["no_consent"],
         suppressed=suppressed,
+        capped=counts["capped"],
     )
 
 

@@ -53,12 +53,14 @@ from maillage.messaging.selectors import sender_identities
 from maillage.messaging.sms import sms_send_batch
 from maillage.people.selectors.reachability import (
     people_message_fields,
+    people_over_contact_cap,
     person_by_address,
     recipients,
     suppressed_among,
 )
 from maillage.people.selectors.segments import segment_queryset
 from maillage.people.services.consent import consent_record
+from maillage.people.services.contact_attempts import contact_attempts_record_sent
 from maillage.people.services.reachability import email_mark_bounced
 from maillage.people.services.suppression import Kind, Scope, suppression_add
 
@@ -176,8 +178,8 @@ def campaign_schedule(*, actor: User, campaign: Campaign, at: datetime) -> Campa
             changes={"scheduled_at": at.isoformat()},
         )
         transaction.on_commit(
-            lambda: campaign_start_task.using(run_after=at).enqueue(
-                campaign_id=campaign.pk, actor_id=actor.pk
+            lambda: enqueue_at(
+                campaign_start_task, at=at, campaign_id=campaign.pk, actor_id=actor.pk
             )
         )
     campaign.refresh_from_db()
@@ -415,9 +417,17 @@ def _send_one(connection: Any, message: EmailMultiAlternatives) -> str:
 
 
 def _record_contacts(*, campaign: Campaign, person_ids: Sequence[int]) -> None:
-    """Each message sent counts as a contact attempt in people's shared ledger (hook for the
-    foundation's set-based recorder, see `contact_attempts_record_sent`)."""
-    return None
+    """Each message sent is a contact attempt in people's shared ledger (set-based, idempotent
+    per person and campaign: a resumed batch is not counted twice)."""
+    if not person_ids or campaign.sent_by is None:
+        return
+    contact_attempts_record_sent(
+        actor=campaign.sent_by,
+        person_ids=person_ids,
+        channel=campaign.channel,
+        source_kind=f"{campaign.channel}_campaign",
+        source_id=campaign.pk,
+    )
 
 
 def campaign_send_run(
@@ -499,7 +509,17 @@ def _resume_at(*, campaign_id: int, at: datetime) -> None:
     """Quiet hours: the send goes on by itself at the next allowed minute."""
     from maillage.messaging.tasks import campaign_send_task
 
-    campaign_send_task.using(run_after=at).enqueue(campaign_id=campaign_id)
+    enqueue_at(campaign_send_task, at=at, campaign_id=campaign_id)
+
+
+def enqueue_at(task: Any, *, at: datetime, **kwargs: Any) -> bool:
+    """Enqueue for later on a backend that can wait (the database and RQ backends can); the
+    inline backend of the tests cannot, and nothing is enqueued there (False)."""
+    if not task.get_backend().supports_defer:
+        logger.warning("Task backend cannot defer %s to %s: not enqueued", task.name, at)
+        return False
+    task.using(run_after=at).enqueue(**kwargs)
+    return True
 
 
 def _send_batch(
@@ -511,7 +531,14 @@ def _send_batch(
     # the audience was frozen is honoured.
     kind, scope = (Kind.PHONE, Scope.SMS) if is_sms else (Kind.EMAIL, Scope.EMAIL)
     suppressed = suppressed_among(kind=kind, values=[r["address"] for r in rows], scope=scope)
-    people = people_message_fields(r["person_id"] for r in rows)
+    # And the contact cap, for the batch's people in one query: other channels may have
+    # reached them since the freeze.
+    capped = people_over_contact_cap(person_ids=[r["person_id"] for r in rows])
+    people = {
+        pk: fields
+        for pk, fields in people_message_fields(r["person_id"] for r in rows).items()
+        if pk not in capped
+    }
     if is_sms:
         sent, sent_people, skipped, failures = sms_send_batch(
             provider=conn, compiled=compiled, rows=rows, people=people, suppressed=suppressed
@@ -532,6 +559,7 @@ def _send_batch(
         skipped=skipped,
         failures=failures,
         now=timezone.now(),
+        capped_ids=[r["id"] for r in rows if r["person_id"] in capped],
     )
     report.sent = len(sent)
     report.suppressed = len(skipped)
@@ -582,13 +610,19 @@ def _commit_batch(
     skipped: list[int],
     failures: dict[str, list[int]],
     now: datetime,
+    capped_ids: list[int],
 ) -> None:
     with transaction.atomic():
         if sent:
             Delivery.objects.filter(id__in=sent).update(status=Delivery.Status.SENT, sent_at=now)
-        if skipped:
-            Delivery.objects.filter(id__in=skipped).update(
+        opted_out = [i for i in skipped if i not in set(capped_ids)]
+        if opted_out:
+            Delivery.objects.filter(id__in=opted_out).update(
                 status=Delivery.Status.SUPPRESSED, error=_("Sur la liste d'opposition")
+            )
+        if capped_ids:
+            Delivery.objects.filter(id__in=capped_ids).update(
+                status=Delivery.Status.CAPPED, error=_("Plafond de contacts atteint")
             )
         for error, ids in failures.items():
             Delivery.objects.filter(id__in=ids).update(status=Delivery.Status.FAILED, error=error)

@@ -214,6 +214,65 @@ class CampaignTests(BaseTestCase):
         report = campaign_report(campaign=campaign)
         self.assertEqual((report.counts["bounced"], report.counts["complained"]), (1, 1))
 
+    def test_a_scheduled_campaign_starts_when_due_and_not_once_cancelled(self) -> None:
+        from maillage.messaging.services import campaign_schedule
+        from maillage.messaging.tasks import campaign_start_task
+
+        campaign = self._campaign()
+        at = timezone.now() + timedelta(hours=1)
+        campaign_schedule(actor=self.owner, campaign=campaign, at=at)
+        self.assertEqual((campaign.status, campaign.scheduled_at), ("scheduled", at))
+        # Woken too early (the time was moved): nothing happens.
+        self.assertEqual(
+            campaign_start_task.call(campaign_id=campaign.pk, actor_id=self.owner.pk),
+            {"started": False},
+        )
+        Campaign.objects.filter(pk=campaign.pk).update(
+            scheduled_at=timezone.now() - timedelta(seconds=1)
+        )
+        self.assertEqual(
+            campaign_start_task.call(campaign_id=campaign.pk, actor_id=self.owner.pk),
+            {"started": True},
+        )
+        self.assertEqual(Campaign.objects.get(pk=campaign.pk).status, "sending")
+        other = self._campaign()
+        campaign_schedule(actor=self.owner, campaign=other, at=at)
+        campaign_cancel(actor=self.owner, campaign=other)
+        Campaign.objects.filter(pk=other.pk).update(
+            scheduled_at=timezone.now() - timedelta(seconds=1)
+        )
+        self.assertEqual(
+            campaign_start_task.call(campaign_id=other.pk, actor_id=self.owner.pk),
+            {"started": False},
+        )
+        self.assertFalse(Delivery.objects.filter(campaign=other).exists())
+
+    def test_people_at_the_contact_cap_are_left_out_and_each_send_counts(self) -> None:
+        from maillage.people.models import Interaction
+
+        for _ in range(3):
+            Interaction.objects.create(
+                person=self.ok[0], channel="door", result="not_home", occurred_at=timezone.now()
+            )
+        campaign = self._campaign()
+        self.assertEqual(campaign_audience(user=self.owner, campaign=campaign).capped, 1)
+        campaign_start(actor=self.owner, campaign=campaign)
+        # Reached by phone meanwhile: the cap is checked again at send time.
+        for _ in range(3):
+            Interaction.objects.create(
+                person=self.ok[1], channel="phone", result="no_answer", occurred_at=timezone.now()
+            )
+        campaign_send_run(campaign_id=campaign.pk)
+        received = {rcpt for _from, rcpts in self.smtp.envelopes for rcpt in rcpts}
+        self.assertEqual(received, {"ok2@example.org", "ok3@example.org", "ok4@example.org"})
+        self.assertEqual(campaign_report(campaign=campaign).counts["capped"], 1)
+        self.assertEqual(
+            Interaction.objects.filter(
+                source_kind="email_campaign", source_id=campaign.pk, result="sent"
+            ).count(),
+            3,
+        )
+
     def test_it_validates_access(self) -> None:
         campaign = self._campaign()
         self.login(self.teammate)

@@ -8,7 +8,12 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from maillage.people.models import EmailAddress, Person, PhoneNumber, SuppressionEntry
+from maillage.people.models import EmailAddress, Interaction, Person, PhoneNumber, SuppressionEntry
+from maillage.people.selectors.contact_cap import (
+    _recent_attempts,
+    contact_policy,
+    over_contact_cap_q,
+)
 from maillage.people.selectors.people import USABLE_STATUSES, reachable_q
 from maillage.people.services.suppression import suppression_hash
 
@@ -49,12 +54,17 @@ def recipients(people: QuerySet[Person], *, channel: str) -> QuerySet[Any]:
     address to use (`recipient_address`: the primary usable one first). One SELECT, meant to be
     inserted as is (INSERT … SELECT) by the sender that freezes an audience."""
     best = _best_email() if channel == "email" else _best_mobile()
-    return people.filter(reachable_q(channel)).annotate(recipient_address=best)
+    return (
+        people.filter(reachable_q(channel))
+        .exclude(over_contact_cap_q())
+        .annotate(recipient_address=best)
+    )
 
 
 def audience_breakdown(people: QuerySet[Person], *, channel: str) -> dict[str, int]:
     """Counts of a segment by why a message can or cannot reach them, in one aggregate query:
-    no address at all, only bounced/invalid ones, no consent in force, reachable."""
+    no address at all, only bounced/invalid ones, no consent in force, reachable (of whom
+    `capped` are at the contact cap and are left out too)."""
     rows: QuerySet[Any]
     if channel == "email":
         rows = EmailAddress.objects.filter(person_id=OuterRef("pk"))
@@ -70,6 +80,7 @@ def audience_breakdown(people: QuerySet[Person], *, channel: str) -> dict[str, i
         bounced=Count("pk", filter=Q(has_any) & ~Q(has_usable)),
         no_consent=Count("pk", filter=Q(has_usable) & ~consent),
         reachable=Count("pk", filter=Q(has_usable) & consent),
+        capped=Count("pk", filter=Q(has_usable) & consent & over_contact_cap_q()),
     )
     return {key: int(value or 0) for key, value in counts.items()}
 
@@ -108,3 +119,19 @@ def person_by_address(*, kind: str, value: str) -> Person | None:
     else:
         row = PhoneNumber.objects.filter(number=value).select_related("person").first()
     return row.person if row is not None else None
+
+
+def people_over_contact_cap(*, person_ids: Iterable[int]) -> set[int]:
+    """Of these people (a send batch), those already at the contact cap: one grouped query
+    over their own recent attempts (the (person, occurred_at) index), whatever the table's size."""
+    policy = contact_policy()
+    ids = list(person_ids)
+    if policy.cap_attempts == 0 or not ids:
+        return set()
+    return set(
+        Interaction.objects.filter(_recent_attempts(policy=policy, now=None), person_id__in=ids)
+        .values("person_id")
+        .annotate(attempts=Count("id"))
+        .filter(attempts__gte=policy.cap_attempts)
+        .values_list("person_id", flat=True)
+    )
