@@ -103,7 +103,10 @@ class Delivery(models.Model):
     clicked_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     rsvp = models.CharField(
-        _("réponse au rendez-vous"), max_length=3, blank=True, choices=[("yes", _("oui")), ("no", _("non"))]
+        _("réponse au rendez-vous"),
+        max_length=3,
+        blank=True,
+        choices=[("yes", _("oui")), ("no", _("non"))],
     )
     rsvp_at = models.DateTimeField(null=True, blank=True)
 

@@ -17,6 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.core.columns import max_length
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
@@ -107,9 +108,11 @@ def sms_send_batch(
                 provider, to=row["address"], text=text, reference=f"d{row['id']}"
             )
         except SmsError as exc:
-            failures.setdefault(exc.message[:500], []).append(row["id"])
+            failures.setdefault(exc.message[: max_length(Delivery, "error")], []).append(row["id"])
             continue
-        Delivery.objects.filter(pk=row["id"]).update(provider_id=provider_id[:200])
+        Delivery.objects.filter(pk=row["id"]).update(
+            provider_id=provider_id[: max_length(Delivery, "provider_id")]
+        )
         sent.append(row["id"])
         sent_people.append(row["person_id"])
     return sent, sent_people, skipped, failures
@@ -124,7 +127,10 @@ def sms_receipt_record(*, receipt: Receipt) -> int:
         return 0
     return Delivery.objects.filter(
         provider_id=receipt.provider_id, campaign__channel=Campaign.Channel.SMS
-    ).update(status=Delivery.Status.FAILED, error=(receipt.error or "undelivered")[:500])
+    ).update(
+        status=Delivery.Status.FAILED,
+        error=(receipt.error or "undelivered")[: max_length(Delivery, "error")],
+    )
 
 
 @transaction.atomic
@@ -162,13 +168,13 @@ def sms_inbound_record(
         kind = InboundMessage.Kind.RSVP
         rsvp_record(delivery=last, answer=rsvp_answer(inbound.text), at=at)
     return InboundMessage.objects.create(
-        sender=inbound.sender[:20],
+        sender=inbound.sender[: max_length(InboundMessage, "sender")],
         person=person,
         campaign=last.campaign if last is not None else None,
         text=inbound.text,
         kind=kind,
         provider=provider,
-        provider_id=inbound.provider_id[:200],
+        provider_id=inbound.provider_id[: max_length(InboundMessage, "provider_id")],
         received_at=at,
     )
 
