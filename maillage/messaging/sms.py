@@ -41,7 +41,8 @@ def rsvp_token(delivery_id: int) -> str:
 
 
 def rsvp_url(delivery_id: int) -> str:
-    return settings.SITE_URL + reverse("messaging:rsvp", args=[rsvp_token(delivery_id)])
+    prefix = settings.SITE_URL + reverse("messaging:rsvp", args=["TOKEN"])
+    return prefix.replace("TOKEN", rsvp_token(delivery_id))
 
 
 def rsvp_delivery(token: str) -> Delivery | None:
@@ -92,12 +93,12 @@ def sms_send_batch(
     people: dict[int, dict[str, Any]],
     suppressed: set[str],
 ) -> tuple[list[int], list[int], list[int], dict[str, list[int]]]:
-    """Send each row; returns (sent ids, sent person ids, skipped ids, failures by reason).
-    Provider ids are stored one UPDATE per message: receipts and replies find them."""
+    """Send each row; returns (sent ids, sent person ids, skipped ids, failures by reason)."""
     sent: list[int] = []
     sent_people: list[int] = []
     skipped: list[int] = []
     failures: dict[str, list[int]] = {}
+    provider_ids: list[Delivery] = []
     for row in rows:
         if row["address"] in suppressed or row["person_id"] not in people:
             skipped.append(row["id"])
@@ -110,11 +111,13 @@ def sms_send_batch(
         except SmsError as exc:
             failures.setdefault(exc.message[: max_length(Delivery, "error")], []).append(row["id"])
             continue
-        Delivery.objects.filter(pk=row["id"]).update(
-            provider_id=provider_id[: max_length(Delivery, "provider_id")]
+        provider_ids.append(
+            Delivery(pk=row["id"], provider_id=provider_id[: max_length(Delivery, "provider_id")])
         )
         sent.append(row["id"])
         sent_people.append(row["person_id"])
+    # One statement for the batch: receipts and replies find their message by this id.
+    Delivery.objects.bulk_update(provider_ids, ["provider_id"])
     return sent, sent_people, skipped, failures
 
 
