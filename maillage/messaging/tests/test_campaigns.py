@@ -132,6 +132,24 @@ class CampaignTests(BaseTestCase):
             Delivery.objects.filter(campaign=campaign, status__in=["queued", "sending"]).exists()
         )
 
+    def test_the_housekeeping_resumes_a_send_whose_worker_died(self) -> None:
+        from maillage.core.models import TaskProgress
+        from maillage.core.services import task_progress_reap
+
+        campaign = self._campaign()
+        campaign_start(actor=self.owner, campaign=campaign)
+        campaign.refresh_from_db()
+        long_ago = timezone.now() - timedelta(hours=1)
+        TaskProgress.objects.filter(pk=campaign.progress_id).update(
+            status="running", heartbeat_at=long_ago
+        )
+        Delivery.objects.filter(campaign=campaign).update(status="sending")
+        Campaign.objects.filter(pk=campaign.pk).update(worker="dead", heartbeat_at=long_ago)
+        self.assertEqual(task_progress_reap(), 1)
+        received = sorted(rcpt for _from, rcpts in self.smtp.envelopes for rcpt in rcpts)
+        self.assertEqual(received, sorted(f"ok{i}@example.org" for i in range(5)))
+        self.assertEqual(Campaign.objects.get(pk=campaign.pk).status, "sent")
+
     def test_a_cancelled_campaign_stops_before_its_next_batch(self) -> None:
         campaign = self._campaign()
         campaign_start(actor=self.owner, campaign=campaign)
