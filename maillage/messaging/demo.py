@@ -76,7 +76,12 @@ def load_demo(*, stdout: Any, small: bool = False) -> None:
     if Campaign.objects.filter(name=MOBILISATION_NAME).exists():
         stdout.write(f"messaging: « {EMAIL_NAME} » and « {MOBILISATION_NAME} » already there")
         return
-    texted = people_visible_to(user=staff).filter(reachable_q("sms"), commune_code=code)
+    # Stations 4 and 5: the team's door-to-door lists are stations 1 and 2, whose progress counts
+    # every contact; people with no recorded support, whose history the demo keeps simple.
+    stations = [f"{code}_0004", f"{code}_0005"]
+    texted = people_visible_to(user=staff).filter(
+        reachable_q("sms"), polling_station_code__in=stations, current_support=None
+    )
     for person in texted.order_by("pk")[:ACTIVISTS]:
         person_update(actor=staff, person=person, fields={"is_activist": True})
     campaign = mobilisation_create(
@@ -86,7 +91,7 @@ def load_demo(*, stdout: Any, small: bool = False) -> None:
         event_at=timezone.now() + timedelta(days=2),
         body=SMS_BODY,
         communes=[code],
-        polling_stations=[],
+        polling_stations=stations,
     )
     campaign_start(actor=staff, campaign=campaign)
     # The demo sends at once whatever the hour (quiet hours would hold it till morning),
