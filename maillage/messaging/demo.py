@@ -76,11 +76,11 @@ def load_demo(*, stdout: Any, small: bool = False) -> None:
     if Campaign.objects.filter(name=MOBILISATION_NAME).exists():
         stdout.write(f"messaging: « {EMAIL_NAME} » and « {MOBILISATION_NAME} » already there")
         return
-    # Stations 4 and 5: the team's door-to-door lists are stations 1 and 2, whose progress counts
-    # every contact; people with no recorded support, whose history the demo keeps simple.
-    stations = [f"{code}_0004", f"{code}_0005"]
+    # Stations 3 to 5: the team's door-to-door lists are stations 1 and 2, whose progress counts
+    # every contact.
+    stations = [f"{code}_0003", f"{code}_0004", f"{code}_0005"]
     texted = people_visible_to(user=staff).filter(
-        reachable_q("sms"), polling_station_code__in=stations, current_support=None
+        reachable_q("sms"), polling_station_code__in=stations
     )
     for person in texted.order_by("pk")[:ACTIVISTS]:
         person_update(actor=staff, person=person, fields={"is_activist": True})
