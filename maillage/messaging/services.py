@@ -372,8 +372,8 @@ class _CampaignMessage(EmailMultiAlternatives):
 
     boundary = f"==maillage-{secrets.token_hex(16)}=="
 
-    def message(self) -> Any:
-        msg = super().message()
+    def message(self, **kwargs: Any) -> Any:  # Django 5.2 takes no argument, 6.0 a policy
+        msg = super().message(**kwargs)
         if msg.is_multipart():
             msg.set_boundary(self.boundary)
         return msg
