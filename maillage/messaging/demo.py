@@ -1,6 +1,6 @@
 """Demo messaging: an email to the nurses of Vallon-sur-Mer (personalised, ready to preview and
 send), some of the commune's contacts made activists, and a mobilisation SMS to them, sent
-through the development SMS provider (console or file: nothing leaves the machine), with a few
+into the development file provider (nothing leaves the machine), with a few
 answers already in. Idempotent."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils import timezone
 from maillage.accounts.demo import COMMUNE
 from maillage.accounts.models import User
 from maillage.messaging.models import Campaign, Delivery
-from maillage.messaging.providers import Inbound
+from maillage.messaging.providers import Inbound, sms_provider
 from maillage.messaging.selectors import sender_identities
 from maillage.messaging.services import campaign_create, campaign_send_run, campaign_start
 from maillage.messaging.sms import mobilisation_create, sms_inbound_record
@@ -93,15 +93,18 @@ def load_demo(*, stdout: Any, small: bool = False) -> None:
         communes=[code],
         polling_stations=stations,
     )
-    campaign_start(actor=staff, campaign=campaign)
-    # The demo sends at once whatever the hour (quiet hours would hold it till morning),
-    # through the development provider configured (console by default, or file).
-    report = campaign_send_run(campaign_id=campaign.pk, rate=0, quiet_hours=False)
+    campaign_start(actor=staff, campaign=campaign, enqueue=False)
+    # The demo sends at once whatever the hour (quiet hours would hold it till morning), into
+    # the file provider (MAILLAGE_SMS_FILE_PATH): nothing leaves the machine, nothing floods
+    # the console of `make run`.
+    report = campaign_send_run(
+        campaign_id=campaign.pk, rate=0, quiet_hours=False, provider=sms_provider("file")
+    )
     replies = ["OUI", "oui !", "Non désolé", "OUI", "Je peux venir à 11h seulement"]
     numbers = Delivery.objects.filter(campaign=campaign, status="sent").order_by("id")
     for delivery, text in zip(numbers, replies, strict=False):
         sms_inbound_record(inbound=Inbound(sender=delivery.address, text=text), provider="demo")
     stdout.write(
         f"messaging: email « {EMAIL_NAME} » ready to send; mobilisation SMS sent to "
-        f"{report.sent} activists through the {settings.MAILLAGE_SMS_PROVIDER} provider"
+        f"{report.sent} activists, written to {settings.MAILLAGE_SMS_FILE_PATH}"
     )

@@ -254,9 +254,12 @@ def _insert_select(select: Any) -> int:
         return int(cursor.rowcount)
 
 
-def campaign_start(*, actor: User, campaign: Campaign, now: datetime | None = None) -> Campaign:
+def campaign_start(
+    *, actor: User, campaign: Campaign, now: datetime | None = None, enqueue: bool = True
+) -> Campaign:
     """Freeze the recipients and hand the campaign to a worker. A compare-and-swap on the
-    status: two clicks (or a click and the schedule) start it once."""
+    status: two clicks (or a click and the schedule) start it once. `enqueue=False` when the
+    caller sends in its own process (the demo)."""
     from maillage.messaging.tasks import campaign_send_task
 
     now = now or timezone.now()
@@ -293,7 +296,8 @@ def campaign_start(*, actor: User, campaign: Campaign, now: datetime | None = No
             target=campaign,
             changes={"start": frozen},
         )
-        transaction.on_commit(lambda: campaign_send_task.enqueue(campaign_id=campaign.pk))
+        if enqueue:
+            transaction.on_commit(lambda: campaign_send_task.enqueue(campaign_id=campaign.pk))
     return campaign
 
 
@@ -455,10 +459,12 @@ def campaign_send_run(
     worker: str | None = None,
     max_batches: int | None = None,
     quiet_hours: bool = True,
+    provider: Any = None,
 ) -> SendReport:
     """The worker's loop (see the module's docstring). Returns what this run did; safe to run
     again at any time: a live lease elsewhere makes it return at once, a dead one is taken.
-    `quiet_hours=False` only for the demo, which sends its mobilisation whatever the hour."""
+    `quiet_hours=False` and `provider` only for the demo, which sends its mobilisation
+    whatever the hour, into the file provider."""
     batch = batch or settings.MAILLAGE_MESSAGING_BATCH
     worker = worker or secrets.token_hex(8)
     report = SendReport()
@@ -475,7 +481,7 @@ def campaign_send_run(
     if progress_id:
         task_progress_start(progress_id=progress_id)
     compiled = compile_message(subject=campaign.subject, body=campaign.body)
-    connection: Any = sms_provider() if is_sms else get_connection()
+    connection: Any = (provider or sms_provider()) if is_sms else get_connection()
     started = time.monotonic()
     sent_total = 0
     try:
