@@ -1,5 +1,4 @@
-"""Writes of messaging: compose, schedule, cancel, freeze the audience, send in batches, record
-unsubscribes and the providers' delivery events.
+"""The sender: the worker's loop, batches, the email message, the test send.
 
 Sending and crash-resume. The audience is frozen once (one INSERT … SELECT of delivery rows,
 unique per campaign and person) in the transaction that moves the campaign to "sending". A
@@ -16,8 +15,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -25,23 +23,16 @@ from smtplib import SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisc
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, F, Q, Value
-from django.urls import reverse
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
-from maillage.core.columns import max_length
 from maillage.core.errors import ApplicationError
-from maillage.core.models import AuditLogEntry
 from maillage.core.services import (
-    audit_log_record,
     task_progress_advance,
-    task_progress_create,
     task_progress_finish,
     task_progress_start,
 )
@@ -49,301 +40,18 @@ from maillage.messaging.models import Campaign, Delivery
 from maillage.messaging.providers import sms_provider
 from maillage.messaging.quiet_hours import is_quiet, next_allowed
 from maillage.messaging.rendering import CompiledMessage, compile_message
-from maillage.messaging.selectors import sender_identities
+from maillage.messaging.services.campaigns import enqueue_at
+from maillage.messaging.services.events import unsubscribe_url
 from maillage.messaging.sms import sms_send_batch
 from maillage.people.selectors.reachability import (
     people_message_fields,
     people_over_contact_cap,
-    person_by_address,
-    recipients,
     suppressed_among,
 )
-from maillage.people.selectors.segments import segment_queryset
-from maillage.people.services.consent import consent_record
 from maillage.people.services.contact_attempts import contact_attempts_record_sent
-from maillage.people.services.reachability import email_mark_bounced
-from maillage.people.services.suppression import Kind, Scope, suppression_add
+from maillage.people.services.suppression import Kind, Scope
 
 logger = logging.getLogger(__name__)
-
-UNSUBSCRIBE_SALT = "maillage.messaging.unsubscribe"
-EDITABLE = (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED)
-
-
-class CampaignStateError(ApplicationError):
-    """The campaign is not in a state that allows this."""
-
-
-# Compose ---------------------------------------------------------------------------------------
-
-
-def _check(*, channel: str, sender: str, subject: str, body: str) -> None:
-    if channel == Campaign.Channel.EMAIL:
-        if sender not in sender_identities():
-            raise ApplicationError(_("Choisissez un expéditeur parmi ceux configurés."))
-        if not subject.strip():
-            raise ApplicationError(_("Un e-mail a besoin d'un objet."))
-    if not body.strip():
-        raise ApplicationError(_("Le message est vide."))
-    compile_message(subject=subject, body=body)  # an unknown field is refused here, not at send
-
-
-@transaction.atomic
-def campaign_create(
-    *,
-    actor: User,
-    name: str,
-    channel: str,
-    segment_id: int,
-    body: str,
-    sender: str = "",
-    subject: str = "",
-    track_opens: bool = False,
-    track_clicks: bool = False,
-    is_mobilisation: bool = False,
-    event_place: str = "",
-    event_at: datetime | None = None,
-) -> Campaign:
-    _check(channel=channel, sender=sender, subject=subject, body=body)
-    campaign = Campaign.objects.create(
-        is_mobilisation=is_mobilisation,
-        event_place=event_place[: max_length(Campaign, "event_place")],
-        event_at=event_at,
-        name=name.strip()[: max_length(Campaign, "name")] or subject[:200],
-        channel=channel,
-        segment_id=segment_id,
-        sender=sender,
-        subject=subject,
-        body=body,
-        track_opens=track_opens,
-        track_clicks=track_clicks,
-        created_by=actor,
-    )
-    audit_log_record(
-        actor=actor,
-        action=AuditLogEntry.Action.CREATE,
-        target=campaign,
-        changes={"channel": channel, "segment": segment_id},
-    )
-    return campaign
-
-
-@transaction.atomic
-def campaign_update(*, actor: User, campaign: Campaign, fields: dict[str, Any]) -> Campaign:
-    allowed = {
-        "name",
-        "segment_id",
-        "sender",
-        "subject",
-        "body",
-        "track_opens",
-        "track_clicks",
-        "event_place",
-        "event_at",
-    }
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if locked.status not in EDITABLE:
-        raise CampaignStateError(_("Une campagne envoyée ou annulée ne se modifie plus."))
-    changes = {}
-    for key, value in fields.items():
-        if key in allowed and getattr(locked, key) != value:
-            changes[key] = [getattr(locked, key), value]
-            setattr(locked, key, value)
-    _check(channel=locked.channel, sender=locked.sender, subject=locked.subject, body=locked.body)
-    if changes:
-        locked.save(update_fields=[*(k for k in changes), "updated_at"])
-        audit_log_record(
-            actor=actor, action=AuditLogEntry.Action.UPDATE, target=locked, changes=changes
-        )
-    return locked
-
-
-def campaign_schedule(*, actor: User, campaign: Campaign, at: datetime) -> Campaign:
-    """Send at `at`: a task waits for that time (a campaign cancelled or moved meanwhile is
-    left alone by the task, which checks the stored time when it wakes)."""
-    from maillage.messaging.tasks import campaign_start_task
-
-    if at <= timezone.now():
-        raise ApplicationError(_("Choisissez une date à venir."))
-    with transaction.atomic():
-        updated = Campaign.objects.filter(pk=campaign.pk, status__in=EDITABLE).update(
-            status=Campaign.Status.SCHEDULED, scheduled_at=at, updated_at=timezone.now()
-        )
-        if not updated:
-            raise CampaignStateError(_("Cette campagne ne peut plus être programmée."))
-        audit_log_record(
-            actor=actor,
-            action=AuditLogEntry.Action.UPDATE,
-            target=campaign,
-            changes={"scheduled_at": at.isoformat()},
-        )
-        transaction.on_commit(
-            lambda: enqueue_at(
-                campaign_start_task, at=at, campaign_id=campaign.pk, actor_id=actor.pk
-            )
-        )
-    campaign.refresh_from_db()
-    return campaign
-
-
-def campaign_cancel(*, actor: User, campaign: Campaign) -> Campaign:
-    """A draft, a scheduled campaign or one being sent: the sender stops before its next
-    batch; what was sent stays sent, the rest stays queued (shown in the report)."""
-    updated = Campaign.objects.filter(
-        pk=campaign.pk, status__in=[*EDITABLE, Campaign.Status.SENDING]
-    ).update(status=Campaign.Status.CANCELLED, updated_at=timezone.now())
-    if not updated:
-        raise CampaignStateError(_("Cette campagne est déjà terminée."))
-    audit_log_record(
-        actor=actor, action=AuditLogEntry.Action.UPDATE, target=campaign, changes={"cancel": True}
-    )
-    campaign.refresh_from_db()
-    return campaign
-
-
-# Freeze and start ------------------------------------------------------------------------------
-
-
-def _freeze(*, campaign: Campaign, actor: User) -> int:
-    """One INSERT … SELECT: a delivery row per reachable person of the segment, as the acting
-    user sees it. The SELECT is the segment's own QuerySet (the count shown is the same)."""
-    if campaign.reminder_of_id:
-        # A reminder goes to those who said yes to its mobilisation, at the same number.
-        select = Delivery.objects.filter(
-            campaign_id=campaign.reminder_of_id, rsvp="yes"
-        ).values_list(
-            Value(campaign.pk),
-            "person_id",
-            "address",
-            Value(Delivery.Status.QUEUED),
-            Value(0),
-            Value(""),
-            Value(""),
-            Value(""),
-        )
-        return _insert_select(select)
-    people = segment_queryset(
-        user=actor, definition=campaign.segment.definition, segment_id=campaign.segment_id
-    )
-    select = (
-        recipients(people, channel=campaign.channel)
-        .order_by()
-        .values_list(
-            Value(campaign.pk),
-            "pk",
-            "recipient_address",
-            Value(Delivery.Status.QUEUED),
-            Value(0),
-            Value(""),
-            Value(""),
-            Value(""),
-        )
-    )
-    return _insert_select(select)
-
-
-def _insert_select(select: Any) -> int:
-    sql, params = select.query.sql_with_params()
-    table = Delivery._meta.db_table
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (campaign_id, person_id, address, status, attempts, error, "  # noqa: S608 - our table, the ORM's SELECT
-            f"provider_id, rsvp) {sql}",
-            params,
-        )
-        return int(cursor.rowcount)
-
-
-def campaign_start(
-    *, actor: User, campaign: Campaign, now: datetime | None = None, enqueue: bool = True
-) -> Campaign:
-    """Freeze the recipients and hand the campaign to a worker. A compare-and-swap on the
-    status: two clicks (or a click and the schedule) start it once. `enqueue=False` when the
-    caller sends in its own process (the demo)."""
-    from maillage.messaging.tasks import campaign_send_task
-
-    now = now or timezone.now()
-    with transaction.atomic():
-        if not Campaign.objects.filter(pk=campaign.pk, status__in=EDITABLE).update(
-            status=Campaign.Status.SENDING, started_at=now, sent_by=actor, updated_at=now
-        ):
-            raise CampaignStateError(_("Cette campagne est déjà partie ou annulée."))
-        campaign.refresh_from_db()
-        _check(
-            channel=campaign.channel,
-            sender=campaign.sender,
-            subject=campaign.subject,
-            body=campaign.body,
-        )
-        frozen = _freeze(campaign=campaign, actor=actor)
-        progress = task_progress_create(
-            kind="messaging.send",
-            label=_("Envoi : %(name)s") % {"name": campaign.name},
-            owner=actor,
-            total=frozen,
-        )
-        progress.rerun = {
-            "task": campaign_send_task.module_path,
-            "kwargs": {"campaign_id": campaign.pk},
-        }
-        progress.save(update_fields=["rerun"])
-        campaign.progress = progress
-        campaign.audience = {"frozen": frozen}
-        campaign.save(update_fields=["progress", "audience", "updated_at"])
-        audit_log_record(
-            actor=actor,
-            action=AuditLogEntry.Action.UPDATE,
-            target=campaign,
-            changes={"start": frozen},
-        )
-        if enqueue:
-            transaction.on_commit(lambda: campaign_send_task.enqueue(campaign_id=campaign.pk))
-    return campaign
-
-
-# Unsubscribe links ---------------------------------------------------------------------------
-
-
-def unsubscribe_token(delivery_id: int) -> str:
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(signing.b62_encode(delivery_id))
-
-
-def unsubscribe_url(delivery_id: int) -> str:
-    # The URL reversed once with a marker, then filled (a reverse per message costs more than
-    # building the rest of it).
-    prefix = settings.SITE_URL + reverse("messaging:unsubscribe", args=["TOKEN"])
-    return prefix.replace("TOKEN", unsubscribe_token(delivery_id))
-
-
-def unsubscribe_delivery(token: str) -> Delivery | None:
-    """The delivery a link names, or None for a forged or mangled one."""
-    try:
-        value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
-    except signing.BadSignature:
-        return None
-    return Delivery.objects.filter(pk=signing.b62_decode(value)).select_related("campaign").first()
-
-
-@transaction.atomic
-def unsubscribe_record(*, delivery: Delivery) -> None:
-    """The one-click POST: the address goes into the suppression ledger at once, and the
-    person's consent for the channel is withdrawn through people's consent service (which
-    writes the ledger for every address of theirs too). Idempotent."""
-    channel = delivery.campaign.channel
-    kind, scope = (Kind.EMAIL, Scope.EMAIL) if channel == "email" else (Kind.PHONE, Scope.SMS)
-    suppression_add(kind=kind, value=delivery.address, scope=scope, reason="unsubscribe link")
-    if delivery.unsubscribed_at is None:
-        person = person_by_address(kind=kind, value=delivery.address)
-        if person is not None and person.pk == delivery.person_id:
-            consent_record(
-                actor=None,  # type: ignore[arg-type]  # the recipient, who has no account
-                person=person,
-                channel=channel,
-                granted=False,
-                legal_basis="consent",
-                source=f"unsubscribe link, campaign {delivery.campaign_id}",
-            )
-        Delivery.objects.filter(pk=delivery.pk).update(unsubscribed_at=timezone.now())
 
 
 # Sending ------------------------------------------------------------------------------------
@@ -537,16 +245,6 @@ def _resume_at(*, campaign_id: int, at: datetime) -> None:
     enqueue_at(campaign_send_task, at=at, campaign_id=campaign_id)
 
 
-def enqueue_at(task: Any, *, at: datetime, **kwargs: Any) -> bool:
-    """Enqueue for later on a backend that can wait (the database and RQ backends can); the
-    inline backend of the tests cannot, and nothing is enqueued there (False)."""
-    if not task.get_backend().supports_defer:
-        logger.warning("Task backend cannot defer %s to %s: not enqueued", task.name, at)
-        return False
-    task.using(run_after=at).enqueue(**kwargs)
-    return True
-
-
 def _send_batch(
     *, campaign: Campaign, compiled: CompiledMessage, rows: list[Any], conn: Any
 ) -> SendReport:
@@ -685,63 +383,3 @@ def campaign_test_send(*, actor: User, campaign: Campaign, person: dict[str, Any
         error = _send_one(connection, message)
     if error:
         raise ApplicationError(_("L'envoi de test a échoué : %(error)s") % {"error": error})
-
-
-# Provider events (anymail webhooks) ------------------------------------------------------------
-
-
-def _delivery_for_event(*, metadata: dict[str, Any], message_id: str | None) -> Delivery | None:
-    raw = str((metadata or {}).get("delivery_id") or "")
-    if raw.isdigit():
-        return Delivery.objects.filter(pk=int(raw)).first()
-    if message_id:
-        return Delivery.objects.filter(provider_id=message_id).first()
-    return None
-
-
-def delivery_event_record(
-    *,
-    event_type: str,
-    recipient: str,
-    metadata: dict[str, Any] | None = None,
-    message_id: str | None = None,
-    reason: str = "",
-    at: datetime | None = None,
-) -> Delivery | None:
-    """One normalised event from an ESP (anymail's tracking signal). Bounces mark the address
-    bounced for every channel; complaints and unsubscribes put it in the suppression ledger."""
-    at = at or timezone.now()
-    delivery = _delivery_for_event(metadata=metadata or {}, message_id=message_id)
-    address = recipient or (delivery.address if delivery else "")
-    reason = (reason or event_type)[:500]
-    if event_type == "bounced":
-        if address:
-            email_mark_bounced(address=address)
-        if delivery:
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=Delivery.Status.BOUNCED, error=reason
-            )
-    elif event_type in ("complained", "unsubscribed"):
-        if address:
-            suppression_add(kind=Kind.EMAIL, value=address, scope=Scope.EMAIL, reason=event_type)
-        if delivery:
-            fields: dict[str, Any] = {"unsubscribed_at": at}
-            if event_type == "complained":
-                fields.update(status=Delivery.Status.COMPLAINED, error=reason)
-            Delivery.objects.filter(pk=delivery.pk).update(**fields)
-    elif event_type in ("rejected", "failed") and delivery:
-        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, error=reason)
-    elif event_type == "opened" and delivery and delivery.campaign.track_opens:
-        Delivery.objects.filter(pk=delivery.pk, opened_at__isnull=True).update(opened_at=at)
-    elif event_type == "clicked" and delivery and delivery.campaign.track_clicks:
-        Delivery.objects.filter(pk=delivery.pk, clicked_at__isnull=True).update(clicked_at=at)
-    return delivery
-
-
-def deliveries_requeue_for(*, progress_ids: Iterable[uuid.UUID]) -> list[int]:
-    """Campaigns whose sending process died (its progress went stale): ids to resume."""
-    return list(
-        Campaign.objects.filter(
-            progress_id__in=list(progress_ids), status=Campaign.Status.SENDING
-        ).values_list("pk", flat=True)
-    )
