@@ -185,6 +185,13 @@ class EmailConfig:
     file_path: str = ""
 
 
+# ESPs through django-anymail (their keys: BREVO_API_KEY, MAILJET_API_KEY/MAILJET_SECRET_KEY).
+ANYMAIL_BACKENDS = {
+    "brevo": "anymail.backends.brevo.EmailBackend",
+    "mailjet": "anymail.backends.mailjet.EmailBackend",
+}
+
+
 def email_from_url(name: str, default: str) -> EmailConfig:
     """`EMAIL_URL`: `smtp://user:pw@host:port`, `smtp+tls://…`, `smtps://…`, `console://`, `file:///dir`, `memory://`."""
     raw = (_get(name) or default).strip()
@@ -198,6 +205,8 @@ def email_from_url(name: str, default: str) -> EmailConfig:
         return EmailConfig(
             backend="django.core.mail.backends.filebased.EmailBackend", file_path=parsed.path
         )
+    if scheme in ANYMAIL_BACKENDS:
+        return EmailConfig(backend=ANYMAIL_BACKENDS[scheme])
     if scheme in ("smtp", "smtp+tls", "smtps"):
         if not parsed.hostname:
             raise ImproperlyConfiguredEnv(

@@ -223,6 +223,62 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Maillage <campagne@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Messaging (docs/operations.md): who campaigns may be sent as, the send loop's batch (also
+# the most messages a crashed worker can send twice), its rate (messages per second, 0 = as
+# fast as the backend takes them) and the lease a dead worker's successor may take over.
+MAILLAGE_SENDER_IDENTITIES = env_list("MAILLAGE_SENDER_IDENTITIES", [DEFAULT_FROM_EMAIL])
+MAILLAGE_MESSAGING_BATCH = env_int("MAILLAGE_MESSAGING_BATCH", 50, minimum=1)
+MAILLAGE_MESSAGING_RATE = env_int("MAILLAGE_MESSAGING_RATE", 0, minimum=0)
+MAILLAGE_MESSAGING_LEASE_SECONDS = env_int("MAILLAGE_MESSAGING_LEASE_SECONDS", 120, minimum=1)
+MAILLAGE_MESSAGE_ID_DOMAIN = env_str("MAILLAGE_MESSAGE_ID_DOMAIN", "maillage.invalid")
+# SMS (docs/operations.md): the provider (console, file, ovh, twilio), the sender name or
+# number, the price of one segment for the estimate, quiet hours (no SMS from START to END
+# o'clock, on Sundays, on public holidays), the secret of the dev/OVH callbacks.
+MAILLAGE_SMS_PROVIDER = env_choice(
+    "MAILLAGE_SMS_PROVIDER",
+    "console",
+    {"console": "console", "file": "file", "ovh": "ovh", "twilio": "twilio"},
+)
+MAILLAGE_SMS_FILE_PATH = env_str("MAILLAGE_SMS_FILE_PATH", str(VAR_DIR / "sms" / "outbox.jsonl"))
+MAILLAGE_SMS_SENDER = env_str("MAILLAGE_SMS_SENDER", "")
+MAILLAGE_SMS_PRICE_PER_SEGMENT = env_str("MAILLAGE_SMS_PRICE_PER_SEGMENT", "0.045")
+# Appended to every SMS (French practice for bulk SMS: say how to stop them).
+MAILLAGE_SMS_STOP_TEXT = env_str("MAILLAGE_SMS_STOP_TEXT", "STOP: répondez STOP")
+MAILLAGE_SMS_RATE = env_int("MAILLAGE_SMS_RATE", 20, minimum=0)
+MAILLAGE_SMS_RETRIES = env_int("MAILLAGE_SMS_RETRIES", 3, minimum=0)
+MAILLAGE_SMS_RETRY_BASE_SECONDS = float(env_str("MAILLAGE_SMS_RETRY_BASE_SECONDS", "1.0"))
+MAILLAGE_SMS_QUIET_START = env_int("MAILLAGE_SMS_QUIET_START", 20, minimum=0)
+MAILLAGE_SMS_QUIET_END = env_int("MAILLAGE_SMS_QUIET_END", 8, minimum=0)
+MAILLAGE_SMS_QUIET_SUNDAY = env_bool("MAILLAGE_SMS_QUIET_SUNDAY", default=True)
+MAILLAGE_SMS_QUIET_HOLIDAYS = env_bool("MAILLAGE_SMS_QUIET_HOLIDAYS", default=True)
+MAILLAGE_SMS_HOLIDAYS_ALSACE_MOSELLE = env_bool(
+    "MAILLAGE_SMS_HOLIDAYS_ALSACE_MOSELLE", default=False
+)
+MAILLAGE_SMS_CALLBACK_TOKEN = env_str(
+    "MAILLAGE_SMS_CALLBACK_TOKEN", "dev-sms-callback" if DEV_MODE else ""
+)
+MAILLAGE_OVH_ENDPOINT = env_str("MAILLAGE_OVH_ENDPOINT", "https://eu.api.ovh.com/1.0")
+MAILLAGE_OVH_APPLICATION_KEY = env_str("MAILLAGE_OVH_APPLICATION_KEY", "")
+MAILLAGE_OVH_APPLICATION_SECRET = env_str("MAILLAGE_OVH_APPLICATION_SECRET", "")
+MAILLAGE_OVH_CONSUMER_KEY = env_str("MAILLAGE_OVH_CONSUMER_KEY", "")
+MAILLAGE_OVH_SERVICE = env_str("MAILLAGE_OVH_SERVICE", "")
+MAILLAGE_TWILIO_BASE_URL = env_str("MAILLAGE_TWILIO_BASE_URL", "https://api.twilio.com")
+MAILLAGE_TWILIO_ACCOUNT_SID = env_str("MAILLAGE_TWILIO_ACCOUNT_SID", "")
+MAILLAGE_TWILIO_AUTH_TOKEN = env_str("MAILLAGE_TWILIO_AUTH_TOKEN", "")
+MAILLAGE_TWILIO_MESSAGING_SERVICE_SID = env_str("MAILLAGE_TWILIO_MESSAGING_SERVICE_SID", "")
+# ESPs through django-anymail: EMAIL_URL=brevo:// or mailjet:// picks the backend; the keys
+# and the webhook's basic-auth secret ("user:password") come from the environment.
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "BREVO_API_KEY": env_str("BREVO_API_KEY"),
+        "MAILJET_API_KEY": env_str("MAILJET_API_KEY"),
+        "MAILJET_SECRET_KEY": env_str("MAILJET_SECRET_KEY"),
+        "WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET"),
+    }.items()
+    if value
+}
+
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

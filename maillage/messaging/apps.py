@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class MessagingConfig(AppConfig):
     name = "maillage.messaging"
     label = "messaging"
+
+    def ready(self) -> None:
+        # ESP webhooks (bounce, complaint, open…) reach us through anymail's tracking signal.
+        from anymail.signals import tracking
+
+        from maillage.messaging.webhooks import on_tracking_event
+
+        tracking.connect(on_tracking_event, dispatch_uid="maillage.messaging.tracking")
