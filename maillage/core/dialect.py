@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -141,8 +142,14 @@ class Dialect:
     ) -> int | None:
         """Take one row of `table` matching `where` (the first by `order`) for this caller:
         apply `assignments` (a SET list) to it and return its id, or None when no row is free.
-        Two concurrent callers never take the same row (phone-bank claims, work queues)."""
+        Two concurrent callers never take the same row (phone-bank claims, work queues).
+        Datetime parameters are stored the way the ORM stores them (UTC text on SQLite)."""
         raise NotImplementedError
+
+    def params(self, values: Sequence[Any]) -> list[Any]:
+        """Raw-SQL parameters as the ORM would write them (aware datetimes in UTC on SQLite)."""
+        adapt = self.connection.ops.adapt_datetimefield_value
+        return [adapt(value) if isinstance(value, datetime) else value for value in values]
 
     def reserve_ids(self, table: str, count: int) -> int:
         """Take ids `base + 1` … `base + count` of `table`'s auto-increment primary key for
@@ -281,7 +288,6 @@ class PostgreSQLDialect(Dialect):
         self.scalar("SELECT setval(%s::regclass, %s)", [sequence, base + count])
         return base
 
-
     def claim_one(
         self,
         table: str,
@@ -299,7 +305,7 @@ class PostgreSQLDialect(Dialect):
             cursor.execute(
                 f"""UPDATE {quoted} SET {assignments} WHERE id = (SELECT id FROM {quoted}
                 WHERE {where} ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id""",
-                [*assignment_params, *where_params],
+                self.params([*assignment_params, *where_params]),
             )
             row = cursor.fetchone()
         return int(row[0]) if row else None
@@ -396,7 +402,7 @@ class SQLiteDialect(Dialect):
             cursor.execute(
                 f"""UPDATE {quoted} SET {assignments} WHERE id = (SELECT id FROM {quoted}
                 WHERE {where} ORDER BY {order} LIMIT 1) AND {where} RETURNING id""",
-                [*assignment_params, *where_params, *where_params],
+                self.params([*assignment_params, *where_params, *where_params]),
             )
             row = cursor.fetchone()
         return int(row[0]) if row else None

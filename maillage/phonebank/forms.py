@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -35,13 +35,19 @@ class CallCampaignForm(forms.Form):
         label=_("Script d'appel"), coerce=int, required=False, empty_value=None
     )
     description = forms.CharField(
-        label=_("Consignes aux appelant·es"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Consignes aux appelant·es"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
-    max_attempts = forms.IntegerField(label=_("Tentatives au plus par personne"), initial=3, min_value=1, max_value=20)
+    max_attempts = forms.IntegerField(
+        label=_("Tentatives au plus par personne"), initial=3, min_value=1, max_value=20
+    )
     weekday_hours = forms.CharField(
         label=_("Heures d'appel en semaine"),
         initial=DEFAULT_WEEKDAY_HOURS,
-        help_text=_("Plages séparées par des virgules, heure de la campagne : 10:00-13:00,14:00-20:00"),
+        help_text=_(
+            "Plages séparées par des virgules, heure de la campagne : 10:00-13:00,14:00-20:00"
+        ),
     )
     saturday_hours = forms.CharField(
         label=_("Heures d'appel le samedi"),
@@ -57,17 +63,25 @@ class CallCampaignForm(forms.Form):
 
     def __init__(self, *args: Any, segments: Any, scripts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["segment"].choices = [(s.pk, s.name) for s in segments]
-        self.fields["script"].choices = [("", _("(sans script)"))] + [(s.pk, s.name) for s in scripts]
-        self.fields["callers"].queryset = User.objects.filter(
+        cast(forms.TypedChoiceField, self.fields["segment"]).choices = [
+            (s.pk, s.name) for s in segments
+        ]
+        cast(forms.TypedChoiceField, self.fields["script"]).choices = [("", _("(sans script)"))] + [
+            (s.pk, s.name) for s in scripts
+        ]
+        cast(forms.ModelMultipleChoiceField, self.fields["callers"]).queryset = User.objects.filter(
             is_active=True, role__gte=Role.VOLUNTEER
         ).order_by("full_name", "email")
-        self.fields["caller_teams"].queryset = Team.objects.order_by("name")
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["caller_teams"]
+        ).queryset = Team.objects.order_by("name")
 
 
 class CallResultForm(forms.Form):
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
-    result = forms.ChoiceField(label=_("Résultat"), choices=RESULT_CHOICES, widget=forms.RadioSelect)
+    result = forms.ChoiceField(
+        label=_("Résultat"), choices=RESULT_CHOICES, widget=forms.RadioSelect
+    )
     support_level = forms.TypedChoiceField(
         label=_("Soutien"),
         choices=[("", "—"), *SupportLevel.choices],
@@ -82,7 +96,9 @@ class CallResultForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     question = forms.CharField(
         label=_("Question pour l'équipe"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
@@ -95,7 +111,9 @@ class CallResultForm(forms.Form):
         label=_("Accepte d'être appelé·e ou de recevoir des SMS"), required=False
     )
 
-    def __init__(self, *args: Any, questions: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, questions: list[dict[str, Any]] | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("initial", {}).setdefault("client_uuid", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.questions = questions or []
@@ -130,11 +148,22 @@ class CallResultForm(forms.Form):
         rows = []
         for question in self.questions:
             branches = {
-                str(c["id"]): {"next": c.get("next_question"), "ends": bool(c.get("ends_script"))}
+                str(c["id"]): {"next": c.get("next"), "ends": bool(c.get("end"))}
                 for c in question.get("choices") or []
             }
             rows.append((question, self[f"q_{question['id']}"], json.dumps(branches)))
         return rows
+
+    def support_from_script(self) -> int | None:
+        """The support level a "support" question's answer carries (passed to the ledger too)."""
+        for question in self.questions:
+            if question.get("kind") != "support":
+                continue
+            value = self.cleaned_data.get(f"q_{question['id']}")
+            for choice in question.get("choices") or []:
+                if str(choice["id"]) == str(value) and choice.get("support_level"):
+                    return int(choice["support_level"])
+        return None
 
     def answers(self) -> dict[int, str | int]:
         out: dict[int, str | int] = {}

@@ -15,7 +15,7 @@ Range = tuple[time, time]
 
 
 def parse_hours(text: str) -> list[Range]:
-    """"10:00-13:00, 14:00-20:00" → [(10:00, 13:00), (14:00, 20:00)]; "" → no hours."""
+    """ "10:00-13:00, 14:00-20:00" → [(10:00, 13:00), (14:00, 20:00)]; "" → no hours."""
     ranges: list[Range] = []
     for part in (text or "").split(","):
         part = part.strip()
@@ -29,7 +29,8 @@ def parse_hours(text: str) -> list[Range]:
             end = time.fromisoformat(end_text.strip())
         except ValueError:
             raise ApplicationError(
-                _("Plage horaire illisible : « %(part)s » (attendu : 10:00-13:00).") % {"part": part}
+                _("Plage horaire illisible : « %(part)s » (attendu : 10:00-13:00).")
+                % {"part": part}
             ) from None
         if end <= start:
             raise ApplicationError(

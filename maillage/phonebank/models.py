@@ -24,6 +24,14 @@ class CallCampaign(TimeStampedModel):
     segment = models.ForeignKey(
         "people.Segment", verbose_name=_("segment"), on_delete=models.PROTECT, related_name="+"
     )
+    script = models.ForeignKey(
+        "surveys.Script",
+        verbose_name=_("script"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(
         _("état"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )

@@ -25,9 +25,12 @@ from maillage.people.selectors import over_contact_cap_q
 from maillage.people.selectors.people import USABLE_STATUSES, reachable_q
 from maillage.people.selectors.segments import access_segment, segment_queryset
 from maillage.people.services import ContactAttempt, contact_attempt_record
+from maillage.people.services.persons import phone_mark_invalid
 from maillage.people.services.suppression import is_suppressed
 from maillage.phonebank.hours import parse_hours, within_calling_hours
 from maillage.phonebank.models import Call, CallCampaign, QueueEntry
+from maillage.surveys.selectors import script_for_caller
+from maillage.surveys.services import answers_record
 
 State = QueueEntry.State
 Status = CallCampaign.Status
@@ -132,7 +135,7 @@ def call_queue_build(*, actor: User, campaign: CallCampaign, now: datetime | Non
                 FROM ({sql}) e
                 WHERE COALESCE(e.primary_phone, e.any_phone) IS NOT NULL AND NOT EXISTS
                 (SELECT 1 FROM {table} q WHERE q.campaign_id = %s AND q.person_id = e.pid)""",  # noqa: S608 - table name from the model; values are parameters
-                [campaign.pk, State.WAITING, now, *params, campaign.pk],
+                dialect().params([campaign.pk, State.WAITING, now, *params, campaign.pk]),
             )
             added = max(cursor.rowcount, 0)
         closed = (
@@ -233,7 +236,11 @@ def call_claim_next(
     call_claims_expire(campaign=campaign, now=now)
     for _round in range(20):  # each round skips one person who may no longer be called
         entry_id = _take(
-            campaign=campaign, caller=caller, now=now, where="callback_user_id = %s", params=[caller.pk]
+            campaign=campaign,
+            caller=caller,
+            now=now,
+            where="callback_user_id = %s",
+            params=[caller.pk],
         ) or _take(
             campaign=campaign,
             caller=caller,
@@ -300,17 +307,15 @@ def call_result_record(
             _("Cet appel ne vous est plus attribué (délai dépassé) : reprenez l'appel suivant.")
         )
     campaign = entry.campaign
-    if outcome.result == CALL_BACK:
-        if outcome.callback_at is None or outcome.callback_at <= now:
-            raise ApplicationError(_("Indiquez quand rappeler (une date à venir)."))
-    ledger_result = outcome.result
+    if outcome.result == CALL_BACK and (outcome.callback_at is None or outcome.callback_at <= now):
+        raise ApplicationError(_("Indiquez quand rappeler (une date à venir)."))
     with transaction.atomic():
         recorded = contact_attempt_record(
             actor=caller,
             attempt=ContactAttempt(
                 person_id=entry.person_id,
                 channel="phone",
-                result=ledger_result,
+                result=outcome.result,
                 client_uuid=outcome.client_uuid,
                 occurred_at=now,
                 support_level=outcome.support_level,
@@ -337,20 +342,21 @@ def call_result_record(
             .first()
         )
         if call is None:
-            call = Call(campaign=campaign, entry=entry, caller=caller, started_at=entry.claimed_at or now)
+            call = Call(
+                campaign=campaign, entry=entry, caller=caller, started_at=entry.claimed_at or now
+            )
         call.client_uuid = outcome.client_uuid
         call.finished_at = now
         call.result = outcome.result
         call.interaction_id = recorded.interaction.pk
         call.save()
+        if outcome.result == "wrong_number":
+            phone_mark_invalid(actor=caller, person=recorded.interaction.person, number=entry.phone)
         _advance(entry=entry, campaign=campaign, caller=caller, outcome=outcome, now=now)
     return call
 
 
 def _record_answers(*, interaction: Any, script_id: int, answers: Mapping[int, str | int]) -> None:
-    from maillage.surveys.selectors import script_for_caller
-    from maillage.surveys.services import answers_record
-
     answers_record(
         interaction=interaction, script=script_for_caller(script_id=script_id), answers=answers
     )

@@ -19,7 +19,7 @@ def call_dial_run(*, call_id: int) -> str:
     call = Call.objects.select_related("entry").filter(pk=call_id).first()
     if call is None or call.dial_status != Call.DialStatus.PENDING:
         return "skipped"  # a retry of a dial already done (tasks are idempotent)
-    seat = Seat.objects.filter(user_id=call.caller_id).first()
+    seat = Seat.objects.filter(user_id=call.caller_id).first() if call.caller_id else None
     if seat is None:
         outcome = CallOutcome(status="failed", error="no seat for this caller")
     else:

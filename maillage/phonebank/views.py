@@ -30,8 +30,8 @@ from maillage.phonebank.services import (
     CallResult,
     call_campaign_create,
     call_campaign_set_status,
-    call_dial_start,
     call_claim_next,
+    call_dial_start,
     call_queue_build,
     call_release,
     call_result_record,
@@ -75,7 +75,9 @@ def campaign_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Campagne d'appels créée. Lancez-la pour construire la file."))
+            messages.success(
+                request, _("Campagne d'appels créée. Lancez-la pour construire la file.")
+            )
             return redirect("phonebank:campaign_supervise", campaign_id=campaign.pk)
     return render(request, "phonebank/campaign_form.html", {"form": form})
 
@@ -123,7 +125,9 @@ def campaign_status(request: AuthenticatedHttpRequest, campaign_id: int) -> Http
 def campaign_refresh(request: AuthenticatedHttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.access_call_campaign_lead(user=request.user, campaign_id=campaign_id)
     added = call_queue_build(actor=request.user, campaign=campaign)
-    messages.success(request, _("File mise à jour : %(count)s personne(s) ajoutée(s).") % {"count": added})
+    messages.success(
+        request, _("File mise à jour : %(count)s personne(s) ajoutée(s).") % {"count": added}
+    )
     return redirect("phonebank:campaign_supervise", campaign_id=campaign.pk)
 
 
@@ -131,12 +135,18 @@ def campaign_refresh(request: AuthenticatedHttpRequest, campaign_id: int) -> Htt
 @role_required(Role.STAFF)
 def callback_assign(request: AuthenticatedHttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.access_call_campaign_lead(user=request.user, campaign_id=campaign_id)
-    entry = selectors.pending_callbacks(campaign=campaign).filter(pk=request.POST.get("entry") or 0).first()
+    entry = (
+        selectors.pending_callbacks(campaign=campaign)
+        .filter(pk=request.POST.get("entry") or 0)
+        .first()
+    )
     if entry is None:
         raise NotFound(_("Ce rappel n'existe plus."))
     to_user: User | None = None
     if request.POST.get("to"):
-        to_user = selectors.campaign_callers(campaign=campaign).filter(pk=request.POST["to"]).first()
+        to_user = (
+            selectors.campaign_callers(campaign=campaign).filter(pk=request.POST["to"]).first()
+        )
         if to_user is None:
             raise NotFound(_("Cette personne n'appelle pas sur la campagne."))
     callback_reassign(actor=request.user, entry=entry, to_user=to_user)
@@ -167,7 +177,9 @@ def _next_call(request: AuthenticatedHttpRequest, campaign: CallCampaign) -> Htt
 
 
 @role_required(Role.VOLUNTEER)
-def call_page(request: AuthenticatedHttpRequest, campaign_id: int, entry_id: int) -> HttpResponseBase:
+def call_page(
+    request: AuthenticatedHttpRequest, campaign_id: int, entry_id: int
+) -> HttpResponseBase:
     campaign = selectors.access_call_campaign(user=request.user, campaign_id=campaign_id)
     entry = selectors.held_entry_for(user=request.user, campaign=campaign, entry_id=entry_id)
     script = script_for_campaign(campaign)
@@ -181,7 +193,7 @@ def call_page(request: AuthenticatedHttpRequest, campaign_id: int, entry_id: int
                 outcome=CallResult(
                     result=data["result"],
                     client_uuid=data["client_uuid"],
-                    support_level=data["support_level"],
+                    support_level=form.support_from_script() or data["support_level"],
                     note=data["note"],
                     question=data["question"],
                     callback_at=data["callback_at"],
@@ -204,7 +216,9 @@ def call_page(request: AuthenticatedHttpRequest, campaign_id: int, entry_id: int
             return _next_call(request, campaign)
     person = access_person(user=request.user, person_id=entry.person_id)
     if request.method == "GET":
-        person_sheet_view(actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR"))
+        person_sheet_view(
+            actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR")
+        )
     context = caller_sheet(user=request.user, person=person)
     context.update(
         {
@@ -215,7 +229,9 @@ def call_page(request: AuthenticatedHttpRequest, campaign_id: int, entry_id: int
             "dialer": dialer_for(request.user),
             "claimed_until": entry.claimed_until,
             "now": timezone.now(),
-            "dial_status": selectors.current_call(entry=entry) if settings.MAILLAGE_DIALER == "asterisk" else None,
+            "dial_status": selectors.current_call(entry=entry)
+            if settings.MAILLAGE_DIALER == "asterisk"
+            else None,
         }
     )
     return render(request, "phonebank/call_page.html", context, status=400 if form.errors else 200)

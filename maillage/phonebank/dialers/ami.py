@@ -155,11 +155,12 @@ class AMIClient:
 
     async def connect(self) -> None:
         try:
-            self._reader, self._writer = await asyncio.wait_for(
+            reader, self._writer = await asyncio.wait_for(
                 asyncio.open_connection(self.settings.host, self.settings.port),
                 self.settings.connect_timeout,
             )
-            raw = await asyncio.wait_for(self._reader.readline(), self.settings.connect_timeout)
+            self._reader = reader
+            raw = await asyncio.wait_for(reader.readline(), self.settings.connect_timeout)
         except (OSError, TimeoutError) as error:
             raise AMIError(f"cannot reach Asterisk: {error}") from error
         self.banner = raw.decode(ENCODING, errors="replace").strip()
