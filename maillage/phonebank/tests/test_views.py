@@ -12,8 +12,9 @@ from freezegun import freeze_time
 from maillage.core.models import AuditLogEntry
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import Interaction
-from maillage.phonebank.models import Call, QueueEntry
+from maillage.phonebank.models import Call, QueueEntry, Seat
 from maillage.phonebank.services import call_campaign_set_status, call_claim_next
+from maillage.phonebank.tests.ami_server import FakeAsterisk, running_asterisk
 from maillage.phonebank.tests.helpers import IN_HOURS, make_callable, make_campaign
 from maillage.surveys.models import Answer
 from maillage.surveys.services import choice_add, question_add, script_create
@@ -23,8 +24,12 @@ class CallerScreenTests(BaseTestCase):
     def setUp(self) -> None:
         self.people = make_callable(3)
         self.script = script_create(actor=self.owner, name="Script du soir")
-        self.q1 = question_add(actor=self.owner, script=self.script, text="Irez-vous voter ?", kind="choice")
-        self.q2 = question_add(actor=self.owner, script=self.script, text="Pour qui ?", kind="support")
+        self.q1 = question_add(
+            actor=self.owner, script=self.script, text="Irez-vous voter ?", kind="choice"
+        )
+        self.q2 = question_add(
+            actor=self.owner, script=self.script, text="Pour qui ?", kind="support"
+        )
         self.yes = choice_add(actor=self.owner, question=self.q1, label="Oui")
         self.no = choice_add(actor=self.owner, question=self.q1, label="Non", ends_script=True)
         self.campaign = make_campaign(actor=self.owner, callers=[self.teammate], script=self.script)
@@ -43,9 +48,15 @@ class CallerScreenTests(BaseTestCase):
         url = reverse("phonebank:call_page", args=[self.campaign.pk, entry.pk])
         self.login(self.outsider)
         self.assertEqual(self.client.get(url).status_code, 404)
-        self.assertEqual(self.client.get(reverse("phonebank:call_start", args=[self.campaign.pk])).status_code, 404)
         self.assertEqual(
-            self.client.get(reverse("phonebank:campaign_supervise", args=[self.campaign.pk])).status_code, 403
+            self.client.get(reverse("phonebank:call_start", args=[self.campaign.pk])).status_code,
+            404,
+        )
+        self.assertEqual(
+            self.client.get(
+                reverse("phonebank:campaign_supervise", args=[self.campaign.pk])
+            ).status_code,
+            403,
         )
         self.client.logout()
         self.assertEqual(self.client.get(url).status_code, 302)
@@ -54,7 +65,9 @@ class CallerScreenTests(BaseTestCase):
         self.login(self.teammate)
         response = self.client.post(reverse("phonebank:call_start", args=[self.campaign.pk]))
         entry = QueueEntry.objects.get(claimed_by=self.teammate)
-        self.assertRedirects(response, reverse("phonebank:call_page", args=[self.campaign.pk, entry.pk]))
+        self.assertRedirects(
+            response, reverse("phonebank:call_page", args=[self.campaign.pk, entry.pk])
+        )
 
     def test_the_caller_page_shows_the_person_the_script_and_a_tel_link(self) -> None:
         entry = self.claim()
@@ -69,7 +82,10 @@ class CallerScreenTests(BaseTestCase):
         self.assertContains(response, entry.person.first_names)
         self.assertTrue(
             AuditLogEntry.objects.filter(
-                action="view", target_type="people.person", target_id=str(entry.person_id), actor_id=self.teammate.pk
+                action="view",
+                target_type="people.person",
+                target_id=str(entry.person_id),
+                actor_id=self.teammate.pk,
             ).exists()
         )
 
@@ -90,7 +106,9 @@ class CallerScreenTests(BaseTestCase):
             },
         )
         following = QueueEntry.objects.get(claimed_by=self.teammate, state="claimed")
-        self.assertRedirects(response, reverse("phonebank:call_page", args=[self.campaign.pk, following.pk]))
+        self.assertRedirects(
+            response, reverse("phonebank:call_page", args=[self.campaign.pk, following.pk])
+        )
         interaction = Interaction.objects.get(person=entry.person)
         self.assertEqual((interaction.result, interaction.support_level), ("talked", 3))
         self.assertEqual(Answer.objects.filter(interaction=interaction).count(), 2)
@@ -135,7 +153,9 @@ class CallerScreenTests(BaseTestCase):
         self.campaign.refresh_from_db()
         self.assertEqual(self.campaign.status, "paused")
         self.login(self.teammate)
-        response = self.client.post(reverse("phonebank:call_start", args=[self.campaign.pk]), follow=True)
+        response = self.client.post(
+            reverse("phonebank:call_start", args=[self.campaign.pk]), follow=True
+        )
         self.assertContains(response, "pas en cours")
 
     def test_the_lead_creates_a_campaign(self) -> None:
@@ -153,4 +173,70 @@ class CallerScreenTests(BaseTestCase):
             },
         )
         self.assertEqual(response.status_code, 302)
-        self.assertContains(self.client.get(reverse("phonebank:campaign_list")), "Relance des indécis")
+        self.assertContains(
+            self.client.get(reverse("phonebank:campaign_list")), "Relance des indécis"
+        )
+
+
+class AsteriskDialTests(BaseTestCase):
+    """ "Call from my seat": the task speaks AMI to a protocol-level server on 127.0.0.1 and
+    fills the call's answered / duration / hang-up cause; a dropped connection fails the call."""
+
+    def setUp(self) -> None:
+        make_callable(1)
+        self.campaign = make_campaign(actor=self.owner, callers=[self.teammate])
+        call_campaign_set_status(actor=self.owner, campaign=self.campaign, status="running")
+        # No frozen clock here: asyncio's timeouts read the real one.
+        Seat.objects.create(name="Poste 1", channel="PJSIP/101", user=self.teammate)
+
+    def dial(self, scenario: str) -> tuple[Call, FakeAsterisk]:
+        entry = call_claim_next(caller=self.teammate, campaign=self.campaign, now=IN_HOURS)
+        assert entry is not None
+        self.login(self.teammate)
+        with running_asterisk(FakeAsterisk(scenario=scenario)) as server:
+            with (
+                self.settings(
+                    MAILLAGE_DIALER="asterisk",
+                    MAILLAGE_AMI_PORT=server.port,
+                    MAILLAGE_AMI_SECRET="s3cret",
+                    MAILLAGE_AMI_TRUNK_PREFIX="0",
+                ),
+                self.captureOnCommitCallbacks(execute=True),
+            ):
+                page = self.client.get(
+                    reverse("phonebank:call_page", args=[self.campaign.pk, entry.pk])
+                )
+                self.assertContains(page, 'data-testid="dial"')
+                self.assertNotContains(page, "tel:")
+                response = self.client.post(
+                    reverse("phonebank:call_dial", args=[self.campaign.pk, entry.pk])
+                )
+            self.assertEqual(response.status_code, 302)
+        return Call.objects.get(entry=entry), server
+
+    def test_an_answered_call_is_filled_in(self) -> None:
+        call, server = self.dial("answered")
+        self.assertEqual(call.dial_status, "answered")
+        self.assertTrue(call.answered)
+        self.assertEqual(call.hangup_cause, 16)
+        self.assertIsNotNone(call.duration)
+        originate = next(a for a in server.actions if a["Action"] == "Originate")
+        self.assertEqual(originate["Channel"], "PJSIP/101")
+        self.assertTrue(originate["Exten"].startswith("0+336"))
+
+    def test_a_busy_line(self) -> None:
+        call, _server = self.dial("busy")
+        self.assertEqual((call.dial_status, call.answered, call.hangup_cause), ("busy", False, 17))
+
+    def test_a_connection_lost_mid_call_marks_the_call_failed_and_keeps_it(self) -> None:
+        call, _server = self.dial("drop")
+        self.assertEqual(call.dial_status, "failed")
+        self.assertEqual(call.dial_error, "connection lost during the call")
+        # The caller still records what happened: the same Call row gets the result.
+        self.client.post(
+            reverse("phonebank:call_page", args=[self.campaign.pk, call.entry_id]),
+            {"client_uuid": str(uuid.uuid4()), "result": "no_answer", "then": "stop"},
+        )
+        call.refresh_from_db()
+        self.assertEqual((call.result, call.dial_status), ("no_answer", "failed"))
+        self.assertEqual(Call.objects.count(), 1)
