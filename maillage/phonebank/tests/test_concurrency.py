@@ -69,7 +69,7 @@ class ConcurrentClaimTests(TransactionTestCase):
                         claims.append((caller.pk, entry.pk))
                     outcome = CallResult(result="talked", client_uuid=uuid.uuid4())
                     retrying(
-                        lambda: call_result_record(
+                        lambda entry=entry, outcome=outcome: call_result_record(
                             caller=caller, entry_id=entry.pk, outcome=outcome, now=IN_HOURS
                         )
                     )
