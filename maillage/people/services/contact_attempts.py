@@ -9,9 +9,10 @@ consent and new contact details go through the people services that already own 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -21,7 +22,17 @@ from django.utils.translation import gettext as _
 from maillage.accounts.models import User
 from maillage.core.columns import max_length
 from maillage.core.errors import ApplicationError
-from maillage.people.models import Channel, Consent, ConsentChannel, Interaction, Person
+from maillage.core.models import AuditLogEntry
+from maillage.core.services import audit_log_record
+from maillage.people.models import (
+    Channel,
+    Consent,
+    ConsentChannel,
+    ContactPolicy,
+    Interaction,
+    Person,
+    SupportLevel,
+)
 from maillage.people.selectors.contact_cap import contact_policy
 from maillage.people.selectors.people import access_person
 from maillage.people.services.consent import consent_record
@@ -227,3 +238,55 @@ def contact_attempts_record_sent(
             ).update(last_interaction_at=at, last_interaction_channel=channel)
             created += len(new)
     return created
+
+
+POLICY_FIELDS = (
+    "revisit_levels",
+    "inform_levels",
+    "no_contact_levels",
+    "not_home_retries",
+    "cap_attempts",
+    "cap_days",
+    "conflict_minutes",
+)
+
+
+@transaction.atomic
+def contact_policy_update(*, actor: User, values: Mapping[str, Any]) -> ContactPolicy:
+    """Change the follow-up rules and the contact cap (staff page); audit-logged. A support
+    level belongs to one list at most."""
+    unknown = sorted(set(values) - set(POLICY_FIELDS))
+    if unknown:
+        raise ApplicationError(
+            _("Champs inconnus : %(choices)s.") % {"choices": ", ".join(unknown)}
+        )
+    policy = contact_policy()
+    lists = {
+        name: sorted({int(v) for v in values.get(name, getattr(policy, name))})
+        for name in ("revisit_levels", "inform_levels", "no_contact_levels")
+    }
+    seen: set[int] = set()
+    for levels in lists.values():
+        if set(levels) - set(SupportLevel.values):
+            raise ApplicationError(_("Le niveau de soutien va de 1 (pour) à 5 (contre)."))
+        if seen & set(levels):
+            raise ApplicationError(_("Un niveau de soutien ne va que dans une liste de suivi."))
+        seen |= set(levels)
+    if int(values.get("cap_days", policy.cap_days) or 0) < 1:
+        raise ApplicationError(_("La période du plafond compte au moins un jour."))
+    changes: dict[str, list[object]] = {}
+    for name in POLICY_FIELDS:
+        new = lists[name] if name in lists else values.get(name, getattr(policy, name))
+        if getattr(policy, name) != new:
+            changes[name] = [getattr(policy, name), new]
+            setattr(policy, name, new)
+    if changes:
+        policy.save(update_fields=[*changes, "updated_at"])
+        audit_log_record(
+            actor=actor,
+            action=AuditLogEntry.Action.UPDATE,
+            target=policy,
+            target_label=str(policy),
+            changes=changes,
+        )
+    return policy
