@@ -226,6 +226,10 @@ def call_page(
             "entry": entry,
             "form": form,
             "script": script,
+            # A script's support question already asks it: no second support field then.
+            "asks_support": any(
+                q["kind"] == "support" for q in (script or {}).get("questions", [])
+            ),
             "dialer": dialer_for(request.user),
             "claimed_until": entry.claimed_until,
             "now": timezone.now(),
