@@ -115,7 +115,13 @@ def load_demo(*, stdout: Any, small: bool = False) -> None:
         online = _online_signups()
         _lists_and_segments()
         _recent_knocks()
-        load_attempts(stdout=stdout, commune=COMMUNE, small=small)
+        load_attempts(
+            stdout=stdout,
+            commune=COMMUNE,
+            small=small,
+            volunteer=User.objects.filter(email=VOLUNTEER_EMAIL).first(),
+            leader=User.objects.filter(email=TEAM_LEADER_EMAIL).first(),
+        )
     stdout.write(
         f"people: {contacts} demo contacts, {online} online sign-ups elsewhere, "
         f"lists « {LIST_NAME} » and « {LEADER_LIST_NAME} », {len(SEGMENTS)} segments"

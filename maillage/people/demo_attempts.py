@@ -14,7 +14,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from maillage.accounts.demo import TEAM_LEADER_EMAIL, VOLUNTEER_EMAIL
 from maillage.accounts.models import User
 from maillage.people.models import Interaction, Person
 
@@ -62,9 +61,10 @@ def _session_start(now: datetime, week: int, rng: random.Random) -> datetime:
     return monday + timedelta(days=2, hours=18)
 
 
-def load_attempts(*, stdout: Any, commune: str, small: bool) -> None:
-    volunteer = User.objects.filter(email=VOLUNTEER_EMAIL).first()
-    leader = User.objects.filter(email=TEAM_LEADER_EMAIL).first()
+def load_attempts(
+    *, stdout: Any, commune: str, small: bool, volunteer: User | None, leader: User | None
+) -> None:
+    """`volunteer` and `leader` are the demo campaign's (accounts' demo, read by people.demo)."""
     if volunteer is None or leader is None:
         return
     marker = uuid.uuid5(uuid.NAMESPACE_URL, "maillage-demo:attempt:0")

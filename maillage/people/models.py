@@ -326,7 +326,8 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The exact words shown to the person when consent was asked (doorstep, phone).
-    wording = models.TextField(_("formulation"), blank=True)
+    # A database default too: imports insert consents in sets with their own column lists.
+    wording = models.TextField(_("formulation"), blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
@@ -346,7 +347,7 @@ class Interaction(models.Model):
         NOT_HOME = "not_home", _("Absent")
         REFUSED = "refused", _("Refus")
         MOVED = "moved", _("A déménagé")
-        DECEASED = "deceased", _("Décédé·e")
+        DECEASED = "deceased", _("Décès")
         WRONG_ADDRESS = "wrong_address", _("Mauvaise adresse")
         INACCESSIBLE = "inaccessible", _("Immeuble inaccessible")
         COME_BACK_LATER = "come_back_later", _("Repasser plus tard")
