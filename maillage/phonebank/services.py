@@ -196,9 +196,13 @@ def call_claims_expire(*, campaign: CallCampaign, now: datetime | None = None) -
     """Claims past their time go back to the queue (a conditional UPDATE: a result that lands
     at the same moment either finds its claim or finds it gone, never half of each)."""
     now = now or timezone.now()
-    return QueueEntry.objects.filter(
+    expired = QueueEntry.objects.filter(
         campaign=campaign, state=State.CLAIMED, claimed_until__lt=now
-    ).update(state=State.WAITING, claimed_by=None, claimed_at=None, claimed_until=None)
+    )
+    # Read first: an UPDATE that changes nothing still takes SQLite's write lock, on every claim.
+    if not expired.exists():
+        return 0
+    return expired.update(state=State.WAITING, claimed_by=None, claimed_at=None, claimed_until=None)
 
 
 def _take(
@@ -341,15 +345,23 @@ def call_result_record(
             .order_by("-started_at")
             .first()
         )
-        if call is None:
-            call = Call(
-                campaign=campaign, entry=entry, caller=caller, started_at=entry.claimed_at or now
+        if call is None:  # dialled by hand: the call is recorded with its result
+            call = Call.objects.create(
+                campaign=campaign,
+                entry=entry,
+                caller=caller,
+                started_at=entry.claimed_at or now,
+                client_uuid=outcome.client_uuid,
+                finished_at=now,
+                result=outcome.result,
+                interaction_id=recorded.interaction.pk,
             )
-        call.client_uuid = outcome.client_uuid
-        call.finished_at = now
-        call.result = outcome.result
-        call.interaction_id = recorded.interaction.pk
-        call.save()
+        else:  # placed through the dialer: its row gets the result
+            call.client_uuid = outcome.client_uuid
+            call.finished_at = now
+            call.result = outcome.result
+            call.interaction_id = recorded.interaction.pk
+            call.save(update_fields=["client_uuid", "finished_at", "result", "interaction_id"])
         if outcome.result == "wrong_number":
             phone_mark_invalid(actor=caller, person=recorded.interaction.person, number=entry.phone)
         _advance(entry=entry, campaign=campaign, caller=caller, outcome=outcome, now=now)
