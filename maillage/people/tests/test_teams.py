@@ -90,11 +90,14 @@ class TeamProgressTestCase(BaseTestCase):
             return [str(item["label"]) for item in navigation_for(UserFactory(role=role))]
 
         self.assertEqual(labels(Role.SUPPORTER), ["Tableau de bord"])
-        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes"])
-        self.assertEqual(labels(Role.TEAM_LEADER), ["Tableau de bord", "Personnes", "Mon équipe"])
+        # The phone bank's "Appels" opens from volunteer up: callers are volunteers.
+        self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes", "Appels"])
+        self.assertEqual(
+            labels(Role.TEAM_LEADER), ["Tableau de bord", "Personnes", "Mon équipe", "Appels"]
+        )
         self.assertEqual(
             labels(Role.ORGANISER),
-            ["Tableau de bord", "Personnes", "Segments", "Cibles électorales"],
+            ["Tableau de bord", "Personnes", "Segments", "Appels", "Cibles électorales"],
         )
         staff = labels(Role.STAFF)
         self.assertNotIn("Mon équipe", staff)
