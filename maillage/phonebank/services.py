@@ -21,7 +21,7 @@ from maillage.core.errors import ApplicationError, NotFound, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role, has_role
 from maillage.core.services import audit_log_record
-from maillage.people.selectors import over_contact_cap_q
+from maillage.people.selectors import followup_q, over_contact_cap_q
 from maillage.people.selectors.people import USABLE_STATUSES, reachable_q
 from maillage.people.selectors.segments import access_segment, segment_queryset
 from maillage.people.services import ContactAttempt, contact_attempt_record
@@ -99,12 +99,14 @@ def call_campaign_create(
 
 def _eligible_people(*, actor: User, campaign: CallCampaign) -> QuerySet[Any]:
     """The segment's people one may phone now: phone consent and a usable number (so nobody on
-    the do-not-call ledger: opting out withdraws consent), under the contact cap."""
+    the do-not-call ledger: opting out withdraws consent), under the contact cap, and not those
+    the follow-up rules leave alone (against: no further door or phone contact)."""
     segment = campaign.segment
     return (
         segment_queryset(user=actor, definition=segment.definition, segment_id=segment.pk)
         .filter(reachable_q("phone"))
         .exclude(over_contact_cap_q())
+        .exclude(followup_q("no_further_contact"))
     )
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from maillage.core.errors import ApplicationError, NotFound, PermissionDenied
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.models import ContactPolicy, Interaction, PhoneNumber, SuppressionEntry
+from maillage.people.selectors import followup_q
 from maillage.people.selectors.people import people_visible_to
 from maillage.people.services.suppression import suppression_add
 from maillage.people.tests.helpers import make_person
@@ -339,6 +340,35 @@ class ResultTests(BaseTestCase):
         # A second campaign over the same people never queues them again.
         other = make_campaign(actor=self.owner)
         self.assertEqual(call_queue_build(actor=self.owner, campaign=other), 0)
+
+    def test_the_follow_up_rules_apply_to_the_next_campaigns(self) -> None:
+        entry = self.claim()
+        call_result_record(
+            caller=self.teammate,
+            entry_id=entry.pk,
+            outcome=result("talked", support_level=5),
+            now=IN_HOURS,
+        )
+        # Against: no further phone contact, so a new campaign over everyone leaves them out…
+        self.assertEqual(
+            call_queue_build(actor=self.owner, campaign=make_campaign(actor=self.owner)), 0
+        )
+        # …while an undecided person goes to the revisit and phone pools.
+        undecided = make_callable(1)[0]
+        other = make_campaign(actor=self.owner, callers=[self.teammate], status="running")
+        call_queue_build(actor=self.owner, campaign=other)
+        taken = call_claim_next(caller=self.teammate, campaign=other, now=IN_HOURS)
+        assert taken is not None and taken.person_id == undecided.pk
+        call_result_record(
+            caller=self.teammate,
+            entry_id=taken.pk,
+            outcome=result("talked", support_level=3),
+            now=IN_HOURS,
+        )
+        people = type(undecided).objects
+        self.assertTrue(people.filter(followup_q("revisit"), pk=undecided.pk).exists())
+        self.assertTrue(people.filter(followup_q("phone_pool"), pk=undecided.pk).exists())
+        self.assertFalse(people.filter(followup_q("revisit"), pk=entry.person_id).exists())
 
     def test_a_wrong_number_is_marked_invalid_and_never_queued_again(self) -> None:
         entry = self.claim()
