@@ -10,7 +10,7 @@ import pytest
 
 from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
-from maillage.core.tests.browser import ConsoleWatch, browser_login, screenshot
+from maillage.core.tests.browser import ConsoleWatch, assert_accessible, browser_login, screenshot
 from maillage.people.models import Interaction, SuppressionEntry
 from maillage.phonebank.models import QueueEntry
 from maillage.phonebank.services import call_campaign_set_status
@@ -61,6 +61,7 @@ def test_a_caller_takes_three_calls_and_the_lead_sees_them(page, desktop_page, l
     second.get_by_label("Indécis").check()
     page.get_by_test_id("results").get_by_label("Conversation").check()
     screenshot(page, "phonebank-caller")
+    assert_accessible(page)
     first_name = page.get_by_test_id("person-name").inner_text()
     page.get_by_test_id("save-next").click()
 
@@ -100,3 +101,4 @@ def test_a_caller_takes_three_calls_and_the_lead_sees_them(page, desktop_page, l
     assert "Conversation" in results and "Ne plus appeler" in results and "Rappeler" in results
     assert "Cali Caller" in desktop_page.get_by_test_id("callers").inner_text()
     screenshot(desktop_page, "phonebank-supervision")
+    assert_accessible(desktop_page)
