@@ -20,12 +20,14 @@ Definitions (the tests pin them on a fixture):
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
@@ -41,19 +43,14 @@ WON = (SupportLevel.FOR.value, SupportLevel.LEANING_FOR.value)
 TALKED = Interaction.Result.TALKED.value
 LEVELS = tuple(SupportLevel.values)
 WEEKS = 12
+HISTORY_SECONDS = 300
+HISTORY_CACHE_KEY = "people:persuasion:history"
 
 
-@dataclass(frozen=True)
-class Row:
-    """One interaction of the history, as the pure core reads it."""
-
-    person_id: int
-    occurred_at: datetime
-    level: int | None
-    result: str
-    actor_id: int | None
-    source: tuple[str, int | None]
-    station: str
+# One interaction of the history as the pure core reads it: (person_id, occurred_at, level,
+# result, actor_id, source_kind, source_id, polling station code). Plain tuples, not objects:
+# the dashboard reads the whole ledger, and the pass costs per row.
+Row = tuple[int, datetime, "int | None", str, "int | None", str, "int | None", str]
 
 
 @dataclass
@@ -106,55 +103,53 @@ def week_boundaries(now: datetime, weeks: int = WEEKS) -> list[datetime]:
 
 
 def history_figures(rows: Iterable[Row], boundaries: list[datetime]) -> History:
-    """The pure core: one pass over rows ordered by person, then time."""
+    """The pure core: one pass over rows ordered by person, then time. Groups are looked up
+    only for the rows that count something (most rows are a first reading or a same level)."""
     history = History()
-    deltas: list[Counter[int]] = [Counter() for _ in boundaries]
+    deltas = [[0] * (len(LEVELS) + 1) for _ in boundaries]
+    last_boundary = boundaries[-1]
     person: int | None = None
     level: int | None = None
-    was_undecided = False
-    flipped = False
-    for row in rows:
-        if row.person_id != person:
-            person, level, was_undecided, flipped = row.person_id, None, False, False
-        groups = (
-            history.overall,
-            history.by_station[row.station],
-            history.by_actor[row.actor_id],
-            history.by_source[row.source],
-        )
-        if row.result == TALKED and level == UNDECIDED:
-            for figures in groups:
+    was_undecided = flipped = False
+    for person_id, at, new, result, actor_id, kind, source_id, station in rows:
+        if person_id != person:
+            person, level, was_undecided, flipped = person_id, None, False, False
+        if result == TALKED and level == UNDECIDED:
+            for figures in _groups(history, station, actor_id, (kind, source_id)):
                 figures.conversations_with_undecided += 1
-        if row.level is None:
+        if new is None or new == level:
             continue
-        if level is not None and row.level != level:
-            for figures in groups:
-                figures.transitions[(level, row.level)] += 1
-        if row.level in WON and was_undecided and not flipped:
+        if level is not None:
+            for figures in _groups(history, station, actor_id, (kind, source_id)):
+                figures.transitions[(level, new)] += 1
+        if new in WON and was_undecided and not flipped:
             flipped = True
-            for figures in groups:
+            for figures in _groups(history, station, actor_id, (kind, source_id)):
                 figures.flips += 1
-        was_undecided = was_undecided or row.level == UNDECIDED
-        if row.level != level:
-            index = _boundary_index(boundaries, row.occurred_at)
-            if index is not None:
-                if level is not None:
-                    deltas[index][level] -= 1
-                deltas[index][row.level] += 1
-        level = row.level
-    running: Counter[int] = Counter()
+        if new == UNDECIDED:
+            was_undecided = True
+        if at <= last_boundary:
+            delta = deltas[bisect_left(boundaries, at)]
+            if level is not None:
+                delta[level] -= 1
+            delta[new] += 1
+        level = new
+    running = [0] * (len(LEVELS) + 1)
     for delta in deltas:
-        running.update(delta)
+        running = [a + b for a, b in zip(running, delta, strict=True)]
         history.weekly.append(Counter({lvl: running[lvl] for lvl in LEVELS}))
     return history
 
 
-def _boundary_index(boundaries: list[datetime], at: datetime) -> int | None:
-    """The first boundary at or after `at` (a reading counts from the week it was made)."""
-    for index, boundary in enumerate(boundaries):
-        if at <= boundary:
-            return index
-    return None
+def _groups(
+    history: History, station: str, actor_id: int | None, source: tuple[str, int | None]
+) -> tuple[Figures, ...]:
+    return (
+        history.overall,
+        history.by_station[station],
+        history.by_actor[actor_id],
+        history.by_source[source],
+    )
 
 
 # -- reading the database ----------------------------------------------------------------------
@@ -180,9 +175,24 @@ def support_distribution(*, user: User) -> dict[int, int]:
 
 def support_history(*, user: User, now: datetime | None = None) -> tuple[History, list[datetime]]:
     """Transitions, flips, conversations (overall and by group) and the weekly distribution,
-    from one ordered read of the readings and conversations (the (person, occurred_at) index)."""
+    from one ordered read of the readings and conversations (the (person, occurred_at) index).
+
+    The pass reads the whole ledger (about 20 µs a row, docs/benchmarks.md), so the figures as
+    of now are kept HISTORY_SECONDS in the cache: staff opening the dashboard again, or
+    several at once, do not each read it again."""
     _staff_only(user)
-    boundaries = week_boundaries(now or timezone.now())
+    if now is None:
+        cached = cache.get(HISTORY_CACHE_KEY)
+        if cached is not None:
+            return cast(tuple[History, list[datetime]], cached)
+        result = _support_history(timezone.now())
+        cache.set(HISTORY_CACHE_KEY, result, HISTORY_SECONDS)
+        return result
+    return _support_history(now)
+
+
+def _support_history(now: datetime) -> tuple[History, list[datetime]]:
+    boundaries = week_boundaries(now)
     rows = (
         Interaction.objects.filter(Q(support_level__isnull=False) | Q(result=TALKED))
         .order_by("person_id", "occurred_at", "id")
@@ -197,19 +207,7 @@ def support_history(*, user: User, now: datetime | None = None) -> tuple[History
             "person__polling_station_code",
         )
     )
-    stream = (
-        Row(
-            person_id=r[0],
-            occurred_at=r[1],
-            level=r[2],
-            result=r[3],
-            actor_id=r[4],
-            source=(r[5], r[6]),
-            station=r[7],
-        )
-        for r in rows.iterator(chunk_size=5000)
-    )
-    return history_figures(stream, boundaries), boundaries
+    return history_figures(rows.iterator(chunk_size=5000), boundaries), boundaries
 
 
 @dataclass(frozen=True)

@@ -181,3 +181,7 @@ class PersuasionPageTestCase(PersuasionFixture):
         self.assertContains(response, "13055_0002")
         self.assertContains(response, "secteur #9")
         self.assertNotIn('style="', content)
+        # Again: the history pass is cached (the distribution now and doors per hour are not).
+        with self.assertNumQueries(5):
+            again = self.client.get(reverse("people:persuasion"))
+        self.assertEqual(again.context["overall"].flips, 3)

@@ -137,3 +137,13 @@ class DemoTestCase(BaseTestCase):
         branched = Choice.objects.filter(question__script=script, next_question__isnull=False)
         self.assertTrue(all(c.next_question.position > c.question.position for c in branched))
         self.assertEqual(Script.objects.filter(name=SCRIPT_NAME).count(), 1)
+
+
+class AuditTestCase(BaseTestCase):
+    def test_script_edits_read_as_sentences_in_the_audit_log(self) -> None:
+        script = script_create(actor=self.owner, name="Soirée")
+        question_add(actor=self.owner, script=script, text="Soutien ?", kind="support")
+        self.login(self.admin)
+        response = self.client.get(reverse("core:audit_log"))
+        self.assertContains(response, "Création du script « Soirée »")
+        self.assertContains(response, "question ajoutée « Soutien ? »")
