@@ -1,5 +1,5 @@
 """How a call is placed, behind one interface: `manual` (a `tel:` link the volunteer taps, shown
-only while they hold the person) or `asterisk` (the Manager Interface rings the volunteer's seat,
+only while they hold the person: the caller page renders it from the held entry's E.164 number) or `asterisk` (the Manager Interface rings the volunteer's seat,
 then the voter; see `ami.py`, run by the `call_dial` task, never in a web worker)."""
 
 from __future__ import annotations
@@ -22,10 +22,6 @@ class Dialer:
     def places_calls(self) -> bool:
         """Whether the server places the call (Asterisk, with a seat) or the volunteer dials."""
         return self.kind == "asterisk" and self.seat is not None
-
-    def link(self, number: str) -> str:
-        """The `tel:` link of the manual dialer (the number is E.164: no escaping needed)."""
-        return f"tel:{number}"
 
 
 def dialer_for(user: User) -> Dialer:
