@@ -207,6 +207,20 @@ GEOCODER_RETRY_SECONDS = env_int("GEOCODER_RETRY_SECONDS", 2, minimum=0)
 GEOCODER_BATCH = env_int("GEOCODER_BATCH", 2000, minimum=1)
 # Below this score (0-1) a match is not trusted: the person stays without coordinates.
 GEOCODER_MIN_SCORE = env_int("GEOCODER_MIN_SCORE_PERCENT", 50, minimum=0) / 100
+# Phone banking (docs/operations.md "Phone banking with Asterisk"). The dialer: "manual" (tel:
+# links, the volunteer's own phone) or "asterisk" (the Manager Interface rings the caller's seat,
+# then the voter through the dialplan context below).
+MAILLAGE_DIALER = env_choice(
+    "MAILLAGE_DIALER", "manual", {"manual": "manual", "asterisk": "asterisk"}
+)
+MAILLAGE_AMI_HOST = env_str("MAILLAGE_AMI_HOST", "127.0.0.1")
+MAILLAGE_AMI_PORT = env_int("MAILLAGE_AMI_PORT", 5038, minimum=1)
+MAILLAGE_AMI_USER = env_str("MAILLAGE_AMI_USER", "maillage")
+MAILLAGE_AMI_SECRET = env_str("MAILLAGE_AMI_SECRET", "", required=MAILLAGE_DIALER == "asterisk")
+MAILLAGE_AMI_CONTEXT = env_str("MAILLAGE_AMI_CONTEXT", "maillage-outbound")
+MAILLAGE_AMI_TRUNK_PREFIX = env_str("MAILLAGE_AMI_TRUNK_PREFIX", "")
+MAILLAGE_AMI_CALLER_ID = env_str("MAILLAGE_AMI_CALLER_ID", "")
+MAILLAGE_AMI_RING_SECONDS = env_int("MAILLAGE_AMI_RING_SECONDS", 30, minimum=5)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

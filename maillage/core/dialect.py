@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -128,6 +129,27 @@ class Dialect:
     def create_indexes(self, definitions: Sequence[str]) -> None:
         for definition in definitions:
             self.execute(definition)
+
+    def claim_one(
+        self,
+        table: str,
+        *,
+        where: str,
+        where_params: Sequence[Any],
+        order: str,
+        assignments: str,
+        assignment_params: Sequence[Any],
+    ) -> int | None:
+        """Take one row of `table` matching `where` (the first by `order`) for this caller:
+        apply `assignments` (a SET list) to it and return its id, or None when no row is free.
+        Two concurrent callers never take the same row (phone-bank claims, work queues).
+        Datetime parameters are stored the way the ORM stores them (UTC text on SQLite)."""
+        raise NotImplementedError
+
+    def params(self, values: Sequence[Any]) -> list[Any]:
+        """Raw-SQL parameters as the ORM would write them (aware datetimes in UTC on SQLite)."""
+        adapt = self.connection.ops.adapt_datetimefield_value
+        return [adapt(value) if isinstance(value, datetime) else value for value in values]
 
     def reserve_ids(self, table: str, count: int) -> int:
         """Take ids `base + 1` … `base + count` of `table`'s auto-increment primary key for
@@ -304,6 +326,28 @@ class PostgreSQLDialect(Dialect):
         self.scalar("SELECT setval(%s::regclass, %s)", [sequence, base + count])
         return base
 
+    def claim_one(
+        self,
+        table: str,
+        *,
+        where: str,
+        where_params: Sequence[Any],
+        order: str,
+        assignments: str,
+        assignment_params: Sequence[Any],
+    ) -> int | None:
+        # SKIP LOCKED: a row another transaction is taking is passed over, not waited for, so
+        # concurrent claims each lock a different row without queueing behind each other.
+        quoted = self.quote(table)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"""UPDATE {quoted} SET {assignments} WHERE id = (SELECT id FROM {quoted}
+                WHERE {where} ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id""",
+                self.params([*assignment_params, *where_params]),
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else None
+
 
 class SQLiteDialect(Dialect):
     vendor = "sqlite"
@@ -406,6 +450,28 @@ class SQLiteDialect(Dialect):
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
             [table],
         )
+
+    def claim_one(
+        self,
+        table: str,
+        *,
+        where: str,
+        where_params: Sequence[Any],
+        order: str,
+        assignments: str,
+        assignment_params: Sequence[Any],
+    ) -> int | None:
+        # A compare-and-swap: SQLite runs one writing statement at a time, and the condition is
+        # tested again on the row being updated, so the row is still free when it is taken.
+        quoted = self.quote(table)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"""UPDATE {quoted} SET {assignments} WHERE id = (SELECT id FROM {quoted}
+                WHERE {where} ORDER BY {order} LIMIT 1) AND {where} RETURNING id""",
+                self.params([*assignment_params, *where_params, *where_params]),
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else None
 
     def reserve_ids(self, table: str, count: int) -> int:
         # The load holds SQLite's write lock; explicit ids move AUTOINCREMENT's counter.

@@ -21,6 +21,7 @@ from maillage.core.services import audit_log_record
 from maillage.people.models import (
     Consent,
     ConsentChannel,
+    ContactStatus,
     EmailAddress,
     Person,
     PersonTag,
@@ -280,3 +281,20 @@ def person_sheet_view(*, actor: User, person: Person, ip_address: str | None = N
         target_label=f"#{person.pk}",
         ip_address=ip_address,
     )
+
+
+def phone_mark_invalid(*, actor: User, person: Person, number: str) -> int:
+    """A number that reached someone else ("wrong number"): kept, marked invalid, so no call
+    list, SMS blast or reachability count uses it again (`reachable_q` reads usable statuses)."""
+    changed = PhoneNumber.objects.filter(person=person, number=number).update(
+        status=ContactStatus.INVALID
+    )
+    if changed:
+        audit_log_record(
+            actor=actor,
+            action=AuditLogEntry.Action.UPDATE,
+            target=person,
+            target_label=f"#{person.pk}",
+            changes={"phone_status": [number[-4:], ContactStatus.INVALID.value]},
+        )
+    return changed

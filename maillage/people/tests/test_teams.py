@@ -92,7 +92,8 @@ class TeamProgressTestCase(BaseTestCase):
         # The forum is open to every signed-in person (supporters included).
         forum = "Forum participatif"
         self.assertEqual(labels(Role.SUPPORTER), ["Tableau de bord", forum])
-        field = ["Secteurs", "Porte-à-porte"]  # canvassing: the turfs and the doorstep app
+        # Callers are volunteers (the phone bank's "Appels"); then canvassing's turfs and app.
+        field = ["Appels", "Secteurs", "Porte-à-porte"]
         self.assertEqual(labels(Role.VOLUNTEER), ["Tableau de bord", "Personnes", *field, forum])
         self.assertEqual(
             labels(Role.TEAM_LEADER),
