@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
+from maillage.core.form_html import form_html
 from maillage.core.pagination import NextPage
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
@@ -153,8 +154,13 @@ def _sheet(
                 (value, label, getattr(person, f"consent_{value}"), in_force.get(value))
                 for value, label in ConsentChannel.choices
             ],
-            "interaction_form": interaction_form or InteractionForm(),
-            "consent_form": consent_form or ConsentForm(prefix="consent"),
+            # Blank, these forms print the same for everyone: rendered once per language.
+            "interaction_form_html": form_html(
+                interaction_form or InteractionForm(), same_for_everyone=True
+            ),
+            "consent_form_html": form_html(
+                consent_form or ConsentForm(prefix="consent"), same_for_everyone=True
+            ),
             "is_staff": has_role(request.user, Role.STAFF),
             "age": person.birth_year and (timezone.localdate().year - person.birth_year),
         },
