@@ -100,7 +100,22 @@ def worker() -> None:
     else:
         setup = bench_pages._setup()
         saved.write_text(json.dumps(setup))
+    if "--prepare" in sys.argv:
+        return
     print("RESULT " + json.dumps(_measure(setup)), flush=True)
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Migrate, load the demo and open the sessions (bench_pages._setup), measure nothing."""
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_page_cpu", "--worker", "--prepare"],
+        cwd=bench_pages.ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
 
 
 def run(report) -> None:  # type: ignore[no-untyped-def]
