@@ -154,6 +154,12 @@ def _person(entry: AuditLogEntry, context: Any) -> str | None:
             "sheet": sheet,
             "source": changes.get("source") or "—",
         }
+    if entry.action == Action.UPDATE and "question_answered" in changes:
+        if changes.get("emailed"):
+            return _("Réponse à une question de la %(sheet)s, envoyée par e-mail") % {
+                "sheet": sheet
+            }
+        return _("Réponse à une question de la %(sheet)s") % {"sheet": sheet}
     if entry.action == Action.UPDATE:
         return _("Modification de la %(sheet)s : %(fields)s") % {
             "sheet": sheet,
@@ -238,7 +244,14 @@ def _duplicate(entry: AuditLogEntry, context: Any) -> str | None:
     return None
 
 
+def _policy(entry: AuditLogEntry, context: Any) -> str | None:
+    return _("Règles de suivi modifiées : %(fields)s") % {
+        "fields": ", ".join(sorted(entry.changes or {})) or "—"
+    }
+
+
 AUDIT_DESCRIBERS = [
+    AuditDescriber("people.contactpolicy", _policy),
     AuditDescriber("people.importjob", _import),
     AuditDescriber("people.segment", _segment, prepare=_segment_names),
     AuditDescriber("people.person", _person),

@@ -26,6 +26,7 @@ from maillage.accounts.demo import COMMUNE as DEMO_COMMUNE
 from maillage.accounts.demo import CONSTITUENCY as DEMO_CONSTITUENCY
 from maillage.accounts.demo import TEAM_LEADER_EMAIL, TEAM_NAME, VOLUNTEER_EMAIL
 from maillage.accounts.models import Team, User
+from maillage.people.demo_attempts import load_attempts
 from maillage.people.imports.generator import write_roll
 from maillage.people.models import (
     Consent,
@@ -114,6 +115,13 @@ def load_demo(*, stdout: Any, small: bool = False) -> None:
         online = _online_signups()
         _lists_and_segments()
         _recent_knocks()
+        load_attempts(
+            stdout=stdout,
+            commune=COMMUNE,
+            small=small,
+            volunteer=User.objects.filter(email=VOLUNTEER_EMAIL).first(),
+            leader=User.objects.filter(email=TEAM_LEADER_EMAIL).first(),
+        )
     stdout.write(
         f"people: {contacts} demo contacts, {online} online sign-ups elsewhere, "
         f"lists « {LIST_NAME} » and « {LEADER_LIST_NAME} », {len(SEGMENTS)} segments"

@@ -325,6 +325,9 @@ class Consent(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The exact words shown to the person when consent was asked (doorstep, phone).
+    # A database default too: imports insert consents in sets with their own column lists.
+    wording = models.TextField(_("formulation"), blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
@@ -344,13 +347,24 @@ class Interaction(models.Model):
         NOT_HOME = "not_home", _("Absent")
         REFUSED = "refused", _("Refus")
         MOVED = "moved", _("A déménagé")
+        DECEASED = "deceased", _("Décès")
+        WRONG_ADDRESS = "wrong_address", _("Mauvaise adresse")
+        INACCESSIBLE = "inaccessible", _("Immeuble inaccessible")
+        COME_BACK_LATER = "come_back_later", _("Repasser plus tard")
         WRONG_NUMBER = "wrong_number", _("Mauvais numéro")
         NO_ANSWER = "no_answer", _("Pas de réponse")
-        LEFT_MESSAGE = "left_message", _("Message laissé")
+        BUSY = "busy", _("Occupé")
+        LEFT_MESSAGE = "left_message", _("Messagerie")
+        CALL_BACK = "call_back", _("Rappeler")
         DO_NOT_CONTACT = "do_not_contact", _("Ne plus contacter")
         SENT = "sent", _("Envoyé")
         ATTENDED = "attended", _("Présent")
         QUESTION = "question", _("Question transmise")
+
+    class QuestionStatus(models.TextChoices):
+        NONE = "", _("Aucune question")
+        OPEN = "open", _("Ouverte")
+        ANSWERED = "answered", _("Répondue")
 
     id = models.BigAutoField(primary_key=True)
     client_uuid = models.UUIDField(
@@ -370,11 +384,57 @@ class Interaction(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     question = models.TextField(_("question pour l'équipe"), blank=True)
+    # Where the attempt came from (a turf, a call campaign, an email or SMS campaign), as a
+    # generic reference so people can count per turf or campaign without importing those apps.
+    source_kind = models.CharField(_("origine"), max_length=30, blank=True, default="")
+    source_id = models.PositiveBigIntegerField(_("identifiant d'origine"), null=True, blank=True)
+    # Two attempts that disagree (different actors close in time, or an offline result older
+    # than the person's latest): both are kept, the older one is flagged for staff.
+    needs_review = models.BooleanField(_("à vérifier"), default=False)
+    # The staff-question workflow: a question asked at the door or on the phone.
+    question_status = models.CharField(
+        _("état de la question"),
+        max_length=10,
+        choices=QuestionStatus.choices,
+        blank=True,
+        default="",
+    )
+    question_answer = models.TextField(_("réponse"), blank=True)
+    question_answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    question_answered_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
+        constraints = [
+            # Messaging's "sent" attempts are recorded once per person, campaign and channel.
+            models.UniqueConstraint(
+                fields=["person", "source_kind", "source_id", "channel"],
+                condition=Q(result="sent", source_id__isnull=False),
+                name="interaction_sent_once",
+            )
+        ]
         indexes = [
             models.Index(fields=["person", "-occurred_at"], name="interaction_person_idx"),
+            # The staff questions inbox (only rows that carry a question).
+            models.Index(
+                fields=["question_status", "-occurred_at"],
+                name="interaction_question_idx",
+                condition=~Q(question_status=""),
+            ),
+            # The conflicts list (only flagged rows).
+            models.Index(
+                fields=["-occurred_at"],
+                name="interaction_review_idx",
+                condition=Q(needs_review=True),
+            ),
+            # Per-turf / per-campaign figures.
+            models.Index(
+                fields=["source_kind", "source_id", "occurred_at"],
+                name="interaction_source_idx",
+                condition=~Q(source_kind=""),
+            ),
             # "Was undecided and is now for": support history per person.
             models.Index(fields=["support_level", "person"], name="interaction_support_idx"),
             models.Index(fields=["channel", "occurred_at"], name="interaction_channel_idx"),
@@ -382,6 +442,81 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}/{self.result} {self.occurred_at:%Y-%m-%d}"
+
+
+# The result codes each channel offers, in display order (the doorstep and caller screens).
+_R = Interaction.Result
+DOOR_RESULTS: tuple[str, ...] = (
+    _R.NOT_HOME.value,
+    _R.TALKED.value,
+    _R.REFUSED.value,
+    _R.COME_BACK_LATER.value,
+    _R.MOVED.value,
+    _R.DECEASED.value,
+    _R.WRONG_ADDRESS.value,
+    _R.INACCESSIBLE.value,
+)
+PHONE_RESULTS: tuple[str, ...] = (
+    _R.NO_ANSWER.value,
+    _R.BUSY.value,
+    _R.LEFT_MESSAGE.value,
+    _R.WRONG_NUMBER.value,
+    _R.TALKED.value,
+    _R.CALL_BACK.value,
+    _R.DO_NOT_CONTACT.value,
+)
+
+
+def default_revisit_levels() -> list[int]:
+    """The seed: the undecided and those leaning against are revisited and called."""
+    return [SupportLevel.UNDECIDED.value, SupportLevel.LEANING_AGAINST.value]
+
+
+def default_inform_levels() -> list[int]:
+    """The seed: convinced supporters are not revisited, only informed by email."""
+    return [SupportLevel.FOR.value, SupportLevel.LEANING_FOR.value]
+
+
+def default_no_contact_levels() -> list[int]:
+    """The seed: those against get no further door or phone contact this election."""
+    return [SupportLevel.AGAINST.value]
+
+
+class ContactPolicy(models.Model):
+    """The campaign's follow-up rules and contact cap: one row (pk 1), edited by staff.
+
+    Read by `selectors.followup` and `selectors.contact_cap`, which turfs, call lists and
+    audiences use when they are built."""
+
+    revisit_levels = models.JSONField(
+        _("à revoir en porte-à-porte et à appeler"), default=default_revisit_levels, blank=True
+    )
+    inform_levels = models.JSONField(
+        _("à informer par e-mail seulement"), default=default_inform_levels, blank=True
+    )
+    no_contact_levels = models.JSONField(
+        _("à ne plus démarcher (porte, téléphone)"), default=default_no_contact_levels, blank=True
+    )
+    not_home_retries = models.PositiveSmallIntegerField(
+        _("passages quand la personne est absente"), default=3
+    )
+    cap_attempts = models.PositiveSmallIntegerField(_("tentatives de contact au plus"), default=3)
+    cap_days = models.PositiveSmallIntegerField(_("sur (jours)"), default=7)
+    conflict_minutes = models.PositiveSmallIntegerField(
+        _("fenêtre de conflit (minutes)"),
+        default=30,
+        help_text=_(
+            "Deux résultats sur la même personne par deux personnes différentes dans cette "
+            "fenêtre sont signalés pour vérification."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("règles de suivi")
+
+    def __str__(self) -> str:
+        return str(_("Règles de suivi"))
 
 
 class SuppressionEntry(models.Model):

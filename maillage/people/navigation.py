@@ -21,4 +21,7 @@ NAV_ITEMS = [
     NavItem(_("Listes"), "people:list_index", Role.STAFF, order=22, icon="▤"),
     NavItem(_("Doublons"), "people:duplicate_list", Role.STAFF, order=22, icon="≈"),
     NavItem(_("Imports"), "people:import_list", Role.STAFF, order=23, icon="⇪"),
+    NavItem(_("Questions"), "people:question_list", Role.STAFF, order=25, icon="?"),
+    NavItem(_("Suivi"), "people:contact_policy", Role.STAFF, order=26, icon="↻"),
+    NavItem(_("Persuasion"), "people:persuasion", Role.STAFF, order=27, icon="⇄"),
 ]

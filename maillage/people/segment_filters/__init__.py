@@ -3,6 +3,7 @@ registry). This package holds the people app's own filters; importing it registe
 
 from maillage.people.segment_filters import (  # noqa: F401  (each module registers its filters)
     contacts,
+    followup,
     person,
     places,
     segment,

@@ -41,6 +41,7 @@ def consent_record(
     legal_basis: str,
     source: str,
     recorded_at: datetime | None = None,
+    wording: str = "",
 ) -> Consent:
     if channel not in ConsentChannel.values:
         raise ApplicationError(
@@ -69,6 +70,7 @@ def consent_record(
         source=source[: max_length(Consent, "source")],
         recorded_at=recorded_at,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        wording=wording,
     )
     field = f"consent_{channel}"
     old = getattr(person, field)

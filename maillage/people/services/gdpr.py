@@ -87,6 +87,7 @@ def person_subject_access_data(*, person: Person) -> dict[str, Any]:
                 "granted": c.granted,
                 "legal_basis": c.legal_basis,
                 "source": c.source,
+                "wording": c.wording,
                 "recorded_at": _iso(c.recorded_at),
             }
             for c in person.consents.order_by("recorded_at", "id")
@@ -102,6 +103,7 @@ def person_subject_access_data(*, person: Person) -> dict[str, Any]:
                 else "",
                 "note": i.note,
                 "question": i.question,
+                "answer": i.question_answer,
                 "by": i.actor.email if i.actor else "",
             }
             for i in person.interactions.select_related("actor").order_by("occurred_at", "id")
@@ -199,6 +201,7 @@ _LABELS: dict[str, dict[str, Any]] = {
         "granted": _("accordé"),
         "legal_basis": _("base légale"),
         "source": _("source"),
+        "wording": _("formulation"),
         "recorded_at": _("enregistré le"),
     },
     "interactions": {
@@ -209,6 +212,7 @@ _LABELS: dict[str, dict[str, Any]] = {
         "support_label": _("soutien"),
         "note": _("note"),
         "question": _("question"),
+        "answer": _("réponse"),
         "by": _("par"),
     },
     "audit": {"at": _("date"), "by": _("par"), "action": _("action")},

@@ -33,8 +33,41 @@ def interaction_record(
     note: str = "",
     question: str = "",
     client_uuid: uuid.UUID | str | None = None,
+    source_kind: str = "",
+    source_id: int | None = None,
 ) -> Interaction:
     """Record one interaction; sending the same client_uuid again returns the first one unchanged."""
+    return interaction_record_or_existing(
+        actor=actor,
+        person=person,
+        channel=channel,
+        result=result,
+        support_level=support_level,
+        occurred_at=occurred_at,
+        note=note,
+        question=question,
+        client_uuid=client_uuid,
+        source_kind=source_kind,
+        source_id=source_id,
+    )[0]
+
+
+def interaction_record_or_existing(
+    *,
+    actor: User,
+    person: Person,
+    channel: str,
+    result: str,
+    support_level: int | None = None,
+    occurred_at: datetime,
+    note: str = "",
+    question: str = "",
+    client_uuid: uuid.UUID | str | None = None,
+    source_kind: str = "",
+    source_id: int | None = None,
+) -> tuple[Interaction, bool]:
+    """`interaction_record`, also saying whether the row is new (False: the client_uuid was
+    already recorded, and nothing changed)."""
     if channel not in Channel.values:
         raise ApplicationError(_("Canal inconnu : %(channel)s.") % {"channel": channel})
     if result not in Result.values:
@@ -48,7 +81,7 @@ def interaction_record(
             raise ApplicationError(_("Identifiant d'envoi invalide.")) from None
         existing = Interaction.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:
-            return _same_or_conflict(existing, person)
+            return _same_or_conflict(existing, person), False
     try:
         with transaction.atomic():
             interaction = Interaction.objects.create(
@@ -61,6 +94,9 @@ def interaction_record(
                 actor=actor if getattr(actor, "is_authenticated", False) else None,
                 note=note,
                 question=question,
+                question_status=Interaction.QuestionStatus.OPEN if question.strip() else "",
+                source_kind=source_kind,
+                source_id=source_id,
             )
             _denormalise(interaction)
             if result == Result.DO_NOT_CONTACT:
@@ -72,7 +108,7 @@ def interaction_record(
         existing = Interaction.objects.filter(client_uuid=client_uuid).first()
         if existing is None:
             raise
-        return _same_or_conflict(existing, person)
+        return _same_or_conflict(existing, person), False
     person.refresh_from_db(
         fields=[
             "current_support",
@@ -81,7 +117,7 @@ def interaction_record(
             "last_interaction_channel",
         ]
     )
-    return interaction
+    return interaction, True
 
 
 def _same_or_conflict(existing: Interaction, person: Person) -> Interaction:

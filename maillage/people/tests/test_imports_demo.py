@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 import pytest
 from django.core.management import call_command
@@ -19,6 +20,7 @@ from maillage.people.demo import (
 )
 from maillage.people.models import Interaction, Person, PersonList, Segment
 from maillage.people.selectors.people import people_visible_to
+from maillage.people.selectors.persuasion import support_history
 from maillage.people.selectors.teams import team_progress
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +46,23 @@ def test_the_small_demo_loads_a_roll_contacts_a_list_and_segments_and_is_idempot
     assert not walk_list.assigned_users.exists()
     leader_list = PersonList.objects.get(name=LEADER_LIST_NAME)
     assert list(leader_list.assigned_users.values_list("email", flat=True)) == [TEAM_LEADER_EMAIL]
-    # The denormalised support is the latest interaction's.
-    for person in Person.objects.exclude(current_support=None)[:20]:
-        latest = Interaction.objects.filter(person=person).order_by("-occurred_at").first()
-        assert person.current_support == latest.support_level
-        assert person.last_interaction_at == latest.occurred_at
+    # The denormalised support is the latest level expressed, the last contact the latest one
+    # (a later "not home" keeps the level).
+    for person in Person.objects.exclude(current_support=None)[:40]:
+        history = Interaction.objects.filter(person=person).order_by("-occurred_at", "-id")
+        assert person.current_support == history.exclude(support_level=None)[0].support_level
+        assert person.last_interaction_at == history[0].occurred_at
+    # Eight weeks of door-to-door: enough for the persuasion dashboard and the questions inbox.
+    knocks = Interaction.objects.filter(
+        client_uuid__in=[
+            uuid.uuid5(uuid.NAMESPACE_URL, f"maillage-demo:attempt:{n}") for n in range(1000)
+        ]
+    )
+    assert 100 <= knocks.count() <= 300
+    assert knocks.filter(question_status="open").exists()
+    staff = User.objects.get(email="staff@demo.maillage.fr")
+    history, _boundaries = support_history(user=staff)
+    assert history.overall.flips > 0 and history.overall.conversations_with_undecided > 0
     counts = (
         Person.objects.count(),
         Interaction.objects.count(),

@@ -571,10 +571,13 @@ class SegmentFilterRegistryTestCase(BaseTestCase):
                 "role",
                 "support",
                 "support_change",
+                "followup",
                 "last_interaction",
+                "contacted_within_days",
                 "reachable",
                 "email_bounced",
                 "not_contacted_since",
+                "not_over_contact_cap",
                 "segment",
             ],
         )

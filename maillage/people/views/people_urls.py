@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from maillage.people.views import dedupe, gdpr, people, segments, teams
+from maillage.people.views import dedupe, followup, gdpr, people, persuasion, segments, teams
 
 urlpatterns = [
     path("", people.person_list, name="person_list"),
@@ -18,6 +18,12 @@ urlpatterns = [
     path("segments/<int:segment_id>/edit/", segments.segment_edit, name="segment_edit"),
     path("segments/<int:segment_id>/export/", segments.segment_export, name="segment_export"),
     path("team/", teams.team_detail, name="team_detail"),
+    path("questions/", followup.question_list, name="question_list"),
+    path("questions/<int:interaction_id>/", followup.question_detail, name="question_detail"),
+    path("followup-rules/", followup.contact_policy_edit, name="contact_policy"),
+    path("conflicts/", followup.conflict_page, name="conflict_list"),
+    path("conflicts/reviewed/", followup.conflict_clear, name="conflict_clear"),
+    path("persuasion/", persuasion.persuasion, name="persuasion"),
     path("duplicates/", dedupe.duplicate_list, name="duplicate_list"),
     path("duplicates/search/", dedupe.duplicate_search, name="duplicate_search"),
     path("duplicates/<int:candidate_id>/", dedupe.duplicate_review, name="duplicate_review"),
