@@ -88,6 +88,7 @@ def _setup() -> dict[str, object]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
+    from django.db.models import Q
 
     from maillage.accounts.models import User
     from maillage.people.models import PersonList, Segment
@@ -104,7 +105,10 @@ def _setup() -> dict[str, object]:
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         cookies[who] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-    walk_list = PersonList.objects.get(assigned_users__email=VOLUNTEER)
+    # The demo hands the walk list to the volunteer's team.
+    walk_list = PersonList.objects.filter(
+        Q(assigned_users__email=VOLUNTEER) | Q(assigned_teams__members__email=VOLUNTEER)
+    ).get()
     person = walk_list.members.order_by("birth_name", "first_names", "pk").first()
     segment = Segment.objects.order_by("pk").first()
     return {

@@ -337,6 +337,14 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
         "imports": {"URL": _rq_url, "DEFAULT_TIMEOUT": 6 * 60 * 60},
     }
 
+# Sessions: in the database; with Redis (shared by every web process) also cached there, so an
+# authenticated request reads its session without a query. Never cached in a per-process
+# memory cache: another worker would keep serving a session that was logged out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SECURE_CONTENT_TYPE_NOSNIFF = True

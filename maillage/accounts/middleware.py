@@ -10,12 +10,13 @@ so ordinary requests cost no query here; the 2FA pages themselves check the data
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from maillage.core.roles import Role
 
@@ -36,6 +37,17 @@ def is_verified(request: HttpRequest) -> bool:
     return bool(check is not None and check())
 
 
+@lru_cache(maxsize=16)
+def _gate_urls(script_prefix: str, urlconf: str | None) -> tuple[str, str, str]:
+    """The verify, logout and setup pages' paths: reversed once per URL prefix and URLconf, not
+    three times on every request."""
+    return (
+        reverse("accounts:two_factor_verify", urlconf=urlconf),
+        reverse("accounts:logout", urlconf=urlconf),
+        reverse("accounts:two_factor_setup", urlconf=urlconf),
+    )
+
+
 class RequireTwoFactorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -47,14 +59,14 @@ class RequireTwoFactorMiddleware:
             and user.is_authenticated
             and not request.path.startswith(_ALWAYS_ALLOWED_PREFIXES)
         ):
-            verify, logout = reverse("accounts:two_factor_verify"), reverse("accounts:logout")
+            verify, logout, setup = _gate_urls(get_script_prefix(), get_urlconf())
             if request.session.get(SESSION_KEY):
                 if not is_verified(request) and request.path not in (verify, logout):
                     return verify_redirect(request)
             elif (
                 settings.MAILLAGE_REQUIRE_2FA_FOR_ADMINS
                 and user.role >= Role.ADMIN
-                and request.path not in (reverse("accounts:two_factor_setup"), verify, logout)
+                and request.path not in (setup, verify, logout)
             ):
                 return redirect("accounts:two_factor_setup")
         return self.get_response(request)

@@ -6,8 +6,11 @@ importing any feature app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import import_module
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -75,8 +78,11 @@ def dashboard_tiles(user: AbstractBaseUser | AnonymousUser) -> list[Tile]:
     return tiles
 
 
-def all_dashboard_tiles(user: AbstractBaseUser | AnonymousUser) -> list[Tile]:
-    tiles: list[Tile] = []
+@cache
+def _providers() -> tuple[Callable[[Any], list[Tile]], ...]:
+    """Each app's `dashboard_tiles`, looked up once per process (a failed import of an app
+    without dashboard.py searched the file system on every page)."""
+    providers = []
     for config in apps.get_app_configs():
         if not config.name.startswith("maillage."):
             continue
@@ -86,5 +92,12 @@ def all_dashboard_tiles(user: AbstractBaseUser | AnonymousUser) -> list[Tile]:
             continue
         provider = getattr(module, "dashboard_tiles", None)
         if provider is not None:
-            tiles.extend(provider(user))
+            providers.append(provider)
+    return tuple(providers)
+
+
+def all_dashboard_tiles(user: AbstractBaseUser | AnonymousUser) -> list[Tile]:
+    tiles: list[Tile] = []
+    for provider in _providers():
+        tiles.extend(provider(user))
     return sorted(tiles, key=lambda tile: tile.order)

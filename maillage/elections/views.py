@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -11,21 +12,25 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
+from maillage.core.numbers import NumberFormat
 from maillage.core.roles import Role
 from maillage.core.services import audit_log_record, task_progress_enqueue
 from maillage.elections import selectors
 from maillage.elections.forms import CloseRaceFilterForm, ResultUploadForm
-from maillage.elections.models import Election, Level
+from maillage.elections.models import CandidateResult, Election, Level
 from maillage.elections.services import result_upload_create
 from maillage.elections.tasks import result_upload_task
 
 PAGE_SIZE = 50
+# The campaign's presence in an area, in the order of the column's heading.
+PRESENCE_ORDER = ("people", "reachable", "activists", "doors")
 CHART_ROWS = 20
 
 
@@ -84,26 +89,79 @@ def close_races(request: AuthenticatedHttpRequest) -> HttpResponse:
         chart_rows = rows[:CHART_ROWS] if page.number == 1 else []
         key = "margin_pct" if filters.effective_sort.lstrip("-") == "margin" else "gap_pct"
         widest = max((getattr(row, key) or 0 for row in chart_rows), default=0) or 1
+        prefix = reverse("elections:area_detail", args=[election.slug, filters.level, "0"])
+        numbers = NumberFormat()
         context.update(
             page=page,
-            rows=[(row, presence.get(row.code)) for row in rows],
+            # Every cell's text made here: no filter, translation or include per row.
+            rows=_race_table(rows, presence, prefix.removesuffix("0/"), numbers),
             counts=selectors.close_race_counts(
                 election=election, filters=filters, user=request.user
             ),
             # Widths as CSS text here: template filters would write a French decimal comma.
             chart=[
-                (row, getattr(row, key), f"{(getattr(row, key) or 0) * 100 / widest:.1f}")
+                (
+                    row,
+                    numbers.fixed(getattr(row, key), 2),
+                    f"{(getattr(row, key) or 0) * 100 / widest:.1f}",
+                )
                 for row in chart_rows
             ],
             chart_key=key,
-            # /elections/<slug>/<level>/<code>/ is this prefix + code: one reverse() a page.
-            area_url_prefix=reverse(
-                "elections:area_detail", args=[election.slug, filters.level, "0"]
-            ).removesuffix("0/"),
             query=_query_without(request, "page"),
             sort_query=_query_without(request, "page", "sort"),
         )
     return render(request, "elections/close_races.html", context)
+
+
+def _candidate_cell(candidate: CandidateResult | None, numbers: NumberFormat) -> dict[str, object]:
+    if candidate is None:
+        return {}
+    return {
+        "name": candidate.full_name,
+        "nuance": candidate.nuance_code or "?",
+        "votes": numbers.intcomma(candidate.votes),
+        "elected": candidate.elected,
+    }
+
+
+def _race_table(
+    rows: list[selectors.RaceRow],
+    presence: dict[str, dict[str, int]],
+    url_prefix: str,
+    numbers: NumberFormat,
+) -> list[dict[str, object]]:
+    """The close-races table's cells as text, numbers as `|intcomma` and `|floatformat:2` print
+    them (maillage.core.numbers); /elections/<slug>/<level>/<code>/ is `url_prefix` + code."""
+    table = []
+    for row in rows:
+        counts = presence.get(row.code)
+        table.append(
+            {
+                "race": row,
+                "url": f"{url_prefix}{quote(row.code, safe='/')}/",
+                "name": row.name,
+                "code": row.code,
+                "round": _("tour %(n)s") % {"n": row.round_number},
+                # The two columns "En tête" and "Second".
+                "candidates": [
+                    _candidate_cell(row.winner, numbers),
+                    _candidate_cell(row.runner_up, numbers),
+                ],
+                "gap_votes": numbers.intcomma(row.gap_votes),
+                "gap_pct": numbers.fixed(row.gap_pct, 2),
+                "margin_votes": None
+                if row.margin_votes is None
+                else numbers.intcomma(row.margin_votes),
+                "margin_pct": numbers.fixed(row.margin_pct, 2),
+                "abstentions": numbers.intcomma(row.abstentions),
+                "registered": numbers.intcomma(row.registered),
+                "presence": " / ".join(numbers.intcomma(counts[key]) for key in PRESENCE_ORDER)
+                if counts
+                else "",
+            }
+        )
+    return table
 
 
 def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:

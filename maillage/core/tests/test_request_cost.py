@@ -4,6 +4,7 @@ locale, CSRF, authentication, OTP, the 2FA gate, messages, htmx, axes) and the p
 
 from __future__ import annotations
 
+import pytest
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.test import override_settings
@@ -40,6 +41,23 @@ class RequestCostTestCase(BaseTestCase):
         with self.assertNumQueries(3):  # the session, the user, the OTP device of the session
             response = self.client.get("/shell/")
         self.assertEqual(response.status_code, 200)
+
+    @pytest.mark.services
+    def test_with_redis_the_session_costs_no_query(self) -> None:
+        # settings.SESSION_ENGINE is cached_db when REDIS_URL is set (test_settings_env).
+        redis = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/15",
+            }
+        }
+        engine = "django.contrib.sessions.backends.cached_db"
+        with self.settings(CACHES=redis, SESSION_ENGINE=engine):
+            self.login(self.teammate)
+            self.client.get("/shell/")
+            with self.assertNumQueries(1):  # the user row; the session comes from Redis
+                response = self.client.get("/shell/")
+            self.assertEqual(response.status_code, 200)
 
     def test_an_anonymous_page_costs_nothing(self) -> None:
         with self.assertNumQueries(0):

@@ -138,7 +138,7 @@ class ElectionPagesTests(BaseTestCase):
         response = self.client.get(
             reverse("elections:close_races"), {"max_gap": "5", "sort": "-gap", "base": "votants"}
         )
-        rows = [row for row, _ in response.context["rows"]]
+        rows = [row["race"] for row in response.context["rows"]]
         self.assertEqual(response.context["page"].paginator.count, 116)  # gap < 5 % of voters
         self.assertEqual(len(rows), 50)  # one page
         self.assertEqual([r.gap_pct for r in rows], sorted((r.gap_pct for r in rows), reverse=True))

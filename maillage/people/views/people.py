@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_POST
 from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
+from maillage.core.form_html import form_html
 from maillage.core.pagination import NextPage
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
@@ -31,27 +30,12 @@ from maillage.people.selectors.people import (
     person_sort_for,
     support_visible_to,
 )
+from maillage.people.selectors.rows import ROW_FIELDS, person_rows
 from maillage.people.services.consent import consent_record
 from maillage.people.services.interactions import interaction_record
 from maillage.people.services.persons import person_sheet_view
 
 PAGE_SIZE = 50
-LIST_COLUMNS = (
-    "pk",
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "birth_year",
-    "birth_month",
-    "birth_day",
-    "address_number",
-    "address_street",
-    "commune_name",
-    "polling_station_code",
-    "current_support",
-    "search_name",
-    "roll_number",
-)
 
 
 # Words that agree with the person's sex when it is known (the inclusive form otherwise).
@@ -112,11 +96,6 @@ def _support_steps(interactions: list[Interaction]) -> list[SupportStep]:
     return steps
 
 
-@cache
-def _person_url_prefix() -> str:
-    return reverse("people:person_detail", args=[1]).removesuffix("1/")
-
-
 def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
     query = request.GET.copy()
     for key in keys:
@@ -128,10 +107,9 @@ def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
 def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
-    people = person_list_page(user=request.user, query=q, sort=sort).only(*LIST_COLUMNS)
+    people = person_list_page(user=request.user, query=q, sort=sort).values(*ROW_FIELDS)
     # No COUNT of the whole result: "next" comes from one extra row, the total is bounded.
     page = NextPage(people, request.GET.get("page"), PAGE_SIZE)
-    year = timezone.localdate().year
     return render(
         request,
         "people/person_list.html",
@@ -143,10 +121,8 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": _query_without(request, "page"),
             "sort_query": _query_without(request, "page", "sort"),
             "show_support": support_visible_to(user=request.user),
-            # One reverse() for the page, not one per row: /people/<id>/ is this prefix + id.
-            "person_url_prefix": _person_url_prefix(),
-            # Age in the calendar year, as segments count it.
-            "rows": [(p, year - p.birth_year if p.birth_year else None) for p in page.object_list],
+            # Plain values made into ready strings: no model instance, filter or reverse() per row.
+            "rows": person_rows(page.object_list),
         },
     )
 
@@ -178,8 +154,13 @@ def _sheet(
                 (value, label, getattr(person, f"consent_{value}"), in_force.get(value))
                 for value, label in ConsentChannel.choices
             ],
-            "interaction_form": interaction_form or InteractionForm(),
-            "consent_form": consent_form or ConsentForm(prefix="consent"),
+            # Blank, these forms print the same for everyone: rendered once per language.
+            "interaction_form_html": form_html(
+                interaction_form or InteractionForm(), same_for_everyone=True
+            ),
+            "consent_form_html": form_html(
+                consent_form or ConsentForm(prefix="consent"), same_for_everyone=True
+            ),
             "is_staff": has_role(request.user, Role.STAFF),
             "age": person.birth_year and (timezone.localdate().year - person.birth_year),
         },

@@ -22,9 +22,9 @@ from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
 from maillage.people.selectors.people import person_sort_for, support_visible_to
+from maillage.people.selectors.rows import ROW_FIELDS, person_rows
 from maillage.people.selectors.segments import (
     access_segment,
-    people_with_age,
     segment_definition_describe,
     segment_export_header,
     segment_export_people,
@@ -138,7 +138,7 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
     """Organisers read a segment over the people of their zones; staff also edit and export."""
     segment = access_segment(user=request.user, segment_id=segment_id)
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
-    people = segment_people(user=request.user, segment=segment, sort=sort)
+    people = segment_people(user=request.user, segment=segment, sort=sort).values(*ROW_FIELDS)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -155,7 +155,8 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
             "sort": sort,
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
-            "rows": people_with_age(page.object_list),
+            # Plain values made into ready strings: no model instance, filter or reverse() per row.
+            "rows": person_rows(page.object_list),
             "show_support": support_visible_to(user=request.user),
             "can_manage": has_role(request.user, Role.STAFF),
         },

@@ -1,0 +1,84 @@
+"""The rows of the 50-row people tables (the people list, a segment's people), built once here.
+
+A table row rendered by the template engine costs a variable lookup per cell, a filter call per
+`truncatechars` (each one a translation lookup for its ellipsis) and a model instance per
+person; here a page reads plain values (`ROW_FIELDS`) and each row is a dict of ready strings,
+so the template only prints them (#17).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from maillage.people.models import SupportLevel
+
+# What a row shows, read with `.values(*ROW_FIELDS)`.
+ROW_FIELDS = (
+    "pk",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "birth_year",
+    "address_number",
+    "address_street",
+    "commune_name",
+    "polling_station_code",
+    "current_support",
+)
+
+_BADGE_CLASS = {
+    SupportLevel.FOR: "badge ok",
+    SupportLevel.LEANING_FOR: "badge ok",
+    SupportLevel.UNDECIDED: "badge warn",
+    SupportLevel.LEANING_AGAINST: "badge bad",
+    SupportLevel.AGAINST: "badge bad",
+}
+
+
+@cache
+def person_url_prefix() -> str:
+    """/people/<id>/ is this prefix + id + "/": one reverse() per process, not one per row."""
+    return reverse("people:person_detail", args=[1]).removesuffix("1/")
+
+
+def truncate(text: str, length: int) -> str:
+    """What `|truncatechars:length` prints: at most `length` characters, the last one "…"."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def person_rows(people: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each person (a dict of ROW_FIELDS) as the strings a table row prints: `url`, `name`
+    (usage or birth name, first names), `age` in the calendar year (as segments count it),
+    `address`, `station`, `support` (its label, "" when unknown) and `support_class`."""
+    year = timezone.localdate().year
+    prefix = person_url_prefix()
+    labels = {level.value: str(level.label) for level in SupportLevel}
+    rows = []
+    for person in people:
+        street, commune = person["address_street"], person["commune_name"]
+        address = ""
+        if street or commune:
+            address = f"{person['address_number']} {truncate(street, 80)}".strip()
+            if commune:
+                address = f"{address}, {truncate(commune, 60)}"
+        support = person["current_support"]
+        rows.append(
+            {
+                "pk": person["pk"],
+                "url": f"{prefix}{person['pk']}/",
+                "name": f"{truncate(person['usage_name'] or person['birth_name'], 60)} "
+                f"{truncate(person['first_names'], 60)}",
+                "birth_name": person["birth_name"],
+                "age": year - person["birth_year"] if person["birth_year"] else "",
+                "address": address,
+                "station": person["polling_station_code"],
+                "support": labels.get(support, ""),
+                "support_class": _BADGE_CLASS.get(support, ""),
+            }
+        )
+    return rows
