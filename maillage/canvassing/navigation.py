@@ -16,6 +16,7 @@ NAV_ITEMS = [
         Role.TEAM_LEADER,
         order=32,
         icon="▦",
+        section="campaign",
     ),
     NavItem(
         _("Persuasion par secteur"),
@@ -23,5 +24,6 @@ NAV_ITEMS = [
         Role.STAFF,
         order=33,
         icon="⇄",
+        section="campaign",
     ),
 ]

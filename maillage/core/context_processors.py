@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-from maillage.core.navigation import navigation_for
+from maillage.core.navigation import navigation_for, navigation_menu
 from maillage.core.roles import Role, role_of
 
 # The links and static files of base.html, by the name the template reads (`shell.<name>`).
@@ -38,7 +38,7 @@ def _shell(script_prefix: str, urlconf: str) -> dict[str, str]:
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     return {
-        "nav_items": navigation_for(request.user, request.path),
+        "nav_menu": navigation_menu(navigation_for(request.user, request.path)),
         "user_role_level": role_of(request.user),
         "Role": Role,
         "shell": _shell(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from maillage.core.roles import Role, role_of
 
@@ -28,6 +29,17 @@ class NavItem:
     order: int = 100
     icon: str = ""
     max_role: int | None = None
+    # The menu the entry folds into on wide screens (a key of SECTIONS); "" = always on the bar.
+    section: str = ""
+
+
+# Staff have some twenty pages: the everyday ones stay on the bar, the rest fold into three
+# menus, so the header keeps to one line of navigation. Keys, not labels, so that apps agree.
+SECTIONS: dict[str, str | Promise] = {
+    "data": pgettext_lazy("menu section: the campaign's records of people", "Fichier"),
+    "campaign": _("Pilotage"),
+    "admin": _("Administration"),
+}
 
 
 @cache
@@ -47,8 +59,8 @@ def _all_items() -> tuple[NavItem, ...]:
 @lru_cache(maxsize=64)
 def _entries_for(
     level: int, script_prefix: str, urlconf: str
-) -> tuple[tuple[str | Promise, str, str], ...]:
-    """(label, url, icon) of the entries a role sees, reversed once per role, URL prefix and
+) -> tuple[tuple[str | Promise, str, str, str], ...]:
+    """(label, url, icon, section) of the entries a role sees, reversed once per role, URL prefix and
     URLconf rather than on every page (labels stay lazy: they translate when the page renders)."""
     entries = []
     for item in _all_items():
@@ -58,14 +70,14 @@ def _entries_for(
             url = reverse(item.url_name, urlconf=urlconf)
         except NoReverseMatch:
             continue
-        entries.append((item.label, url, item.icon))
+        entries.append((item.label, url, item.icon, item.section))
     return tuple(entries)
 
 
 def navigation_for(user: object, current_path: str = "") -> list[dict[str, object]]:
     entries: list[dict[str, object]] = [
-        {"label": label, "url": url, "icon": icon, "active": False}
-        for label, url, icon in _entries_for(
+        {"label": label, "url": url, "icon": icon, "section": section, "active": False}
+        for label, url, icon, section in _entries_for(
             role_of(user), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
         )
     ]
@@ -81,7 +93,35 @@ def navigation_for(user: object, current_path: str = "") -> list[dict[str, objec
     return entries
 
 
+def navigation_menu(entries: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The bar as it is drawn: entries without a section, and one menu per section holding two
+    entries or more, at the place of its first entry (a single entry stays on the bar)."""
+    by_section: dict[str, list[dict[str, object]]] = {}
+    for entry in entries:
+        if entry["section"]:
+            by_section.setdefault(str(entry["section"]), []).append(entry)
+    menu: list[dict[str, object]] = []
+    placed: set[str] = set()
+    for entry in entries:
+        key = str(entry["section"])
+        if not key or len(by_section[key]) < 2:
+            menu.append(entry)
+        elif key not in placed:
+            placed.add(key)
+            items = by_section[key]
+            menu.append(
+                {
+                    "label": SECTIONS.get(key, key),
+                    "items": items,
+                    "active": any(item["active"] for item in items),
+                }
+            )
+    return menu
+
+
 NAV_ITEMS = [
     NavItem(_("Tableau de bord"), "core:dashboard", Role.SUPPORTER, order=0, icon="⌂"),
-    NavItem(_("Journal d'audit"), "core:audit_log", Role.STAFF, order=900, icon="≡"),
+    NavItem(
+        _("Journal d'audit"), "core:audit_log", Role.STAFF, order=900, icon="≡", section="admin"
+    ),
 ]

@@ -7,5 +7,7 @@ from maillage.core.roles import Role
 
 NAV_ITEMS = [
     NavItem(_("Cibles électorales"), "elections:close_races", Role.ORGANISER, order=300, icon="◎"),
-    NavItem(_("Résultats électoraux"), "elections:list", Role.STAFF, order=310, icon="▤"),
+    NavItem(
+        _("Résultats électoraux"), "elections:list", Role.STAFF, order=310, icon="▤", section="data"
+    ),
 ]

@@ -18,11 +18,22 @@ NAV_ITEMS = [
         max_role=Role.TEAM_LEADER,
     ),
     NavItem(_("Segments"), "people:segment_list", Role.ORGANISER, order=21, icon="◎"),
-    NavItem(_("Listes"), "people:list_index", Role.STAFF, order=22, icon="▤"),
-    NavItem(_("Doublons"), "people:duplicate_list", Role.STAFF, order=22, icon="≈"),
-    NavItem(_("Imports"), "people:import_list", Role.STAFF, order=23, icon="⇪"),
-    NavItem(_("Questions"), "people:question_list", Role.STAFF, order=25, icon="?"),
-    NavItem(_("Suivi"), "people:contact_policy", Role.STAFF, order=26, icon="↻"),
-    NavItem(_("Persuasion"), "people:persuasion", Role.STAFF, order=27, icon="⇄"),
-    NavItem(_("Géocodage"), "people:geocoding", Role.STAFF, order=23, icon="⌖"),
+    NavItem(_("Listes"), "people:list_index", Role.STAFF, order=22, icon="▤", section="data"),
+    NavItem(_("Doublons"), "people:duplicate_list", Role.STAFF, order=22, icon="≈", section="data"),
+    NavItem(_("Imports"), "people:import_list", Role.STAFF, order=23, icon="⇪", section="data"),
+    NavItem(
+        _("Questions"), "people:question_list", Role.STAFF, order=25, icon="?", section="campaign"
+    ),
+    NavItem(
+        _("Règles de suivi"),
+        "people:contact_policy",
+        Role.STAFF,
+        order=26,
+        icon="↻",
+        section="campaign",
+    ),
+    NavItem(
+        _("Persuasion"), "people:persuasion", Role.STAFF, order=27, icon="⇄", section="campaign"
+    ),
+    NavItem(_("Géocodage"), "people:geocoding", Role.STAFF, order=23, icon="⌖", section="data"),
 ]

@@ -112,3 +112,8 @@ class ConsoleWatch:
 
     def settle(self) -> None:
         self.page.wait_for_load_state("networkidle")
+
+
+def open_nav_section(page, section: str) -> None:  # type: ignore[no-untyped-def]
+    """Unfold a section of the main menu (Fichier, Pilotage, Administration) on a wide screen."""
+    page.get_by_test_id("main-nav").locator("summary", has_text=section).click()

@@ -8,7 +8,7 @@ from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
 from maillage.core.services import audit_log_record
-from maillage.core.tests.browser import browser_login, screenshot
+from maillage.core.tests.browser import browser_login, open_nav_section, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,6 +46,7 @@ def test_staff_log_in_and_reach_the_audit_log(desktop_page, live_server) -> None
     page = desktop_page
     browser_login(page, live_server, "samir@example.org", DEFAULT_PASSWORD)
     screenshot(page, "staff-dashboard")
+    open_nav_section(page, "Administration")
     page.get_by_test_id("main-nav").get_by_role("link", name="Journal d'audit").click()
     page.wait_for_url(f"{live_server.url}/audit/")
     table = page.get_by_test_id("audit-table")

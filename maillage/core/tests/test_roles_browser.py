@@ -19,7 +19,18 @@ STAFF_NAV = [
     "Segments",
     "Doublons",
     "Listes",
+    "Géocodage",
     "Imports",
+    "Questions",
+    "Règles de suivi",
+    "Persuasion",
+    "Scripts",
+    "Appels",
+    "Secteurs",
+    "Porte-à-porte",
+    "Avancement terrain",
+    "Persuasion par secteur",
+    "Campagnes",
     "Cibles électorales",
     "Résultats électoraux",
     "Forum participatif",
@@ -27,21 +38,41 @@ STAFF_NAV = [
     "Invitations",
     "Journal d'audit",
 ]
+FIELD_NAV = ["Appels", "Secteurs", "Porte-à-porte"]  # phone bank, turfs, the doorstep app
 # (login, navigation in order, people in scope as the dashboard counts them)
 ROLES = [
     ("admin@demo.maillage.fr", STAFF_NAV, 512),
     ("staff@demo.maillage.fr", STAFF_NAV, 512),
     (
         "organisatrice@demo.maillage.fr",
-        ["Tableau de bord", "Personnes", "Segments", "Cibles électorales", "Forum participatif"],
+        [
+            "Tableau de bord",
+            "Personnes",
+            "Segments",
+            *FIELD_NAV,
+            "Avancement terrain",
+            "Cibles électorales",
+            "Forum participatif",
+        ],
         500,
     ),
     (
         "chef@demo.maillage.fr",
-        ["Tableau de bord", "Personnes", "Mon équipe", "Forum participatif"],
+        [
+            "Tableau de bord",
+            "Personnes",
+            "Mon équipe",
+            *FIELD_NAV,
+            "Avancement terrain",
+            "Forum participatif",
+        ],
         200,
     ),
-    ("benevole@demo.maillage.fr", ["Tableau de bord", "Personnes", "Forum participatif"], 100),
+    (
+        "benevole@demo.maillage.fr",
+        ["Tableau de bord", "Personnes", *FIELD_NAV, "Forum participatif"],
+        100,
+    ),
     ("sympathisant@demo.maillage.fr", ["Tableau de bord", "Forum participatif"], None),
 ]
 

@@ -6,7 +6,7 @@ import pytest
 
 from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
-from maillage.core.tests.browser import axe_violations, browser_login, screenshot
+from maillage.core.tests.browser import axe_violations, browser_login, open_nav_section, screenshot
 from maillage.elections.services import results_import
 from maillage.elections.tests import helpers
 
@@ -58,6 +58,7 @@ def test_staff_upload_a_results_file_and_read_its_report(desktop_page, live_serv
     UserFactory(email="samir@example.org", full_name="Samir Staff", role=Role.STAFF)
     page = desktop_page
     browser_login(page, live_server, "samir@example.org", DEFAULT_PASSWORD)
+    open_nav_section(page, "Fichier")
     page.get_by_test_id("main-nav").get_by_role("link", name="Résultats électoraux").click()
     assert "Aucune élection importée" in page.get_by_test_id("election-table").inner_text()
     page.get_by_role("link", name="Importer un fichier de résultats").click()

@@ -10,7 +10,12 @@ from playwright.sync_api import expect
 
 from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
-from maillage.core.tests.browser import assert_accessible, browser_login, screenshot
+from maillage.core.tests.browser import (
+    assert_accessible,
+    browser_login,
+    open_nav_section,
+    screenshot,
+)
 from maillage.people.models import Interaction
 from maillage.people.services import ContactAttempt, contact_attempt_record
 from maillage.people.tests.helpers import at, make_person
@@ -50,6 +55,7 @@ def test_staff_answer_a_question_edit_a_script_and_read_the_figures(
     page = desktop_page
     browser_login(page, live_server, "sara@example.org", DEFAULT_PASSWORD)
 
+    open_nav_section(page, "Pilotage")
     page.get_by_test_id("main-nav").get_by_role("link", name="Questions").click()
     expect(page.get_by_test_id("question-table")).to_contain_text("Où voter ?")
     assert_accessible(page)
@@ -59,6 +65,7 @@ def test_staff_answer_a_question_edit_a_script_and_read_the_figures(
     expect(page.get_by_text("Réponse enregistrée.")).to_be_visible()
     assert Interaction.objects.get(question="Où voter ?").question_status == "answered"
 
+    open_nav_section(page, "Pilotage")
     page.get_by_test_id("main-nav").get_by_role("link", name="Scripts").click()
     page.get_by_role("link", name="Premier passage").click()
     add = page.get_by_test_id("choice-add-2")
@@ -76,7 +83,8 @@ def test_staff_answer_a_question_edit_a_script_and_read_the_figures(
     page.get_by_role("button", name="Suivant").click()
     expect(page.get_by_test_id("preview-current")).to_contain_text("Quelle ligne ?")
 
-    page.get_by_test_id("main-nav").get_by_role("link", name="Persuasion").click()
+    open_nav_section(page, "Pilotage")
+    page.get_by_test_id("main-nav").get_by_role("link", name="Persuasion", exact=True).click()
     # Two conversations while undecided (the 2nd and 3rd visits), one flip: 2.0.
     expect(page.get_by_test_id("contacts-per-flip")).to_contain_text("2,0")
     assert_accessible(page)

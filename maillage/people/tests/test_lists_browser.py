@@ -6,7 +6,7 @@ import pytest
 
 from maillage.accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from maillage.core.roles import Role
-from maillage.core.tests.browser import browser_login, screenshot
+from maillage.core.tests.browser import browser_login, open_nav_section, screenshot
 from maillage.people.models import Segment
 from maillage.people.tests.helpers import make_person
 
@@ -28,6 +28,7 @@ def test_staff_assign_a_list_and_the_volunteer_sees_its_people(desktop_page, liv
     )
     page = desktop_page
     browser_login(page, live_server, "sara@example.org", DEFAULT_PASSWORD)
+    open_nav_section(page, "Fichier")
     page.get_by_test_id("main-nav").get_by_role("link", name="Listes").click()
     page.get_by_role("link", name="Nouvelle liste").click()
     page.get_by_label("Nom de la liste").fill("Tractage bureau 3")

@@ -7,3 +7,23 @@
   sync();
   wide.addEventListener("change", sync);
 })();
+// One section of the menu open at a time, closed by Escape or a click elsewhere.
+(function () {
+  var groups = document.querySelectorAll(".nav-group > details");
+  if (!groups.length) return;
+  groups.forEach(function (group) {
+    group.addEventListener("toggle", function () {
+      if (!group.open) return;
+      groups.forEach(function (other) { if (other !== group) other.open = false; });
+    });
+  });
+  document.addEventListener("click", function (event) {
+    groups.forEach(function (group) { if (!group.contains(event.target)) group.open = false; });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    groups.forEach(function (group) {
+      if (group.open) { group.open = false; group.querySelector("summary").focus(); }
+    });
+  });
+})();

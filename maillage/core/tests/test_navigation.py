@@ -1,0 +1,45 @@
+"""The bar as drawn: everyday entries stay on it, a role's other pages fold into sections."""
+
+from __future__ import annotations
+
+from maillage.accounts.models import User
+from maillage.core.navigation import navigation_for, navigation_menu
+from maillage.core.roles import Role
+from maillage.core.tests.base import BaseTestCase
+
+
+def _drawn(role: Role, path: str = "") -> list[tuple[str, list[str]]]:
+    menu = navigation_menu(navigation_for(User(role=role), path))
+    return [
+        (str(entry["label"]), [str(sub["label"]) for sub in entry.get("items", [])])  # type: ignore[attr-defined]
+        for entry in menu
+    ]
+
+
+class NavigationMenuTestCase(BaseTestCase):
+    def test_staff_pages_fold_into_sections_placed_where_their_first_entry_was(self) -> None:
+        drawn = _drawn(Role.STAFF)
+        names = [label for label, _ in drawn]
+        self.assertEqual(names[:4], ["Tableau de bord", "Personnes", "Segments", "Fichier"])
+        sections = {label: items for label, items in drawn if items}
+        self.assertEqual(set(sections), {"Fichier", "Pilotage", "Administration"})
+        self.assertIn("Imports", sections["Fichier"])
+        self.assertIn("Journal d'audit", sections["Administration"])
+        self.assertNotIn("Imports", names)  # folded, not twice
+        every = [item for _, items in drawn for item in items] + [n for n, i in drawn if not i]
+        self.assertEqual(
+            sorted(every), sorted(str(e["label"]) for e in navigation_for(User(role=Role.STAFF)))
+        )
+
+    def test_a_section_with_one_entry_for_a_role_stays_on_the_bar(self) -> None:
+        # A team leader's only "Pilotage" page is the field progress: no menu of one.
+        drawn = _drawn(Role.TEAM_LEADER)
+        self.assertIn(("Avancement terrain", []), drawn)
+        self.assertFalse(any(items for _, items in drawn))
+
+    def test_the_section_of_the_current_page_is_marked(self) -> None:
+        menu = navigation_menu(navigation_for(User(role=Role.STAFF), "/audit/"))
+        admin = next(entry for entry in menu if str(entry["label"]) == "Administration")
+        self.assertTrue(admin["active"])
+        files = next(entry for entry in menu if str(entry["label"]) == "Fichier")
+        self.assertFalse(files["active"])
