@@ -112,7 +112,7 @@ def navigation_menu(entries: list[dict[str, object]]) -> list[dict[str, object]]
             menu.append(
                 {
                     "label": SECTIONS.get(key, key),
-                    "items": items,
+                    "group_entries": items,
                     "active": any(item["active"] for item in items),
                 }
             )

@@ -11,7 +11,7 @@ from maillage.core.tests.base import BaseTestCase
 def _drawn(role: Role, path: str = "") -> list[tuple[str, list[str]]]:
     menu = navigation_menu(navigation_for(User(role=role), path))
     return [
-        (str(entry["label"]), [str(sub["label"]) for sub in entry.get("items", [])])  # type: ignore[attr-defined]
+        (str(entry["label"]), [str(sub["label"]) for sub in entry.get("group_entries", [])])  # type: ignore[attr-defined]
         for entry in menu
     ]
 

@@ -13,30 +13,22 @@ from maillage.core.tests.browser import browser_login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# In the page's order: the sections' entries sit where the section does (Fichier, Pilotage,
+# Administration fold on a wide screen).
 STAFF_NAV = [
     "Tableau de bord",
     "Personnes",
     "Segments",
-    "Doublons",
-    "Listes",
-    "Géocodage",
-    "Imports",
-    "Questions",
-    "Règles de suivi",
-    "Persuasion",
-    "Scripts",
+    *["Doublons", "Listes", "Géocodage", "Imports", "Résultats électoraux"],
+    *["Questions", "Règles de suivi", "Persuasion", "Scripts", "Avancement terrain"],
+    "Persuasion par secteur",
     "Appels",
     "Secteurs",
     "Porte-à-porte",
-    "Avancement terrain",
-    "Persuasion par secteur",
     "Campagnes",
     "Cibles électorales",
-    "Résultats électoraux",
     "Forum participatif",
-    "Comptes",
-    "Invitations",
-    "Journal d'audit",
+    *["Comptes", "Invitations", "Journal d'audit"],
 ]
 FIELD_NAV = ["Appels", "Secteurs", "Porte-à-porte"]  # phone bank, turfs, the doorstep app
 # (login, navigation in order, people in scope as the dashboard counts them)
@@ -66,12 +58,12 @@ ROLES = [
             "Avancement terrain",
             "Forum participatif",
         ],
-        200,
+        287,  # the team's list, her own list to hand out and the team's turf
     ),
     (
         "benevole@demo.maillage.fr",
         ["Tableau de bord", "Personnes", *FIELD_NAV, "Forum participatif"],
-        100,
+        187,  # the team's list and turf, his own turf (the same bureau as the list)
     ),
     ("sympathisant@demo.maillage.fr", ["Tableau de bord", "Forum participatif"], None),
 ]
