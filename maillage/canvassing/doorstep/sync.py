@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
-from maillage.people.selectors import DOOR_RESULTS
+from maillage.people.selectors import DOOR_RESULTS, PeopleInScope, people_in_scope
 from maillage.people.services import ContactAttempt, contact_attempt_record
 from maillage.surveys.selectors import access_script, script_for_caller
 from maillage.surveys.services import answers_record
@@ -214,6 +214,9 @@ def door_results_sync(
     now = timezone.now()
     scripts: dict[int, Any] = {}
     answers: list[SyncAnswer] = []
+    # The batch's people, read once through people_visible_to (one query for the batch, not
+    # one per result); the ledger takes each person from it.
+    scope = people_in_scope(user=actor, person_ids={person for _, person in members})
     # One commit for the batch (each result in its own savepoint): a phone's batch costs one
     # write transaction, not one per result.
     with transaction.atomic():
@@ -226,6 +229,7 @@ def door_results_sync(
                     turf_ids=turf_ids,
                     members=members,
                     scripts=scripts,
+                    scope=scope,
                 )
             )
     return answers
@@ -239,6 +243,7 @@ def _one(
     turf_ids: set[int],
     members: set[tuple[int, int]],
     scripts: dict[int, Any],
+    scope: PeopleInScope,
 ) -> SyncAnswer:
     raw_uuid = item.get("uuid") if isinstance(item, dict) else None
     label = raw_uuid if isinstance(raw_uuid, str) else ""
@@ -255,7 +260,9 @@ def _one(
         attempt = _attempt(item, client_uuid=client_uuid, turf_id=turf_id, now=now)
         if (turf_id, attempt.person_id) not in members:
             raise SyncResultError(_("Cette personne n'est pas dans ce secteur."))
-        return _store(actor=actor, attempt=attempt, item=item, label=label, scripts=scripts)
+        return _store(
+            actor=actor, attempt=attempt, item=item, label=label, scripts=scripts, scope=scope
+        )
     except ApplicationError as error:
         return SyncAnswer(uuid=label, status=REJECTED, reason=error.message)
     except DatabaseError:
@@ -270,11 +277,12 @@ def _store(
     item: Mapping[str, Any],
     label: str,
     scripts: dict[int, Any],
+    scope: PeopleInScope,
 ) -> SyncAnswer:
     given = _answers(item)
     script_id = _int_or_none(item, "script") if given else None
     with transaction.atomic():
-        outcome = contact_attempt_record(actor=actor, attempt=attempt)
+        outcome = contact_attempt_record(actor=actor, attempt=attempt, scope=scope)
         if not outcome.created:
             return SyncAnswer(uuid=label, status=DUPLICATE, interaction_id=outcome.interaction.pk)
         if script_id is not None:

@@ -8,7 +8,9 @@ import json
 import uuid
 from typing import Any
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from maillage.canvassing.tests.doorstep_helpers import door_result, make_turf
@@ -57,6 +59,24 @@ class DoorstepSyncTests(BaseTestCase):
         )
         self.alice.refresh_from_db()
         self.assertEqual(self.alice.current_support, 3)
+
+    def test_the_batch_reads_its_peoples_scope_once_whatever_its_size(self) -> None:
+        # people_visible_to is the union of the assignment sources: its turf-assignment read
+        # appears once per batch, never once per result.
+        self.login(self.teammate)
+
+        def scope_reads(people: list[Any]) -> int:
+            with CaptureQueriesContext(connection) as queries:
+                self.assertEqual(
+                    set(self.statuses(self.post([door_result(p, self.turf) for p in people]))),
+                    {"stored"},
+                )
+            return sum(
+                "personlist_assigned_users" in query["sql"] for query in queries.captured_queries
+            )
+
+        self.assertEqual(scope_reads([self.alice]), 1)
+        self.assertEqual(scope_reads([self.alice, self.bob, self.carl]), 1)
 
     def test_a_double_tap_in_one_batch_is_one_result(self) -> None:
         self.login(self.teammate)

@@ -37,5 +37,8 @@ from maillage.people.selectors.followup import (
     followup_q as followup_q,
 )
 
-# Other apps look this one up on the package (elections' campaign_presence_by_area).
+# A batch of writes (a phone's sync) checks its people's scope once; other apps look
+# people_counts_by_area up on the package (elections' campaign_presence_by_area).
+from maillage.people.selectors.people import PeopleInScope as PeopleInScope
 from maillage.people.selectors.people import people_counts_by_area as people_counts_by_area
+from maillage.people.selectors.people import people_in_scope as people_in_scope

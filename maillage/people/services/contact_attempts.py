@@ -34,7 +34,7 @@ from maillage.people.models import (
     SupportLevel,
 )
 from maillage.people.selectors.contact_cap import contact_policy
-from maillage.people.selectors.people import access_person
+from maillage.people.selectors.people import PeopleInScope, access_person
 from maillage.people.services.consent import consent_record
 from maillage.people.services.interactions import interaction_record_or_existing
 from maillage.people.services.persons import email_add, phone_add
@@ -71,15 +71,23 @@ class ContactAttemptOutcome:
     conflict: bool  # True when this attempt disagrees with another one (see _flag_conflicts)
 
 
-def contact_attempt_record(*, actor: User, attempt: ContactAttempt) -> ContactAttemptOutcome:
+def contact_attempt_record(
+    *, actor: User, attempt: ContactAttempt, scope: PeopleInScope | None = None
+) -> ContactAttemptOutcome:
     """Record one attempt on a person the actor may see (NotFound otherwise), in one transaction.
 
     Sending the same client_uuid again changes nothing and returns the first row. The latest
     attempt by `occurred_at` sets the person's current support level (an older offline result
     never overwrites a newer one); "do not contact" fills the suppression ledger; a new email or
     phone is added, and the consent given for it recorded with the wording shown, unless the
-    ledger forbids it (the address is then kept without consent)."""
-    person = access_person(user=actor, person_id=attempt.person_id)
+    ledger forbids it (the address is then kept without consent).
+
+    A batch passes `scope` (from `people_in_scope`, loaded once for all its people) rather than
+    checking each person's scope again."""
+    if scope is None:
+        person = access_person(user=actor, person_id=attempt.person_id)
+    else:
+        person = scope.person(user=actor, person_id=attempt.person_id)
     if attempt.source_kind and attempt.source_id is None:
         raise ApplicationError(_("Une origine de contact demande son identifiant."))
     now = timezone.now()

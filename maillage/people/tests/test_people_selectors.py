@@ -14,6 +14,7 @@ from maillage.people.models import Channel, EmailAddress, Interaction, Person, P
 from maillage.people.selectors.people import (
     access_person,
     people_counts_by_area,
+    people_in_scope,
     people_visible_to,
     person_list_page,
     person_search,
@@ -108,6 +109,19 @@ class ScopingTestCase(BaseTestCase):
             self.assertEqual(self.visible(self.teammate), {self.marseille.pk})
             self.assertEqual(access_person(user=self.outsider, person_id=lyon_pk), self.lyon)
         self.assertEqual(self.visible(self.outsider), {self.listed.pk})
+
+    def test_people_in_scope_holds_only_visible_people_and_only_for_its_user(self) -> None:
+        scope = people_in_scope(
+            user=self.teammate, person_ids=[self.marseille.pk, self.lyon.pk, self.listed.pk]
+        )
+        self.assertEqual(set(scope.people), {self.marseille.pk})
+        self.assertEqual(
+            scope.person(user=self.teammate, person_id=self.marseille.pk), self.marseille
+        )
+        with self.assertRaises(NotFound):
+            scope.person(user=self.teammate, person_id=self.lyon.pk)
+        with self.assertRaises(ValueError):  # another user's scope is never borrowed
+            scope.person(user=self.outsider, person_id=self.marseille.pk)
 
     def test_access_person_refuses_people_out_of_scope(self) -> None:
         self.assertEqual(
