@@ -9,7 +9,16 @@ NAV_ITEMS = [
     # Volunteers see the turfs handed to them; organisers and staff cut and hand them out.
     NavItem(_("Secteurs"), "canvassing:turf_list", Role.VOLUNTEER, order=30, icon="⌖"),
     # The doorstep app: the turfs handed to the user, opened on a phone, offline too.
-    NavItem(_("Porte-à-porte"), "canvassing:doorstep_home", Role.VOLUNTEER, order=31, icon="⌂"),
+    # Staff cut and hand out turfs from "Secteurs"; the doorstep app is for those who knock
+    # (staff can still open it), and leaving it off their bar keeps the header on one line.
+    NavItem(
+        _("Porte-à-porte"),
+        "canvassing:doorstep_home",
+        Role.VOLUNTEER,
+        order=31,
+        icon="⌂",
+        max_role=Role.ORGANISER,
+    ),
     NavItem(
         _("Avancement terrain"),
         "canvassing:doorstep_progress",

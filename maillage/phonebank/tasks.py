@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from django_tasks import task
 
 from maillage.phonebank.dialers import ami_settings
-from maillage.phonebank.dialers.ami import CallOutcome, originate_call
+from maillage.phonebank.dialers.ami import CallOutcome, originate_call, run_to_completion
 from maillage.phonebank.models import Call, Seat
 from maillage.phonebank.services import call_dial_outcome_record
 
@@ -24,7 +22,7 @@ def call_dial_run(*, call_id: int) -> str:
         outcome = CallOutcome(status="failed", error="no seat for this caller")
     else:
         try:
-            outcome = asyncio.run(
+            outcome = run_to_completion(
                 originate_call(
                     ami_settings(),
                     seat_channel=seat.channel,

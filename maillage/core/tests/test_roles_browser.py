@@ -24,7 +24,6 @@ STAFF_NAV = [
     "Persuasion par secteur",
     "Appels",
     "Secteurs",
-    "Porte-à-porte",
     "Campagnes",
     "Cibles électorales",
     "Forum participatif",

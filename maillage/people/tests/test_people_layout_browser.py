@@ -120,7 +120,7 @@ def test_the_header_takes_two_rows_at_most_on_a_laptop(desktop_page, live_server
     assert links.count() >= 10
     tops = {round(box["y"]) for box in (link.bounding_box() for link in links.all()) if box}
     widths = [link.bounding_box()["width"] for link in links.all()]  # type: ignore[index]
-    assert len(tops) == 1, (tops, widths, page.locator(".menu nav ul").bounding_box())
+    assert len(tops) == 1, (tops, widths, page.locator(".menu nav > ul").bounding_box())
     brand = page.locator(".brand").bounding_box()
     logout = page.get_by_role("button", name="Déconnexion").bounding_box()
     assert brand and logout and abs(brand["y"] - logout["y"]) < 20, (brand, logout)

@@ -23,11 +23,14 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 Message = dict[str, str]
+
+T = TypeVar("T")
 
 ENCODING = "utf-8"
 BANNER_PREFIX = "Asterisk Call Manager/"
@@ -384,3 +387,17 @@ def outcome_as_dict(outcome: CallOutcome) -> dict[str, Any]:
         "hangup_cause_text": outcome.hangup_cause_text,
         "error": outcome.error,
     }
+
+
+def run_to_completion(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run an AMI conversation from synchronous code (the worker's task) and wait for it.
+
+    `asyncio.run` refuses to start when this thread already runs an event loop (an async
+    worker; in the test suite, Playwright's): the conversation then gets a thread and a loop
+    of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ami") as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -7,7 +7,13 @@ import itertools
 
 from django.test import SimpleTestCase
 
-from maillage.phonebank.dialers.ami import AMISettings, CallOutcome, encode, originate_call
+from maillage.phonebank.dialers.ami import (
+    AMISettings,
+    CallOutcome,
+    encode,
+    originate_call,
+    run_to_completion,
+)
 from maillage.phonebank.tests.ami_server import FakeAsterisk, running_asterisk
 
 
@@ -29,7 +35,7 @@ def settings_for(server: FakeAsterisk, **overrides: object) -> AMISettings:
 
 def call(server: FakeAsterisk, **overrides: object) -> CallOutcome:
     ticks = itertools.count(100, 42)  # a clock that moves 42 s between readings
-    return asyncio.run(
+    return run_to_completion(
         originate_call(
             settings_for(server, **overrides),
             seat_channel="PJSIP/101",
@@ -105,10 +111,20 @@ class AMITests(SimpleTestCase):
         self.assertEqual(outcome.error, "connection lost during the call")
         self.assertTrue(outcome.seat_answered)
 
+    def test_a_call_dialled_where_an_event_loop_already_runs_still_completes(self) -> None:
+        # An async worker (or Playwright, earlier in the same test process) holds a running
+        # loop in this thread: asyncio.run would refuse; the conversation gets its own thread.
+        async def from_inside_a_loop() -> CallOutcome:
+            with running_asterisk(FakeAsterisk(scenario="answered")) as server:
+                return call(server)
+
+        outcome = asyncio.run(from_inside_a_loop())
+        self.assertEqual((outcome.status, outcome.duration), ("answered", 42))
+
     def test_an_unreachable_manager_fails_the_call(self) -> None:
         with running_asterisk(FakeAsterisk()) as server:
             port = server.port
-        outcome = asyncio.run(
+        outcome = run_to_completion(
             originate_call(
                 AMISettings(host="127.0.0.1", port=port, username="u", secret="s", context="c"),
                 seat_channel="PJSIP/101",
@@ -138,6 +154,6 @@ class AMITests(SimpleTestCase):
             finally:
                 server.close()
 
-        outcome = asyncio.run(scenario())
+        outcome = run_to_completion(scenario())
         self.assertEqual(outcome.status, "failed")
         self.assertIn("not an Asterisk manager", outcome.error)
