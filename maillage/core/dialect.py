@@ -339,14 +339,12 @@ class PostgreSQLDialect(Dialect):
         # SKIP LOCKED: a row another transaction is taking is passed over, not waited for, so
         # concurrent claims each lock a different row without queueing behind each other.
         quoted = self.quote(table)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"""UPDATE {quoted} SET {assignments} WHERE id = (SELECT id FROM {quoted}
-                WHERE {where} ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id""",
-                self.params([*assignment_params, *where_params]),
-            )
-            row = cursor.fetchone()
-        return int(row[0]) if row else None
+        claimed = self.scalar(
+            f"""UPDATE {quoted} SET {assignments} WHERE id = (SELECT id FROM {quoted}
+            WHERE {where} ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id""",
+            self.params([*assignment_params, *where_params]),
+        )
+        return None if claimed is None else int(claimed)
 
 
 class SQLiteDialect(Dialect):
@@ -464,14 +462,12 @@ class SQLiteDialect(Dialect):
         # A compare-and-swap: SQLite runs one writing statement at a time, and the condition is
         # tested again on the row being updated, so the row is still free when it is taken.
         quoted = self.quote(table)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"""UPDATE {quoted} SET {assignments} WHERE id = (SELECT id FROM {quoted}
-                WHERE {where} ORDER BY {order} LIMIT 1) AND {where} RETURNING id""",
-                self.params([*assignment_params, *where_params, *where_params]),
-            )
-            row = cursor.fetchone()
-        return int(row[0]) if row else None
+        claimed = self.scalar(
+            f"""UPDATE {quoted} SET {assignments} WHERE id = (SELECT id FROM {quoted}
+            WHERE {where} ORDER BY {order} LIMIT 1) AND {where} RETURNING id""",
+            self.params([*assignment_params, *where_params, *where_params]),
+        )
+        return None if claimed is None else int(claimed)
 
     def reserve_ids(self, table: str, count: int) -> int:
         # The load holds SQLite's write lock; explicit ids move AUTOINCREMENT's counter.
