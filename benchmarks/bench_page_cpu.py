@@ -148,7 +148,7 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
             value=figures[label],
             unit="ms",
             baseline=bare,
-            target=f">= {target}x",
+            target=f">= {target}x" if target else "",
             higher_is_better=False,
         )
 

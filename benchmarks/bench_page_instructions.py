@@ -110,7 +110,7 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
             value=figures[label] / 1e6,
             unit="M",
             baseline=bare / 1e6,
-            target=f">= {target}x",
+            target=f">= {target}x" if target else "",
             higher_is_better=False,
         )
 

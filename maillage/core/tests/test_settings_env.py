@@ -93,7 +93,10 @@ def test_database_urls_are_understood(tmp_path: Path) -> None:
         config["HOST"],
         config["PORT"],
     ) == ("django.db.backends.postgresql", "campagne", "alice", "s@cret", "db.example.org", "6543")
-    assert config["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
+    assert config["OPTIONS"] == {
+        "sslmode": "require",
+        "options": "-c jit=off -c random_page_cost=1.1",
+    }
     assert database_from_url("UNSET_VARIABLE_FOR_TEST", tmp_path / "x.db")["NAME"] == str(
         tmp_path / "x.db"
     )

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OrderBy, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User, Zone
-from maillage.core.db import Bytewise
+from maillage.core.db import Bytewise, NotByIndex
 from maillage.core.errors import NotFound
 from maillage.core.pagination import Total, bounded_total
 from maillage.core.roles import Role, role_of
@@ -72,6 +75,36 @@ def assigned_people_ids(*, user: User) -> QuerySet[Any]:
     return ids.union(*others) if others else ids
 
 
+# Where a user's id goes in the compiled scope SQL: an id no user has. Building the scope's
+# querysets (the lists, every registered source, their UNIONs) and compiling them cost the ORM
+# about 5 ms of CPU a request, more than the page's queries took to run: it is compiled once
+# per process, database and day for this placeholder, then the user's id is put in its place.
+_SCOPE_USER = -7_340_021_977
+_compiled_scopes: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+
+
+def assigned_people_sql(*, user: User) -> RawSQL:
+    """`assigned_people_ids` as SQL ready for `pk__in`, compiled once per process and day.
+
+    Sources must therefore depend on the user's id and on today's date only (not on other
+    attributes of the user): `people/tests/test_scale.py` checks the compiled scope against
+    the queryset for every registered source."""
+    today = timezone.localdate()
+    sources = assignment_sources()
+    key = (connection.vendor, today, tuple((name, id(f)) for name, f in sources.items()))
+    compiled = _compiled_scopes.get(key)
+    if compiled is None:
+        placeholder = User(pk=_SCOPE_USER)
+        sql, params = assigned_people_ids(user=placeholder).query.sql_with_params()
+        compiled = _compiled_scopes[key] = (sql, tuple(params))
+        if len(_compiled_scopes) > 8:  # yesterday's, or a test's own sources
+            _compiled_scopes.pop(next(iter(_compiled_scopes)), None)
+    sql, params = compiled
+    # The SQL is Django's own compilation of our querysets, with no text from a request in it;
+    # every value, the user's id included, stays a bound parameter.
+    return RawSQL(sql, [user.pk if p == _SCOPE_USER else p for p in params])  # noqa: S611
+
+
 def _zone_codes(user: User) -> list[str]:
     return sorted(Zone.objects.filter(users=user).exclude(code="").values_list("code", flat=True))
 
@@ -87,6 +120,8 @@ def people_visible_to(*, user: User) -> QuerySet[Person]:
         return Person.objects.all()
     if level < Role.VOLUNTEER:
         return Person.objects.none()
+    if level < Role.ORGANISER:
+        return Person.objects.filter(pk__in=assigned_people_sql(user=user))
     ids = assigned_people_ids(user=user)
     if level >= Role.ORGANISER:
         # An organiser's zone code may name a commune, a department or a constituency. One
@@ -270,9 +305,17 @@ def support_visible_to(*, user: User) -> bool:
     return role_of(user) >= Role.STAFF
 
 
-def person_list_page(*, user: User, query: str = "", sort: str = "name") -> QuerySet[Person]:
-    """The people list: scoped, searched, sorted; only the columns the page shows."""
-    return sort_people(person_search(user=user, query=query), person_sort_for(user=user, sort=sort))
+def person_list_page(
+    *, user: User, query: str = "", sort: str = "name", total: Total | None = None
+) -> QuerySet[Person]:
+    """The people list: scoped, searched, sorted; only the columns the page shows. `total`, the
+    page's `person_list_total`, lets a small result be sorted as found (`sort_people`)."""
+    matches = total.value if total is not None and total.kind == "exact" else None
+    return sort_people(
+        person_search(user=user, query=query),
+        person_sort_for(user=user, sort=sort),
+        matches=matches,
+    )
 
 
 def person_list_total(*, user: User, query: str = "") -> Total:
@@ -312,7 +355,35 @@ def person_sort_for(*, user: User, sort: str) -> str:
     return sort
 
 
-def sort_people(people: QuerySet[Person], sort: str) -> QuerySet[Person]:
+# Up to this many matching rows, a sorted page is made by sorting the matches rather than by
+# walking the sort key's index (see `NotByIndex`): sorting 20,000 rows costs a few
+# milliseconds, walking past a million that do not match costs hundreds.
+SORT_MATCHES_BELOW = 20_000
+
+
+def _not_by_index(key: Any) -> OrderBy:
+    if isinstance(key, str):
+        name = key.removeprefix("-")
+        return OrderBy(NotByIndex(F(name)), descending=key.startswith("-"))
+    return OrderBy(
+        NotByIndex(key.expression),
+        descending=key.descending,
+        nulls_first=key.nulls_first,
+        nulls_last=key.nulls_last,
+    )
+
+
+def sort_people(
+    people: QuerySet[Person], sort: str, *, matches: int | None = None
+) -> QuerySet[Person]:
     """Order people by a key of SORTS (by name when unknown). It checks no role: a page open to
-    roles below staff takes the key from `person_sort_for` (as `person_list_page` does)."""
-    return people.order_by(*SORTS.get(sort, SORTS["name"]))
+    roles below staff takes the key from `person_sort_for` (as `person_list_page` does).
+
+    `matches`: how many people the queryset holds, when the page has counted them; a small set
+    is sorted as found instead of by walking the sort key's index (`SORT_MATCHES_BELOW`). The
+    order is the same; only the plan changes. The primary key, the last key of every sort,
+    is left as it is."""
+    keys = SORTS.get(sort, SORTS["name"])
+    if matches is not None and matches < SORT_MATCHES_BELOW:
+        keys = tuple(key if key in ("pk", "-pk") else _not_by_index(key) for key in keys)
+    return people.order_by(*keys)

@@ -124,7 +124,8 @@ SEGMENT_PAGE_COLUMNS = (
 
 
 def segment_people(*, user: User, segment: Segment, sort: str) -> QuerySet[Person]:
-    """The people of a saved segment for its page, sorted (see `sort_people`)."""
+    """The people of a saved segment for its page, sorted (see `sort_people`; once the page has
+    counted them, `sort_people(people, sort, matches=count)` sorts a small segment as found)."""
     people = segment_queryset(user=user, definition=segment.definition, segment_id=segment.pk)
     return sort_people(people, sort).only(*SEGMENT_PAGE_COLUMNS)
 

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest.mock import patch
 
-from maillage.accounts.models import Zone
+from django.db.models import Exists
+from django.utils import timezone
+
+from maillage.accounts.models import User, Zone
 from maillage.accounts.tests.factories import UserFactory
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
 from maillage.people import assignment_sources
-from maillage.people.models import Channel, EmailAddress, Interaction, Person, PhoneNumber
+from maillage.people.models import (
+    Channel,
+    EmailAddress,
+    Interaction,
+    Person,
+    PhoneNumber,
+    SupportLevel,
+)
 from maillage.people.selectors.people import (
+    SORT_MATCHES_BELOW,
+    SORTS,
     access_person,
+    assigned_people_ids,
+    assigned_people_sql,
     people_counts_by_area,
     people_in_scope,
     people_visible_to,
     person_list_page,
     person_search,
+    sort_people,
 )
 from maillage.people.services.persons import person_update
 from maillage.people.tests.helpers import assign, at, make_person
@@ -97,18 +113,49 @@ class ScopingTestCase(BaseTestCase):
 
     def test_people_assigned_by_another_app_open_to_that_user_only(self) -> None:
         # A feature app (a canvassing turf, a phone-bank claim) registers its own assignments.
-        lyon_pk = self.lyon.pk
+        # A source depends on the user's id in its SQL (the scope is compiled once for a
+        # placeholder id, see `assigned_people_sql`): here, Lyon for the outsider's id only.
+        lyon_pk, outsider_email = self.lyon.pk, self.outsider.email
 
         def handed_lyon(user):  # type: ignore[no-untyped-def]
-            return Person.objects.filter(pk=lyon_pk if user.pk == self.outsider.pk else 0).values(
-                "pk"
-            )
+            is_outsider = User.objects.filter(pk=user.pk, email=outsider_email)
+            return Person.objects.filter(Exists(is_outsider), pk=lyon_pk).values("pk")
 
         with patch.dict(assignment_sources._sources, {"test": handed_lyon}):
             self.assertEqual(self.visible(self.outsider), {self.listed.pk, self.lyon.pk})
             self.assertEqual(self.visible(self.teammate), {self.marseille.pk})
             self.assertEqual(access_person(user=self.outsider, person_id=lyon_pk), self.lyon)
         self.assertEqual(self.visible(self.outsider), {self.listed.pk})
+
+    def test_the_compiled_scope_is_the_scope_of_each_user_and_of_the_day(self) -> None:
+        # Compiled once for a placeholder id, then given each user's id: the same people as
+        # the querysets built for that user, for every registered source, today and tomorrow
+        # (a turf assignment runs between two dates).
+        assign([self.aix], users=[self.teammate])
+        for user in (self.teammate, self.outsider, self.owner):
+            expected = set(assigned_people_ids(user=user).values_list("person_id", flat=True))
+            compiled = set(
+                Person.objects.filter(pk__in=assigned_people_sql(user=user)).values_list(
+                    "pk", flat=True
+                )
+            )
+            self.assertEqual(compiled, expected, user.email)
+        self.assertEqual(
+            set(
+                Person.objects.filter(pk__in=assigned_people_sql(user=self.teammate)).values_list(
+                    "pk", flat=True
+                )
+            ),
+            {self.marseille.pk, self.aix.pk},
+        )
+        # The turfs' source compares dates: tomorrow's scope is compiled with tomorrow's date.
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        with patch("django.utils.timezone.localdate", return_value=tomorrow):
+            _sql, params = assigned_people_sql(user=self.outsider).as_sql(None, None)
+        self.assertIn(self.outsider.pk, params)
+        dates = {str(param) for param in params}  # SQLite's backend passes dates as text
+        self.assertIn(tomorrow.isoformat(), dates)
+        self.assertNotIn(timezone.localdate().isoformat(), dates)
 
     def test_people_in_scope_holds_only_visible_people_and_only_for_its_user(self) -> None:
         scope = people_in_scope(
@@ -253,3 +300,42 @@ class NameSortTestCase(BaseTestCase):
     def test_a_new_name_moves_the_person_in_the_list(self) -> None:
         person_update(actor=self.owner, person=self.married, fields={"usage_name": ""})
         self.assertEqual(self.names("name")[-1], "Lucie ZOLA")
+
+
+class SortSmallResultTestCase(BaseTestCase):
+    """A counted small result is sorted as found (not by walking the sort key's index): the
+    same order for every sort, only the SQL changes (`sort_people(..., matches=n)`)."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        for n, (name, first, year, station, support) in enumerate(
+            [
+                ("ADAM", "Sophie", 1950, "13055_0002", SupportLevel.FOR),
+                ("ADAM", "Émilie", None, "13055_0001", None),
+                ("ADAMO", "Alain", 1990, "13055_0001", SupportLevel.AGAINST),
+                ("ÉLUARD", "Zoé", 1971, "", SupportLevel.UNDECIDED),
+                ("BERNARD", "Lucie", 1950, "13055_0002", None),
+            ]
+        ):
+            person = make_person(
+                birth_name=name, first_names=first, birth_year=year, polling_station_code=station
+            )
+            Person.objects.filter(pk=person.pk).update(roll_number=n, current_support=support)
+
+    def test_every_sort_gives_the_same_order_either_way(self) -> None:
+        people = Person.objects.all()
+        for sort in SORTS:
+            with self.subTest(sort=sort):
+                by_index = list(sort_people(people, sort).values_list("pk", flat=True))
+                as_found = sort_people(people, sort, matches=5)
+                self.assertEqual(list(as_found.values_list("pk", flat=True)), by_index)
+
+    def test_only_a_small_result_is_sorted_as_found(self) -> None:
+        people = Person.objects.all()
+        small = str(sort_people(people, "name", matches=5).query)
+        large = str(sort_people(people, "name", matches=SORT_MATCHES_BELOW).query)
+        unknown = str(sort_people(people, "name").query)
+        self.assertIn("|| ''", small)
+        self.assertNotIn("|| ''", large)
+        self.assertNotIn("|| ''", unknown)

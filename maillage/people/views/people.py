@@ -107,15 +107,16 @@ def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
 def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
-    people = person_list_page(user=request.user, query=q, sort=sort).values(*ROW_FIELDS)
     # No COUNT of the whole result: "next" comes from one extra row, the total is bounded.
-    page = NextPage(people, request.GET.get("page"), PAGE_SIZE)
+    total = person_list_total(user=request.user, query=q)
+    people = person_list_page(user=request.user, query=q, sort=sort, total=total)
+    page = NextPage(people.values(*ROW_FIELDS), request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "people/person_list.html",
         {
             "page": page,
-            "total": person_list_total(user=request.user, query=q),
+            "total": total,
             "q": q,
             "sort": sort,
             "query": _query_without(request, "page"),

@@ -21,7 +21,7 @@ from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
-from maillage.people.selectors.people import person_sort_for, support_visible_to
+from maillage.people.selectors.people import person_sort_for, sort_people, support_visible_to
 from maillage.people.selectors.rows import ROW_FIELDS, person_rows
 from maillage.people.selectors.segments import (
     access_segment,
@@ -138,8 +138,13 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
     """Organisers read a segment over the people of their zones; staff also edit and export."""
     segment = access_segment(user=request.user, segment_id=segment_id)
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
-    people = segment_people(user=request.user, segment=segment, sort=sort).values(*ROW_FIELDS)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Segment counts stay exact (#17); counted first, so a small segment is sorted as found.
+    people = segment_people(user=request.user, segment=segment, sort=sort)
+    matches = people.count()
+    people = sort_people(people, sort, matches=matches)
+    paginator = Paginator(people.values(*ROW_FIELDS), PAGE_SIZE)
+    paginator.count = matches  # the count above: Paginator would run the same COUNT again
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
