@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.accounts.models import User
 from maillage.core.decorators import role_required
-from maillage.core.errors import ApplicationError, NotFound
+from maillage.core.errors import ApplicationError, NotFound, PermissionDenied
 from maillage.core.roles import Role
 from maillage.forum import selectors, services
 from maillage.forum.forms import (
@@ -32,6 +32,7 @@ from maillage.forum.forms import (
     AppealForm,
     AppointForm,
     BanForm,
+    BanLiftForm,
     CharterForm,
     ClauseForm,
     CommentForm,
@@ -413,22 +414,49 @@ def log(request: HttpRequest) -> HttpResponse:
     return _public(request, render(request, "forum/log.html", context))
 
 
-def member(request: HttpRequest, user_id: int) -> HttpResponse:
+def _member_or_404(user_id: int) -> User:
     try:
-        person = selectors.access_member(user_id=user_id)
+        return selectors.access_member(user_id=user_id)
     except NotFound as error:
         raise Http404(error.message) from None
+
+
+def _ban_durations(user: User) -> tuple[int | None, ...]:
+    if services.common.is_staff(user):
+        return services.moderation.STAFF_BAN_DAYS
+    return services.moderation.MODERATOR_BAN_DAYS
+
+
+def member(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _member_or_404(user_id)
     data = selectors.level_page(member=person)
-    viewer = request.user
+    viewer = cast(User, request.user)
     is_self = viewer.is_authenticated and viewer.pk == person.pk
-    staff = services.common.is_staff(cast(User, viewer))
+    staff = services.common.is_staff(viewer)
+    may_ban = (
+        viewer.is_authenticated
+        and services.can_ban(user=viewer)
+        and services.can_be_banned(actor=viewer, user=person)
+    )
+    # Whether and until when a member is banned: shown to them, to staff and to those who
+    # may ban (the public log names no banned account).
+    ban = selectors.ban_state(profile=data.profile) if is_self or staff or may_ban else None
+    clauses = selectors.clauses_current() if may_ban else []
     context: dict[str, Any] = {
         "member": person,
         "data": data,
         "is_self": is_self,
         "staff": staff,
+        "ban": ban,
         "level_form": LevelForm(initial={"level": data.profile.manual_level}) if staff else None,
-        "ban_form": BanForm(clauses=selectors.clauses_current()) if staff else None,
+        "ban_form": (
+            BanForm(clauses=clauses, durations=_ban_durations(viewer), prefix="ban")
+            if may_ban
+            else None
+        ),
+        "lift_form": (
+            BanLiftForm(clauses=clauses, prefix="lift") if staff and ban and may_ban else None
+        ),
         "levels": Level.choices,
         "conf": {
             "limit_posts": conf("new_contributions_per_day"),
@@ -475,26 +503,70 @@ def member_level(request: AuthenticatedHttpRequest, user_id: int) -> HttpRespons
     return redirect("forum:member", person.pk)
 
 
+def _first_error(form: Form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return _("Formulaire invalide.")
+
+
 @require_POST
 @member_required
 def member_ban(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    person = selectors.access_member(user_id=user_id)
-    form = BanForm(request.POST, clauses=selectors.clauses_current())
-    if form.is_valid():
-        try:
-            services.ban_create(
-                actor=request.user,
-                user=person,
-                days=form.cleaned_data["days"],
-                clause=selectors.access_clause(clause_id=form.cleaned_data["clause"]),
-                note=form.cleaned_data["note"],
-            )
-        except ApplicationError as error:
-            _error(request, error)
-        else:
-            messages.success(request, _("Bannissement enregistré."))
+    """Moderators (1, 3 or 7 days) and staff (up to without limit) ban a member, citing a
+    clause; the service checks the same rules again."""
+    person = _member_or_404(user_id)
+    if not services.can_ban(user=request.user):
+        raise PermissionDenied(_("Seuls les modérateurs et l'équipe de campagne bannissent."))
+    form = BanForm(
+        request.POST,
+        clauses=selectors.clauses_current(),
+        durations=_ban_durations(request.user),
+        prefix="ban",
+    )
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("forum:member", person.pk)
+    try:
+        services.ban_create(
+            actor=request.user,
+            user=person,
+            days=form.cleaned_data["duration"],
+            clause=selectors.access_clause(clause_id=form.cleaned_data["clause"]),
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as error:
+        _error(request, error)
     else:
-        messages.error(request, _("Choisissez l'article de la charte que vous citez."))
+        messages.success(
+            request,
+            _("%(name)s est banni·e du forum (%(duration)s) ; le journal public le note.")
+            % {
+                "name": services.profile_get(user=person).display_name,
+                "duration": services.ban_duration_label(form.cleaned_data["duration"]),
+            },
+        )
+    return redirect("forum:member", person.pk)
+
+
+@require_POST
+@role_required(Role.STAFF)
+def member_ban_lift(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    person = _member_or_404(user_id)
+    form = BanLiftForm(request.POST, clauses=selectors.clauses_current(), prefix="lift")
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("forum:member", person.pk)
+    try:
+        services.ban_lift(
+            actor=request.user,
+            user=person,
+            clause=selectors.access_clause(clause_id=form.cleaned_data["clause"]),
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Bannissement levé."))
     return redirect("forum:member", person.pk)
 
 
