@@ -347,8 +347,12 @@ def moderation_queue(
 ) -> tuple[list[Contribution], list[Comment]]:
     """Flagged (or hidden) items the member may moderate, most flagged first: staff see every
     theme; others the themes they moderate (the view checks), one theme at a time."""
-    contributions = Contribution.objects.select_related("theme", "author__forum_profile")
-    comments = Comment.objects.select_related("contribution__theme", "author__forum_profile")
+    contributions = Contribution.objects.select_related(
+        "theme", "author__forum_profile", "spam_check"
+    )
+    comments = Comment.objects.select_related(
+        "contribution__theme", "author__forum_profile", "spam_check"
+    )
     if filters.state == "hidden":
         contributions = contributions.filter(status=Status.HIDDEN)
         comments = comments.filter(status=Status.HIDDEN)

@@ -26,7 +26,7 @@ from maillage.accounts.models import User
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError, NotFound, PermissionDenied
 from maillage.core.roles import Role
-from maillage.forum import selectors, services
+from maillage.forum import selectors, services, spam
 from maillage.forum.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -87,6 +87,26 @@ def _error(request: HttpRequest, error: ApplicationError) -> None:
     messages.error(request, error.message)
 
 
+def _visitor(request: HttpRequest) -> spam.Visitor:
+    """The sender of a post as Akismet wants them: the address the request came from (set by
+    the server, or by the reverse proxy in front of it), the browser and the referring page."""
+    return spam.Visitor(
+        ip=request.META.get("REMOTE_ADDR", ""),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        referrer=request.META.get("HTTP_REFERER", ""),
+    )
+
+
+def _held(request: HttpRequest) -> None:
+    messages.warning(
+        request,
+        _(
+            "Votre message attend l'examen d'un modérateur avant d'être publié : "
+            "le filtre anti-spam l'a retenu. Vous êtes prévenu·e par e-mail de la décision."
+        ),
+    )
+
+
 def index(request: HttpRequest) -> HttpResponse:
     context = {
         "themes": selectors.theme_list(),
@@ -122,11 +142,15 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
                     title=form.cleaned_data["title"],
                     body=form.cleaned_data["body"],
                     honeypot=form.cleaned_data["website"],
+                    visitor=_visitor(request),
                 )
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, _("Votre contribution est publiée."))
+                if contribution.status == Status.HIDDEN:
+                    _held(request)
+                else:
+                    messages.success(request, _("Votre contribution est publiée."))
                 return redirect("forum:contribution", contribution.pk)
 
     def build() -> dict[str, Any]:
@@ -186,10 +210,14 @@ def contribution(request: HttpRequest, contribution_id: int) -> HttpResponse:
                     contribution=item,
                     parent=parent,
                     honeypot=form.cleaned_data["website"],
+                    visitor=_visitor(request),
                 )
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
+                if comment.status == Status.HIDDEN:
+                    _held(request)
+                    return redirect("forum:contribution", item.pk)
                 return redirect(
                     reverse("forum:contribution", args=[item.pk]) + f"#comment-{comment.pk}"
                 )
@@ -372,16 +400,19 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
             if paragraph.text_id != text.pk or not form.is_valid():
                 raise ApplicationError(_("Commentaire invalide."))
             parent_id = form.cleaned_data.get("parent")
-            services.comment_create(
+            comment = services.comment_create(
                 author=cast(User, request.user),
                 body=form.cleaned_data["body"],
                 paragraph=paragraph,
                 parent=Comment.objects.filter(pk=parent_id).first() if parent_id else None,
                 honeypot=form.cleaned_data["website"],
+                visitor=_visitor(request),
             )
         except (ApplicationError, ValueError) as error:
             messages.error(request, getattr(error, "message", _("Commentaire invalide.")))
             return redirect("forum:programme", slug)
+        if comment.status == Status.HIDDEN:
+            _held(request)
         return redirect(reverse("forum:programme", args=[slug]) + f"#p{paragraph.pk}")
     return _public(
         request,

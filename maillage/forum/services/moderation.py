@@ -31,6 +31,7 @@ from maillage.forum.models import (
     Status,
     Theme,
 )
+from maillage.forum.services.antispam import akismet_feedback
 from maillage.forum.services.common import (
     STAFF_LEVEL,
     SYSTEM_LEVEL,
@@ -248,7 +249,8 @@ def moderation_decide(
     note: str = "",
 ) -> list[ModerationAction]:
     """Hide or restore items (the queue's bulk action), each with the clause and note; the
-    pending flags are settled and the items leave the queue."""
+    pending flags are settled and the items leave the queue. Akismet hears of its mistakes
+    (see `akismet_feedback`)."""
     if kind not in (ModerationAction.Kind.HIDE, ModerationAction.Kind.RESTORE):
         raise ApplicationError(_("Action inconnue."))
     require_member(user=actor)
@@ -268,6 +270,7 @@ def moderation_decide(
             actions.append(
                 record_action(kind=kind, actor=actor, clause=clause, note=note, item=item)
             )
+            akismet_feedback(item=item, hidden=hide, clause=clause)
     return actions
 
 
@@ -461,6 +464,7 @@ def appeal_decide(
                     note=note,
                     item=item,
                 )
+                akismet_feedback(item=item, hidden=False, clause=clause)
         appeal.state = Appeal.State.OVERTURNED if overturn else Appeal.State.UPHELD
         appeal.decision_note = note.strip()[: max_length(Appeal, "decision_note")]
         appeal.decided_at = timezone.now()
