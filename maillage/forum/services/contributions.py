@@ -159,11 +159,9 @@ def theme_appoint(
 
 
 def _hold_for_review(*, item: Contribution | Comment) -> None:
-    """Akismet took the post for spam: it stays hidden, in the queue (as one pending report)
+    """Akismet took the post for spam: made hidden, it waits in the queue (as one pending report)
     until a moderator restores or hides it; the public log says so, citing the charter's spam
     clause if it has one, and the author is told."""
-    type(item).objects.filter(pk=item.pk).update(pending_flags=1)
-    item.pending_flags = 1
     record_action(
         kind=ModerationAction.Kind.SPAM_HOLD,
         actor=None,
@@ -182,8 +180,8 @@ def contribution_create(
     honeypot: str = "",
     visitor: spam.Visitor | None = None,
 ) -> Contribution:
-    """A new contribution. With Akismet on and a `visitor` (the web request's sender), one
-    Akismet judges it: blatant spam is refused, spam is created hidden pending review."""
+    """A new contribution. With Akismet on and a `visitor` (the web request's sender), Akismet
+    judges it first: blatant spam is refused, spam is created hidden pending review."""
     profile = require_member(user=author)
     title = _clean_text(title, field="title", model=Contribution)
     body = _clean_text(body, field="body", model=Contribution)
@@ -209,6 +207,7 @@ def contribution_create(
             content_hash=digest,
             created_at=now,
             status=Status.HIDDEN if held else Status.VISIBLE,
+            pending_flags=1 if held else 0,
             **ranks(0, 0, now),
         )
         if not held:
@@ -326,6 +325,7 @@ def comment_create(
             content_hash=digest,
             created_at=now,
             status=Status.HIDDEN if held else Status.VISIBLE,
+            pending_flags=1 if held else 0,
             **ranks(0, 0, now),
         )
         if contribution is not None:
