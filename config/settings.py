@@ -373,6 +373,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Forum anti-spam (docs/forum.md "Spam"): Akismet checks new posts when a key is set (empty:
+# off). The URL's {key} is replaced by the key (Akismet's key-in-host form); BLOG is the site
+# the key was issued for.
+FORUM_AKISMET_KEY = env_str("FORUM_AKISMET_KEY", "")
+FORUM_AKISMET_URL = env_str("FORUM_AKISMET_URL", "https://{key}.rest.akismet.com/1.1/")
+FORUM_AKISMET_BLOG = env_str("FORUM_AKISMET_BLOG", SITE_URL)
+# Seconds to wait for Akismet while a member posts; past it the post is published (fail open).
+FORUM_AKISMET_TIMEOUT = env_int("FORUM_AKISMET_TIMEOUT", 3, minimum=1)
+if FORUM_AKISMET_KEY and not FORUM_AKISMET_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfiguredEnv("FORUM_AKISMET_URL must be an http(s) URL.")
+
 # Turf maps (canvassing): a tile server URL with {z}/{x}/{y} (a campaign's own, or one whose
 # terms allow it). Empty by default: the map then draws people and turfs on a blank
 # background, and the browser makes no request to a third party.

@@ -3,12 +3,14 @@ fill it (the service refuses the post)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from maillage.forum.models import CharterClause, Level, Rating
+from maillage.forum.services import ban_duration_label
 
 
 class HoneypotMixin(forms.Form):
@@ -83,13 +85,43 @@ class LevelForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=300)
 
 
+FOREVER = "forever"
+
+
 class BanForm(ClauseForm):
-    days = forms.IntegerField(
-        label=_("Durée (jours)"),
-        min_value=1,
-        required=False,
-        help_text=_("Vide : sans limite (équipe seulement)."),
+    """A ban: a duration among those the actor may give (moderators 1, 3 or 7 days; staff
+    also 30 days, a year or without limit), the charter clause cited and a short note."""
+
+    duration = forms.ChoiceField(
+        label=_("Durée"),
+        error_messages={
+            "required": _("Choisissez une durée."),
+            "invalid_choice": _("Vous ne pouvez pas bannir pour cette durée."),
+        },
     )
+    field_order = ["duration", "clause", "note"]
+
+    def __init__(self, *args: Any, durations: Sequence[int | None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["duration"].choices = [  # type: ignore[attr-defined]
+            (FOREVER if days is None else str(days), ban_duration_label(days)) for days in durations
+        ]
+        self.fields["clause"].error_messages["required"] = _(
+            "Choisissez l'article de la charte que vous citez."
+        )
+        self.fields["note"].label = _("Note (montrée au membre et dans le journal public)")
+
+    def clean_duration(self) -> int | None:
+        value = self.cleaned_data["duration"]
+        return None if value == FOREVER else int(value)
+
+
+class BanLiftForm(ClauseForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clause"].error_messages["required"] = _(
+            "Choisissez l'article de la charte que vous citez."
+        )
 
 
 class AppealForm(forms.Form):

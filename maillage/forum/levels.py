@@ -70,6 +70,11 @@ DEFAULTS: dict[str, Any] = {
     "rep_disagreed": -6,
     "rep_meta_fair": 15,
     "rep_meta_unfair": -30,
+    # Anti-spam (Akismet): the charter clause whose title (else text) holds one of these words
+    # is the spam clause (cited when Akismet holds a post; hiding for it reports a spam);
+    # days after which a check forgets the sender's IP address and browser.
+    "spam_clause_words": ["spam", "publicit", "indésirable", "advertis"],
+    "spam_check_retention_days": 30,
 }
 
 

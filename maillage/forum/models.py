@@ -441,6 +441,7 @@ class ModerationAction(models.Model):
     class Kind(models.TextChoices):
         HIDE = "hide", _("masquage")
         AUTO_HIDE = "auto_hide", _("masquage automatique (signalements)")
+        SPAM_HOLD = "spam_hold", _("retenu par le filtre anti-spam")
         RESTORE = "restore", _("rétablissement")
         EDIT = "edit", _("modification")
         BAN = "ban", _("bannissement")
@@ -476,6 +477,54 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class SpamCheck(models.Model):
+    """Akismet's verdict on a new contribution or comment, with what it was given about the
+    sender (IP address, browser, referrer), kept so that a moderator's later decision can be
+    reported back to Akismet (`submit-spam`, `submit-ham`). The sender's details are blanked
+    after `spam_check_retention_days` (the housekeeping)."""
+
+    class Verdict(models.TextChoices):
+        HAM = "ham", _("accepté")
+        SPAM = "spam", _("retenu comme spam")
+        UNKNOWN = "unknown", _("sans réponse (publié)")
+
+    class Report(models.TextChoices):
+        NONE = "", _("rien")
+        SPAM = "spam", _("signalé comme spam")
+        HAM = "ham", _("signalé comme légitime")
+
+    contribution = models.OneToOneField(
+        Contribution, null=True, blank=True, on_delete=models.CASCADE, related_name="spam_check"
+    )
+    comment = models.OneToOneField(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="spam_check"
+    )
+    verdict = models.CharField(_("verdict"), max_length=8, choices=Verdict.choices)
+    user_ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=400, blank=True)
+    referrer = models.CharField(_("page d'origine"), max_length=400, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    # What the moderators' decisions told Akismet last.
+    reported = models.CharField(
+        _("signalé à Akismet"), max_length=4, choices=Report.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("vérification anti-spam")
+        verbose_name_plural = _("vérifications anti-spam")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contribution__isnull=False, comment__isnull=True)
+                | Q(contribution__isnull=True, comment__isnull=False),
+                name="forum_spamcheck_one_item",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contribution_id or self.comment_id}: {self.verdict}"
 
 
 class Appeal(models.Model):

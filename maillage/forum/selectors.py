@@ -303,6 +303,32 @@ def level_page(*, member: User) -> LevelPage:
     return LevelPage(profile, current, next_level, needs, changes)
 
 
+@dataclass(frozen=True)
+class BanState:
+    """A member's running ban: until when (None: without limit) and the log line that
+    decided it (what they may appeal)."""
+
+    until: datetime | None
+    action: ModerationAction | None
+
+
+def ban_state(*, profile: ForumProfile) -> BanState | None:
+    """The member's running ban, or None when they are not banned."""
+    from maillage.forum.services.common import is_banned
+
+    if not is_banned(profile):
+        return None
+    action = (
+        ModerationAction.objects.filter(
+            target_user_id=profile.user_id, kind=ModerationAction.Kind.BAN
+        )
+        .select_related("clause")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return BanState(until=None if profile.banned_forever else profile.banned_until, action=action)
+
+
 def access_member(*, user_id: int) -> User:
     try:
         return User.objects.get(pk=user_id, forum_profile__isnull=False)
@@ -321,8 +347,12 @@ def moderation_queue(
 ) -> tuple[list[Contribution], list[Comment]]:
     """Flagged (or hidden) items the member may moderate, most flagged first: staff see every
     theme; others the themes they moderate (the view checks), one theme at a time."""
-    contributions = Contribution.objects.select_related("theme", "author__forum_profile")
-    comments = Comment.objects.select_related("contribution__theme", "author__forum_profile")
+    contributions = Contribution.objects.select_related(
+        "theme", "author__forum_profile", "spam_check"
+    )
+    comments = Comment.objects.select_related(
+        "contribution__theme", "author__forum_profile", "spam_check"
+    )
     if filters.state == "hidden":
         contributions = contributions.filter(status=Status.HIDDEN)
         comments = comments.filter(status=Status.HIDDEN)

@@ -24,6 +24,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("membres/<int:user_id>/", views.member, name="member"),
     path("membres/<int:user_id>/niveau/", views.member_level, name="member_level"),
     path("membres/<int:user_id>/bannir/", views.member_ban, name="member_ban"),
+    path(
+        "membres/<int:user_id>/lever-bannissement/",
+        views.member_ban_lift,
+        name="member_ban_lift",
+    ),
     path("moi/", views.me, name="me"),
     path("moi/nom-au-journal/", views.me_log_name, name="me_log_name"),
     path("moderation/", views.queue, name="queue"),

@@ -24,14 +24,15 @@ from django.views.decorators.http import require_POST
 from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.accounts.models import User
 from maillage.core.decorators import role_required
-from maillage.core.errors import ApplicationError, NotFound
+from maillage.core.errors import ApplicationError, NotFound, PermissionDenied
 from maillage.core.roles import Role
-from maillage.forum import selectors, services
+from maillage.forum import selectors, services, spam
 from maillage.forum.forms import (
     AppealDecisionForm,
     AppealForm,
     AppointForm,
     BanForm,
+    BanLiftForm,
     CharterForm,
     ClauseForm,
     CommentForm,
@@ -86,6 +87,26 @@ def _error(request: HttpRequest, error: ApplicationError) -> None:
     messages.error(request, error.message)
 
 
+def _visitor(request: HttpRequest) -> spam.Visitor:
+    """The sender of a post as Akismet wants them: the address the request came from (set by
+    the server, or by the reverse proxy in front of it), the browser and the referring page."""
+    return spam.Visitor(
+        ip=request.META.get("REMOTE_ADDR", ""),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        referrer=request.META.get("HTTP_REFERER", ""),
+    )
+
+
+def _held(request: HttpRequest) -> None:
+    messages.warning(
+        request,
+        _(
+            "Votre message attend l'examen d'un modérateur avant d'être publié : "
+            "le filtre anti-spam l'a retenu. Vous êtes prévenu·e par e-mail de la décision."
+        ),
+    )
+
+
 def index(request: HttpRequest) -> HttpResponse:
     context = {
         "themes": selectors.theme_list(),
@@ -121,11 +142,15 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
                     title=form.cleaned_data["title"],
                     body=form.cleaned_data["body"],
                     honeypot=form.cleaned_data["website"],
+                    visitor=_visitor(request),
                 )
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, _("Votre contribution est publiée."))
+                if contribution.status == Status.HIDDEN:
+                    _held(request)
+                else:
+                    messages.success(request, _("Votre contribution est publiée."))
                 return redirect("forum:contribution", contribution.pk)
 
     def build() -> dict[str, Any]:
@@ -185,10 +210,14 @@ def contribution(request: HttpRequest, contribution_id: int) -> HttpResponse:
                     contribution=item,
                     parent=parent,
                     honeypot=form.cleaned_data["website"],
+                    visitor=_visitor(request),
                 )
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
+                if comment.status == Status.HIDDEN:
+                    _held(request)
+                    return redirect("forum:contribution", item.pk)
                 return redirect(
                     reverse("forum:contribution", args=[item.pk]) + f"#comment-{comment.pk}"
                 )
@@ -371,16 +400,19 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
             if paragraph.text_id != text.pk or not form.is_valid():
                 raise ApplicationError(_("Commentaire invalide."))
             parent_id = form.cleaned_data.get("parent")
-            services.comment_create(
+            comment = services.comment_create(
                 author=cast(User, request.user),
                 body=form.cleaned_data["body"],
                 paragraph=paragraph,
                 parent=Comment.objects.filter(pk=parent_id).first() if parent_id else None,
                 honeypot=form.cleaned_data["website"],
+                visitor=_visitor(request),
             )
         except (ApplicationError, ValueError) as error:
             messages.error(request, getattr(error, "message", _("Commentaire invalide.")))
             return redirect("forum:programme", slug)
+        if comment.status == Status.HIDDEN:
+            _held(request)
         return redirect(reverse("forum:programme", args=[slug]) + f"#p{paragraph.pk}")
     return _public(
         request,
@@ -413,22 +445,49 @@ def log(request: HttpRequest) -> HttpResponse:
     return _public(request, render(request, "forum/log.html", context))
 
 
-def member(request: HttpRequest, user_id: int) -> HttpResponse:
+def _member_or_404(user_id: int) -> User:
     try:
-        person = selectors.access_member(user_id=user_id)
+        return selectors.access_member(user_id=user_id)
     except NotFound as error:
         raise Http404(error.message) from None
+
+
+def _ban_durations(user: User) -> tuple[int | None, ...]:
+    if services.common.is_staff(user):
+        return services.moderation.STAFF_BAN_DAYS
+    return services.moderation.MODERATOR_BAN_DAYS
+
+
+def member(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _member_or_404(user_id)
     data = selectors.level_page(member=person)
-    viewer = request.user
+    viewer = cast(User, request.user)
     is_self = viewer.is_authenticated and viewer.pk == person.pk
-    staff = services.common.is_staff(cast(User, viewer))
+    staff = services.common.is_staff(viewer)
+    may_ban = (
+        viewer.is_authenticated
+        and services.can_ban(user=viewer)
+        and services.can_be_banned(actor=viewer, user=person)
+    )
+    # Whether and until when a member is banned: shown to them, to staff and to those who
+    # may ban (the public log names no banned account).
+    ban = selectors.ban_state(profile=data.profile) if is_self or staff or may_ban else None
+    clauses = selectors.clauses_current() if may_ban else []
     context: dict[str, Any] = {
         "member": person,
         "data": data,
         "is_self": is_self,
         "staff": staff,
+        "ban": ban,
         "level_form": LevelForm(initial={"level": data.profile.manual_level}) if staff else None,
-        "ban_form": BanForm(clauses=selectors.clauses_current()) if staff else None,
+        "ban_form": (
+            BanForm(clauses=clauses, durations=_ban_durations(viewer), prefix="ban")
+            if may_ban
+            else None
+        ),
+        "lift_form": (
+            BanLiftForm(clauses=clauses, prefix="lift") if staff and ban and may_ban else None
+        ),
         "levels": Level.choices,
         "conf": {
             "limit_posts": conf("new_contributions_per_day"),
@@ -475,26 +534,70 @@ def member_level(request: AuthenticatedHttpRequest, user_id: int) -> HttpRespons
     return redirect("forum:member", person.pk)
 
 
+def _first_error(form: Form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return _("Formulaire invalide.")
+
+
 @require_POST
 @member_required
 def member_ban(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    person = selectors.access_member(user_id=user_id)
-    form = BanForm(request.POST, clauses=selectors.clauses_current())
-    if form.is_valid():
-        try:
-            services.ban_create(
-                actor=request.user,
-                user=person,
-                days=form.cleaned_data["days"],
-                clause=selectors.access_clause(clause_id=form.cleaned_data["clause"]),
-                note=form.cleaned_data["note"],
-            )
-        except ApplicationError as error:
-            _error(request, error)
-        else:
-            messages.success(request, _("Bannissement enregistré."))
+    """Moderators (1, 3 or 7 days) and staff (up to without limit) ban a member, citing a
+    clause; the service checks the same rules again."""
+    person = _member_or_404(user_id)
+    if not services.can_ban(user=request.user):
+        raise PermissionDenied(_("Seuls les modérateurs et l'équipe de campagne bannissent."))
+    form = BanForm(
+        request.POST,
+        clauses=selectors.clauses_current(),
+        durations=_ban_durations(request.user),
+        prefix="ban",
+    )
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("forum:member", person.pk)
+    try:
+        services.ban_create(
+            actor=request.user,
+            user=person,
+            days=form.cleaned_data["duration"],
+            clause=selectors.access_clause(clause_id=form.cleaned_data["clause"]),
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as error:
+        _error(request, error)
     else:
-        messages.error(request, _("Choisissez l'article de la charte que vous citez."))
+        messages.success(
+            request,
+            _("%(name)s est banni·e du forum (%(duration)s) ; le journal public le note.")
+            % {
+                "name": services.profile_get(user=person).display_name,
+                "duration": services.ban_duration_label(form.cleaned_data["duration"]),
+            },
+        )
+    return redirect("forum:member", person.pk)
+
+
+@require_POST
+@role_required(Role.STAFF)
+def member_ban_lift(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    person = _member_or_404(user_id)
+    form = BanLiftForm(request.POST, clauses=selectors.clauses_current(), prefix="lift")
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("forum:member", person.pk)
+    try:
+        services.ban_lift(
+            actor=request.user,
+            user=person,
+            clause=selectors.access_clause(clause_id=form.cleaned_data["clause"]),
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Bannissement levé."))
     return redirect("forum:member", person.pk)
 
 

@@ -13,9 +13,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
-from maillage.core.errors import PermissionDenied
+from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.roles import Role
 from maillage.forum.models import ForumProfile
+
+
+class SpamRefused(ApplicationError):
+    """A post refused by the anti-spam rules (limits, honeypot, duplicate, Akismet)."""
+
 
 # The level recorded for campaign staff acting in the moderation log.
 STAFF_LEVEL = 9

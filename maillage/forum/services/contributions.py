@@ -18,6 +18,7 @@ from maillage.core.columns import max_length
 from maillage.core.errors import ApplicationError, PermissionDenied
 from maillage.core.models import AuditLogEntry
 from maillage.core.services import audit_log_record
+from maillage.forum import spam
 from maillage.forum.levels import conf
 from maillage.forum.models import (
     Charter,
@@ -34,7 +35,9 @@ from maillage.forum.models import (
     Theme,
 )
 from maillage.forum.ranking import ranks
+from maillage.forum.services.antispam import akismet_verdict, spam_check_record, spam_clause
 from maillage.forum.services.common import (
+    SpamRefused,
     is_staff,
     notify,
     pages_changed,
@@ -44,10 +47,6 @@ from maillage.forum.services.common import (
 )
 from maillage.forum.services.moderation import can_moderate_theme, record_action
 from maillage.forum.text import content_hash, link_count, render_markdown
-
-
-class SpamRefused(ApplicationError):
-    """A post refused by the anti-spam rules (limits, honeypot, duplicate)."""
 
 
 def _check_spam(
@@ -159,15 +158,44 @@ def theme_appoint(
         )
 
 
+def _hold_for_review(*, item: Contribution | Comment) -> None:
+    """Akismet took the post for spam: made hidden, it waits in the queue (as one pending report)
+    until a moderator restores or hides it; the public log says so, citing the charter's spam
+    clause if it has one, and the author is told."""
+    record_action(
+        kind=ModerationAction.Kind.SPAM_HOLD,
+        actor=None,
+        item=item,
+        clause=spam_clause(),
+        note=_("Retenu par le filtre anti-spam (Akismet) en attendant un modérateur."),
+    )
+
+
 def contribution_create(
-    *, author: User, theme: Theme, title: str, body: str, honeypot: str = ""
+    *,
+    author: User,
+    theme: Theme,
+    title: str,
+    body: str,
+    honeypot: str = "",
+    visitor: spam.Visitor | None = None,
 ) -> Contribution:
+    """A new contribution. With Akismet on and a `visitor` (the web request's sender), Akismet
+    judges it first: blatant spam is refused, spam is created hidden pending review."""
     profile = require_member(user=author)
     title = _clean_text(title, field="title", model=Contribution)
     body = _clean_text(body, field="body", model=Contribution)
     _check_spam(profile=profile, model=Contribution, text=f"{title}\n{body}", honeypot=honeypot)
     digest = content_hash(title, body)
     _check_duplicate(model=Contribution, author=author, digest=digest)
+    # Before the transaction: no database lock is held while Akismet answers.
+    verdict = akismet_verdict(
+        author=author,
+        comment_type=spam.FORUM_POST,
+        content=f"{title}\n\n{body}",
+        visitor=visitor,
+    )
+    held = verdict == spam.Verdict.SPAM
     now = timezone.now()
     with transaction.atomic():
         contribution = Contribution.objects.create(
@@ -178,10 +206,17 @@ def contribution_create(
             body_html=render_markdown(body),
             content_hash=digest,
             created_at=now,
+            status=Status.HIDDEN if held else Status.VISIBLE,
+            pending_flags=1 if held else 0,
             **ranks(0, 0, now),
         )
-        Theme.objects.filter(pk=theme.pk).update(contribution_count=F("contribution_count") + 1)
+        if not held:
+            Theme.objects.filter(pk=theme.pk).update(contribution_count=F("contribution_count") + 1)
         pages_changed(theme_id=theme.pk)
+        if verdict is not None and visitor is not None:
+            spam_check_record(item=contribution, verdict=verdict, visitor=visitor)
+        if held:
+            _hold_for_review(item=contribution)
     return contribution
 
 
@@ -259,7 +294,9 @@ def comment_create(
     paragraph: Paragraph | None = None,
     parent: Comment | None = None,
     honeypot: str = "",
+    visitor: spam.Visitor | None = None,
 ) -> Comment:
+    """A new comment (Akismet judges it as it does contributions, see `contribution_create`)."""
     profile = require_member(user=author)
     if (contribution is None) == (paragraph is None):
         raise ApplicationError(_("Un commentaire porte sur une contribution ou un paragraphe."))
@@ -274,6 +311,8 @@ def comment_create(
     _check_spam(profile=profile, model=Comment, text=body, honeypot=honeypot)
     digest = content_hash("", body)
     _check_duplicate(model=Comment, author=author, digest=digest)
+    verdict = akismet_verdict(author=author, comment_type=spam.REPLY, content=body, visitor=visitor)
+    held = verdict == spam.Verdict.SPAM
     now = timezone.now()
     with transaction.atomic():
         comment = Comment.objects.create(
@@ -285,6 +324,8 @@ def comment_create(
             parent=parent,
             content_hash=digest,
             created_at=now,
+            status=Status.HIDDEN if held else Status.VISIBLE,
+            pending_flags=1 if held else 0,
             **ranks(0, 0, now),
         )
         if contribution is not None:
@@ -294,6 +335,10 @@ def comment_create(
             pages_changed(theme_id=contribution.theme_id, contribution_ids=[contribution.pk])
         if paragraph is not None:
             Paragraph.objects.filter(pk=paragraph.pk).update(comment_count=F("comment_count") + 1)
+        if verdict is not None and visitor is not None:
+            spam_check_record(item=comment, verdict=verdict, visitor=visitor)
+        if held:
+            _hold_for_review(item=comment)
     return comment
 
 

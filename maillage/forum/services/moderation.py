@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
@@ -31,9 +31,11 @@ from maillage.forum.models import (
     Status,
     Theme,
 )
+from maillage.forum.services.antispam import akismet_feedback
 from maillage.forum.services.common import (
     STAFF_LEVEL,
     SYSTEM_LEVEL,
+    is_banned,
     is_staff,
     notify,
     pages_changed,
@@ -43,6 +45,9 @@ from maillage.forum.services.common import (
 
 Item = Contribution | Comment
 MODERATOR_BAN_MAX_DAYS = 7
+# The durations the ban form offers, in days (None: without limit).
+MODERATOR_BAN_DAYS: tuple[int, ...] = (1, 3, 7)
+STAFF_BAN_DAYS: tuple[int | None, ...] = (1, 3, 7, 30, 365, None)
 
 
 def _theme_id(item: Item) -> int | None:
@@ -244,7 +249,8 @@ def moderation_decide(
     note: str = "",
 ) -> list[ModerationAction]:
     """Hide or restore items (the queue's bulk action), each with the clause and note; the
-    pending flags are settled and the items leave the queue."""
+    pending flags are settled and the items leave the queue. Akismet hears of its mistakes
+    (see `akismet_feedback`)."""
     if kind not in (ModerationAction.Kind.HIDE, ModerationAction.Kind.RESTORE):
         raise ApplicationError(_("Action inconnue."))
     require_member(user=actor)
@@ -264,47 +270,97 @@ def moderation_decide(
             actions.append(
                 record_action(kind=kind, actor=actor, clause=clause, note=note, item=item)
             )
+            akismet_feedback(item=item, hidden=hide, clause=clause)
     return actions
+
+
+def can_ban(*, user: User) -> bool:
+    """Staff; members at moderator level whose privilege was not revoked (and not banned)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_staff(user):
+        return True
+    profile = profile_get(user=user)
+    return (
+        profile.level >= Level.MODERATOR
+        and not profile.moderation_revoked
+        and not is_banned(profile)
+    )
+
+
+def can_be_banned(*, actor: User, user: User) -> bool:
+    """Nobody bans themselves, and campaign staff are never banned from the forum."""
+    return user.pk != actor.pk and user.role < Role.STAFF
+
+
+def ban_duration_label(days: int | None) -> str:
+    if days is None:
+        return _("sans limite")
+    if days == 365:
+        return _("1 an")
+    return _("%(days)s jours") % {"days": days} if days > 1 else _("1 jour")
 
 
 def ban_create(
     *, actor: User, user: User, days: int | None, clause: CharterClause, note: str = ""
 ) -> ModerationAction:
-    """Staff ban for any time (None: without limit); moderators for at most a week."""
-    actor_profile = require_member(user=actor)
+    """Staff ban for any time (None: without limit); moderators for at most a week, and never
+    shorten a ban already running (only staff lift or shorten one). The member is told what,
+    until when and why, with a link to appeal; the public log gets a line."""
+    require_member(user=actor)
     staff = is_staff(actor)
     if not staff:
-        if actor_profile.level < Level.MODERATOR or actor_profile.moderation_revoked:
+        if not can_ban(user=actor):
             raise PermissionDenied(_("Seuls les modérateurs peuvent bannir."))
         if days is None or days > MODERATOR_BAN_MAX_DAYS:
             raise PermissionDenied(
                 _("Un modérateur bannit pour %(days)s jours au plus.")
                 % {"days": MODERATOR_BAN_MAX_DAYS}
             )
-    if user.pk == actor.pk or user.role >= Role.STAFF:
+    if not can_be_banned(actor=actor, user=user):
         raise PermissionDenied(_("Ce compte ne peut pas être banni."))
     if days is not None and days <= 0:
         raise ApplicationError(_("La durée doit être positive."))
-    profile = profile_get(user=user)
+    now = timezone.now()
+    until = now + timedelta(days=days) if days else None
     with transaction.atomic():
+        profile = ForumProfile.objects.select_for_update().get(pk=profile_get(user=user).pk)
+        running_longer = profile.banned_forever or bool(
+            until and profile.banned_until and profile.banned_until >= until
+        )
+        if not staff and is_banned(profile) and running_longer:
+            raise PermissionDenied(
+                _(
+                    "Ce membre est déjà banni plus longtemps ; "
+                    "seule l'équipe de campagne raccourcit un bannissement."
+                )
+            )
         profile.banned_forever = days is None
-        profile.banned_until = timezone.now() + timedelta(days=days) if days else None
+        profile.banned_until = until
         profile.save(update_fields=["banned_forever", "banned_until"])
-        duration = _("sans limite") if days is None else _("%(days)s jours") % {"days": days}
+        duration = ban_duration_label(days)
+        if until is not None:
+            duration = _("%(duration)s, jusqu'au %(until)s") % {
+                "duration": duration,
+                "until": formats.date_format(timezone.localtime(until), "SHORT_DATETIME_FORMAT"),
+            }
         return record_action(
             kind=ModerationAction.Kind.BAN,
             actor=actor,
             target_user=user,
             clause=clause,
-            note=f"{duration}. {note}".strip(),
+            note=f"{duration}. {note.strip()}".strip(),
         )
 
 
 def ban_lift(*, actor: User, user: User, clause: CharterClause, note: str = "") -> ModerationAction:
+    """Staff lift a ban before its end, citing a clause (a line of the public log)."""
     if not is_staff(actor):
         raise PermissionDenied(_("Seule l'équipe de campagne lève un bannissement."))
-    profile = profile_get(user=user)
     with transaction.atomic():
+        profile = ForumProfile.objects.select_for_update().get(pk=profile_get(user=user).pk)
+        if not is_banned(profile):
+            raise ApplicationError(_("Ce membre n'est pas banni."))
         profile.banned_forever = False
         profile.banned_until = None
         profile.save(update_fields=["banned_forever", "banned_until"])
@@ -408,6 +464,7 @@ def appeal_decide(
                     note=note,
                     item=item,
                 )
+                akismet_feedback(item=item, hidden=False, clause=clause)
         appeal.state = Appeal.State.OVERTURNED if overturn else Appeal.State.UPHELD
         appeal.decision_note = note.strip()[: max_length(Appeal, "decision_note")]
         appeal.decided_at = timezone.now()
