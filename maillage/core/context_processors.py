@@ -4,8 +4,12 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from maillage.core.navigation import navigation_for, navigation_menu
 from maillage.core.roles import Role, role_of
@@ -36,12 +40,35 @@ def _shell(script_prefix: str, urlconf: str) -> dict[str, str]:
     return links
 
 
+# The menu's HTML by (role, language, URL prefix, URLconf, current entry): the same five
+# values always draw the same menu, and drawing it through the template engine (two nested
+# loops, a dozen lookups an entry) cost an authenticated page more than its own queries.
+_nav_html: dict[tuple[object, ...], str] = {}
+
+
+def _menu_html(menu: list[dict[str, object]], key: tuple[object, ...]) -> str:
+    html = _nav_html.get(key)
+    if html is None:
+        html = _nav_html[key] = render_to_string("core/_nav.html", {"nav_menu": menu})
+        if len(_nav_html) > 512:  # a bounded cache, whatever URLconfs tests swap in
+            _nav_html.pop(next(iter(_nav_html)), None)
+    return html
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
+    level = role_of(request.user)
+    prefix, urlconf = get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+    entries = navigation_for(request.user, request.path)
+    menu = navigation_menu(entries)
+    current = next((str(entry["url"]) for entry in entries if entry["active"]), "")
+    key = (int(level), get_language(), prefix, urlconf, current)
     return {
-        "nav_menu": navigation_menu(navigation_for(request.user, request.path)),
-        "user_role_level": role_of(request.user),
+        "nav_menu": menu,
+        # Made on first use only: pages without the menu (anonymous ones) never draw it.
+        "nav_html": SimpleLazyObject(lambda: mark_safe(_menu_html(menu, key))),  # noqa: S308
+        "user_role_level": level,
         "Role": Role,
-        "shell": _shell(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF),
+        "shell": _shell(prefix, urlconf),
     }
 
 

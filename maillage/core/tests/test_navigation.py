@@ -43,3 +43,32 @@ class NavigationMenuTestCase(BaseTestCase):
         self.assertTrue(admin["active"])
         files = next(entry for entry in menu if str(entry["label"]) == "Fichier")
         self.assertFalse(files["active"])
+
+
+class DrawnMenuTestCase(BaseTestCase):
+    """The menu's HTML is made once per role, language and current entry, then reused: each
+    page still gets the menu of its reader's role, in their language, with its own page marked."""
+
+    def nav(self, path: str, **extra: str) -> str:
+        html = self.client.get(path, **extra).content.decode()
+        return html[html.index('data-testid="main-nav"') : html.index("</nav>")]
+
+    def test_each_role_language_and_page_gets_its_own_menu(self) -> None:
+        self.login(self.owner)
+        people = self.nav("/people/")
+        self.assertIn('href="/people/" aria-current="page"', people)
+        self.assertIn("Journal d&#x27;audit", people)
+        segments = self.nav("/people/segments/")
+        self.assertIn('href="/people/segments/" aria-current="page"', segments)
+        self.assertNotIn('href="/people/" aria-current="page"', segments)
+        self.assertIn('href="/people/" aria-current="page"', self.nav("/people/"))
+        self.client.cookies["django_language"] = "en"
+        english = self.nav("/people/")
+        self.assertIn("Dashboard", english)
+        self.assertNotIn("Tableau de bord", english)
+        self.client.cookies["django_language"] = "fr"
+        self.assertIn("Tableau de bord", self.nav("/people/"))
+        self.login(self.teammate)
+        volunteer = self.nav("/people/")
+        self.assertNotIn("audit", volunteer)
+        self.assertIn('href="/people/" aria-current="page"', volunteer)

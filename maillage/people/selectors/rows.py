@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from html import escape as _escape
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from maillage.people.models import SupportLevel
 
@@ -82,3 +85,37 @@ def person_rows(people: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def person_table_rows(rows: list[dict[str, Any]], *, show_support: bool) -> SafeString:
+    """The people list's table rows (`<tr>` … `</tr>`) from `person_rows`, every value escaped.
+
+    Printed by the template as one string: through the template engine, fifty rows of five
+    cells were most of the page's rendering time (a variable node, a lookup and an escape per
+    cell). On a phone each row is a card whose cells name themselves (`data-label`)."""
+
+    def escape(value: object) -> str:  # the standard library's: what Django's escape does
+        return _escape(str(value))
+
+    age, address, station, support = (
+        escape(label) for label in (_("Âge"), _("Adresse"), _("Bureau"), _("Soutien"))
+    )
+    html = []
+    for row in rows:
+        support_cell = ""
+        if show_support:
+            badge = (
+                f'<span class="{escape(row["support_class"])}">{escape(row["support"])}</span>'
+                if row["support"]
+                else ""
+            )
+            support_cell = f'<td class="code" data-label="{support}">{badge}</td>'
+        html.append(
+            f'<tr data-testid="person-row"><td class="card-title"><a href="{escape(row["url"])}"'
+            f' data-testid="person-link">{escape(row["name"])}</a></td>'
+            f'<td class="num" data-label="{age}">{escape(row["age"])}</td>'
+            f'<td data-label="{address}">{escape(row["address"])}</td>'
+            f'<td class="code" data-label="{station}">{escape(row["station"])}</td>'
+            f"{support_cell}</tr>\n"
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

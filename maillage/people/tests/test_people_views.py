@@ -82,6 +82,31 @@ class PersonPagesTestCase(BaseTestCase):
         with self.assertNumQueries(4):
             self.client.get(reverse("people:person_list"), {"q": "ass"})
 
+    def test_the_list_prints_each_row_escaped_with_its_link_and_labels(self) -> None:
+        hostile = make_person(
+            birth_name='<script>alert("x")</script>',
+            first_names="<b>Léa</b>",
+            address_street='rue "du" <i>Port</i>',
+            commune_name="Marseille",
+        )
+        self.login(self.owner)
+        response = self.client.get(reverse("people:person_list"), {"sort": "-name"})
+        html = response.content.decode()
+        self.assertNotIn("<script>alert", html)
+        self.assertNotIn("<b>Léa</b>", html)
+        self.assertIn(
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &lt;b&gt;Léa&lt;/b&gt;", html
+        )
+        self.assertIn(f'href="/people/{hostile.pk}/" data-testid="person-link"', html)
+        self.assertIn(
+            'data-label="Adresse">rue &quot;du&quot; &lt;i&gt;Port&lt;/i&gt;, Marseille', html
+        )
+        self.assertIn('data-label="Soutien">', html)  # staff see the support column
+        self.login(self.teammate)
+        response = self.client.get(reverse("people:person_list"))
+        self.assertContains(response, 'data-testid="person-row"', count=1)
+        self.assertNotContains(response, 'data-label="Soutien"')
+
     def test_the_list_searches_by_name(self) -> None:
         self.login(self.owner)
         response = self.client.get(reverse("people:person_list"), {"q": "ines"})

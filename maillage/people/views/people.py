@@ -30,7 +30,7 @@ from maillage.people.selectors.people import (
     person_sort_for,
     support_visible_to,
 )
-from maillage.people.selectors.rows import ROW_FIELDS, person_rows
+from maillage.people.selectors.rows import ROW_FIELDS, person_rows, person_table_rows
 from maillage.people.services.consent import consent_record
 from maillage.people.services.interactions import interaction_record
 from maillage.people.services.persons import person_sheet_view
@@ -111,6 +111,8 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     total = person_list_total(user=request.user, query=q)
     people = person_list_page(user=request.user, query=q, sort=sort, total=total)
     page = NextPage(people.values(*ROW_FIELDS), request.GET.get("page"), PAGE_SIZE)
+    rows = person_rows(page.object_list)
+    show_support = support_visible_to(user=request.user)
     return render(
         request,
         "people/person_list.html",
@@ -121,9 +123,11 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "sort": sort,
             "query": _query_without(request, "page"),
             "sort_query": _query_without(request, "page", "sort"),
-            "show_support": support_visible_to(user=request.user),
-            # Plain values made into ready strings: no model instance, filter or reverse() per row.
-            "rows": person_rows(page.object_list),
+            "show_support": show_support,
+            # Plain values made into escaped rows: no model instance, filter, reverse() or
+            # template node per row.
+            "rows": rows,
+            "rows_html": person_table_rows(rows, show_support=show_support),
         },
     )
 
