@@ -10,6 +10,11 @@ Each source must start from the assignments (an index on the user or the team) a
 people by an index, so its cost follows the user's scope, never the size of the people table
 (issue #17: `people/tests/test_scale.py` checks this for every registered source).
 
+A source's queryset must depend on the user's id and on today's date only, never on other
+attributes of the user: `people_visible_to` compiles the union of all sources once per process
+and day for a placeholder id, then binds each user's id in its place (`assigned_people_sql`;
+building and compiling it on every request cost more than running it).
+
 Sources live in `<app>/assignment_sources.py`, discovered at startup like segment filters;
 a module registers with the `assignment_source` decorator.
 """
