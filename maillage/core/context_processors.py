@@ -3,6 +3,7 @@
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -56,9 +57,12 @@ def _menu_html(menu: list[dict[str, object]], key: tuple[object, ...]) -> str:
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    level = role_of(request.user)
+    # An error page made before the authentication middleware ran (a request for a host not
+    # in ALLOWED_HOSTS gets its 400 page from CommonMiddleware) has no user: draw it anonymous.
+    user = getattr(request, "user", None) or AnonymousUser()
+    level = role_of(user)
     prefix, urlconf = get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
-    entries = navigation_for(request.user, request.path)
+    entries = navigation_for(user, request.path)
     menu = navigation_menu(entries)
     current = next((str(entry["url"]) for entry in entries if entry["active"]), "")
     key = (int(level), get_language(), prefix, urlconf, current)

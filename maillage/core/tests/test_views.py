@@ -132,3 +132,13 @@ class FaviconTests(BaseTestCase):
         self.assertEqual(icon.status_code, 200)
         self.assertEqual(icon["Content-Type"], "image/svg+xml")
         self.assertIn(b"<svg", b"".join(icon.streaming_content))
+
+
+class UnknownHostTests(BaseTestCase):
+    def test_a_request_for_another_host_gets_the_400_page_not_a_traceback(self) -> None:
+        # CommonMiddleware refuses the host before the authentication middleware has set
+        # request.user: the error page is drawn for an anonymous visitor.
+        response = self.client.get("/", HTTP_HOST="attacker.example.net")
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "Maillage", status_code=400)
+        self.assertNotContains(response, "main-nav", status_code=400)
