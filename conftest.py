@@ -4,6 +4,7 @@ skipped with a message saying so (CI installs it, so there they always run)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -92,6 +93,9 @@ class SMTPSink:
 def smtp_server(settings) -> Iterator[SMTPSink]:  # type: ignore[no-untyped-def]
     from aiosmtpd.controller import Controller
 
+    # aiosmtpd logs each connection at INFO from its own thread, which may outlive the test's
+    # captured output ("--- Logging error --- I/O operation on closed file" in CI's log).
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     sink = SMTPSink()
     port = _free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)

@@ -193,14 +193,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+def _start_server(env: dict[str, str], workers: int = 2) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+    """gunicorn with sync workers: 2 by default (the issue's figure); docs/operations.md
+    advises 3 on 2 cores, which bench_forum measures as well."""
     port = _free_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
             "config.wsgi",
             "--workers",
-            "2",
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",

@@ -119,6 +119,41 @@ def access_contribution(*, contribution_id: int, user: User | AnonymousUser) -> 
     return contribution
 
 
+# What the contribution page reads of the row, its theme and its author's forum profile: a
+# narrow SELECT that the ORM compiles in a fraction of the time of the three whole rows (62
+# columns, the author's password hash among them, which a public page has no use for).
+_CONTRIBUTION_PAGE_FIELDS = (
+    "title",
+    "body_html",
+    "status",
+    "version",
+    "created_at",
+    "edited_at",
+    "up",
+    "down",
+    "comment_count",
+    "theme__slug",
+    "theme__name",
+    "author__forum_profile__display_name",
+    "author__forum_profile__level",
+)
+
+
+def access_contribution_page(*, contribution_id: int, user: User | AnonymousUser) -> Contribution:
+    """`access_contribution` with only the columns its page prints (others load on use)."""
+    try:
+        contribution = (
+            Contribution.objects.select_related("theme", "author__forum_profile")
+            .only(*_CONTRIBUTION_PAGE_FIELDS)
+            .get(pk=contribution_id)
+        )
+    except Contribution.DoesNotExist:
+        raise NotFound(_("Cette contribution n'existe pas.")) from None
+    if contribution.status == Status.HIDDEN and not _may_see_hidden(user, contribution):
+        raise NotFound(_("Cette contribution n'existe pas."))
+    return contribution
+
+
 def _may_see_hidden(user: User | AnonymousUser, contribution: Contribution) -> bool:
     from maillage.forum.services.moderation import can_moderate_theme
 

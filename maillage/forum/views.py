@@ -191,11 +191,14 @@ def theme(request: HttpRequest, slug: str) -> HttpResponse:
 
 def contribution(request: HttpRequest, contribution_id: int) -> HttpResponse:
     try:
-        item = selectors.access_contribution(contribution_id=contribution_id, user=request.user)
+        item = selectors.access_contribution_page(
+            contribution_id=contribution_id, user=request.user
+        )
     except NotFound as error:
         raise Http404(error.message) from None
     user = request.user
-    form = CommentForm()
+    # The comment form is drawn for members only: an anonymous page builds none.
+    form = CommentForm() if user.is_authenticated else None
     if request.method == "POST":
         if not user.is_authenticated:
             return redirect(f"{reverse('accounts:login')}?next={request.path}")

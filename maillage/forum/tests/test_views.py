@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -60,9 +62,14 @@ class PublicPageTests(BaseTestCase):
         self.assertEqual(response.context["items"][0][0].pk, self.items[7].pk)
         page = reverse("forum:contribution", args=[self.big.pk])
         self.client.get(page)
-        with self.assertNumQueries(1):
+        with CaptureQueriesContext(connection) as reads:
             # The contribution (its version keys the cached thread and the syntheses citing it).
             self.client.get(page)
+        self.assertEqual(len(reads), 1)
+        # Only the columns the page prints: no account column of the author (a password hash
+        # has no business on a public page).
+        self.assertNotIn("password", reads[0]["sql"])
+        self.assertNotIn("email", reads[0]["sql"])
         services.comment_create(author=member(), body="Un de plus", contribution=self.big)
         self.assertContains(self.client.get(page), "Un de plus")
 
