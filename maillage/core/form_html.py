@@ -5,10 +5,13 @@ template per option), which costs a contact sheet more CPU than the rest of its 
 form whose fields are the same on every page (no per-request choices or initial values in its
 visible fields) is rendered once per class, prefix and language; its hidden fields, which may
 carry a per-form value (InteractionForm's fresh `client_uuid`), are rendered on every call.
-A bound form (errors, entered values) is always rendered afresh.
+A bound form (errors, entered values) is rendered afresh, unless its caller names what its
+rendering depends on (`rendered_from`: a filter form's query string and choices).
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 from django import forms
 from django.template.loader import render_to_string
@@ -17,11 +20,34 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 _blank_visible: dict[tuple[type[forms.BaseForm], str | None, str | None], str] = {}
+# Bound forms by what their rendering depends on (`rendered_from`), least recently used first:
+# a filter form's data comes from the query string, so the cache is bounded.
+_bound: OrderedDict[tuple[object, ...], str] = OrderedDict()
+BOUND_FORMS_KEPT = 256
 
 
-def form_html(form: forms.BaseForm, *, same_for_everyone: bool = False) -> SafeString:
+def form_html(
+    form: forms.BaseForm,
+    *,
+    same_for_everyone: bool = False,
+    rendered_from: tuple[object, ...] | None = None,
+) -> SafeString:
     """`core/_form.html` for `form`. `same_for_everyone`: the caller vouches that the form's
-    visible fields render the same for every user and page when it is blank."""
+    visible fields render the same for every user and page when it is blank. `rendered_from`:
+    the caller vouches that the form, bound or not, renders the same for the same values (its
+    data and its choices; a filter form with no per-user field): it is rendered once per
+    process for those values and the language."""
+    if rendered_from is not None:
+        bound_key = (type(form), form.prefix, get_language(), rendered_from)
+        html = _bound.get(bound_key)
+        if html is None:
+            html = render_to_string("core/_form.html", {"form": form})
+            _bound[bound_key] = html
+            if len(_bound) > BOUND_FORMS_KEPT:
+                _bound.popitem(last=False)
+        else:
+            _bound.move_to_end(bound_key)
+        return SafeString(html)
     if not same_for_everyone or form.is_bound:
         return SafeString(render_to_string("core/_form.html", {"form": form}))
     key = (type(form), form.prefix, get_language())

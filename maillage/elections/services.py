@@ -472,6 +472,10 @@ def election_refresh_final_flags(*, election: Election) -> None:
         round_number__gt=OuterRef("round_number"),
     )
     AreaResult.objects.filter(election=election).update(is_final=~Exists(later))
+    # Every import ends here: the election's `updated_at` names the version of its results,
+    # which keys the close-races page's cached threshold counts.
+    election.updated_at = timezone.now()
+    Election.objects.filter(pk=election.pk).update(updated_at=election.updated_at)
 
 
 def _cross_round_warnings(*, election: Election) -> list[str]:

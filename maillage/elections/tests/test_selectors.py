@@ -5,9 +5,9 @@ from __future__ import annotations
 from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.tests.base import BaseTestCase
 from maillage.elections import selectors
-from maillage.elections.models import AreaResult, Election
+from maillage.elections.models import AreaResult, Election, Level
 from maillage.elections.selectors import RaceFilters, close_race_counts, close_race_list, race_rows
-from maillage.elections.services import results_import
+from maillage.elections.services import election_refresh_final_flags, results_import
 from maillage.elections.tests import helpers
 from maillage.people.tests.helpers import make_person
 
@@ -69,6 +69,24 @@ class Legislatives2024Tests(BaseTestCase):
             [(row["threshold"], row["gap"], row["margin"]) for row in counts["rows"]][:3],
             [(1, 24, 24), (2, 49, 49), (5, 109, 109)],
         )
+
+    def test_counts_are_kept_until_the_results_change(self) -> None:
+        counts = close_race_counts(election=self.election, filters=RaceFilters())
+        with self.assertNumQueries(0):
+            again = close_race_counts(election=self.election, filters=RaceFilters())
+        self.assertEqual(again, counts)
+        with self.assertNumQueries(1):  # another level: counted, and kept apart
+            close_race_counts(election=self.election, filters=RaceFilters(level=Level.DEPARTMENT))
+        # An import ends by refreshing the final flags, which names a new version of the
+        # results: the next view counts again and sees what changed.
+        AreaResult.objects.filter(election=self.election, level=Level.CONSTITUENCY).update(
+            gap_votes=0
+        )
+        election_refresh_final_flags(election=self.election)
+        with self.assertNumQueries(1):
+            fresh = close_race_counts(election=self.election, filters=RaceFilters())
+        self.assertEqual(fresh["rows"][0]["gap"], fresh["total"])
+        self.assertNotEqual(fresh["rows"][0]["gap"], counts["rows"][0]["gap"])
 
     def test_first_round_gaps_rank_by_votes_not_ballot_order(self) -> None:
         ardeche = AreaResult.objects.get(election=self.election, code="0703", round_number=1)

@@ -146,6 +146,22 @@ class ElectionPagesTests(BaseTestCase):
             response, "Pourcentages calculés sur les <strong>votants</strong>", html=False
         )
 
+    def test_names_from_a_results_file_are_printed_escaped(self) -> None:
+        # Result files come from outside: a crafted name must not become markup in the table.
+        closest = (
+            AreaResult.objects.filter(is_final=True, level="constituency")
+            .order_by("gap_votes")
+            .first()
+        )
+        assert closest is not None
+        AreaResult.objects.filter(pk=closest.pk).update(name='<script>alert("x")</script>')
+        self.login(self.owner)
+        response = self.client.get(reverse("elections:close_races"), {"sort": "gap"})
+        html = response.content.decode()
+        self.assertNotIn('<script>alert("x")', html)
+        self.assertIn("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</a>", html)
+        self.assertIn(f"{closest.code} · tour", html)
+
     def test_a_bad_filter_value_shows_the_form_error(self) -> None:
         self.login(self.owner)
         response = self.client.get(reverse("elections:close_races"), {"max_gap": "beaucoup"})
@@ -161,8 +177,9 @@ class ElectionPagesTests(BaseTestCase):
         cache.clear()
         with self.assertNumQueries(8):
             self.client.get(reverse("elections:close_races"), {"max_gap": "50"})
-        # The same page again: the people per area come from the cache (#17).
-        with self.assertNumQueries(7):
+        # The same page again: the people per area and the threshold counts come from the
+        # cache (#17).
+        with self.assertNumQueries(6):
             self.client.get(reverse("elections:close_races"), {"max_gap": "50"})
 
     def test_the_csv_export_says_its_base_and_is_audit_logged(self) -> None:

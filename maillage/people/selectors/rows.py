@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from html import escape as _escape
 from typing import Any
 
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from maillage.core.html import escape
 from maillage.people.models import SupportLevel
 
 # What a row shows, read with `.values(*ROW_FIELDS)`.
@@ -93,9 +93,6 @@ def person_table_rows(rows: list[dict[str, Any]], *, show_support: bool) -> Safe
     Printed by the template as one string: through the template engine, fifty rows of five
     cells were most of the page's rendering time (a variable node, a lookup and an escape per
     cell). On a phone each row is a card whose cells name themselves (`data-label`)."""
-
-    def escape(value: object) -> str:  # the standard library's: what Django's escape does
-        return _escape(str(value))
 
     age, address, station, support = (
         escape(label) for label in (_("Âge"), _("Adresse"), _("Bureau"), _("Soutien"))
