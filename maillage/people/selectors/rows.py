@@ -116,3 +116,18 @@ def person_table_rows(rows: list[dict[str, Any]], *, show_support: bool) -> Safe
             f"{support_cell}</tr>\n"
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+def segment_table_rows(rows: list[dict[str, Any]], *, show_support: bool) -> SafeString:
+    """A segment page's table rows from `person_rows`, every value escaped (see
+    `person_table_rows`): name and link, age, polling station, and support for those who may
+    see it."""
+    html = []
+    for row in rows:
+        support = f"<td>{escape(row['support'])}</td>" if show_support else ""
+        html.append(
+            f'<tr><td><a href="{escape(row["url"])}">{escape(row["name"])}</a></td>'
+            f'<td class="num">{escape(row["age"])}</td><td>{escape(row["station"])}</td>'
+            f"{support}</tr>\n"
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

@@ -440,6 +440,19 @@ class SegmentEditTestCase(BaseTestCase):
         self.assertEqual(json.loads(form["definition_json"].value()), definition)
         self.assertEqual(form["sex"].value(), None)
 
+    def test_the_segment_page_prints_its_people_escaped(self) -> None:
+        segment = Segment.objects.create(
+            name="Seniors", definition={"op": "and", "filters": [{"field": "age", "min": 60}]}
+        )
+        hostile = make_person(birth_name="<i>AINEE</i>", first_names='"Jo"', birth_year=1950)
+        self.login(self.owner)
+        html = self.client.get(reverse("people:segment_detail", args=[segment.pk])).content
+        page = html.decode()
+        self.assertNotIn("<i>AINEE</i>", page)
+        self.assertIn(
+            f'<a href="/people/{hostile.pk}/">&lt;i&gt;AINEE&lt;/i&gt; &quot;Jo&quot;</a>', page
+        )
+
     def test_the_segment_page_says_in_words_who_is_in_it(self) -> None:
         other = Segment.objects.create(name="Déjà vus", definition={"op": "and", "filters": []})
         segment = Segment.objects.create(

@@ -22,7 +22,7 @@ from maillage.core.errors import ApplicationError
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
 from maillage.people.selectors.people import person_sort_for, sort_people, support_visible_to
-from maillage.people.selectors.rows import ROW_FIELDS, person_rows
+from maillage.people.selectors.rows import ROW_FIELDS, person_rows, segment_table_rows
 from maillage.people.selectors.segments import (
     access_segment,
     segment_definition_describe,
@@ -145,6 +145,8 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
     paginator = Paginator(people.values(*ROW_FIELDS), PAGE_SIZE)
     paginator.count = matches  # the count above: Paginator would run the same COUNT again
     page = paginator.get_page(request.GET.get("page"))
+    rows = person_rows(page.object_list)
+    show_support = support_visible_to(user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -160,9 +162,11 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
             "sort": sort,
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
-            # Plain values made into ready strings: no model instance, filter or reverse() per row.
-            "rows": person_rows(page.object_list),
-            "show_support": support_visible_to(user=request.user),
+            # Plain values made into escaped rows: no model instance, filter, reverse() or
+            # template node per row.
+            "rows": rows,
+            "rows_html": segment_table_rows(rows, show_support=show_support),
+            "show_support": show_support,
             "can_manage": has_role(request.user, Role.STAFF),
         },
     )
