@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Exists, F, OrderBy, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User, Zone
+from maillage.core.compiled import compiled_for_user
 from maillage.core.db import Bytewise, NotByIndex
 from maillage.core.errors import NotFound
 from maillage.core.pagination import Total, bounded_total
@@ -75,34 +74,19 @@ def assigned_people_ids(*, user: User) -> QuerySet[Any]:
     return ids.union(*others) if others else ids
 
 
-# Where a user's id goes in the compiled scope SQL: an id no user has. Building the scope's
-# querysets (the lists, every registered source, their UNIONs) and compiling them cost the ORM
-# about 5 ms of CPU a request, more than the page's queries took to run: it is compiled once
-# per process, database and day for this placeholder, then the user's id is put in its place.
-_SCOPE_USER = -7_340_021_977
-_compiled_scopes: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
-
-
 def assigned_people_sql(*, user: User) -> RawSQL:
-    """`assigned_people_ids` as SQL ready for `pk__in`, compiled once per process and day.
+    """`assigned_people_ids` as SQL ready for `pk__in`, compiled once per process and day
+    (`core.compiled`: building and compiling that UNION cost the ORM about 5 ms a request).
 
     Sources must therefore depend on the user's id and on today's date only (not on other
-    attributes of the user): `people/tests/test_scale.py` checks the compiled scope against
-    the queryset for every registered source."""
-    today = timezone.localdate()
+    attributes of the user): a test compares the compiled scope with the querysets."""
     sources = assignment_sources()
-    key = (connection.vendor, today, tuple((name, id(f)) for name, f in sources.items()))
-    compiled = _compiled_scopes.get(key)
-    if compiled is None:
-        placeholder = User(pk=_SCOPE_USER)
-        sql, params = assigned_people_ids(user=placeholder).query.sql_with_params()
-        compiled = _compiled_scopes[key] = (sql, tuple(params))
-        if len(_compiled_scopes) > 8:  # yesterday's, or a test's own sources
-            _compiled_scopes.pop(next(iter(_compiled_scopes)), None)
-    sql, params = compiled
-    # The SQL is Django's own compilation of our querysets, with no text from a request in it;
-    # every value, the user's id included, stays a bound parameter.
-    return RawSQL(sql, [user.pk if p == _SCOPE_USER else p for p in params])  # noqa: S611
+    sql, params = compiled_for_user(
+        key=("scope", tuple((name, id(f)) for name, f in sources.items())),
+        user=user,
+        build=lambda placeholder: assigned_people_ids(user=placeholder),
+    )
+    return RawSQL(sql, params)  # noqa: S611 - Django's compilation, values bound (core.compiled)
 
 
 def _zone_codes(user: User) -> list[str]:

@@ -1,0 +1,56 @@
+"""Querysets compiled once per process and day, then bound to each user (core.compiled)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from django.utils import timezone
+
+from maillage.accounts.models import User
+from maillage.accounts.tests.factories import UserFactory
+from maillage.core import compiled as module
+from maillage.core.compiled import compiled_for_user
+from maillage.core.roles import Role
+from maillage.core.tests.base import BaseTestCase
+
+
+def _build(calls: list[int]):  # type: ignore[no-untyped-def]
+    def build(user):  # type: ignore[no-untyped-def]
+        calls.append(user.pk)
+        return User.objects.filter(pk=user.pk, role__gte=user.role).values("email")
+
+    return build
+
+
+class CompiledForUserTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        module._compiled.clear()
+
+    def emails(self, user: User, calls: list[int]) -> list[str]:
+        from django.db import connection
+
+        sql, params = compiled_for_user(key=("test",), user=user, build=_build(calls))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+    def test_it_is_built_once_then_bound_to_each_user(self) -> None:
+        calls: list[int] = []
+        one = UserFactory(role=Role.VOLUNTEER)
+        two = UserFactory(role=Role.VOLUNTEER)
+        self.assertEqual(self.emails(one, calls), [one.email])
+        self.assertEqual(self.emails(two, calls), [two.email])
+        self.assertEqual(calls, [module.PLACEHOLDER_USER_ID])  # built for the placeholder, once
+
+    def test_another_role_another_key_or_another_day_is_built_anew(self) -> None:
+        calls: list[int] = []
+        volunteer = UserFactory(role=Role.VOLUNTEER)
+        self.emails(volunteer, calls)
+        self.emails(UserFactory(role=Role.TEAM_LEADER), calls)  # the role is in the key
+        compiled_for_user(key=("other",), user=volunteer, build=_build(calls))
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        with patch("django.utils.timezone.localdate", return_value=tomorrow):
+            self.emails(volunteer, calls)
+        self.assertEqual(len(calls), 4)
