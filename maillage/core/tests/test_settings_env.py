@@ -96,7 +96,21 @@ def test_database_urls_are_understood(tmp_path: Path) -> None:
     assert config["OPTIONS"] == {
         "sslmode": "require",
         "options": "-c jit=off -c random_page_cost=1.1",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
     }
+    # Behind a pooler in transaction mode: no prepared statements.
+    os.environ["MAILLAGE_TEST_DB"] = (
+        "postgres://u@h/db?server_side_binding=off&prepare_threshold=off"
+    )
+    try:
+        pooled = database_from_url("MAILLAGE_TEST_DB", tmp_path / "x.db")["OPTIONS"]
+        assert (pooled["server_side_binding"], pooled["prepare_threshold"]) == (False, None)
+        os.environ["MAILLAGE_TEST_DB"] = "postgres://u@h/db?prepare_threshold=often"
+        with pytest.raises(ImproperlyConfiguredEnv, match="prepare_threshold='often'"):
+            database_from_url("MAILLAGE_TEST_DB", tmp_path / "x.db")
+    finally:
+        del os.environ["MAILLAGE_TEST_DB"]
     assert database_from_url("UNSET_VARIABLE_FOR_TEST", tmp_path / "x.db")["NAME"] == str(
         tmp_path / "x.db"
     )
