@@ -18,8 +18,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
+
+from maillage.core.tests.local_http import serving
 
 KEY = "abc123def456"
 THANKS = b"Thanks for making the web a better place."
@@ -122,22 +124,9 @@ def _handler(state: AkismetState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that gave up (the timeout test) closed its end: nothing to report."""
-
-
 @contextmanager
 def akismet_server() -> Iterator[tuple[str, AkismetState]]:
     """(`http://127.0.0.1:<free port>/{key}/1.1/`, its state), for the time of the block."""
     state = AkismetState()
-    server = _QuietServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/{{key}}/1.1/", state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(_handler(state)) as port:
+        yield f"http://127.0.0.1:{port}/{{key}}/1.1/", state

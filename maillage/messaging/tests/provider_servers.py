@@ -10,9 +10,11 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from maillage.core.tests.local_http import serving
 
 OVH_AK, OVH_AS, OVH_CK, OVH_SERVICE = "ak-test", "as-test", "ck-test", "sms-ab12345-1"
 TWILIO_SID, TWILIO_TOKEN = "AC" + "0" * 32, "twilio-token"
@@ -163,12 +165,6 @@ def _handler(state: ProviderServer) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def provider_server() -> Iterator[ProviderServer]:
     state = ProviderServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as port:
+        state.url = f"http://127.0.0.1:{port}"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

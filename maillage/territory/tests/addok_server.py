@@ -20,7 +20,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from maillage.core.tests.local_http import serving
 
 HEADERS = [
     "latitude",
@@ -191,22 +193,9 @@ def _handler(state: AddokState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that gave up (the timeout test) closed its end: nothing to report."""
-
-
 @contextmanager
 def addok_server() -> Iterator[tuple[str, AddokState]]:
     """(`http://127.0.0.1:<free port>/search/csv/`, its state), for the time of the block."""
     state = AddokState()
-    server = _QuietServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/search/csv/", state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(_handler(state)) as port:
+        yield f"http://127.0.0.1:{port}/search/csv/", state
