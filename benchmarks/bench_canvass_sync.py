@@ -31,7 +31,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.bench_pages import _pg_admin, _server_env, _start_server, _stop_server
+from benchmarks.bench_pages import _server_env, _start_server, _stop_server
+from benchmarks.harness import pg_admin, run_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 VOLUNTEERS = int(os.environ.get("BENCH_SYNC_VOLUNTEERS", "200"))
@@ -122,25 +123,6 @@ def worker(step: str) -> None:
 
 
 # --- in the benchmark process ----------------------------------------------------------------
-
-
-def _run_worker(step: str, env: dict[str, str]) -> dict:  # type: ignore[type-arg]
-    import subprocess
-
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_canvass_sync", "--worker", step],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in completed.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line.removeprefix("RESULT "))
-    raise RuntimeError(
-        f"sync benchmark step {step} failed:\n{completed.stdout}\n{completed.stderr}"
-    )
 
 
 def _item(volunteer: dict, person: int) -> dict:  # type: ignore[type-arg]
@@ -268,7 +250,7 @@ def _p(values: list[float], q: float) -> float:
 def _backend(report, name: str, database_url: str) -> None:  # type: ignore[no-untyped-def]
     with tempfile.TemporaryDirectory(prefix="maillage-bench-sync-") as var_dir:
         env = _server_env(database_url, var_dir)
-        volunteers = _run_worker("setup", env)["volunteers"]
+        volunteers = run_worker("bench_canvass_sync", "setup", env=env)["volunteers"]
         print(f"  {name}: {len(volunteers)} volunteers, {RESULTS} results each", flush=True)
         server, base = _start_server(env)
         try:
@@ -278,7 +260,7 @@ def _backend(report, name: str, database_url: str) -> None:  # type: ignore[no-u
             )
         finally:
             _stop_server(server)
-        counted = _run_worker("count", env)
+        counted = run_worker("bench_canvass_sync", "count", env=env)
     expected = len(volunteers) * RESULTS
     statuses = sync["statuses"]
     print(
@@ -326,15 +308,15 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
             _backend(report, "SQLite", f"sqlite:///{tmp}/bench.sqlite3")
     if "postgresql" in backends:
         try:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            _pg_admin(f"CREATE DATABASE {PG_DB}")
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            pg_admin(f"CREATE DATABASE {PG_DB}")
         except Exception as exc:  # no server: say so rather than fail the whole bench run
             print(f"  PostgreSQL skipped: {exc}")
             return
         try:
             _backend(report, "PostgreSQL", f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
         finally:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 
 
 if __name__ == "__main__" and "--worker" in sys.argv:

@@ -30,7 +30,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.bench_pages import _check, _ms, _pg_admin, _server_env, _start_server, _stop_server
+from benchmarks.bench_pages import _check, _ms, _server_env, _start_server, _stop_server
+from benchmarks.harness import pg_admin
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
@@ -214,15 +215,15 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
             _backend(report, "SQLite", f"sqlite:///{tmp}/bench.sqlite3")
     if "postgresql" in backends:
         try:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            _pg_admin(f"CREATE DATABASE {PG_DB}")
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            pg_admin(f"CREATE DATABASE {PG_DB}")
         except Exception as exc:  # no server: say so rather than fail the whole bench run
             print(f"  PostgreSQL skipped: {exc}")
             return
         try:
             _backend(report, "PostgreSQL", f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
         finally:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 
 
 if __name__ == "__main__" and "--worker" in sys.argv:

@@ -35,11 +35,12 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks.harness import pg_admin, run_worker
+
 ROOT = Path(__file__).resolve().parents[1]
 TOTAL = 1_000_000
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = 32
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = os.environ.get("BENCH_PG_DB", "maillage_bench_pages")
 SECRET = "bench-only-secret-key-" + "x" * 40
 # The volunteer: the demo's 150-person walk list, handed to them and nothing else.
@@ -170,23 +171,6 @@ def worker(step: str) -> None:
 # --- in the benchmark process ----------------------------------------------------------------
 
 
-def _run_worker(step: str, env: dict[str, str]) -> dict:  # type: ignore[type-arg]
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_pages", "--worker", step],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in completed.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line.removeprefix("RESULT "))
-    raise RuntimeError(
-        f"pages benchmark step {step} failed:\n{completed.stdout}\n{completed.stderr}"
-    )
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -287,12 +271,12 @@ def _load(env: dict[str, str], setup: dict) -> dict[str, dict[str, float]]:  # t
 def _backend(report, name: str, database_url: str) -> None:  # type: ignore[no-untyped-def]
     with tempfile.TemporaryDirectory(prefix="maillage-bench-pages-") as var_dir:
         env = _server_env(database_url, var_dir)
-        setup = _run_worker("setup", env)
+        setup = run_worker("bench_pages", "setup", env=env)
         print(
             f"  {name}: demo loaded, {setup['people']:,} people, {setup['in_scope']} in the volunteer's list"
         )
         small = _load(env, setup)
-        grown = _run_worker("grow", env)
+        grown = run_worker("bench_pages", "grow", env=env)
         print(
             f"  {name}: {grown['added']:,} people added in {grown['seconds']:.1f} s ({grown['people']:,} in all)"
         )
@@ -328,13 +312,6 @@ def _backend(report, name: str, database_url: str) -> None:  # type: ignore[no-u
     print("RESULTS " + json.dumps({"backend": name, "small": small, "large": large}), flush=True)
 
 
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run(report) -> None:  # type: ignore[no-untyped-def]
     if shutil.which("wrk") is None:
         print("  skipped: wrk is not installed (apt-get install wrk)")
@@ -345,15 +322,15 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
             _backend(report, "SQLite", f"sqlite:///{tmp}/bench.sqlite3")
     if "postgresql" in backends:
         try:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            _pg_admin(f"CREATE DATABASE {PG_DB}")
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            pg_admin(f"CREATE DATABASE {PG_DB}")
         except Exception as exc:  # no server: say so rather than fail the whole bench run
             print(f"  PostgreSQL skipped: {exc}")
             return
         try:
             _backend(report, "PostgreSQL", f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
         finally:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 
 
 if __name__ == "__main__" and "--worker" in sys.argv:

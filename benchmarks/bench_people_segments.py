@@ -12,18 +12,17 @@ the same WHERE, sent as SQL on the same connection in the same run.
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.harness import pg_admin, run_worker, worker_env
+
 PEOPLE = 1_000_000
 STATIONS = 1_000
 RUNS = 15
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgres://postgres@127.0.0.1:5432/maillage_bench_segments"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -156,36 +155,11 @@ def worker() -> None:
     print("RESULT " + json.dumps(result), flush=True)
 
 
-def _run_worker(database_url: str) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-    }
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_people_segments", "--worker"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in completed.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line.removeprefix("RESULT "))
-    raise RuntimeError(f"segment benchmark failed:\n{completed.stdout}\n{completed.stderr}")
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run(report) -> None:  # type: ignore[no-untyped-def]
     with tempfile.TemporaryDirectory(prefix="maillage-bench-segments-") as tmp:
-        sqlite = _run_worker(f"sqlite:///{tmp}/bench.sqlite3")
+        sqlite = run_worker(
+            "bench_people_segments", env=worker_env(f"sqlite:///{tmp}/bench.sqlite3")
+        )
     print(
         f"  SQLite: {PEOPLE:,} people built in {sqlite['build_s']:.1f} s; the segment holds {sqlite['count']:,}"
     )
@@ -198,15 +172,15 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
         higher_is_better=False,
     )
     try:
-        _pg_admin("DROP DATABASE IF EXISTS maillage_bench_segments")
-        _pg_admin("CREATE DATABASE maillage_bench_segments")
+        pg_admin("DROP DATABASE IF EXISTS maillage_bench_segments")
+        pg_admin("CREATE DATABASE maillage_bench_segments")
     except Exception as exc:  # no server: say so rather than fail the whole bench run
         print(f"  PostgreSQL skipped: {exc}")
         return
     try:
-        pg = _run_worker(PG_URL)
+        pg = run_worker("bench_people_segments", env=worker_env(PG_URL))
     finally:
-        _pg_admin("DROP DATABASE IF EXISTS maillage_bench_segments WITH (FORCE)")
+        pg_admin("DROP DATABASE IF EXISTS maillage_bench_segments WITH (FORCE)")
     print(
         f"  PostgreSQL: {PEOPLE:,} people built in {pg['build_s']:.1f} s; the segment holds {pg['count']:,}"
     )

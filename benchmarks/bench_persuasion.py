@@ -16,15 +16,15 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.harness import pg_admin, run_worker, worker_env
+
 PEOPLE = int(os.environ.get("BENCH_PERSUASION_PEOPLE", "100000"))
 RUNS = int(os.environ.get("BENCH_PERSUASION_RUNS", "5"))
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgres://postgres@127.0.0.1:5432/maillage_bench_persuasion"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -148,33 +148,6 @@ def worker() -> None:
     print("RESULT " + json.dumps(result), flush=True)
 
 
-def _run_worker(database_url: str) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-    }
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_persuasion", "--worker"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in completed.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line.removeprefix("RESULT "))
-    raise RuntimeError(f"persuasion benchmark failed:\n{completed.stdout}\n{completed.stderr}")
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def _report(report, result: dict[str, float], label: str) -> None:  # type: ignore[no-untyped-def]
     print(
         f"  {label}: {PEOPLE:,} people, {result['rows']:,} ledger rows built in "
@@ -198,14 +171,18 @@ def _report(report, result: dict[str, float], label: str) -> None:  # type: igno
 
 def run(report) -> None:  # type: ignore[no-untyped-def]
     with tempfile.TemporaryDirectory(prefix="maillage-bench-persuasion-") as tmp:
-        _report(report, _run_worker(f"sqlite:///{tmp}/bench.sqlite3"), "SQLite")
+        _report(
+            report,
+            run_worker("bench_persuasion", env=worker_env(f"sqlite:///{tmp}/bench.sqlite3")),
+            "SQLite",
+        )
     if os.environ.get("BENCH_PERSUASION_PG") == "1":
-        _pg_admin("DROP DATABASE IF EXISTS maillage_bench_persuasion")
-        _pg_admin("CREATE DATABASE maillage_bench_persuasion")
+        pg_admin("DROP DATABASE IF EXISTS maillage_bench_persuasion")
+        pg_admin("CREATE DATABASE maillage_bench_persuasion")
         try:
-            _report(report, _run_worker(PG_URL), "PostgreSQL")
+            _report(report, run_worker("bench_persuasion", env=worker_env(PG_URL)), "PostgreSQL")
         finally:
-            _pg_admin("DROP DATABASE IF EXISTS maillage_bench_persuasion WITH (FORCE)")
+            pg_admin("DROP DATABASE IF EXISTS maillage_bench_persuasion WITH (FORCE)")
 
 
 if __name__ == "__main__" and "--worker" in sys.argv:

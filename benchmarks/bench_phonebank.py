@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,8 +37,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from benchmarks.harness import pg_admin, run_worker, worker_env
+
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "maillage_bench_phonebank"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
 SECONDS = int(os.environ.get("BENCH_PHONEBANK_SECONDS", "60"))
@@ -231,33 +231,8 @@ def worker(callers: int, workers: int, seconds: float) -> None:
 
 
 def _run_worker(database_url: str, callers: int, workers: int, seconds: float) -> dict:  # type: ignore[type-arg]
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-    }
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.bench_phonebank",
-            "--worker",
-            str(callers),
-            str(workers),
-            str(seconds),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in completed.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line.removeprefix("RESULT "))  # type: ignore[no-any-return]
-    raise RuntimeError(
-        f"phonebank benchmark failed:\n{completed.stdout}\n{completed.stderr[-4000:]}"
-    )
+    args = (str(callers), str(workers), str(seconds))
+    return run_worker("bench_phonebank", *args, env=worker_env(database_url))  # type: ignore[no-any-return]
 
 
 def _report(report, label: str, result: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
@@ -295,13 +270,6 @@ def _report(report, label: str, result: dict) -> None:  # type: ignore[no-untype
     report.figure(f"lost results, {label}", value=max(lost, lost_interactions), unit="", target="0")
 
 
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run(report) -> None:  # type: ignore[no-untyped-def]
     sqlite_seconds = max(15, SECONDS // 4)
     with tempfile.TemporaryDirectory(prefix="maillage-bench-phonebank-") as tmp:
@@ -310,15 +278,15 @@ def run(report) -> None:  # type: ignore[no-untyped-def]
         )
     _report(report, "SQLite", sqlite)
     try:
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
-        _pg_admin(f"CREATE DATABASE {PG_NAME}")
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+        pg_admin(f"CREATE DATABASE {PG_NAME}")
     except Exception as exc:  # noqa: BLE001 - no server: say so rather than fail the whole run
         print(f"  PostgreSQL skipped: {exc}")
         return
     try:
         pg = _run_worker(PG_URL, CALLERS, min(WORKERS, CALLERS), SECONDS)
     finally:
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
     _report(report, "PostgreSQL", pg)
 
 

@@ -17,16 +17,16 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.harness import pg_admin, run_worker, worker_env
+
 PEOPLE = int(os.environ.get("WALKLIST_PEOPLE", "1000000"))
 TURF_PEOPLE = int(os.environ.get("WALKLIST_TURF_PEOPLE", "3000"))
 RUNS = 15
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "maillage_bench_walklist"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,33 +180,6 @@ def worker() -> None:
     print("RESULT " + json.dumps(result), flush=True)
 
 
-def _run_worker(database_url: str) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-    }
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_walklist", "--worker"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in completed.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line.removeprefix("RESULT "))
-    raise RuntimeError(f"walk list benchmark failed:\n{completed.stdout}\n{completed.stderr}")
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def _report(report, label: str, result: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
     print(
         f"  {label}: {PEOPLE:,} people built in {result['build_s']:.1f} s; turf cut "
@@ -224,18 +197,18 @@ def _report(report, label: str, result: dict[str, float]) -> None:  # type: igno
 
 def run(report) -> None:  # type: ignore[no-untyped-def]
     with tempfile.TemporaryDirectory(prefix="maillage-bench-walklist-") as tmp:
-        sqlite = _run_worker(f"sqlite:///{tmp}/bench.sqlite3")
+        sqlite = run_worker("bench_walklist", env=worker_env(f"sqlite:///{tmp}/bench.sqlite3"))
     _report(report, "SQLite", sqlite)
     try:
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
-        _pg_admin(f"CREATE DATABASE {PG_NAME}")
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
+        pg_admin(f"CREATE DATABASE {PG_NAME}")
     except Exception as exc:  # no server: say so rather than fail the whole bench run
         print(f"  PostgreSQL skipped: {exc}")
         return
     try:
-        pg = _run_worker(PG_URL)
+        pg = run_worker("bench_walklist", env=worker_env(PG_URL))
     finally:
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
     _report(report, "PostgreSQL", pg)
 
 
