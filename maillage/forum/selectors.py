@@ -108,10 +108,18 @@ def theme_contributions(*, theme: Theme, order: str, page: int = 1) -> list[Cont
 def access_contribution(*, contribution_id: int, user: User | AnonymousUser) -> Contribution:
     """Visible and withdrawn contributions are public (withdrawn ones show a notice); hidden
     ones only to their author and to those who may moderate them."""
+    return _accessible(
+        Contribution.objects.select_related("theme", "author__forum_profile"),
+        contribution_id=contribution_id,
+        user=user,
+    )
+
+
+def _accessible(
+    contributions: QuerySet[Contribution], *, contribution_id: int, user: User | AnonymousUser
+) -> Contribution:
     try:
-        contribution = Contribution.objects.select_related("theme", "author__forum_profile").get(
-            pk=contribution_id
-        )
+        contribution = contributions.get(pk=contribution_id)
     except Contribution.DoesNotExist:
         raise NotFound(_("Cette contribution n'existe pas.")) from None
     if contribution.status == Status.HIDDEN and not _may_see_hidden(user, contribution):
@@ -141,17 +149,13 @@ _CONTRIBUTION_PAGE_FIELDS = (
 
 def access_contribution_page(*, contribution_id: int, user: User | AnonymousUser) -> Contribution:
     """`access_contribution` with only the columns its page prints (others load on use)."""
-    try:
-        contribution = (
-            Contribution.objects.select_related("theme", "author__forum_profile")
-            .only(*_CONTRIBUTION_PAGE_FIELDS)
-            .get(pk=contribution_id)
-        )
-    except Contribution.DoesNotExist:
-        raise NotFound(_("Cette contribution n'existe pas.")) from None
-    if contribution.status == Status.HIDDEN and not _may_see_hidden(user, contribution):
-        raise NotFound(_("Cette contribution n'existe pas."))
-    return contribution
+    return _accessible(
+        Contribution.objects.select_related("theme", "author__forum_profile").only(
+            *_CONTRIBUTION_PAGE_FIELDS
+        ),
+        contribution_id=contribution_id,
+        user=user,
+    )
 
 
 def _may_see_hidden(user: User | AnonymousUser, contribution: Contribution) -> bool:
