@@ -177,7 +177,7 @@ def _sessions_in_the_database(settings) -> None:  # type: ignore[no-untyped-def]
     """Sessions in the database whatever REDIS_URL says, so the pinned query counts of the
     pages are the same in every CI stage; `core/tests/test_request_cost.py` measures the Redis
     session cache (cached_db, the setting when REDIS_URL is set) on its own."""
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    settings.SESSION_ENGINE = "maillage.accounts.sessions.db"
 
 
 @pytest.fixture(autouse=True)

@@ -122,7 +122,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "maillage.accounts.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -340,10 +340,9 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
 # Sessions: in the database; with Redis (shared by every web process) also cached there, so an
 # authenticated request reads its session without a query. Never cached in a per-process
 # memory cache: another worker would keep serving a session that was logged out.
+# Django's engines, with the per-request read of the session compiled once (#17).
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
+    "maillage.accounts.sessions.cached_db" if REDIS_URL else "maillage.accounts.sessions.db"
 )
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12

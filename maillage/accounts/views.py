@@ -25,6 +25,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from maillage.accounts import selectors, services
+from maillage.accounts.backends import PASSWORD_BACKEND
 from maillage.accounts.forms import (
     EmailLoginForm,
     InvitationAcceptForm,
@@ -95,7 +96,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=PASSWORD_BACKEND)
             messages.success(request, _("Bienvenue dans la campagne !"))
             return redirect("core:dashboard")
     return render(

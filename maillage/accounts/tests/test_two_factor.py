@@ -308,7 +308,7 @@ def test_every_two_factor_change_is_mailed_to_the_owner(
     settings.SITE_URL = "https://campagne.example.org"
     cache.clear()
     user = UserFactory(email="mfa@example.org", role=Role.STAFF)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="maillage.accounts.backends.AccountBackend")
     url = reverse("accounts:two_factor_setup")
     client.get(url)
     device = TOTPDevice.objects.get(user=user, confirmed=False)
@@ -351,7 +351,7 @@ class OtherSessionTests(BaseTestCase):
     def setUp(self) -> None:
         cache.clear()
         self.other = Client()
-        self.other.force_login(self.owner, backend="django.contrib.auth.backends.ModelBackend")
+        self.other.force_login(self.owner, backend="maillage.accounts.backends.AccountBackend")
         self.assertEqual(self.other.get("/people/").status_code, 200)
         self.login(self.owner)
 

@@ -147,7 +147,7 @@ class DoorstepSyncTests(BaseTestCase):
         self.login(self.teammate)
         self.assertEqual(self.client.get(URL).status_code, 405)
         strict = Client(enforce_csrf_checks=True)
-        strict.force_login(self.teammate, backend="django.contrib.auth.backends.ModelBackend")
+        strict.force_login(self.teammate, backend="maillage.accounts.backends.AccountBackend")
         self.assertEqual(self.post([item], client=strict).status_code, 403)
         self.assertFalse(Interaction.objects.exists())
 

@@ -49,7 +49,7 @@ class BaseTestCase(TestCase):
         cls.outsider.zones.add(cls.other_zone)
 
     def login(self, user) -> None:  # type: ignore[no-untyped-def]
-        self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        self.client.force_login(user, backend="maillage.accounts.backends.AccountBackend")
 
     def login_with_2fa(self, user) -> None:  # type: ignore[no-untyped-def]
         """Log in as if the user had also typed a TOTP code (a confirmed device, verified in

@@ -10,7 +10,7 @@ from django.utils import timezone
 from maillage.accounts.models import User
 from maillage.accounts.tests.factories import UserFactory
 from maillage.core import compiled as module
-from maillage.core.compiled import compiled_for_user
+from maillage.core.compiled import compiled_for_user, compiled_lookup
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
 
@@ -54,3 +54,48 @@ class CompiledForUserTestCase(BaseTestCase):
         with patch("django.utils.timezone.localdate", return_value=tomorrow):
             self.emails(volunteer, calls)
         self.assertEqual(len(calls), 4)
+
+
+class CompiledLookupTestCase(BaseTestCase):
+    """One row read by SQL compiled once: the same instance the ORM would give."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        module._lookups.clear()
+
+    def lookup(self, value: object, calls: list[object]) -> User | None:
+        def build(pk):  # type: ignore[no-untyped-def]
+            calls.append(pk)
+            return User.objects.filter(pk=pk)
+
+        return compiled_lookup(
+            key=("test-user",), build=build, placeholder=module.PLACEHOLDER_USER_ID, value=value
+        )
+
+    def test_it_gives_the_orm_instance_and_compiles_once(self) -> None:
+        first, second = UserFactory(role=Role.STAFF), UserFactory(role=Role.VOLUNTEER)
+        calls: list[object] = []
+        found = self.lookup(first.pk, calls)
+        self.assertEqual(self.lookup(second.pk, calls), second)
+        self.assertEqual(calls, [module.PLACEHOLDER_USER_ID])  # built once, bound twice
+        expected = User.objects.get(pk=first.pk)
+        assert found is not None
+        for field in User._meta.concrete_fields:
+            # Converted as the ORM converts: aware datetimes, booleans, the role's integer.
+            self.assertEqual(
+                getattr(found, field.attname), getattr(expected, field.attname), field.name
+            )
+        self.assertFalse(found._state.adding)
+        self.assertEqual(found._state.db, "default")
+
+    def test_no_row_gives_none(self) -> None:
+        self.assertIsNone(self.lookup(10**12, []))
+
+    def test_the_queryset_must_filter_on_the_placeholder(self) -> None:
+        with self.assertRaises(ValueError):
+            compiled_lookup(
+                key=("no-placeholder",),
+                build=lambda pk: User.objects.filter(role=Role.STAFF),
+                placeholder=module.PLACEHOLDER_USER_ID,
+                value=1,
+            )

@@ -51,7 +51,7 @@ class RequestCostTestCase(BaseTestCase):
                 "LOCATION": "redis://127.0.0.1:6379/15",
             }
         }
-        engine = "django.contrib.sessions.backends.cached_db"
+        engine = "maillage.accounts.sessions.cached_db"
         with self.settings(CACHES=redis, SESSION_ENGINE=engine):
             self.login(self.teammate)
             self.client.get("/shell/")

@@ -235,11 +235,11 @@ def test_sessions_are_cached_in_redis_only_when_redis_is_configured() -> None:
     show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
     alone = run_maillage("shell", "-c", show, MAILLAGE_DEV="1")
     last_line = alone.stdout.strip().splitlines()[-1]
-    assert last_line == "django.contrib.sessions.backends.db", alone.stderr
+    assert last_line == "maillage.accounts.sessions.db", alone.stderr
     # A per-process memory cache would let another worker serve a logged-out session: only a
     # cache every process shares may hold them.
     shared = run_maillage(
         "shell", "-c", show, MAILLAGE_DEV="1", REDIS_URL="redis://127.0.0.1:6379/0"
     )
     last_line = shared.stdout.strip().splitlines()[-1]
-    assert last_line == "django.contrib.sessions.backends.cached_db", shared.stderr
+    assert last_line == "maillage.accounts.sessions.cached_db", shared.stderr

@@ -250,7 +250,7 @@ def test_the_banned_member_is_told_until_when_why_and_how_to_appeal(
     target = member()
     moderator = member(Level.MODERATOR)
     client = Client()
-    client.force_login(moderator, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(moderator, backend="maillage.accounts.backends.AccountBackend")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("forum:member_ban", args=[target.pk]),

@@ -109,7 +109,7 @@ def test_the_answer_goes_back_by_email(
     person = make_person(first_names="Inès")
     EmailAddress.objects.create(person=person, address="ines@example.org", is_primary=True)
     item = ask(staff, person, "Où voter ?")
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="maillage.accounts.backends.AccountBackend")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("people:question_detail", args=[item.pk]),

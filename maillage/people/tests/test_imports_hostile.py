@@ -158,7 +158,7 @@ def test_the_upload_page_refuses_a_bomb_in_its_form(tmp_path: Path, client, sett
         tmp_path / "bomb.xlsx", [HEADERS, ["#s:0", "Ana", "Aix"]], megabytes=2
     )
     client.force_login(
-        UserFactory(role=Role.STAFF), backend="django.contrib.auth.backends.ModelBackend"
+        UserFactory(role=Role.STAFF), backend="maillage.accounts.backends.AccountBackend"
     )
     response = client.post(
         reverse("people:import_list"),
