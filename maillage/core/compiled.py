@@ -15,7 +15,7 @@ querysets, with no text from a request in it; every value stays a bound paramete
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -27,8 +27,43 @@ from django.utils import timezone
 # An id no user has: marks where the user's id goes in the compiled parameters.
 PLACEHOLDER_USER_ID = -7_340_021_977
 
-_compiled: dict[tuple[Hashable, ...], tuple[str, tuple[Any, ...]]] = {}
+
+class _CompiledQuery:
+    """A queryset's SQL and parameters, and what reading its rows needs: the names a
+    `.values()` row has and the ORM's converters for each column."""
+
+    __slots__ = ("sql", "params", "names", "converters")
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        query = queryset.query
+        compiler = query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        self.sql, self.params = sql, tuple(params)
+        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        self.converters = compiler.get_converters(
+            [expression for expression, _sql, _alias in compiler.select]
+        )
+
+    def bound(self, user: AbstractBaseUser) -> list[Any]:
+        return [user.pk if param == PLACEHOLDER_USER_ID else param for param in self.params]
+
+
+_compiled: dict[tuple[Hashable, ...], _CompiledQuery] = {}
 KEPT = 64  # yesterday's entries, tests' own builders: a bounded dict
+
+
+def _compiled_query(
+    key: tuple[Hashable, ...], user: AbstractBaseUser, build: Callable[[Any], QuerySet[Any]]
+) -> _CompiledQuery:
+    role: Any = getattr(user, "role", None)
+    full_key = (*key, connection.vendor, timezone.localdate(), role)
+    compiled = _compiled.get(full_key)
+    if compiled is None:
+        placeholder = get_user_model()(pk=PLACEHOLDER_USER_ID, role=role)
+        compiled = _compiled[full_key] = _CompiledQuery(build(placeholder))
+        if len(_compiled) > KEPT:
+            _compiled.pop(next(iter(_compiled)), None)
+    return compiled
 
 
 def compiled_for_user(
@@ -39,17 +74,60 @@ def compiled_for_user(
 ) -> tuple[str, list[Any]]:
     """`build(user)`'s SQL and parameters, compiled once per process, database, day, role and
     `key` (which must name everything else the builder depends on)."""
-    role: Any = getattr(user, "role", None)
-    full_key = (*key, connection.vendor, timezone.localdate(), role)
-    compiled = _compiled.get(full_key)
-    if compiled is None:
-        placeholder = get_user_model()(pk=PLACEHOLDER_USER_ID, role=role)
-        sql, params = build(placeholder).query.sql_with_params()
-        compiled = _compiled[full_key] = (sql, tuple(params))
-        if len(_compiled) > KEPT:
-            _compiled.pop(next(iter(_compiled)), None)
-    sql, params = compiled
-    return sql, [user.pk if param == PLACEHOLDER_USER_ID else param for param in params]
+    compiled = _compiled_query(key, user, build)
+    return compiled.sql, compiled.bound(user)
+
+
+def _converted(row: Sequence[Any], converters: dict[int, Any]) -> list[Any]:
+    values = list(row)
+    for position, (functions, expression) in converters.items():
+        for function in functions:
+            values[position] = function(values[position], expression, connection)
+    return values
+
+
+def compiled_rows_for_user(
+    *,
+    key: tuple[Hashable, ...],
+    user: AbstractBaseUser,
+    build: Callable[[Any], QuerySet[Any]],
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of `build(user)`, a `.values()` queryset, as `.values()` gives them, compiled as
+    `compiled_for_user` is. `offset`/`limit` are bound parameters, not part of the compiled
+    SQL (one compilation serves every page): `build` must not slice, and must order."""
+    compiled = _compiled_query(key, user, build)
+    sql, params = compiled.sql, compiled.bound(user)
+    if limit is not None:
+        # What Django itself appends to a sliced query, on SQLite and PostgreSQL alike.
+        sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names, converters = compiled.names, compiled.converters
+    if converters:
+        rows = [_converted(row, converters) for row in rows]
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def compiled_count_for_user(
+    *,
+    key: tuple[Hashable, ...],
+    user: AbstractBaseUser,
+    build: Callable[[Any], QuerySet[Any]],
+    cap: int,
+) -> int:
+    """How many rows `build(user)` has, counting at most `cap + 1` (what
+    `queryset[:cap + 1].count()` answers), compiled as `compiled_for_user` is."""
+    compiled = _compiled_query(
+        key, user, lambda placeholder: build(placeholder).order_by().values("pk")
+    )
+    # The inner query's own SQL, wrapped: `queryset[:n].count()`'s form on both databases.
+    sql = f"SELECT COUNT(*) FROM ({compiled.sql} LIMIT %s) counted"  # noqa: S608 (Django's SQL)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*compiled.bound(user), cap + 1])
+        return int(cursor.fetchone()[0])
 
 
 class _CompiledLookup:
@@ -103,8 +181,6 @@ def compiled_lookup(
         rows = cursor.fetchmany(2)
     if len(rows) != 1:
         return None
-    row = list(rows[0])
-    for position, (converters, expression) in lookup.converters.items():
-        for converter in converters:
-            row[position] = converter(row[position], expression, connection)
-    return lookup.model.from_db(connection.alias, lookup.attnames, row)
+    return lookup.model.from_db(
+        connection.alias, lookup.attnames, _converted(rows[0], lookup.converters)
+    )

@@ -73,6 +73,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "user_role_level": level,
         "Role": Role,
         "shell": _shell(prefix, urlconf),
+        # What the page header ({% page_header %}, core/templatetags/shell.py) is drawn for.
+        "shell_key": key,
     }
 
 

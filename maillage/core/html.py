@@ -1,4 +1,5 @@
-"""HTML made in Python for the hot tables (#17): the people list's and the close races' rows.
+"""HTML made in Python for the hot tables (#17): the people list's and the close races' rows;
+and template fragments drawn once, then filled per request (the page shell's header).
 
 A 50-row table through the template engine costs a variable node, a lookup and an escape per
 cell, which made most of those pages' CPU; their rows are built as one string instead, every
@@ -7,7 +8,13 @@ value through `escape` here, and printed by the template as it is.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Hashable
 from html import escape as _escape
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 
 def escape(value: object) -> str:
@@ -15,3 +22,40 @@ def escape(value: object) -> str:
     the template's autoescape) prints, the standard library's `html.escape`, without making a
     SafeString of each cell."""
     return _escape(str(value))
+
+
+# A fragment's parts by (template, key): even items are HTML as drawn, odd items slot names.
+_fragments: dict[tuple[Hashable, ...], tuple[str, ...]] = {}
+_SLOT = re.compile("\x00slot:([a-z_]+)\x00")
+FRAGMENTS_KEPT = 512  # a bounded cache, whatever URLconfs and languages tests swap in
+
+
+def filled_fragment(
+    template_name: str,
+    *,
+    key: tuple[Hashable, ...],
+    context: dict[str, Any],
+    slots: dict[str, object],
+) -> SafeString:
+    """`template_name` drawn through the template engine once per `key`, each call filling in
+    its `slots` (escaped here).
+
+    For the page shell (#17): its header is the same for every request of one role, language
+    and current menu entry, but for a few values (the CSRF token, the user's name, the page's
+    path). Drawn once with a marker where each slot goes, it is kept as parts; each request
+    joins them with its own values. `key` must name everything in `context` that changes the
+    HTML; a slot must be printed as a plain `{{ name }}` (or by `{% csrf_token %}`), never
+    tested, filtered or looped over.
+    """
+    full_key = (template_name, *key)
+    parts = _fragments.get(full_key)
+    if parts is None:
+        markers = {name: f"\x00slot:{name}\x00" for name in slots}
+        drawn = render_to_string(template_name, {**context, **markers})
+        parts = _fragments[full_key] = tuple(_SLOT.split(drawn))
+        if len(_fragments) > FRAGMENTS_KEPT:
+            _fragments.pop(next(iter(_fragments)), None)
+    filled = list(parts)
+    for position in range(1, len(filled), 2):
+        filled[position] = escape(slots[filled[position]])
+    return mark_safe("".join(filled))  # noqa: S308 (drawn by the engine; slots escaped above)

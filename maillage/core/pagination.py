@@ -8,6 +8,7 @@ beyond, or, for a whole table, the planner's estimate (`table_estimate`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,17 +26,29 @@ class Total:
 
 
 class NextPage:
-    """One page of a queryset, with `has_next` known from one extra row (no COUNT)."""
+    """One page of a queryset, with `has_next` known from one extra row (no COUNT).
 
-    def __init__(self, queryset: QuerySet[Any], number: object, size: int) -> None:
+    `rows`: the queryset, or a function of (offset, limit) giving the rows (a query compiled
+    once, `core.compiled.compiled_rows_for_user`)."""
+
+    def __init__(
+        self,
+        rows: QuerySet[Any] | Callable[[int, int], list[Any]],
+        number: object,
+        size: int,
+    ) -> None:
         try:
             self.number = max(1, int(str(number)))
         except (TypeError, ValueError):
             self.number = 1
         offset = (self.number - 1) * size
-        rows = list(queryset[offset : offset + size + 1])
-        self._has_next = len(rows) > size
-        self.object_list = rows[:size]
+        found = (
+            list(rows[offset : offset + size + 1])
+            if isinstance(rows, QuerySet)
+            else rows(offset, size + 1)
+        )
+        self._has_next = len(found) > size
+        self.object_list = found[:size]
 
     def has_next(self) -> bool:
         return self._has_next
@@ -58,10 +71,15 @@ def bounded_total(queryset: QuerySet[Any], *, whole_table: bool = False) -> Tota
     rows); beyond, "more than COUNT_CAP", or the table's estimate when the queryset is a whole
     table (`whole_table`), which costs one more query."""
     found = queryset.order_by()[: COUNT_CAP + 1].count()
+    return total_of_capped_count(found, model=queryset.model, whole_table=whole_table)
+
+
+def total_of_capped_count(found: int, *, model: type[Model], whole_table: bool) -> Total:
+    """`bounded_total`'s answer for a count of at most COUNT_CAP + 1 rows made elsewhere."""
     if found <= COUNT_CAP:
         return Total(found, "exact")
     if whole_table:
-        return Total(max(table_estimate(queryset.model), found), "about")
+        return Total(max(table_estimate(model), found), "about")
     return Total(COUNT_CAP, "more_than")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.cache import cache
-from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast, NullIf
 from django.utils.translation import gettext as _
 
@@ -100,6 +100,19 @@ def election_list(*, user: User) -> QuerySet[Election]:
     ).order_by(F("date").desc(nulls_last=True), "slug")
 
 
+def election_choices(*, user: User) -> QuerySet[Election]:
+    """The elections the close-race filter offers, each with `has_results` (final results by
+    constituency exist): one index probe an election (`elections_area_final_idx`), where
+    `election_list`'s counts read every area row on each view of the page."""
+    _require_organiser(user)
+    finals = AreaResult.objects.filter(
+        election=OuterRef("pk"), level=Level.CONSTITUENCY, is_final=True
+    )
+    return Election.objects.annotate(has_results=Exists(finals)).order_by(
+        F("date").desc(nulls_last=True), "slug"
+    )
+
+
 def access_election(*, user: User, slug: str) -> Election:
     _require_organiser(user)
     election = Election.objects.filter(slug=slug).first()
@@ -164,11 +177,7 @@ def close_race_counts(
     Kept RACE_COUNTS_SECONDS per scope (staff share one), election results version (its
     `updated_at`, touched by every import) and filters: results change only by an import,
     and building this aggregate of 20 filtered counts cost the ORM more than running it."""
-    scope = "all" if user is None or has_role(user, Role.STAFF) else f"user-{user.pk}"
-    key = (
-        f"maillage:race-counts:{scope}:{election.pk}:{election.updated_at.timestamp()}:"
-        f"{filters.round}:{filters.base}:{filters.level}"
-    )
+    key = _race_cache_key("race-counts", election, filters, user, thresholds=False)
     cached = cache.get(key)
     if cached is not None:
         return cast(dict[str, Any], cached)
@@ -179,6 +188,50 @@ def close_race_counts(
 
 # Five minutes, as the campaign's area counts: an organiser's zones may change meanwhile.
 RACE_COUNTS_SECONDS = 300
+
+
+def _race_cache_key(
+    kind: str, election: Election, filters: RaceFilters, user: User | None, *, thresholds: bool
+) -> str:
+    """A cache key for what the close-race page reads of one election's results: per scope
+    (staff share one), results version (`updated_at`, touched by every import) and filters."""
+    scope = "all" if user is None or has_role(user, Role.STAFF) else f"user-{user.pk}"
+    key = (
+        f"maillage:{kind}:{scope}:{election.pk}:{election.updated_at.timestamp()}:"
+        f"{filters.round}:{filters.base}:{filters.level}"
+    )
+    if thresholds:
+        key += f":{filters.max_gap}:{filters.max_margin}:{filters.effective_sort}"
+    return key
+
+
+class CloseRacePages:
+    """The close-race list as `Paginator` reads it: its count and one page's rows (`RaceRow`),
+    each kept RACE_COUNTS_SECONDS in the cache under `_race_cache_key`.
+
+    Results change only by an import, which gives the election a new `updated_at` and so new
+    keys; reading a page through the ORM (the count, the page, its candidates, 50 rows made
+    into RaceRows) was most of the page's cost on every view."""
+
+    def __init__(self, *, election: Election, filters: RaceFilters, user: User | None) -> None:
+        self.key = _race_cache_key("race-pages", election, filters, user, thresholds=True)
+        self.races = close_race_list(election=election, filters=filters, user=user)
+
+    def count(self) -> int:
+        key = f"{self.key}:count"
+        found = cache.get(key)
+        if found is None:
+            found = self.races.count()
+            cache.set(key, found, RACE_COUNTS_SECONDS)
+        return int(found)
+
+    def __getitem__(self, bounds: slice) -> list[RaceRow]:
+        key = f"{self.key}:rows:{bounds.start}:{bounds.stop}"
+        rows = cache.get(key)
+        if rows is None:
+            rows = race_rows(self.races[bounds])
+            cache.set(key, rows, RACE_COUNTS_SECONDS)
+        return cast(list[RaceRow], rows)
 
 
 def _close_race_counts(

@@ -41,8 +41,8 @@ CHART_ROWS = 20
 def _filters_from(
     request: AuthenticatedHttpRequest,
 ) -> tuple[CloseRaceFilterForm, selectors.RaceFilters, Election | None]:
-    elections = list(selectors.election_list(user=request.user))
-    with_results = [e for e in elections if getattr(e, "area_count", 0)]
+    elections = list(selectors.election_choices(user=request.user))
+    with_results = [e for e in elections if getattr(e, "has_results", False)]
     fallback = with_results[0] if with_results else (elections[0] if elections else None)
     # Missing parameters take their defaults, so the form always shows what the list uses.
     data = request.GET.copy()
@@ -99,9 +99,9 @@ def close_races(request: AuthenticatedHttpRequest) -> HttpResponse:
         "election": election,
     }
     if election is not None:
-        races = selectors.close_race_list(election=election, filters=filters, user=request.user)
-        page = Paginator(races, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = selectors.race_rows(page.object_list)
+        races = selectors.CloseRacePages(election=election, filters=filters, user=request.user)
+        page = Paginator(races, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+        rows = list(page.object_list)
         presence = selectors.campaign_presence_by_area(
             user=request.user, area_type=filters.level, codes=[row.code for row in rows]
         )

@@ -6,7 +6,13 @@ from maillage.core.errors import NotFound, PermissionDenied
 from maillage.core.tests.base import BaseTestCase
 from maillage.elections import selectors
 from maillage.elections.models import AreaResult, Election, Level
-from maillage.elections.selectors import RaceFilters, close_race_counts, close_race_list, race_rows
+from maillage.elections.selectors import (
+    CloseRacePages,
+    RaceFilters,
+    close_race_counts,
+    close_race_list,
+    race_rows,
+)
 from maillage.elections.services import election_refresh_final_flags, results_import
 from maillage.elections.tests import helpers
 from maillage.people.tests.helpers import make_person
@@ -87,6 +93,39 @@ class Legislatives2024Tests(BaseTestCase):
             fresh = close_race_counts(election=self.election, filters=RaceFilters())
         self.assertEqual(fresh["rows"][0]["gap"], fresh["total"])
         self.assertNotEqual(fresh["rows"][0]["gap"], counts["rows"][0]["gap"])
+
+    def test_pages_of_races_are_kept_until_the_results_change(self) -> None:
+        def first_page(election):  # type: ignore[no-untyped-def]
+            pages = CloseRacePages(election=election, filters=RaceFilters(max_gap=5), user=None)
+            return pages.count(), pages[0:50]
+
+        count, rows = first_page(self.election)
+        self.assertEqual(count, 109)
+        self.assertEqual(
+            [row.code for row in rows][:2],
+            [
+                row.code
+                for row in race_rows(
+                    close_race_list(election=self.election, filters=RaceFilters(max_gap=5))[:2]
+                )
+            ],
+        )
+        with self.assertNumQueries(0):
+            self.assertEqual(first_page(self.election), (count, rows))
+        # Another threshold is another list, read and kept apart.
+        with self.assertNumQueries(3):  # the count, the page, its candidates
+            CloseRacePages(election=self.election, filters=RaceFilters(max_gap=1), user=None)[0:50]
+            CloseRacePages(
+                election=self.election, filters=RaceFilters(max_gap=1), user=None
+            ).count()
+        # An import names a new version of the results: the next view reads them again.
+        AreaResult.objects.filter(election=self.election, level=Level.CONSTITUENCY).update(
+            gap_votes=0
+        )
+        election_refresh_final_flags(election=self.election)
+        fresh_count, fresh_rows = first_page(self.election)
+        self.assertEqual(fresh_count, 577)
+        self.assertEqual({row.gap_votes for row in fresh_rows}, {0})
 
     def test_first_round_gaps_rank_by_votes_not_ballot_order(self) -> None:
         ardeche = AreaResult.objects.get(election=self.election, code="0703", round_number=1)

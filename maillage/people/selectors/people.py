@@ -7,7 +7,7 @@ a person outside the lists assigned to them, whatever page or export asks.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -17,10 +17,14 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User, Zone
-from maillage.core.compiled import compiled_for_user
+from maillage.core.compiled import (
+    compiled_count_for_user,
+    compiled_for_user,
+    compiled_rows_for_user,
+)
 from maillage.core.db import Bytewise, NotByIndex
 from maillage.core.errors import NotFound
-from maillage.core.pagination import Total, bounded_total
+from maillage.core.pagination import COUNT_CAP, Total, bounded_total, total_of_capped_count
 from maillage.core.roles import Role, role_of
 from maillage.people.assignment_sources import assignment_sources
 from maillage.people.models import (
@@ -32,6 +36,7 @@ from maillage.people.models import (
     PhoneNumber,
 )
 from maillage.people.normalise import fold, normalise_email, normalise_phone
+from maillage.people.selectors.rows import ROW_FIELDS
 
 AREA_FIELDS = {
     "commune": "commune_code",
@@ -74,15 +79,19 @@ def assigned_people_ids(*, user: User) -> QuerySet[Any]:
     return ids.union(*others) if others else ids
 
 
+def _sources_key() -> tuple[tuple[str, int], ...]:
+    """Part of every compiled scope's key: the assignment sources registered (tests add some)."""
+    return tuple((name, id(source)) for name, source in assignment_sources().items())
+
+
 def assigned_people_sql(*, user: User) -> RawSQL:
     """`assigned_people_ids` as SQL ready for `pk__in`, compiled once per process and day
     (`core.compiled`: building and compiling that UNION cost the ORM about 5 ms a request).
 
     Sources must therefore depend on the user's id and on today's date only (not on other
     attributes of the user): a test compares the compiled scope with the querysets."""
-    sources = assignment_sources()
     sql, params = compiled_for_user(
-        key=("scope", tuple((name, id(f)) for name, f in sources.items())),
+        key=("scope", _sources_key()),
         user=user,
         build=lambda placeholder: assigned_people_ids(user=placeholder),
     )
@@ -302,12 +311,58 @@ def person_list_page(
     )
 
 
+def _list_compiles(user: User, query: str) -> bool:
+    """Whether the people list's queries can be compiled once (core.compiled): without a search,
+    for the roles whose scope depends on their id and the date only (not an organiser's zones,
+    read from the database)."""
+    level = role_of(user)
+    return not (query or "").strip() and (
+        level >= Role.STAFF or Role.VOLUNTEER <= level < Role.ORGANISER
+    )
+
+
+def person_list_rows(
+    *, user: User, query: str = "", sort: str = "name", total: Total | None = None
+) -> QuerySet[Any] | Callable[[int, int], list[dict[str, Any]]]:
+    """The people list's rows (`ROW_FIELDS`), for `NextPage`: `person_list_page`'s values, or,
+    on the list without a search, the same query compiled once and given (offset, limit)."""
+    if not _list_compiles(user, query):
+        return person_list_page(user=user, query=query, sort=sort, total=total).values(*ROW_FIELDS)
+    sort = person_sort_for(user=user, sort=sort)
+    by_index = total is None or total.kind != "exact" or total.value >= SORT_MATCHES_BELOW
+
+    def build(placeholder: User) -> QuerySet[Any]:
+        # Sorted as for `total`; whether as found or by index changes the plan, not the order.
+        matches = None if by_index else 0
+        return sort_people(person_search(user=placeholder, query=""), sort, matches=matches).values(
+            *ROW_FIELDS
+        )
+
+    def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
+        return compiled_rows_for_user(
+            key=("person-list-rows", sort, by_index, _sources_key()),
+            user=user,
+            build=build,
+            offset=offset,
+            limit=limit,
+        )
+
+    return fetch
+
+
 def person_list_total(*, user: User, query: str = "") -> Total:
     """How many people the people list shows, bounded: exact up to COUNT_CAP; beyond, the
     table's estimate for staff without a search (they see everyone), "more than" otherwise."""
-    people = person_search(user=user, query=query)
     whole_table = role_of(user) >= Role.STAFF and not (query or "").strip()
-    return bounded_total(people, whole_table=whole_table)
+    if _list_compiles(user, query):
+        found = compiled_count_for_user(
+            key=("person-list-total", _sources_key()),
+            user=user,
+            build=lambda placeholder: person_search(user=placeholder, query=""),
+            cap=COUNT_CAP,
+        )
+        return total_of_capped_count(found, model=Person, whole_table=whole_table)
+    return bounded_total(person_search(user=user, query=query), whole_table=whole_table)
 
 
 # Unknown support last in both directions, the same on SQLite (NULL smallest) and PostgreSQL.

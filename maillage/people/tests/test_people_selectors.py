@@ -11,6 +11,7 @@ from django.utils import timezone
 from maillage.accounts.models import User, Zone
 from maillage.accounts.tests.factories import UserFactory
 from maillage.core.errors import NotFound
+from maillage.core.pagination import Total
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
 from maillage.people import assignment_sources
@@ -32,9 +33,12 @@ from maillage.people.selectors.people import (
     people_in_scope,
     people_visible_to,
     person_list_page,
+    person_list_rows,
+    person_list_total,
     person_search,
     sort_people,
 )
+from maillage.people.selectors.rows import ROW_FIELDS
 from maillage.people.services.persons import person_update
 from maillage.people.tests.helpers import assign, at, make_person
 
@@ -359,3 +363,67 @@ class SortSmallResultTestCase(BaseTestCase):
         self.assertIn("|| ''", small)
         self.assertNotIn("|| ''", large)
         self.assertNotIn("|| ''", unknown)
+
+
+class CompiledListTestCase(BaseTestCase):
+    """The people list without a search reads its rows and total through SQL compiled once
+    (`person_list_rows`, `person_list_total`): the same rows, in the same order, page by page,
+    as the queryset it was compiled from, for every sort and both kinds of scope."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.people = [
+            make_person(
+                birth_name=name,
+                first_names=first,
+                birth_year=1950 + n,
+                polling_station_code=f"13055_000{n % 3}",
+                roll_number=n,
+            )
+            for n, (name, first) in enumerate(
+                [
+                    ("ADAM", "Zoé"),
+                    ("ÉLUARD", "Paul"),
+                    ("ADAMO", "Alain"),
+                    ("BRUN", "Léa"),
+                    ("ADAM", "Émilie"),
+                    ("ZOLA", "Émile"),
+                    ("CAMUS", "Albert"),
+                ]
+            )
+        ]
+        # Some support known, some not: the support sorts put the unknown last both ways.
+        for n, person in enumerate(cls.people[:4]):
+            Person.objects.filter(pk=person.pk).update(current_support=[1, 3, 5, 3][n])
+        assign(cls.people[:5], users=[cls.teammate])
+
+    def expected(self, user: User, sort: str, offset: int, limit: int) -> list[dict]:  # type: ignore[type-arg]
+        total = person_list_total(user=user)
+        page = person_list_page(user=user, sort=sort, total=total).values(*ROW_FIELDS)
+        return list(page[offset : offset + limit])
+
+    def test_the_compiled_rows_are_the_querysets_rows(self) -> None:
+        for user in (self.teammate, self.owner):
+            total = person_list_total(user=user)
+            for sort in SORTS:
+                for offset, limit in ((0, 3), (3, 3), (6, 3), (0, 51)):
+                    with self.subTest(user=user.email, sort=sort, offset=offset):
+                        fetch = person_list_rows(user=user, sort=sort, total=total)
+                        self.assertTrue(callable(fetch))
+                        rows = fetch(offset, limit)  # type: ignore[operator]
+                        self.assertEqual(rows, self.expected(user, sort, offset, limit))
+
+    def test_the_compiled_total_counts_the_scope(self) -> None:
+        self.assertEqual(person_list_total(user=self.teammate), Total(5, "exact"))
+        self.assertEqual(person_list_total(user=self.owner).value, Person.objects.count())
+        # Bound to each user: the outsider has no list.
+        self.assertEqual(person_list_total(user=self.outsider), Total(0, "exact"))
+
+    def test_a_search_is_not_compiled(self) -> None:
+        rows = person_list_rows(user=self.teammate, query="adam", total=None)
+        self.assertNotIsInstance(rows, type(lambda: None))
+        self.assertEqual(
+            {row["birth_name"] for row in rows},  # type: ignore[union-attr]
+            {"ADAM", "ADAMO"},
+        )

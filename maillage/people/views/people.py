@@ -25,12 +25,12 @@ from maillage.people.models import ConsentChannel, Interaction, Person, Sex
 from maillage.people.selectors.people import (
     access_person,
     household_members,
-    person_list_page,
+    person_list_rows,
     person_list_total,
     person_sort_for,
     support_visible_to,
 )
-from maillage.people.selectors.rows import ROW_FIELDS, person_rows, person_table_rows
+from maillage.people.selectors.rows import person_rows, person_table_rows
 from maillage.people.services.consent import consent_record
 from maillage.people.services.interactions import interaction_record
 from maillage.people.services.persons import person_sheet_view
@@ -109,8 +109,8 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
     # No COUNT of the whole result: "next" comes from one extra row, the total is bounded.
     total = person_list_total(user=request.user, query=q)
-    people = person_list_page(user=request.user, query=q, sort=sort, total=total)
-    page = NextPage(people.values(*ROW_FIELDS), request.GET.get("page"), PAGE_SIZE)
+    rows_source = person_list_rows(user=request.user, query=q, sort=sort, total=total)
+    page = NextPage(rows_source, request.GET.get("page"), PAGE_SIZE)
     rows = person_rows(page.object_list)
     show_support = support_visible_to(user=request.user)
     return render(
