@@ -100,7 +100,8 @@ def close_races(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     if election is not None:
         races = selectors.CloseRacePages(election=election, filters=filters, user=request.user)
-        page = Paginator(races, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+        paginator: Paginator[selectors.RaceRow] = Paginator(races, PAGE_SIZE)  # type: ignore[arg-type]
+        page = paginator.get_page(request.GET.get("page"))
         rows = list(page.object_list)
         presence = selectors.campaign_presence_by_area(
             user=request.user, area_type=filters.level, codes=[row.code for row in rows]
