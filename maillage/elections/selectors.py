@@ -215,7 +215,12 @@ class CloseRacePages:
 
     def __init__(self, *, election: Election, filters: RaceFilters, user: User | None) -> None:
         self.key = _race_cache_key("race-pages", election, filters, user, thresholds=True)
-        self.races = close_race_list(election=election, filters=filters, user=user)
+        self.election, self.filters, self.user = election, filters, user
+
+    @property
+    def races(self) -> QuerySet[AreaResult]:
+        """The list's queryset, built only when the cache misses."""
+        return close_race_list(election=self.election, filters=self.filters, user=self.user)
 
     def count(self) -> int:
         key = f"{self.key}:count"
@@ -259,6 +264,23 @@ def _close_race_counts(
     return counts
 
 
+@dataclass(frozen=True)
+class RaceCandidate:
+    """What a race row prints of one of its top two candidates: plain values, cheap to keep in
+    the cache (CloseRacePages), where a model instance is not."""
+
+    full_name: str
+    nuance_code: str
+    votes: int
+    elected: bool
+
+    @classmethod
+    def of(cls, candidate: CandidateResult | None) -> RaceCandidate | None:
+        if candidate is None:
+            return None
+        return cls(candidate.full_name, candidate.nuance_code, candidate.votes, candidate.elected)
+
+
 @dataclass
 class RaceRow:
     """One race as printed by `close_races` and written to the CSV export."""
@@ -266,8 +288,8 @@ class RaceRow:
     code: str
     name: str
     round_number: int
-    winner: CandidateResult | None
-    runner_up: CandidateResult | None
+    winner: RaceCandidate | None
+    runner_up: RaceCandidate | None
     gap_votes: int
     gap_pct: float | None
     margin_votes: int | None
@@ -289,8 +311,8 @@ def race_rows(areas: Any) -> list[RaceRow]:
                 code=area.code,
                 name=area.name,
                 round_number=area.round_number,
-                winner=top_two[0] if top_two else None,
-                runner_up=top_two[1] if len(top_two) > 1 else None,
+                winner=RaceCandidate.of(top_two[0] if top_two else None),
+                runner_up=RaceCandidate.of(top_two[1] if len(top_two) > 1 else None),
                 gap_votes=area.gap_votes,
                 gap_pct=area.gap_pct,
                 margin_votes=area.margin_votes,

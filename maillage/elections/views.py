@@ -28,7 +28,7 @@ from maillage.core.roles import Role
 from maillage.core.services import audit_log_record, task_progress_enqueue
 from maillage.elections import selectors
 from maillage.elections.forms import CloseRaceFilterForm, ResultUploadForm
-from maillage.elections.models import CandidateResult, Election, Level
+from maillage.elections.models import Election, Level
 from maillage.elections.services import result_upload_create
 from maillage.elections.tasks import result_upload_task
 
@@ -136,7 +136,9 @@ def close_races(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "elections/close_races.html", context)
 
 
-def _candidate_cell(candidate: CandidateResult | None, numbers: NumberFormat) -> dict[str, object]:
+def _candidate_cell(
+    candidate: selectors.RaceCandidate | None, numbers: NumberFormat
+) -> dict[str, object]:
     if candidate is None:
         return {}
     return {

@@ -53,11 +53,11 @@ class Legislatives2024Tests(BaseTestCase):
         closest = race_rows(self.races(max_margin=1))[0]
         self.assertEqual((closest.code, closest.margin_votes, closest.gap_votes), ("0703", 35, 35))
         self.assertEqual(
-            (closest.winner.last_name, closest.winner.votes, closest.winner.elected),
-            ("BRUN", 20414, True),
+            (closest.winner.full_name, closest.winner.votes, closest.winner.elected),
+            ("Fabrice BRUN", 20414, True),
         )
         self.assertEqual(
-            (closest.runner_up.last_name, closest.runner_up.votes), ("GRANGIER", 20379)
+            (closest.runner_up.full_name, closest.runner_up.votes), ("Cyrille GRANGIER", 20379)
         )
         self.assertAlmostEqual(closest.gap_pct, 35 * 100 / 58918)
 
