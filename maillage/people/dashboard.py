@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, IntegerField, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from maillage.accounts.models import User
-from maillage.core.compiled import compiled_for_user
+from maillage.core.compiled import compiled_rows_for_user
 from maillage.core.dashboard import Bar, Tile, bars_from_counts
 from maillage.core.roles import Role, has_role, role_of
 from maillage.people.models import DuplicateCandidate, SupportLevel
@@ -22,41 +21,10 @@ from maillage.people.selectors.people import (
     reachable_any_q,
     support_visible_to,
 )
-from maillage.people.selectors.teams import assigned_list_progress
+from maillage.people.selectors.teams import assigned_list_counts
 
 
-def _counts_in_scope(
-    *, user: User, aggregates: dict[str, Any], sees_support: bool
-) -> dict[str, int]:
-    """The tiles' counts over the user's scope, in one query. Below organiser the query is the
-    same for everyone but the user's id: compiled once per process and day (core.compiled),
-    as building it (the scope's UNION, the reachability EXISTS) cost more than running it."""
-    if role_of(user) >= Role.ORGANISER:
-        return people_visible_to(user=user).aggregate(**aggregates)
-
-    def build(placeholder: User) -> QuerySet[Any]:
-        # The aggregate as a queryset: grouped by a constant, which Django leaves out of the
-        # GROUP BY, so it is one row over the whole scope, as .aggregate() would give.
-        return (
-            people_visible_to(user=placeholder)
-            .annotate(_whole_scope=Value(1, output_field=IntegerField()))
-            .values("_whole_scope")
-            .annotate(**aggregates)
-            .values(*aggregates)
-        )
-
-    sql, params = compiled_for_user(key=("dashboard-counts", sees_support), user=user, build=build)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return dict(zip(aggregates, row, strict=True))
-
-
-def dashboard_tiles(user: User) -> list[Tile]:
-    if not has_role(user, Role.VOLUNTEER):
-        return []
-    is_staff = has_role(user, Role.STAFF)
-    sees_support = support_visible_to(user=user)
+def _scope_aggregates(sees_support: bool) -> dict[str, Any]:
     aggregates: dict[str, Any] = {
         "people": Count("pk"),
         "reachable": Count("pk", filter=reachable_any_q()),
@@ -69,7 +37,38 @@ def dashboard_tiles(user: User) -> list[Tile]:
             aggregates[f"support_{level.value}"] = Count(
                 "pk", filter=Q(current_support=level.value)
             )
-    counts = _counts_in_scope(user=user, aggregates=aggregates, sees_support=sees_support)
+    return aggregates
+
+
+def _counts_in_scope(*, user: User, sees_support: bool) -> dict[str, int]:
+    """The tiles' counts over the user's scope, in one query. Below organiser the query is the
+    same for everyone but the user's id: compiled once per process and day (core.compiled),
+    as building it (the scope's UNION, the reachability EXISTS) cost more than running it."""
+    if role_of(user) >= Role.ORGANISER:
+        return people_visible_to(user=user).aggregate(**_scope_aggregates(sees_support))
+
+    def build(placeholder: User) -> QuerySet[Any]:
+        aggregates = _scope_aggregates(sees_support)
+        # The aggregate as a queryset: grouped by a constant, which Django leaves out of the
+        # GROUP BY, so it is one row over the whole scope, as .aggregate() would give.
+        return (
+            people_visible_to(user=placeholder)
+            .annotate(_whole_scope=Value(1, output_field=IntegerField()))
+            .values("_whole_scope")
+            .annotate(**aggregates)
+            .values(*aggregates)
+        )
+
+    (row,) = compiled_rows_for_user(key=("dashboard-counts", sees_support), user=user, build=build)
+    return row
+
+
+def dashboard_tiles(user: User) -> list[Tile]:
+    if not has_role(user, Role.VOLUNTEER):
+        return []
+    is_staff = has_role(user, Role.STAFF)
+    sees_support = support_visible_to(user=user)
+    counts = _counts_in_scope(user=user, sees_support=sees_support)
     url = reverse("people:person_list")
     tiles = [
         Tile(
@@ -98,7 +97,7 @@ def dashboard_tiles(user: User) -> list[Tile]:
         )
     if not is_staff:
         # Staff follow every list from their own pages; below, one's own work comes first.
-        lists = assigned_list_progress(user=user)
+        lists = assigned_list_counts(user=user)
         if lists:
             leader = has_role(user, Role.TEAM_LEADER)
             tiles.append(
@@ -110,7 +109,13 @@ def dashboard_tiles(user: User) -> list[Tile]:
                     link_label=_("Suivre mon équipe") if leader else _("Voir mes personnes"),
                     order=19,
                     bars=[
-                        Bar(label=row.person_list.name, value=row.contacted, percent=row.percent)
+                        Bar(
+                            label=row["name"],
+                            value=row["contacted"],
+                            percent=round(row["contacted"] * 100 / row["people"])
+                            if row["people"]
+                            else 0,
+                        )
                         for row in lists
                     ],
                 )

@@ -162,24 +162,17 @@ class ScopingTestCase(BaseTestCase):
         self.assertNotIn(timezone.localdate().isoformat(), dates)
 
     def test_the_dashboard_counts_compiled_once_are_the_scopes_counts(self) -> None:
-        from django.db.models import Count, Q
-
-        from maillage.people.dashboard import _counts_in_scope
+        from maillage.people.dashboard import _counts_in_scope, _scope_aggregates
 
         assign([self.aix, self.lyon], users=[self.teammate])
         Person.objects.filter(pk=self.aix.pk).update(current_support=SupportLevel.UNDECIDED)
-        aggregates = {
-            "people": Count("pk"),
-            "undecided": Count("pk", filter=Q(current_support=SupportLevel.UNDECIDED)),
-        }
-        for user in (self.teammate, self.outsider):
-            expected = people_visible_to(user=user).aggregate(**aggregates)
-            counts = _counts_in_scope(user=user, aggregates=aggregates, sees_support=True)
-            self.assertEqual(counts, expected, user.email)
-        self.assertEqual(
-            _counts_in_scope(user=self.teammate, aggregates=aggregates, sees_support=True),
-            {"people": 3, "undecided": 1},
-        )
+        for sees_support in (False, True):
+            for user in (self.teammate, self.outsider):
+                expected = people_visible_to(user=user).aggregate(**_scope_aggregates(sees_support))
+                counts = _counts_in_scope(user=user, sees_support=sees_support)
+                self.assertEqual(counts, expected, (user.email, sees_support))
+        counts = _counts_in_scope(user=self.teammate, sees_support=True)
+        self.assertEqual((counts["people"], counts["undecided"]), (3, 1))
 
     def test_people_in_scope_holds_only_visible_people_and_only_for_its_user(self) -> None:
         scope = people_in_scope(

@@ -10,7 +10,11 @@ from maillage.core.navigation import navigation_for
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.dashboard import dashboard_tiles
-from maillage.people.selectors.teams import assigned_list_progress, team_progress
+from maillage.people.selectors.teams import (
+    assigned_list_counts,
+    assigned_list_progress,
+    team_progress,
+)
 from maillage.people.services.interactions import interaction_record
 from maillage.people.tests.helpers import assign, make_person
 
@@ -116,3 +120,20 @@ class TeamProgressTestCase(BaseTestCase):
         for label in ("Segments", "Doublons", "Cibles électorales", "Comptes", "Journal d'audit"):
             self.assertIn(label, staff)
         self.assertEqual(len(set(map(tuple, map(labels, Role)))), len(Role) - 1)  # admin = staff
+
+    def test_the_compiled_counts_are_the_progress_rows(self) -> None:
+        for user in (self.teammate, self.outsider, self.leader):
+            with self.subTest(user=user.email):
+                self.assertEqual(
+                    assigned_list_counts(user=user),
+                    [
+                        {
+                            "pk": row.person_list.pk,
+                            "name": row.person_list.name,
+                            "people": row.people,
+                            "contacted": row.contacted,
+                        }
+                        for row in assigned_list_progress(user=user)
+                    ],
+                )
+        self.assertTrue(assigned_list_counts(user=self.teammate))  # not vacuous
