@@ -52,6 +52,7 @@ def _setup() -> dict[str, object]:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from maillage.accounts.backends import PASSWORD_BACKEND
     from maillage.accounts.models import User
     from maillage.canvassing.models import Turf, TurfAssignment, TurfMember
     from maillage.core.roles import Role
@@ -83,7 +84,7 @@ def _setup() -> dict[str, object]:
         TurfAssignment.objects.create(turf=turf, user=user, starts_on=today)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = PASSWORD_BACKEND
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         token = secrets.token_hex(16)  # a 32-character CSRF secret, as Django's cookie holds

@@ -97,6 +97,7 @@ def _setup() -> dict[str, object]:
     from django.core.management import call_command
     from django.db.models import Q
 
+    from maillage.accounts.backends import PASSWORD_BACKEND
     from maillage.accounts.models import User
     from maillage.core.roles import Role
     from maillage.people.models import PersonList, Segment
@@ -126,7 +127,7 @@ def _setup() -> dict[str, object]:
         user = User.objects.get(email=email)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = PASSWORD_BACKEND
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         cookies[who] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"

@@ -20,6 +20,7 @@ from maillage.core.tests.base import BaseTestCase
 from maillage.elections.models import AreaResult, Election, ResultImport, ResultUpload
 from maillage.elections.services import results_import
 from maillage.elections.tests import helpers
+from maillage.people.tests.helpers import make_person
 
 
 class ElectionPagesTests(BaseTestCase):
@@ -138,13 +139,40 @@ class ElectionPagesTests(BaseTestCase):
         response = self.client.get(
             reverse("elections:close_races"), {"max_gap": "5", "sort": "-gap", "base": "votants"}
         )
-        rows = [row["race"] for row in response.context["rows"]]
+        rows = response.context["rows"]
         self.assertEqual(response.context["page"].paginator.count, 116)  # gap < 5 % of voters
         self.assertEqual(len(rows), 50)  # one page
         self.assertEqual([r.gap_pct for r in rows], sorted((r.gap_pct for r in rows), reverse=True))
         self.assertContains(
             response, "Pourcentages calculés sur les <strong>votants</strong>", html=False
         )
+
+    def test_the_cached_rows_follow_the_language_and_the_campaigns_presence(self) -> None:
+        from django.conf import settings
+
+        self.login(self.owner)
+        url = reverse("elections:close_races")
+        french = self.client.get(url, {"max_margin": "1"}).content.decode()
+        self.assertIn("20\u202f414 voix", french.replace("\xa0", "\u202f"))
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        english = self.client.get(url, {"max_margin": "1"}).content.decode()
+        self.assertIn("20,414 votes", english)
+        # Someone new in the closest area: once the campaign's presence is counted again, the
+        # rows are made again (the races themselves still come from the cache).
+        make_person(constituency_code="0703", commune_code="07186", department_code="07")
+        area_counts = [key for key in cache._cache if ":maillage:area-counts:" in key]  # type: ignore[attr-defined]
+        self.assertTrue(area_counts)
+        cache.delete_many([key.split(":", 2)[2] for key in area_counts])
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+        def ardeche(html: str) -> str:
+            found = re.search(r'<tr><td><a href="[^"]*/0703/">.*?</tr>', html)
+            assert found is not None
+            return found.group(0)
+
+        self.assertIn('<td class="num">0 / 0 / 0 / 0</td>', ardeche(french))
+        after = self.client.get(url, {"max_margin": "1"}).content.decode()
+        self.assertIn('<td class="num">1 / 0 / 0 / 0</td>', ardeche(after))
 
     def test_names_from_a_results_file_are_printed_escaped(self) -> None:
         # Result files come from outside: a crafted name must not become markup in the table.
