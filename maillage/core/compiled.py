@@ -26,13 +26,15 @@ from django.utils import timezone
 
 # An id no user has: marks where the user's id goes in the compiled parameters.
 PLACEHOLDER_USER_ID = -7_340_021_977
+# An id no row has: marks where a looked-up id goes (compiled_instances_for_user).
+PLACEHOLDER_VALUE_ID = -7_340_021_978
 
 
 class _CompiledQuery:
     """A queryset's SQL and parameters, and what reading its rows needs: the names a
     `.values()` row has and the ORM's converters for each column."""
 
-    __slots__ = ("sql", "params", "names", "converters")
+    __slots__ = ("sql", "params", "names", "converters", "model", "attnames")
 
     def __init__(self, queryset: QuerySet[Any]) -> None:
         query = queryset.query
@@ -40,12 +42,25 @@ class _CompiledQuery:
         sql, params = compiler.as_sql()
         self.sql, self.params = sql, tuple(params)
         self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        self.converters = compiler.get_converters(
-            [expression for expression, _sql, _alias in compiler.select]
+        columns = [expression for expression, _sql, _alias in compiler.select]
+        self.converters = compiler.get_converters(columns)
+        self.model = queryset.model
+        # For a queryset of plain model rows (compiled_instances_for_user): each column's field.
+        self.attnames = (
+            []
+            if self.names or query.select_related
+            else [getattr(getattr(column, "target", None), "attname", None) for column in columns]
         )
 
-    def bound(self, user: AbstractBaseUser) -> list[Any]:
-        return [user.pk if param == PLACEHOLDER_USER_ID else param for param in self.params]
+    def bound(self, user: AbstractBaseUser, value: Any = None) -> list[Any]:
+        return [
+            user.pk
+            if param == PLACEHOLDER_USER_ID
+            else value
+            if param == PLACEHOLDER_VALUE_ID
+            else param
+            for param in self.params
+        ]
 
 
 _compiled: dict[tuple[Hashable, ...], _CompiledQuery] = {}
@@ -109,6 +124,36 @@ def compiled_rows_for_user(
     if converters:
         rows = [_converted(row, converters) for row in rows]
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def compiled_instances_for_user(
+    *,
+    key: tuple[Hashable, ...],
+    user: AbstractBaseUser,
+    build: Callable[[Any, int], QuerySet[Any]],
+    value: int,
+) -> list[Any]:
+    """The model instances `build(user, value)` selects, compiled once per process, database,
+    day, role and `key` as `compiled_for_user` is, `value` (an id: a person's, say) bound where
+    PLACEHOLDER_VALUE_ID was. For a page's reads of one row's related rows (a contact sheet's
+    addresses, phones, consents): plain model rows only, no select_related, annotation,
+    `.values()` or deferred field."""
+    compiled = _compiled_query(
+        key, user, lambda placeholder: build(placeholder, PLACEHOLDER_VALUE_ID)
+    )
+    if PLACEHOLDER_VALUE_ID not in compiled.params:
+        raise ValueError("the queryset must filter on its value placeholder")
+    attnames = compiled.attnames
+    if not attnames or None in attnames:
+        raise ValueError("compiled_instances_for_user reads plain model rows only")
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, compiled.bound(user, value))
+        rows = cursor.fetchall()
+    model, converters, alias = compiled.model, compiled.converters, connection.alias
+    return [
+        model.from_db(alias, attnames, _converted(row, converters) if converters else row)
+        for row in rows
+    ]
 
 
 def compiled_count_for_user(

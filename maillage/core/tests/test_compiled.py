@@ -10,7 +10,7 @@ from django.utils import timezone
 from maillage.accounts.models import User
 from maillage.accounts.tests.factories import UserFactory
 from maillage.core import compiled as module
-from maillage.core.compiled import compiled_for_user, compiled_lookup
+from maillage.core.compiled import compiled_for_user, compiled_instances_for_user, compiled_lookup
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
 
@@ -99,3 +99,39 @@ class CompiledLookupTestCase(BaseTestCase):
                 placeholder=module.PLACEHOLDER_USER_ID,
                 value=1,
             )
+
+
+class CompiledInstancesTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        module._compiled.clear()
+
+    def test_plain_rows_only_and_filtered_on_the_value(self) -> None:
+        with self.assertRaises(ValueError):  # the value is not used: every call the same rows
+            compiled_instances_for_user(
+                key=("no-value",), user=self.owner, build=lambda u, v: User.objects.all(), value=1
+            )
+        with self.assertRaises(ValueError):  # values() rows are not model rows
+            compiled_instances_for_user(
+                key=("values",),
+                user=self.owner,
+                build=lambda u, v: User.objects.filter(pk=v).values("email"),
+                value=self.owner.pk,
+            )
+
+    def test_the_user_and_the_value_are_both_bound(self) -> None:
+        def build(user, pk):  # type: ignore[no-untyped-def]
+            return User.objects.filter(pk=pk, role__lte=user.role)
+
+        found = compiled_instances_for_user(
+            key=("both",), user=self.owner, build=build, value=self.teammate.pk
+        )
+        self.assertEqual(found, [self.teammate])
+        self.assertEqual(found[0].last_login, User.objects.get(pk=self.teammate.pk).last_login)
+        # A volunteer's role is compiled apart; the staff owner is above it.
+        self.assertEqual(
+            compiled_instances_for_user(
+                key=("both",), user=self.teammate, build=build, value=self.owner.pk
+            ),
+            [],
+        )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OrderBy, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from maillage.accounts.models import User, Zone
 from maillage.core.compiled import (
     compiled_count_for_user,
     compiled_for_user,
+    compiled_instances_for_user,
     compiled_rows_for_user,
 )
 from maillage.core.db import Bytewise, NotByIndex
@@ -28,12 +29,14 @@ from maillage.core.pagination import COUNT_CAP, Total, bounded_total, total_of_c
 from maillage.core.roles import Role, role_of
 from maillage.people.assignment_sources import assignment_sources
 from maillage.people.models import (
+    Consent,
     ContactStatus,
     EmailAddress,
     Interaction,
     Person,
     PersonList,
     PhoneNumber,
+    Tag,
 )
 from maillage.people.normalise import fold, normalise_email, normalise_phone
 from maillage.people.selectors.rows import ROW_FIELDS
@@ -140,10 +143,119 @@ def access_person(*, user: User, person_id: int | str) -> Person:
         pk = int(person_id)
     except (TypeError, ValueError):
         raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible.")) from None
-    person = people_visible_to(user=user).filter(pk=pk).first()
+    if _scope_compiles(user):
+        found = compiled_instances_for_user(
+            key=("person-by-pk", _sources_key()),
+            user=user,
+            build=lambda placeholder, person_pk: people_visible_to(user=placeholder).filter(
+                pk=person_pk
+            ),
+            value=pk,
+        )
+        person = found[0] if found else None
+    else:
+        person = people_visible_to(user=user).filter(pk=pk).first()
     if person is None:
         raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible."))
     return person
+
+
+@dataclass(frozen=True)
+class PersonSheetRows:
+    """What a contact sheet shows beside the person: their addresses, numbers, consents and
+    tags, and the people of their household the user may see (at most 20)."""
+
+    emails: list[EmailAddress]
+    phones: list[PhoneNumber]
+    consents: list[Consent]
+    tags: list[Tag]
+    household: list[Person]
+
+
+def _household_of(user: User, person_pk: int) -> QuerySet[Person]:
+    key = Person.objects.filter(pk=person_pk).values("household_key")[:1]
+    return (
+        people_visible_to(user=user)
+        .filter(household_key=Subquery(key))
+        .exclude(pk=person_pk)
+        .order_by("birth_year", "first_names")[:20]
+    )
+
+
+# The sheet's reads of one person's rows, by name: each is the related manager's own query
+# (same filter, same default ordering), compiled once (core.compiled) on the hot path.
+_SHEET_READS: dict[str, Callable[[User, int], QuerySet[Any]]] = {
+    "emails": lambda user, pk: EmailAddress.objects.filter(person_id=pk),
+    "phones": lambda user, pk: PhoneNumber.objects.filter(person_id=pk),
+    "consents": lambda user, pk: Consent.objects.filter(person_id=pk).order_by(
+        "-recorded_at", "-id"
+    ),
+    "tags": lambda user, pk: Tag.objects.filter(people=pk),
+}
+
+
+def _interactions_of(user: User, person_pk: int) -> QuerySet[Interaction]:
+    return Interaction.objects.filter(person_id=person_pk).order_by("-occurred_at", "-id")
+
+
+def _actors_of(user: User, person_pk: int) -> QuerySet[User]:
+    return User.objects.filter(
+        pk__in=Interaction.objects.filter(person_id=person_pk).values("actor_id")
+    )
+
+
+def person_sheet_interactions(*, user: User, person: Person) -> list[Interaction]:
+    """The person's interactions, newest first, each with its `actor` loaded. Compiled once for
+    the roles whose scope compiles (two queries: the interactions, then their actors, each
+    bound to the person's id), through the ORM's `select_related` otherwise."""
+    if not _scope_compiles(user):
+        return list(person.interactions.select_related("actor").order_by("-occurred_at", "-id"))
+    interactions = compiled_instances_for_user(
+        key=("person-sheet-interactions",), user=user, build=_interactions_of, value=person.pk
+    )
+    if not interactions:
+        return interactions
+    actors = {
+        actor.pk: actor
+        for actor in compiled_instances_for_user(
+            key=("person-sheet-actors",), user=user, build=_actors_of, value=person.pk
+        )
+    }
+    for interaction in interactions:
+        # Sets the relation's cache, as select_related would: no query per row.
+        interaction.actor = actors.get(interaction.actor_id)  # type: ignore[assignment]
+    return interactions
+
+
+def person_sheet_rows(*, user: User, person: Person) -> PersonSheetRows:
+    """The contact sheet's related rows, five queries. For the roles whose scope compiles
+    (`_scope_compiles`), each is SQL compiled once per process, day and role, the person's id
+    bound: through the ORM, building these five queries cost the sheet more than running them."""
+    if not _scope_compiles(user):
+        return PersonSheetRows(
+            emails=list(person.emails.all()),
+            phones=list(person.phones.all()),
+            consents=list(person.consents.order_by("-recorded_at", "-id")),
+            tags=list(person.tags.all()),
+            household=list(household_members(user=user, person=person)[:20]),
+        )
+    reads = {
+        name: compiled_instances_for_user(
+            key=("person-sheet", name), user=user, build=build, value=person.pk
+        )
+        for name, build in _SHEET_READS.items()
+    }
+    household = (
+        compiled_instances_for_user(
+            key=("person-sheet-household", _sources_key()),
+            user=user,
+            build=_household_of,
+            value=person.pk,
+        )
+        if person.household_key
+        else []
+    )
+    return PersonSheetRows(household=household, **reads)
 
 
 @dataclass(frozen=True)
@@ -311,14 +423,18 @@ def person_list_page(
     )
 
 
-def _list_compiles(user: User, query: str) -> bool:
-    """Whether the people list's queries can be compiled once (core.compiled): without a search,
-    for the roles whose scope depends on their id and the date only (not an organiser's zones,
-    read from the database)."""
+def _scope_compiles(user: User) -> bool:
+    """Whether queries over this user's scope can be compiled once (core.compiled): the roles
+    whose scope depends on their id and the date only (not an organiser's zones, read from the
+    database first)."""
     level = role_of(user)
-    return not (query or "").strip() and (
-        level >= Role.STAFF or Role.VOLUNTEER <= level < Role.ORGANISER
-    )
+    return level >= Role.STAFF or Role.VOLUNTEER <= level < Role.ORGANISER
+
+
+def _list_compiles(user: User, query: str) -> bool:
+    """Whether the people list's queries can be compiled once: without a search, over a scope
+    that compiles."""
+    return not (query or "").strip() and _scope_compiles(user)
 
 
 def person_list_rows(

@@ -17,18 +17,23 @@ from maillage.core.tests.base import BaseTestCase
 from maillage.people import assignment_sources
 from maillage.people.models import (
     Channel,
+    Consent,
     EmailAddress,
     Interaction,
     Person,
+    PersonTag,
     PhoneNumber,
     SupportLevel,
+    Tag,
 )
 from maillage.people.selectors.people import (
     SORT_MATCHES_BELOW,
     SORTS,
+    PersonSheetRows,
     access_person,
     assigned_people_ids,
     assigned_people_sql,
+    household_members,
     people_counts_by_area,
     people_in_scope,
     people_visible_to,
@@ -36,6 +41,8 @@ from maillage.people.selectors.people import (
     person_list_rows,
     person_list_total,
     person_search,
+    person_sheet_interactions,
+    person_sheet_rows,
     sort_people,
 )
 from maillage.people.selectors.rows import ROW_FIELDS
@@ -420,3 +427,99 @@ class CompiledListTestCase(BaseTestCase):
             {row["birth_name"] for row in rows},  # type: ignore[union-attr]
             {"ADAM", "ADAMO"},
         )
+
+
+class PersonSheetRowsTestCase(BaseTestCase):
+    """The contact sheet's reads compiled once (`access_person`, `person_sheet_rows`): the same
+    rows, in the same order, as the related managers, and the same scope."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.person = make_person(birth_name="MARTIN", household_key="13055|1 rue de la Paix")
+        cls.partner = make_person(
+            birth_name="MARTIN", first_names="Léo", household_key="13055|1 rue de la Paix"
+        )
+        cls.child = make_person(
+            birth_name="MARTIN", first_names="Zoé", household_key="13055|1 rue de la Paix"
+        )
+        cls.alone = make_person(birth_name="SEUL")
+        # Set after saving: saving a person derives the key from the address.
+        household = [cls.person.pk, cls.partner.pk, cls.child.pk]
+        Person.objects.filter(pk__in=household).update(household_key="13055|1 rue de la Paix")
+        for member in (cls.person, cls.partner, cls.child):
+            member.refresh_from_db()
+        assign([cls.person, cls.partner, cls.alone], users=[cls.teammate])
+        for address in ("b@example.org", "a@example.org"):
+            EmailAddress.objects.create(person=cls.person, address=address)
+        PhoneNumber.objects.create(person=cls.person, number="+33612345678")
+        PhoneNumber.objects.create(person=cls.person, number="+33491000000")
+        for n, granted in enumerate((True, False)):
+            Consent.objects.create(
+                person=cls.person,
+                channel="email",
+                granted=granted,
+                recorded_at=timezone.now() + timedelta(minutes=n),
+            )
+        for name in ("soignante", "Marseille"):
+            PersonTag.objects.create(
+                person=cls.person, tag=Tag.objects.create(name=name, slug=name)
+            )
+
+    def expected(self, user: User, person: Person) -> PersonSheetRows:
+        return PersonSheetRows(
+            emails=list(person.emails.all()),
+            phones=list(person.phones.all()),
+            consents=list(person.consents.order_by("-recorded_at", "-id")),
+            tags=list(person.tags.all()),
+            household=list(household_members(user=user, person=person)[:20]),
+        )
+
+    def test_the_compiled_reads_are_the_managers_reads(self) -> None:
+        for user in (self.teammate, self.owner):
+            for person in (self.person, self.alone):
+                with self.subTest(user=user.email, person=person.birth_name):
+                    self.assertEqual(
+                        person_sheet_rows(user=user, person=person), self.expected(user, person)
+                    )
+        rows = person_sheet_rows(user=self.teammate, person=self.person)
+        self.assertEqual((len(rows.emails), len(rows.phones), len(rows.tags)), (2, 2, 2))
+        self.assertEqual(rows.household, [self.partner])  # the child is not on their list
+        self.assertEqual(
+            person_sheet_rows(user=self.owner, person=self.person).household,
+            list(household_members(user=self.owner, person=self.person)),
+        )
+        self.assertEqual(rows.consents[0].granted, False)  # the latest first, a real boolean
+
+    def test_the_interactions_come_with_their_actors_in_two_queries(self) -> None:
+        for n, actor in enumerate((self.teammate, self.owner, None, self.teammate)):
+            Interaction.objects.create(
+                person=self.person,
+                channel=Channel.DOOR,
+                result="contacted",
+                occurred_at=timezone.now() - timedelta(days=n),
+                actor=actor,
+            )
+        expected = list(
+            self.person.interactions.select_related("actor").order_by("-occurred_at", "-id")
+        )
+        for user in (self.teammate, self.owner):
+            with self.assertNumQueries(2):
+                found = person_sheet_interactions(user=user, person=self.person)
+                actors = [interaction.actor for interaction in found]  # no query per row
+            self.assertEqual(found, expected)
+            self.assertEqual(actors, [i.actor for i in expected])
+            self.assertEqual(actors[0].short_name, "Théo")  # type: ignore[union-attr]
+        with self.assertNumQueries(1):  # nobody to load for someone never met
+            self.assertEqual(person_sheet_interactions(user=self.owner, person=self.alone), [])
+
+    def test_access_person_keeps_the_scope(self) -> None:
+        found = access_person(user=self.teammate, person_id=str(self.person.pk))
+        self.assertEqual(found, self.person)
+        self.assertEqual(found.household_key, self.person.household_key)
+        self.assertEqual(found.created_at, Person.objects.get(pk=self.person.pk).created_at)
+        with self.assertRaises(NotFound):
+            access_person(user=self.teammate, person_id=self.child.pk)
+        with self.assertRaises(NotFound):
+            access_person(user=self.outsider, person_id=self.person.pk)
+        self.assertEqual(access_person(user=self.owner, person_id=self.child.pk), self.child)

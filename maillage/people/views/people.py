@@ -24,9 +24,10 @@ from maillage.people.forms import ConsentForm, InteractionForm
 from maillage.people.models import ConsentChannel, Interaction, Person, Sex
 from maillage.people.selectors.people import (
     access_person,
-    household_members,
     person_list_rows,
     person_list_total,
+    person_sheet_interactions,
+    person_sheet_rows,
     person_sort_for,
     support_visible_to,
 )
@@ -139,18 +140,19 @@ def _sheet(
     consent_form: ConsentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    interactions = list(person.interactions.select_related("actor").order_by("-occurred_at", "-id"))
-    consents = list(person.consents.order_by("-recorded_at", "-id"))
+    interactions = person_sheet_interactions(user=request.user, person=person)
+    related = person_sheet_rows(user=request.user, person=person)
+    consents = related.consents
     in_force = {c.channel: c for c in reversed(consents)}
     return render(
         request,
         "people/person_detail.html",
         {
             "person": person,
-            "emails": list(person.emails.all()),
-            "phones": list(person.phones.all()),
-            "tags": list(person.tags.all()),
-            "household": list(household_members(user=request.user, person=person)[:20]),
+            "emails": related.emails,
+            "phones": related.phones,
+            "tags": related.tags,
+            "household": related.household,
             "interactions": interactions,
             "support_steps": _support_steps(interactions),
             "words": _WORDS.get(person.sex, _WORDS[Sex.UNKNOWN]),
