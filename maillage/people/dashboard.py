@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, Q, QuerySet, Value
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maillage.accounts.models import User
@@ -63,12 +65,48 @@ def _counts_in_scope(*, user: User, sees_support: bool) -> dict[str, int]:
     return row
 
 
+# A volunteer's dashboard counts are kept this long per user (#17: "a cached count where one
+# is shown"); their own results clear them at once (dashboard_counts_forget), others' show
+# within this time.
+DASHBOARD_COUNTS_SECONDS = 60
+
+
+def _dashboard_counts_key(user_id: int) -> str:
+    return f"maillage:dashboard-counts:{user_id}"
+
+
+def dashboard_counts_forget(*, user_id: int) -> None:
+    """Drop a user's cached dashboard counts (after they record a result)."""
+    cache.delete(_dashboard_counts_key(user_id))
+
+
+def _volunteer_counts(
+    user: User, sees_support: bool
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """The scope's counts and the assigned lists' progress, kept DASHBOARD_COUNTS_SECONDS per
+    user below staff (checked against their role, the support rule and the day, kept with
+    the value). Staff's counts cover the whole file and are counted on each view."""
+    key = _dashboard_counts_key(user.pk)
+    stamp = (role_of(user), sees_support, str(timezone.localdate()))
+    cached = cache.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
+    counts = _counts_in_scope(user=user, sees_support=sees_support)
+    lists = assigned_list_counts(user=user)
+    cache.set(key, (stamp, counts, lists), DASHBOARD_COUNTS_SECONDS)
+    return counts, lists
+
+
 def dashboard_tiles(user: User) -> list[Tile]:
     if not has_role(user, Role.VOLUNTEER):
         return []
     is_staff = has_role(user, Role.STAFF)
     sees_support = support_visible_to(user=user)
-    counts = _counts_in_scope(user=user, sees_support=sees_support)
+    if is_staff:
+        counts = _counts_in_scope(user=user, sees_support=sees_support)
+        lists: list[dict[str, Any]] = []
+    else:
+        counts, lists = _volunteer_counts(user, sees_support)
     url = reverse("people:person_list")
     tiles = [
         Tile(
@@ -95,31 +133,30 @@ def dashboard_tiles(user: User) -> list[Tile]:
                 order=21,
             )
         )
-    if not is_staff:
-        # Staff follow every list from their own pages; below, one's own work comes first.
-        lists = assigned_list_counts(user=user)
-        if lists:
-            leader = has_role(user, Role.TEAM_LEADER)
-            tiles.append(
-                Tile(
-                    title=_("Mes listes"),
-                    value=len(lists),
-                    caption=_("personnes contactées depuis la création de chaque liste"),
-                    url=reverse("people:team_detail") if leader else url,
-                    link_label=_("Suivre mon équipe") if leader else _("Voir mes personnes"),
-                    order=19,
-                    bars=[
-                        Bar(
-                            label=row["name"],
-                            value=row["contacted"],
-                            percent=round(row["contacted"] * 100 / row["people"])
-                            if row["people"]
-                            else 0,
-                        )
-                        for row in lists
-                    ],
-                )
+    # Staff follow every list from their own pages (`lists` is empty); below, one's own work
+    # comes first.
+    if lists:
+        leader = has_role(user, Role.TEAM_LEADER)
+        tiles.append(
+            Tile(
+                title=_("Mes listes"),
+                value=len(lists),
+                caption=_("personnes contactées depuis la création de chaque liste"),
+                url=reverse("people:team_detail") if leader else url,
+                link_label=_("Suivre mon équipe") if leader else _("Voir mes personnes"),
+                order=19,
+                bars=[
+                    Bar(
+                        label=row["name"],
+                        value=row["contacted"],
+                        percent=round(row["contacted"] * 100 / row["people"])
+                        if row["people"]
+                        else 0,
+                    )
+                    for row in lists
+                ],
             )
+        )
     if is_staff:
         tiles.append(
             Tile(

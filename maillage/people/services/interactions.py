@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
 from maillage.core.errors import ApplicationError
+from maillage.people.dashboard import dashboard_counts_forget
 from maillage.people.models import Channel, ConsentChannel, Interaction, Person, SupportLevel
 from maillage.people.services.consent import consent_record
 from maillage.people.services.suppression import Kind, Scope, suppression_add
@@ -101,6 +102,9 @@ def interaction_record_or_existing(
             _denormalise(interaction)
             if result == Result.DO_NOT_CONTACT:
                 _do_not_contact(actor=actor, person=person, occurred_at=occurred_at)
+        if interaction.actor_id is not None:
+            # Their own dashboard shows this result at once (others' within its minute).
+            dashboard_counts_forget(user_id=interaction.actor_id)
     except IntegrityError:
         # The same offline result posted twice at once: the other request stored it.
         if client_uuid is None:

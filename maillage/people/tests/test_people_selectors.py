@@ -496,7 +496,7 @@ class PersonSheetRowsTestCase(BaseTestCase):
             Interaction.objects.create(
                 person=self.person,
                 channel=Channel.DOOR,
-                result="contacted",
+                result="talked",
                 occurred_at=timezone.now() - timedelta(days=n),
                 actor=actor,
             )

@@ -8,6 +8,7 @@ import uuid
 
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from maillage.accounts.tests.factories import UserFactory, ZoneFactory
 from maillage.core.models import AuditLogEntry, TaskProgress
@@ -570,6 +571,44 @@ class DashboardTestCase(BaseTestCase):
         response = self.client.get(reverse("core:dashboard"))
         self.assertContains(response, "Personnes")
         self.assertNotContains(response, "Doublons")
+
+    def test_a_volunteers_counts_are_kept_a_minute_and_their_own_results_show_at_once(
+        self,
+    ) -> None:
+        from django.core.cache import cache
+
+        from maillage.people.services.interactions import interaction_record
+
+        met, other = make_person(), make_person()
+        assign([met, other], users=[self.teammate])
+
+        def bars() -> list[tuple[object, int]]:
+            (tile,) = [t for t in dashboard_tiles(self.teammate) if str(t.title) == "Mes listes"]
+            return [(bar.label, bar.value) for bar in tile.bars]
+
+        self.assertEqual([value for _label, value in bars()], [0])
+        with self.assertNumQueries(0):  # within the minute: from the cache
+            bars()
+        # Someone else's result shows once the minute is over (here: the cache is emptied).
+        interaction_record(
+            actor=self.owner,
+            person=other,
+            channel="door",
+            result="talked",
+            occurred_at=timezone.now(),
+        )
+        self.assertEqual([value for _label, value in bars()], [0])
+        # The volunteer's own result shows on their next view.
+        interaction_record(
+            actor=self.teammate,
+            person=met,
+            channel="door",
+            result="talked",
+            occurred_at=timezone.now(),
+        )
+        self.assertEqual([value for _label, value in bars()], [2])
+        cache.clear()
+        self.assertEqual([value for _label, value in bars()], [2])
 
     def test_support_counts_show_only_to_roles_that_may_see_support(self) -> None:
         """An undecided count over a small list can point at one person: GDPR art. 9."""
