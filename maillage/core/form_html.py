@@ -12,10 +12,11 @@ rendering depends on (`rendered_from`: a filter form's query string and choices)
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
 from django import forms
 from django.template.loader import render_to_string
-from django.utils.html import format_html_join
+from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
@@ -58,3 +59,41 @@ def form_html(
         )
     hidden = format_html_join("", "{}", ((field,) for field in form.hidden_fields()))
     return SafeString(hidden + SafeString(visible))
+
+
+# Blank forms drawn once, as parts: even items HTML, odd items the name of a fresh field.
+_blank_forms: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+
+def blank_form_html(
+    form_class: type[forms.BaseForm],
+    *,
+    prefix: str | None = None,
+    fresh: dict[str, Callable[[], object]] | None = None,
+) -> SafeString:
+    """What `form_html(form_class(prefix=prefix), same_for_everyone=True)` prints, without
+    making the form on each call (a form copies every field when made: on a contact sheet,
+    more CPU than its queries). Drawn once per class, prefix and language.
+
+    `fresh`: hidden fields whose initial value must be new for each form printed (the
+    interaction form's `client_uuid`), each with the function that makes one. The value the
+    first form got marks where it goes; each call puts a new one there."""
+    fresh = fresh or {}
+    key = (form_class, prefix, get_language(), tuple(fresh))
+    parts = _blank_forms.get(key)
+    if parts is None:
+        form = form_class(prefix=prefix)
+        drawn = str(form_html(form, same_for_everyone=True))
+        pieces: list[str] = [drawn]
+        for name in fresh:
+            marker = str(form[name].value())
+            if not marker or drawn.count(marker) != 1:
+                raise ValueError(f"{form_class.__name__}.{name}: no unique value to replace")
+            last = pieces.pop()
+            before, after = last.split(marker)
+            pieces.extend([before, name, after])
+        parts = _blank_forms[key] = tuple(pieces)
+    filled = list(parts)
+    for position in range(1, len(filled), 2):
+        filled[position] = escape(str(fresh[filled[position]]()))
+    return SafeString("".join(filled))

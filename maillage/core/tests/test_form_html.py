@@ -62,3 +62,52 @@ class RenderedFromTestCase(SimpleTestCase):
         for n in range(module.BOUND_FORMS_KEPT + 10):
             _html({"place": "mrs", "share": str(n)}, places)
         self.assertEqual(len(module._bound), module.BOUND_FORMS_KEPT)
+
+
+class KeyedForm(forms.Form):
+    """A form with a fresh hidden key per form printed, as the interaction form has."""
+
+    note = forms.CharField(label="Note", required=False)
+    key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        import uuid
+
+        self.initial["key"] = uuid.uuid4()
+
+
+class BlankFormTests(SimpleTestCase):
+    def setUp(self) -> None:
+        module._blank_forms.clear()
+        module._blank_visible.clear()
+
+    def test_it_prints_what_the_form_prints_with_a_new_key_each_time(self) -> None:
+        import re
+        import uuid
+
+        first = str(module.blank_form_html(KeyedForm, fresh={"key": uuid.uuid4}))
+        second = str(module.blank_form_html(KeyedForm, fresh={"key": uuid.uuid4}))
+        keys = [re.search(r'name="key" value="([^"]+)"', html).group(1) for html in (first, second)]  # type: ignore[union-attr]
+        self.assertNotEqual(keys[0], keys[1])
+        made = KeyedForm()
+        expected = str(form_html(made, same_for_everyone=True)).replace(
+            str(made.initial["key"]), keys[0]
+        )
+        self.assertEqual(first, expected)
+        self.assertIn('id="id_note"', first)
+
+    def test_each_language_and_prefix_has_its_own(self) -> None:
+        with translation.override("en"):
+            english = str(module.blank_form_html(FilterFormBlank, prefix="a"))
+        self.assertIn('name="a-place"', english)
+        self.assertIn('name="b-place"', str(module.blank_form_html(FilterFormBlank, prefix="b")))
+        self.assertEqual(len(module._blank_forms), 2)
+
+    def test_a_fresh_field_needs_a_value_to_replace(self) -> None:
+        with self.assertRaises(ValueError):
+            module.blank_form_html(FilterFormBlank, fresh={"place": lambda: "x"})
+
+
+class FilterFormBlank(forms.Form):
+    place = forms.CharField(label="Lieu", required=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
-from maillage.core.form_html import form_html
+from maillage.core.form_html import blank_form_html, form_html
 from maillage.core.pagination import NextPage
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
@@ -162,12 +163,12 @@ def _sheet(
                 for value, label in ConsentChannel.choices
             ],
             # Blank, these forms print the same for everyone: rendered once per language.
-            "interaction_form_html": form_html(
-                interaction_form or InteractionForm(), same_for_everyone=True
-            ),
-            "consent_form_html": form_html(
-                consent_form or ConsentForm(prefix="consent"), same_for_everyone=True
-            ),
+            "interaction_form_html": form_html(interaction_form)
+            if interaction_form
+            else blank_form_html(InteractionForm, fresh={"client_uuid": uuid.uuid4}),
+            "consent_form_html": form_html(consent_form)
+            if consent_form
+            else blank_form_html(ConsentForm, prefix="consent"),
             "is_staff": has_role(request.user, Role.STAFF),
             "age": person.birth_year and (timezone.localdate().year - person.birth_year),
         },
