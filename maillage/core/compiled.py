@@ -64,7 +64,9 @@ class _CompiledQuery:
 
 
 _compiled: dict[tuple[Hashable, ...], _CompiledQuery] = {}
-KEPT = 64  # yesterday's entries, tests' own builders: a bounded dict
+# A bounded dict (yesterday's entries, tests' own builders): room for every sort of the list
+# in every role, the dashboard's and the contact sheet's reads.
+KEPT = 256
 
 
 def _compiled_query(

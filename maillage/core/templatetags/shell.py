@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from maillage.core.context_processors import navigation
 from maillage.core.html import filled_fragment
 
 register = template.Library()
@@ -19,17 +21,18 @@ def page_header(context: template.Context) -> SafeString:
     user = context.get("user")
     is_authenticated = bool(user is not None and user.is_authenticated)
     request = context.get("request")
+    shell = context if "shell_key" in context else navigation(request or HttpRequest())
     # The navigation context processor's key: role, language, URL prefix, URLconf, menu entry.
-    key = (is_authenticated, *context["shell_key"])
+    key = (is_authenticated, *shell["shell_key"])
     return filled_fragment(
         "core/_header.html",
         key=key,
         context={
             "is_authenticated": is_authenticated,
-            "shell": context["shell"],
-            "nav_html": context["nav_html"] if is_authenticated else "",
+            "shell": shell["shell"],
+            "nav_html": shell["nav_html"] if is_authenticated else "",
             "LANGUAGES": settings.LANGUAGES,
-            "LANGUAGE_CODE": context["shell_key"][1],
+            "LANGUAGE_CODE": shell["shell_key"][1],
         },
         slots={
             # The same lazy token as the page's own forms: one masking a request.

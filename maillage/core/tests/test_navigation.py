@@ -72,3 +72,17 @@ class DrawnMenuTestCase(BaseTestCase):
         volunteer = self.nav("/people/")
         self.assertNotIn("audit", volunteer)
         self.assertIn('href="/people/" aria-current="page"', volunteer)
+
+
+def test_the_page_header_draws_without_the_context_processors() -> None:
+    """base.html rendered from a plain context (no request, no context processors): the header
+    falls back to an anonymous visitor's, not to an error."""
+    from django.template import Context, engines
+
+    page = engines["django"].engine.from_string(
+        '{% extends "base.html" %}{% block content %}<p>Corps</p>{% endblock %}'
+    )
+    html = page.render(Context({}))
+    assert 'class="topbar"' in html
+    assert "/accounts/login/" in html
+    assert "<p>Corps</p>" in html
