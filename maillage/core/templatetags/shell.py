@@ -21,9 +21,10 @@ def page_header(context: template.Context) -> SafeString:
     user = context.get("user")
     is_authenticated = bool(user is not None and user.is_authenticated)
     request = context.get("request")
-    shell = context if "shell_key" in context else navigation(request or HttpRequest())
+    shell: Any = context if "shell_key" in context else navigation(request or HttpRequest())
     # The navigation context processor's key: role, language, URL prefix, URLconf, menu entry.
-    key = (is_authenticated, *shell["shell_key"])
+    shell_key: tuple[Any, ...] = shell["shell_key"]
+    key = (is_authenticated, *shell_key)
     return filled_fragment(
         "core/_header.html",
         key=key,
@@ -32,7 +33,7 @@ def page_header(context: template.Context) -> SafeString:
             "shell": shell["shell"],
             "nav_html": shell["nav_html"] if is_authenticated else "",
             "LANGUAGES": settings.LANGUAGES,
-            "LANGUAGE_CODE": shell["shell_key"][1],
+            "LANGUAGE_CODE": shell_key[1],
         },
         slots={
             # The same lazy token as the page's own forms: one masking a request.
