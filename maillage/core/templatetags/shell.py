@@ -5,6 +5,8 @@ cost an authenticated page more CPU than its session and user queries."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
