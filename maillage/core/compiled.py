@@ -163,17 +163,23 @@ def compiled_count_for_user(
     key: tuple[Hashable, ...],
     user: AbstractBaseUser,
     build: Callable[[Any], QuerySet[Any]],
-    cap: int,
+    cap: int | None,
 ) -> int:
     """How many rows `build(user)` has, counting at most `cap + 1` (what
-    `queryset[:cap + 1].count()` answers), compiled as `compiled_for_user` is."""
+    `queryset[:cap + 1].count()` answers; every row when `cap` is None), compiled as
+    `compiled_for_user` is."""
     compiled = _compiled_query(
         key, user, lambda placeholder: build(placeholder).order_by().values("pk")
     )
     # The inner query's own SQL, wrapped: `queryset[:n].count()`'s form on both databases.
-    sql = f"SELECT COUNT(*) FROM ({compiled.sql} LIMIT %s) counted"  # noqa: S608 (Django's SQL)
+    params = compiled.bound(user)
+    if cap is None:
+        sql = f"SELECT COUNT(*) FROM ({compiled.sql}) counted"  # noqa: S608 (Django's SQL)
+    else:
+        sql = f"SELECT COUNT(*) FROM ({compiled.sql} LIMIT %s) counted"  # noqa: S608
+        params.append(cap + 1)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*compiled.bound(user), cap + 1])
+        cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
 
 

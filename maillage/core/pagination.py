@@ -66,6 +66,24 @@ class NextPage:
         return self.number - 1
 
 
+class RowsByBounds:
+    """What Django's Paginator reads of a list whose total is known: its count, and the rows
+    of one page from `fetch(offset, limit)` (a query compiled once: `core.compiled`)."""
+
+    def __init__(self, fetch: Callable[[int, int], list[Any]], count: int) -> None:
+        self.fetch, self.total = fetch, count
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, bounds: slice) -> list[Any]:
+        start = bounds.start or 0
+        return self.fetch(start, bounds.stop - start)
+
+
 def bounded_total(queryset: QuerySet[Any], *, whole_table: bool = False) -> Total:
     """The exact count when it is at most COUNT_CAP (one query that reads at most COUNT_CAP + 1
     rows); beyond, "more than COUNT_CAP", or the table's estimate when the queryset is a whole

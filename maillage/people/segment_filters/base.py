@@ -66,6 +66,10 @@ class SegmentFilter:
     # Whether `to_form` is also offered negated items and groups whose members are all this
     # filter (else the builder shows those in the JSON field without asking).
     form_takes_negated_and_groups: ClassVar[bool] = False
+    # Whether `q` depends on the item and `ctx.today` only: no database read, no clock finer
+    # than the day. A segment made only of such filters has its SQL compiled once per day
+    # on its page (`segment_compiles_once`, #17). Off unless a filter says so.
+    compiles_once: ClassVar[bool] = False
 
     # -- the engine -------------------------------------------------------------------------
 

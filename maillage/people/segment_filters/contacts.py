@@ -39,6 +39,8 @@ class LastInteraction(SegmentFilter):
     """Had an interaction matching every key given (`channel`, `result`, `since`, `until`,
     dates inclusive)."""
 
+    compiles_once = True
+
     field = "last_interaction"
     order = 100
 
@@ -132,6 +134,8 @@ class Reachable(SegmentFilter):
     """A usable address for the channel (not bounced or invalid; a mobile for SMS) and consent
     in force on it (see `selectors.people.reachable_q`)."""
 
+    compiles_once = True
+
     field = "reachable"
     order = 110
 
@@ -171,6 +175,8 @@ class EmailBounced(SegmentFilter):
     """Has at least one email address whose last send bounced (`{"field": "email_bounced"}`,
     no keys): the people to ask for a new address, or to leave out of a mailing's count."""
 
+    compiles_once = True
+
     field = "email_bounced"
     order = 115
 
@@ -200,6 +206,8 @@ class EmailBounced(SegmentFilter):
 @register
 class NotContactedSince(SegmentFilter):
     """Never contacted, or last contacted before `date`."""
+
+    compiles_once = True
 
     field = "not_contacted_since"
     order = 120

@@ -35,6 +35,8 @@ class Age(SegmentFilter):
     """Age in the calendar year (current year − birth year), as on the roll, where many birth
     dates are a year alone; it keeps the filter a range on the indexed `birth_year`."""
 
+    compiles_once = True
+
     field = "age"
     order = 10
 
@@ -98,6 +100,7 @@ class Age(SegmentFilter):
 
 @register
 class SexFilter(SegmentFilter):
+    compiles_once = True
     field = "sex"
     order = 20
 
@@ -135,6 +138,8 @@ class SexFilter(SegmentFilter):
 class Tag(CodesFilter):
     """Any of these tags; values are folded the way slugs are made, so `Infirmière` works."""
 
+    compiles_once = True
+
     field = "tag"
     order = 60
     form_name = "tags"
@@ -156,6 +161,8 @@ class Tag(CodesFilter):
 @register
 class Role(SegmentFilter):
     """Any of these roles (voter, contact, sympathiser, member, activist, volunteer)."""
+
+    compiles_once = True
 
     field = "role"
     order = 70

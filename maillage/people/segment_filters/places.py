@@ -27,6 +27,7 @@ from maillage.people.segment_filters.base import (
 
 
 class _PlaceFilter(CodesFilter):
+    compiles_once = True
     column: str
 
     def q(self, flt: Item, ctx: CompileContext) -> Q:
@@ -84,6 +85,8 @@ _GEOCODE_STATES = {
 class Geocoded(SegmentFilter):
     """Where the address stands with the geocoder: `values` among found (has coordinates),
     not_found, pending (never tried). Turfs drawn on a map need the found ones."""
+
+    compiles_once = True
 
     field = "geocode"
     order = 55

@@ -45,6 +45,8 @@ def _levels_field(label: Any) -> forms.Field:
 class Support(SegmentFilter):
     """The current level (the latest one expressed) is one of `values` (1 for … 5 against)."""
 
+    compiles_once = True
+
     field = "support"
     order = 80
 
@@ -70,6 +72,8 @@ class Support(SegmentFilter):
 @register
 class SupportChange(SegmentFilter):
     """Once expressed a level in `from` and is now in `to` ("was undecided, is now for")."""
+
+    compiles_once = True
 
     field = "support_change"
     order = 90

@@ -9,7 +9,9 @@ are described in docs/segments.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -18,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
+from maillage.core.compiled import compiled_count_for_user, compiled_rows_for_user
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role, has_role
 from maillage.people.models import EmailAddress, Person, PhoneNumber, Segment, SupportLevel
@@ -28,7 +31,13 @@ from maillage.people.segment_filters.base import (
     is_group,
     segment_filter,
 )
-from maillage.people.selectors.people import people_visible_to, sort_people, support_visible_to
+from maillage.people.selectors.people import (
+    SORT_MATCHES_BELOW,
+    people_visible_to,
+    sort_people,
+    support_visible_to,
+)
+from maillage.people.selectors.rows import ROW_FIELDS
 
 __all__ = ["SegmentError"]  # where views and services have always found it
 
@@ -121,6 +130,61 @@ SEGMENT_PAGE_COLUMNS = (
     "commune_name",
     "search_name",
 )
+
+
+def segment_compiles_once(definition: Any) -> bool:
+    """Whether every filter of a definition (in every group, negated or not) declares
+    `compiles_once`: its SQL then depends on the definition and the day only, never on a
+    database read (a referenced segment, the contact policy) or on the time of day."""
+    if not isinstance(definition, dict):
+        return False
+    if is_group(definition):
+        filters = definition.get("filters", [])
+        return isinstance(filters, list) and all(segment_compiles_once(f) for f in filters)
+    handler = segment_filter(definition.get("field"))
+    return handler is not None and handler.compiles_once
+
+
+def _definition_key(segment: Segment) -> tuple[Any, ...]:
+    """What a compiled segment query is keyed on: the segment, and its definition itself (a
+    bulk update may change it without touching `updated_at`)."""
+    text = json.dumps(segment.definition, sort_keys=True, default=str)
+    return (segment.pk, hashlib.sha256(text.encode()).hexdigest())
+
+
+def segment_page_rows(
+    *, user: User, segment: Segment, sort: str
+) -> tuple[int, QuerySet[Any] | Callable[[int, int], list[dict[str, Any]]]]:
+    """A segment page's exact count and its rows (`ROW_FIELDS`, for `RowsByBounds` or a
+    Paginator): for staff on a segment whose filters all compile once
+    (`segment_compiles_once`), both through SQL compiled once per process, day, role and
+    definition (core.compiled), else through the ORM on each view. Counted first, so a small
+    segment is sorted as found (`sort_people(..., matches=n)`)."""
+    if not (has_role(user, Role.STAFF) and segment_compiles_once(segment.definition)):
+        people = segment_people(user=user, segment=segment, sort=sort)
+        matches = people.count()
+        return matches, sort_people(people, sort, matches=matches).values(*ROW_FIELDS)
+    key = ("segment-page", *_definition_key(segment))
+
+    def scoped(placeholder: User) -> QuerySet[Person]:
+        return segment_queryset(
+            user=placeholder, definition=segment.definition, segment_id=segment.pk
+        )
+
+    matches = compiled_count_for_user(key=(*key, "count"), user=user, build=scoped, cap=None)
+    by_index = matches >= SORT_MATCHES_BELOW
+
+    def build(placeholder: User) -> QuerySet[Any]:
+        return sort_people(scoped(placeholder), sort, matches=None if by_index else 0).values(
+            *ROW_FIELDS
+        )
+
+    def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
+        return compiled_rows_for_user(
+            key=(*key, sort, by_index), user=user, build=build, offset=offset, limit=limit
+        )
+
+    return matches, fetch
 
 
 def segment_people(*, user: User, segment: Segment, sort: str) -> QuerySet[Person]:

@@ -31,13 +31,18 @@ from maillage.people.segment_filters import (
     register,
     segment_filters,
 )
+from maillage.people.selectors.people import SORTS, sort_people
+from maillage.people.selectors.rows import ROW_FIELDS
 from maillage.people.selectors.segments import (
     SegmentError,
+    segment_compiles_once,
     segment_count,
     segment_definition_describe,
     segment_export_header,
     segment_export_people,
     segment_export_rows,
+    segment_page_rows,
+    segment_people,
     segment_queryset,
     segment_referenced_ids,
 )
@@ -673,3 +678,94 @@ class SegmentExportSelectorTestCase(BaseTestCase):
             ("09/04/1960", "lise@example.org", "", "Pour"),
         )
         self.assertEqual(rows[0][-1], "")  # no support level expressed
+
+
+class SegmentPageCompiledTestCase(BaseTestCase):
+    """A segment whose filters all compile once has its page's count and rows read through SQL
+    compiled once (`segment_page_rows`): the same as the ORM's, page by page, for every sort."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        for n, (name, first) in enumerate(
+            [
+                ("ADAM", "Zoé"),
+                ("ÉLUARD", "Paul"),
+                ("ADAMO", "Alain"),
+                ("BRUN", "Léa"),
+                ("CAMUS", "Albert"),
+                ("ZOLA", "Émile"),
+            ]
+        ):
+            person = make_person(
+                birth_name=name,
+                first_names=first,
+                birth_year=YEAR - 60 - n,
+                polling_station_code="13055_0003" if n % 3 else "13055_0001",
+                roll_number=n,
+            )
+            Person.objects.filter(pk=person.pk).update(current_support=[1, 3, None][n % 3])
+        cls.segment = Segment.objects.create(
+            name="Seniors du 3",
+            definition={
+                "op": "and",
+                "filters": [
+                    {"field": "age", "min": 60},
+                    {"field": "polling_station", "values": ["13055_0003"]},
+                ],
+            },
+        )
+
+    def orm_rows(self, sort: str) -> tuple[int, list[dict]]:  # type: ignore[type-arg]
+        people = segment_people(user=self.owner, segment=self.segment, sort=sort)
+        matches = people.count()
+        return matches, list(sort_people(people, sort, matches=matches).values(*ROW_FIELDS))
+
+    def test_which_definitions_compile_once(self) -> None:
+        self.assertTrue(segment_compiles_once(self.segment.definition))
+        nested = {
+            "op": "or",
+            "filters": [self.segment.definition, {"field": "sex", "values": ["F"]}],
+        }
+        self.assertTrue(segment_compiles_once(nested))
+        for field in (
+            "contacted_within_days",
+            "segment",
+            "followup",
+            "not_over_contact_cap",
+            "nope",
+        ):
+            with self.subTest(field=field):
+                definition = {
+                    "op": "and",
+                    "filters": [{"field": "age", "min": 60}, {"field": field}],
+                }
+                self.assertFalse(segment_compiles_once(definition))
+
+    def test_the_compiled_page_is_the_orms(self) -> None:
+        for sort in SORTS:
+            with self.subTest(sort=sort):
+                matches, fetch = segment_page_rows(user=self.owner, segment=self.segment, sort=sort)
+                self.assertTrue(callable(fetch))
+                expected_count, expected = self.orm_rows(sort)
+                self.assertEqual(matches, expected_count)
+                self.assertEqual(matches, 4)
+                self.assertEqual(fetch(0, 2) + fetch(2, 10), expected)  # type: ignore[operator]
+
+    def test_a_changed_definition_is_compiled_again(self) -> None:
+        matches, _fetch = segment_page_rows(user=self.owner, segment=self.segment, sort="name")
+        # A bulk update leaves updated_at alone: the key is the definition itself.
+        definition = {"op": "and", "filters": [{"field": "age", "min": 60}]}
+        Segment.objects.filter(pk=self.segment.pk).update(definition=definition)
+        self.segment.refresh_from_db()
+        again, _fetch = segment_page_rows(user=self.owner, segment=self.segment, sort="name")
+        self.assertEqual((matches, again), (4, 6))
+
+    def test_the_segment_page_shows_the_compiled_rows(self) -> None:
+        self.login(self.owner)
+        response = self.client.get(f"/people/segments/{self.segment.pk}/", {"sort": "-age"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context["page"].paginator.count, 4)
+        names = [row["name"] for row in response.context["rows"]]
+        self.assertEqual(len(names), 4)
+        self.assertEqual(names[0], "ZOLA Émile")  # the oldest first

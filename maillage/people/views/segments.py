@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -19,10 +20,11 @@ from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.csv_export import csv_response
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
+from maillage.core.pagination import RowsByBounds
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
-from maillage.people.selectors.people import person_sort_for, sort_people, support_visible_to
-from maillage.people.selectors.rows import ROW_FIELDS, person_rows, segment_table_rows
+from maillage.people.selectors.people import person_sort_for, support_visible_to
+from maillage.people.selectors.rows import person_rows, segment_table_rows
 from maillage.people.selectors.segments import (
     access_segment,
     segment_definition_describe,
@@ -30,7 +32,7 @@ from maillage.people.selectors.segments import (
     segment_export_people,
     segment_export_rows,
     segment_names_referenced,
-    segment_people,
+    segment_page_rows,
     segments_described,
 )
 from maillage.people.selectors.segments import segment_count as people_count
@@ -139,10 +141,11 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
     segment = access_segment(user=request.user, segment_id=segment_id)
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
     # Segment counts stay exact (#17); counted first, so a small segment is sorted as found.
-    people = segment_people(user=request.user, segment=segment, sort=sort)
-    matches = people.count()
-    people = sort_people(people, sort, matches=matches)
-    paginator = Paginator(people.values(*ROW_FIELDS), PAGE_SIZE)
+    matches, rows_source = segment_page_rows(user=request.user, segment=segment, sort=sort)
+    listed = (
+        rows_source if isinstance(rows_source, QuerySet) else RowsByBounds(rows_source, matches)
+    )
+    paginator = Paginator(listed, PAGE_SIZE)  # type: ignore[arg-type]
     paginator.count = matches  # the count above: Paginator would run the same COUNT again
     page = paginator.get_page(request.GET.get("page"))
     rows = person_rows(page.object_list)
