@@ -28,6 +28,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from benchmarks.harness import run_worker
+
 ROOT = Path(__file__).resolve().parents[1]
 EMAILS = int(os.environ.get("BENCH_MESSAGING_EMAILS", "100000"))
 CRASH = int(os.environ.get("BENCH_MESSAGING_CRASH", "20000"))
@@ -229,20 +231,7 @@ def _env(db: str, **extra: str) -> dict[str, str]:
 
 
 def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_messaging", "--child", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return dict(json.loads(line.removeprefix("RESULT ")))
-    raise RuntimeError(
-        f"messaging benchmark child {args} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
-    )
+    return dict(run_worker("bench_messaging", *args, env=env, flag="--child"))
 
 
 def _smtp_server(sink: Any) -> tuple[Any, int]:

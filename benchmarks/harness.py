@@ -23,10 +23,10 @@ def worker_env(database_url: str) -> dict[str, str]:
     }
 
 
-def run_worker(module: str, *args: str, env: dict[str, str]) -> Any:
-    """Run `python -m benchmarks.<module> --worker <args>` and return its RESULT line's JSON."""
+def run_worker(module: str, *args: str, env: dict[str, str], flag: str = "--worker") -> Any:
+    """Run `python -m benchmarks.<module> <flag> <args>` and return its RESULT line's JSON."""
     completed = subprocess.run(
-        [sys.executable, "-m", f"benchmarks.{module}", "--worker", *args],
+        [sys.executable, "-m", f"benchmarks.{module}", flag, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

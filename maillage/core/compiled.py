@@ -183,25 +183,7 @@ def compiled_count_for_user(
         return int(cursor.fetchone()[0])
 
 
-class _CompiledLookup:
-    __slots__ = ("model", "sql", "params", "attnames", "converters")
-
-    def __init__(self, queryset: QuerySet[Any], placeholder: Hashable) -> None:
-        self.model = queryset.model
-        compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
-        if params.count(placeholder) != 1:
-            raise ValueError("the lookup's queryset must filter once on its placeholder")
-        self.sql = sql
-        self.params = tuple(params)
-        columns = [column for column, _sql, _alias in compiler.select]
-        self.attnames = [column.target.attname for column in columns]
-        # The ORM's own conversions (SQLite's text datetimes into aware datetimes, booleans…),
-        # applied to each row as iterating the queryset would.
-        self.converters = compiler.get_converters(columns)
-
-
-_lookups: dict[tuple[Hashable, ...], _CompiledLookup] = {}
+_lookups: dict[tuple[Hashable, ...], _CompiledQuery] = {}
 
 
 def compiled_lookup(
@@ -225,7 +207,12 @@ def compiled_lookup(
     full_key = (*key, connection.vendor, connection.alias)
     lookup = _lookups.get(full_key)
     if lookup is None:
-        lookup = _lookups[full_key] = _CompiledLookup(build(placeholder), placeholder)
+        lookup = _CompiledQuery(build(placeholder))
+        if lookup.params.count(placeholder) != 1:
+            raise ValueError("the lookup's queryset must filter once on its placeholder")
+        if not lookup.attnames or None in lookup.attnames:
+            raise ValueError("compiled_lookup reads plain model rows only")
+        _lookups[full_key] = lookup
         if len(_lookups) > KEPT:
             _lookups.pop(next(iter(_lookups)), None)
     params = [value if param == placeholder else param for param in lookup.params]

@@ -16,9 +16,11 @@ from collections.abc import Callable
 
 from django import forms
 from django.template.loader import render_to_string
-from django.utils.html import escape, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+
+from maillage.core.html import fill_slots
 
 _blank_visible: dict[tuple[type[forms.BaseForm], str | None, str | None], str] = {}
 # Bound forms by what their rendering depends on (`rendered_from`), least recently used first:
@@ -93,7 +95,4 @@ def blank_form_html(
             before, after = last.split(marker)
             pieces.extend([before, name, after])
         parts = _blank_forms[key] = tuple(pieces)
-    filled = list(parts)
-    for position in range(1, len(filled), 2):
-        filled[position] = escape(str(fresh[filled[position]]()))
-    return SafeString("".join(filled))
+    return fill_slots(parts, {name: make() for name, make in fresh.items()})

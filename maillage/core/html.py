@@ -9,7 +9,7 @@ value through `escape` here, and printed by the template as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from html import escape as _escape
 from typing import Any
 
@@ -55,7 +55,13 @@ def filled_fragment(
         parts = _fragments[full_key] = tuple(_SLOT.split(drawn))
         if len(_fragments) > FRAGMENTS_KEPT:
             _fragments.pop(next(iter(_fragments)), None)
+    return fill_slots(parts, slots)
+
+
+def fill_slots(parts: tuple[str, ...], values: Mapping[str, object]) -> SafeString:
+    """HTML kept as parts (even items HTML, odd items slot names), each slot filled with its
+    value escaped: what `filled_fragment` and `form_html.blank_form_html` print."""
     filled = list(parts)
     for position in range(1, len(filled), 2):
-        filled[position] = escape(slots[filled[position]])
-    return mark_safe("".join(filled))  # noqa: S308 (drawn by the engine; slots escaped above)
+        filled[position] = escape(values[filled[position]])
+    return mark_safe("".join(filled))  # noqa: S308 (HTML drawn once; every slot escaped here)

@@ -589,23 +589,21 @@ class DashboardTestCase(BaseTestCase):
         self.assertEqual([value for _label, value in bars()], [0])
         with self.assertNumQueries(0):  # within the minute: from the cache
             bars()
+
+        def talked(actor, person) -> None:  # type: ignore[no-untyped-def]
+            interaction_record(
+                actor=actor,
+                person=person,
+                channel="door",
+                result="talked",
+                occurred_at=timezone.now(),
+            )
+
         # Someone else's result shows once the minute is over (here: the cache is emptied).
-        interaction_record(
-            actor=self.owner,
-            person=other,
-            channel="door",
-            result="talked",
-            occurred_at=timezone.now(),
-        )
+        talked(self.owner, other)
         self.assertEqual([value for _label, value in bars()], [0])
         # The volunteer's own result shows on their next view.
-        interaction_record(
-            actor=self.teammate,
-            person=met,
-            channel="door",
-            result="talked",
-            occurred_at=timezone.now(),
-        )
+        talked(self.teammate, met)
         self.assertEqual([value for _label, value in bars()], [2])
         cache.clear()
         self.assertEqual([value for _label, value in bars()], [2])
