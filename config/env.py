@@ -162,7 +162,7 @@ def database_from_url(name: str, default_sqlite_path: Path) -> dict[str, object]
                 f"{name}={raw!r} has a port that is not a number."
             ) from None
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "maillage.core.postgresql",
             "NAME": db_name,
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),

@@ -92,7 +92,7 @@ def test_database_urls_are_understood(tmp_path: Path) -> None:
         config["PASSWORD"],
         config["HOST"],
         config["PORT"],
-    ) == ("django.db.backends.postgresql", "campagne", "alice", "s@cret", "db.example.org", "6543")
+    ) == ("maillage.core.postgresql", "campagne", "alice", "s@cret", "db.example.org", "6543")
     assert config["OPTIONS"] == {
         "sslmode": "require",
         "options": "-c jit=off -c random_page_cost=1.1",
