@@ -15,13 +15,14 @@ querysets, with no text from a request in it; every value stays a bound paramete
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 # An id no user has: marks where the user's id goes in the compiled parameters.
@@ -128,6 +129,35 @@ def compiled_rows_for_user(
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+def _instances_query(
+    key: tuple[Hashable, ...],
+    user: AbstractBaseUser,
+    build: Callable[[Any, int], QuerySet[Any]],
+    value: int,
+) -> tuple[_CompiledQuery, list[Any]]:
+    compiled = _compiled_query(
+        key, user, lambda placeholder: build(placeholder, PLACEHOLDER_VALUE_ID)
+    )
+    if PLACEHOLDER_VALUE_ID not in compiled.params:
+        raise ValueError("the queryset must filter on its value placeholder")
+    if not compiled.attnames or None in compiled.attnames:
+        raise ValueError("compiled_instances_for_user reads plain model rows only")
+    return compiled, compiled.bound(user, value)
+
+
+def _instances(compiled: _CompiledQuery, rows: Sequence[Sequence[Any]]) -> list[Any]:
+    model, converters, alias, attnames = (
+        compiled.model,
+        compiled.converters,
+        connection.alias,
+        compiled.attnames,
+    )
+    return [
+        model.from_db(alias, attnames, _converted(row, converters) if converters else row)
+        for row in rows
+    ]
+
+
 def compiled_instances_for_user(
     *,
     key: tuple[Hashable, ...],
@@ -140,22 +170,61 @@ def compiled_instances_for_user(
     PLACEHOLDER_VALUE_ID was. For a page's reads of one row's related rows (a contact sheet's
     addresses, phones, consents): plain model rows only, no select_related, annotation,
     `.values()` or deferred field."""
-    compiled = _compiled_query(
-        key, user, lambda placeholder: build(placeholder, PLACEHOLDER_VALUE_ID)
-    )
-    if PLACEHOLDER_VALUE_ID not in compiled.params:
-        raise ValueError("the queryset must filter on its value placeholder")
-    attnames = compiled.attnames
-    if not attnames or None in attnames:
-        raise ValueError("compiled_instances_for_user reads plain model rows only")
+    compiled, params = _instances_query(key, user, build, value)
     with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, compiled.bound(user, value))
+        cursor.execute(compiled.sql, params)
         rows = cursor.fetchall()
-    model, converters, alias = compiled.model, compiled.converters, connection.alias
-    return [
-        model.from_db(alias, attnames, _converted(row, converters) if converters else row)
-        for row in rows
-    ]
+    return _instances(compiled, rows)
+
+
+@contextmanager
+def one_round_trip() -> Iterator[None]:
+    """On PostgreSQL, the statements executed inside are sent together (psycopg's pipeline
+    mode) and their results read at the first fetch, or at the exit: one round trip instead of
+    one a statement. Seven small reads took 0.67 ms one by one and 0.19 ms together, and the
+    server spent a third of the CPU on them (its work per statement is mostly the round
+    trip's). Up to the first fetch the statements form one implicit transaction: a failing one
+    cancels the rest. SQLite runs in the process, with no round trip to save: a no-op there."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
+
+
+def compiled_instances_together(
+    *,
+    reads: Mapping[str, tuple[tuple[Hashable, ...], Callable[[Any, int], QuerySet[Any]]]],
+    user: AbstractBaseUser,
+    value: int,
+    inserting: Model | None = None,
+) -> dict[str, list[Any]]:
+    """Several `compiled_instances_for_user` reads of one value ({name: (key, build)}), in
+    one round trip on PostgreSQL (`one_round_trip`). `inserting`, an unsaved row that goes
+    with them (the audit log's line for what is read), is inserted last in the same round
+    trip: its INSERT reads back its id, and that read sends the reads with it.
+
+    Only an insert, not any write: in pipeline mode a statement's row count is known once its
+    result is read, and Django reads an UPDATE's count without a fetch (a `save()` of an
+    existing row would see 0 rows updated and insert a second one)."""
+    queries = {
+        name: _instances_query(key, user, build, value) for name, (key, build) in reads.items()
+    }
+    cursors = {name: connection.cursor() for name in queries}
+    try:
+        with one_round_trip():
+            for name, (compiled, params) in queries.items():
+                cursors[name].execute(compiled.sql, params)
+            if inserting is not None:
+                inserting.save(force_insert=True)
+        return {
+            name: _instances(compiled, cursors[name].fetchall())
+            for name, (compiled, _params) in queries.items()
+        }
+    finally:
+        for cursor in cursors.values():
+            cursor.close()
 
 
 def compiled_count_for_user(

@@ -40,6 +40,36 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
+def audit_log_entry(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    target_label: str = "",
+    changes: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditLogEntry:
+    """One action's line, not yet saved: for a page that inserts it with its reads, in their
+    round trip (`core.compiled.compiled_instances_together`). `audit_log_record` saves it."""
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+        target_label = target_label or str(target)[:255]
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditLogEntry(
+        actor_id=actor.pk if is_user and actor is not None else None,
+        actor_label=(getattr(actor, "email", "") or str(actor))[:254] if is_user else "system",
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        target_label=target_label[: max_length(AuditLogEntry, "target_label")],
+        changes=_json_safe(changes or {}),
+        ip_address=ip_address,
+    )
+
+
 def audit_log_record(
     *,
     actor: AbstractBaseUser | AnonymousUser | None,
@@ -52,21 +82,18 @@ def audit_log_record(
     ip_address: str | None = None,
 ) -> AuditLogEntry:
     """Record one action. `changes` is {"field": [old, new]} for updates, free-form otherwise."""
-    if target is not None:
-        target_type = target_type or target._meta.label_lower
-        target_id = target_id or str(target.pk)
-        target_label = target_label or str(target)[:255]
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditLogEntry.objects.create(
-        actor_id=actor.pk if is_user and actor is not None else None,
-        actor_label=(getattr(actor, "email", "") or str(actor))[:254] if is_user else "system",
+    entry = audit_log_entry(
+        actor=actor,
         action=action,
+        target=target,
         target_type=target_type,
-        target_id=str(target_id),
-        target_label=target_label[: max_length(AuditLogEntry, "target_label")],
-        changes=_json_safe(changes or {}),
+        target_id=target_id,
+        target_label=target_label,
+        changes=changes,
         ip_address=ip_address,
     )
+    entry.save(force_insert=True)
+    return entry
 
 
 def task_progress_create(

@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest.mock import patch
 
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from maillage.accounts.models import User
 from maillage.accounts.tests.factories import UserFactory
 from maillage.core import compiled as module
-from maillage.core.compiled import compiled_for_user, compiled_instances_for_user, compiled_lookup
+from maillage.core.compiled import (
+    compiled_for_user,
+    compiled_instances_for_user,
+    compiled_instances_together,
+    compiled_lookup,
+)
+from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
+from maillage.core.services import audit_log_entry
 from maillage.core.tests.base import BaseTestCase
 
 
@@ -135,3 +144,61 @@ class CompiledInstancesTestCase(BaseTestCase):
             ),
             [],
         )
+
+
+class CompiledInstancesTogetherTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        module._compiled.clear()
+
+    def reads(self):  # type: ignore[no-untyped-def]
+        return {
+            "same": (("together", "same"), lambda u, pk: User.objects.filter(pk=pk)),
+            "below": (
+                ("together", "below"),
+                lambda u, pk: User.objects.filter(pk__lt=pk, role__lte=u.role).order_by("pk"),
+            ),
+        }
+
+    def test_each_read_gives_what_it_gives_alone(self) -> None:
+        found = compiled_instances_together(
+            reads=self.reads(), user=self.owner, value=self.outsider.pk
+        )
+        for name, (key, build) in self.reads().items():
+            alone = compiled_instances_for_user(
+                key=key, user=self.owner, build=build, value=self.outsider.pk
+            )
+            self.assertEqual(found[name], alone)
+            self.assertEqual(found[name], list(build(self.owner, self.outsider.pk)))
+        self.assertEqual(found["same"], [self.outsider])
+
+    def test_the_row_inserted_with_them_goes_in_the_same_round_trip(self) -> None:
+        seen: list[object] = []
+        entry = audit_log_entry(actor=self.owner, action="view", target=self.teammate)
+
+        def inserted(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+            # On PostgreSQL the reads are still queued as the row goes: pipeline mode.
+            if connection.vendor == "postgresql":
+                seen.append(connection.connection.pgconn.pipeline_status)
+
+        post_save.connect(inserted, sender=AuditLogEntry)
+        self.addCleanup(post_save.disconnect, inserted, sender=AuditLogEntry)
+        with self.assertNumQueries(3):  # two reads and the insert
+            found = compiled_instances_together(
+                reads=self.reads(), user=self.owner, value=self.owner.pk, inserting=entry
+            )
+        self.assertEqual(found["same"], [self.owner])
+        self.assertEqual(AuditLogEntry.objects.get(pk=entry.pk).target_id, str(self.teammate.pk))
+        if connection.vendor == "postgresql":
+            from psycopg import pq
+
+            self.assertEqual(seen, [pq.PipelineStatus.ON])
+
+    def test_a_failing_insert_fails_the_whole(self) -> None:
+        clash = User(email=self.owner.email)  # the address is unique
+
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            compiled_instances_together(
+                reads=self.reads(), user=self.owner, value=self.owner.pk, inserting=clash
+            )
+        self.assertEqual(User.objects.filter(email=self.owner.email).count(), 1)

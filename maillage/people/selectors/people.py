@@ -7,7 +7,7 @@ a person outside the lists assigned to them, whatever page or export asks.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,10 +21,12 @@ from maillage.core.compiled import (
     compiled_count_for_user,
     compiled_for_user,
     compiled_instances_for_user,
+    compiled_instances_together,
     compiled_rows_for_user,
 )
 from maillage.core.db import Bytewise, NotByIndex
 from maillage.core.errors import NotFound
+from maillage.core.models import AuditLogEntry
 from maillage.core.pagination import COUNT_CAP, Total, bounded_total, total_of_capped_count
 from maillage.core.roles import Role, role_of
 from maillage.people.assignment_sources import assignment_sources
@@ -162,9 +164,11 @@ def access_person(*, user: User, person_id: int | str) -> Person:
 
 @dataclass(frozen=True)
 class PersonSheetRows:
-    """What a contact sheet shows beside the person: their addresses, numbers, consents and
-    tags, and the people of their household the user may see (at most 20)."""
+    """What a contact sheet shows beside the person: their interactions (newest first, each
+    with its `actor` loaded), addresses, numbers, consents and tags, and the people of their
+    household the user may see (at most 20)."""
 
+    interactions: list[Interaction]
     emails: list[EmailAddress]
     phones: list[PhoneNumber]
     consents: list[Consent]
@@ -182,18 +186,6 @@ def _household_of(user: User, person_pk: int) -> QuerySet[Person]:
     )
 
 
-# The sheet's reads of one person's rows, by name: each is the related manager's own query
-# (same filter, same default ordering), compiled once (core.compiled) on the hot path.
-_SHEET_READS: dict[str, Callable[[User, int], QuerySet[Any]]] = {
-    "emails": lambda user, pk: EmailAddress.objects.filter(person_id=pk),
-    "phones": lambda user, pk: PhoneNumber.objects.filter(person_id=pk),
-    "consents": lambda user, pk: Consent.objects.filter(person_id=pk).order_by(
-        "-recorded_at", "-id"
-    ),
-    "tags": lambda user, pk: Tag.objects.filter(people=pk),
-}
-
-
 def _interactions_of(user: User, person_pk: int) -> QuerySet[Interaction]:
     return Interaction.objects.filter(person_id=person_pk).order_by("-occurred_at", "-id")
 
@@ -204,58 +196,58 @@ def _actors_of(user: User, person_pk: int) -> QuerySet[User]:
     )
 
 
-def person_sheet_interactions(*, user: User, person: Person) -> list[Interaction]:
-    """The person's interactions, newest first, each with its `actor` loaded. Compiled once for
-    the roles whose scope compiles (two queries: the interactions, then their actors, each
-    bound to the person's id), through the ORM's `select_related` otherwise."""
-    if not _scope_compiles(user):
-        return list(person.interactions.select_related("actor").order_by("-occurred_at", "-id"))
-    interactions = compiled_instances_for_user(
-        key=("person-sheet-interactions",), user=user, build=_interactions_of, value=person.pk
-    )
-    if not interactions:
-        return interactions
-    actors = {
-        actor.pk: actor
-        for actor in compiled_instances_for_user(
-            key=("person-sheet-actors",), user=user, build=_actors_of, value=person.pk
-        )
-    }
-    for interaction in interactions:
-        # Sets the relation's cache, as select_related would: no query per row.
-        interaction.actor = actors.get(interaction.actor_id)  # type: ignore[assignment]
-    return interactions
+# The sheet's reads of one person's rows, by name: each is the related manager's own query
+# (same filter, same default ordering), compiled once (core.compiled) on the hot path. The
+# interactions' actors are read beside them, not joined: one user row for many interactions.
+_SHEET_READS: dict[str, Callable[[User, int], QuerySet[Any]]] = {
+    "interactions": _interactions_of,
+    "actors": _actors_of,
+    "emails": lambda user, pk: EmailAddress.objects.filter(person_id=pk),
+    "phones": lambda user, pk: PhoneNumber.objects.filter(person_id=pk),
+    "consents": lambda user, pk: Consent.objects.filter(person_id=pk).order_by(
+        "-recorded_at", "-id"
+    ),
+    "tags": lambda user, pk: Tag.objects.filter(people=pk),
+}
 
 
-def person_sheet_rows(*, user: User, person: Person) -> PersonSheetRows:
-    """The contact sheet's related rows, five queries. For the roles whose scope compiles
-    (`_scope_compiles`), each is SQL compiled once per process, day and role, the person's id
-    bound: through the ORM, building these five queries cost the sheet more than running them."""
+def person_sheet_rows(
+    *, user: User, person: Person, inserting: AuditLogEntry | None = None
+) -> PersonSheetRows:
+    """The contact sheet's related rows. For the roles whose scope compiles
+    (`_scope_compiles`), each read is SQL compiled once per process, day and role, the
+    person's id bound, and all of them go to the database in one round trip
+    (`compiled_instances_together`): through the ORM, building these queries cost the sheet
+    more than running them, and one round trip each cost the database more than answering.
+    `inserting` (the audit log's unsaved line for opening the sheet) is inserted with them.
+    """
     if not _scope_compiles(user):
+        if inserting is not None:
+            inserting.save(force_insert=True)
         return PersonSheetRows(
+            interactions=list(
+                person.interactions.select_related("actor").order_by("-occurred_at", "-id")
+            ),
             emails=list(person.emails.all()),
             phones=list(person.phones.all()),
             consents=list(person.consents.order_by("-recorded_at", "-id")),
             tags=list(person.tags.all()),
             household=list(household_members(user=user, person=person)[:20]),
         )
-    reads = {
-        name: compiled_instances_for_user(
-            key=("person-sheet", name), user=user, build=build, value=person.pk
-        )
-        for name, build in _SHEET_READS.items()
+    reads: dict[str, tuple[tuple[Hashable, ...], Callable[[User, int], QuerySet[Any]]]] = {
+        name: (("person-sheet", name), build) for name, build in _SHEET_READS.items()
     }
-    household = (
-        compiled_instances_for_user(
-            key=("person-sheet-household", _sources_key()),
-            user=user,
-            build=_household_of,
-            value=person.pk,
-        )
-        if person.household_key
-        else []
+    if person.household_key:
+        reads["household"] = (("person-sheet-household", _sources_key()), _household_of)
+    found = compiled_instances_together(
+        reads=reads, user=user, value=person.pk, inserting=inserting
     )
-    return PersonSheetRows(household=household, **reads)
+    actors = {actor.pk: actor for actor in found.pop("actors")}
+    for interaction in found["interactions"]:
+        # Sets the relation's cache, as select_related would: no query per row.
+        interaction.actor = actors.get(interaction.actor_id)  # type: ignore[assignment]
+    found.setdefault("household", [])
+    return PersonSheetRows(**found)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from maillage.accounts.models import User
 from maillage.core.columns import max_length
 from maillage.core.errors import ApplicationError
 from maillage.core.models import AuditLogEntry
-from maillage.core.services import audit_log_record
+from maillage.core.services import audit_log_entry, audit_log_record
 from maillage.people.models import (
     Consent,
     ConsentChannel,
@@ -274,7 +274,17 @@ def person_tags_add(*, person: Person, names: list[str]) -> list[Tag]:
 
 def person_sheet_view(*, actor: User, person: Person, ip_address: str | None = None) -> None:
     """Every opening of a contact sheet goes to the audit log (support level is art. 9 data)."""
-    audit_log_record(
+    person_sheet_view_entry(actor=actor, person=person, ip_address=ip_address).save(
+        force_insert=True
+    )
+
+
+def person_sheet_view_entry(
+    *, actor: User, person: Person, ip_address: str | None = None
+) -> AuditLogEntry:
+    """`person_sheet_view`'s audit line, not yet saved: the contact sheet inserts it with its
+    reads, in their round trip (`person_sheet_rows`)."""
+    return audit_log_entry(
         actor=actor,
         action=AuditLogEntry.Action.VIEW,
         target=person,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from maillage.accounts.models import User, Zone
 from maillage.accounts.tests.factories import UserFactory
 from maillage.core.errors import NotFound
+from maillage.core.models import AuditLogEntry
 from maillage.core.pagination import Total
 from maillage.core.roles import Role
 from maillage.core.tests.base import BaseTestCase
@@ -41,12 +42,11 @@ from maillage.people.selectors.people import (
     person_list_rows,
     person_list_total,
     person_search,
-    person_sheet_interactions,
     person_sheet_rows,
     sort_people,
 )
 from maillage.people.selectors.rows import ROW_FIELDS
-from maillage.people.services.persons import person_update
+from maillage.people.services.persons import person_sheet_view_entry, person_update
 from maillage.people.tests.helpers import assign, at, make_person
 
 
@@ -468,6 +468,9 @@ class PersonSheetRowsTestCase(BaseTestCase):
 
     def expected(self, user: User, person: Person) -> PersonSheetRows:
         return PersonSheetRows(
+            interactions=list(
+                person.interactions.select_related("actor").order_by("-occurred_at", "-id")
+            ),
             emails=list(person.emails.all()),
             phones=list(person.phones.all()),
             consents=list(person.consents.order_by("-recorded_at", "-id")),
@@ -491,7 +494,7 @@ class PersonSheetRowsTestCase(BaseTestCase):
         )
         self.assertEqual(rows.consents[0].granted, False)  # the latest first, a real boolean
 
-    def test_the_interactions_come_with_their_actors_in_two_queries(self) -> None:
+    def test_the_interactions_come_with_their_actors_and_no_query_per_row(self) -> None:
         for n, actor in enumerate((self.teammate, self.owner, None, self.teammate)):
             Interaction.objects.create(
                 person=self.person,
@@ -504,14 +507,25 @@ class PersonSheetRowsTestCase(BaseTestCase):
             self.person.interactions.select_related("actor").order_by("-occurred_at", "-id")
         )
         for user in (self.teammate, self.owner):
-            with self.assertNumQueries(2):
-                found = person_sheet_interactions(user=user, person=self.person)
+            # interactions, actors, emails, phones, consents, tags, household
+            with self.assertNumQueries(7):
+                found = person_sheet_rows(user=user, person=self.person).interactions
                 actors = [interaction.actor for interaction in found]  # no query per row
             self.assertEqual(found, expected)
             self.assertEqual(actors, [i.actor for i in expected])
             self.assertEqual(actors[0].short_name, "Théo")  # type: ignore[union-attr]
-        with self.assertNumQueries(1):  # nobody to load for someone never met
-            self.assertEqual(person_sheet_interactions(user=self.owner, person=self.alone), [])
+        self.assertEqual(person_sheet_rows(user=self.owner, person=self.alone).interactions, [])
+
+    def test_the_audit_line_is_inserted_once_with_the_reads(self) -> None:
+        organiser = UserFactory(role=Role.ORGANISER)  # their scope does not compile
+        for user in (self.teammate, self.owner, organiser):
+            with self.subTest(user=user.email):
+                entry = person_sheet_view_entry(actor=user, person=self.person)
+                rows = person_sheet_rows(user=user, person=self.person, inserting=entry)
+                self.assertEqual(len(rows.emails), 2)
+                line = AuditLogEntry.objects.get(pk=entry.pk)
+                self.assertEqual((line.actor_id, line.action), (user.pk, "view"))
+                self.assertEqual(line.target_id, str(self.person.pk))
 
     def test_access_person_keeps_the_scope(self) -> None:
         found = access_person(user=self.teammate, person_id=str(self.person.pk))

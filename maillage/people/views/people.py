@@ -19,6 +19,7 @@ from maillage.accounts.http import AuthenticatedHttpRequest
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.form_html import blank_form_html, form_html
+from maillage.core.models import AuditLogEntry
 from maillage.core.pagination import NextPage
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
@@ -27,7 +28,6 @@ from maillage.people.selectors.people import (
     access_person,
     person_list_rows,
     person_list_total,
-    person_sheet_interactions,
     person_sheet_rows,
     person_sort_for,
     support_visible_to,
@@ -35,7 +35,7 @@ from maillage.people.selectors.people import (
 from maillage.people.selectors.rows import person_rows, person_table_rows
 from maillage.people.services.consent import consent_record
 from maillage.people.services.interactions import interaction_record
-from maillage.people.services.persons import person_sheet_view
+from maillage.people.services.persons import person_sheet_view_entry
 
 PAGE_SIZE = 50
 
@@ -140,10 +140,10 @@ def _sheet(
     interaction_form: InteractionForm | None = None,
     consent_form: ConsentForm | None = None,
     status: int = 200,
+    audit_entry: AuditLogEntry | None = None,
 ) -> HttpResponse:
-    interactions = person_sheet_interactions(user=request.user, person=person)
-    related = person_sheet_rows(user=request.user, person=person)
-    consents = related.consents
+    related = person_sheet_rows(user=request.user, person=person, inserting=audit_entry)
+    interactions, consents = related.interactions, related.consents
     in_force = {c.channel: c for c in reversed(consents)}
     return render(
         request,
@@ -179,8 +179,11 @@ def _sheet(
 @role_required(Role.VOLUNTEER)
 def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user=request.user, person_id=person_id)
-    person_sheet_view(actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR"))
-    return _sheet(request, person)
+    # The audit log's line is inserted with the sheet's reads, in their round trip.
+    entry = person_sheet_view_entry(
+        actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR")
+    )
+    return _sheet(request, person, audit_entry=entry)
 
 
 @require_POST
