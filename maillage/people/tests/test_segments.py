@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils import timezone
 
+from maillage.core.errors import NotFound
 from maillage.core.tests.base import BaseTestCase
 from maillage.people.forms import SegmentBuilderForm
 from maillage.people.models import (
@@ -35,6 +36,7 @@ from maillage.people.selectors.people import SORTS, sort_people
 from maillage.people.selectors.rows import ROW_FIELDS
 from maillage.people.selectors.segments import (
     SegmentError,
+    access_segment,
     segment_compiles_once,
     segment_count,
     segment_definition_describe,
@@ -769,3 +771,14 @@ class SegmentPageCompiledTestCase(BaseTestCase):
         names = [row["name"] for row in response.context["rows"]]
         self.assertEqual(len(names), 4)
         self.assertEqual(names[0], "ZOLA Émile")  # the oldest first
+
+    def test_access_segment_reads_the_segment_with_its_definition(self) -> None:
+        found = access_segment(user=self.owner, segment_id=str(self.segment.pk))
+        self.assertEqual(found, self.segment)
+        self.assertEqual(found.definition, self.segment.definition)  # a dict, not JSON text
+        self.assertEqual(found.name, "Seniors du 3")
+        for missing in (self.segment.pk + 1000, "x1", str(2**63), "9" * 40):
+            with self.subTest(segment_id=missing), self.assertRaises(NotFound):
+                access_segment(user=self.owner, segment_id=missing)
+        with self.assertRaises(NotFound):  # below organiser
+            access_segment(user=self.teammate, segment_id=self.segment.pk)
