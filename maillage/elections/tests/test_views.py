@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from unittest import mock
 
 from django.core.cache import cache
@@ -178,6 +179,32 @@ class ElectionPagesTests(BaseTestCase):
         with mock.patch.object(cache, "get", side_effect=area_counts_expired):
             after = self.client.get(url, {"max_margin": "1"}).content.decode()
         self.assertIn('<td class="num">1 / 0 / 0 / 0</td>', ardeche(after))
+
+    def test_the_cached_counts_and_chart_follow_the_language_and_each_import(self) -> None:
+        from django.conf import settings
+
+        self.login(self.owner)
+        url = reverse("elections:close_races")
+        under_five = '<td>&lt; 5 %</td><td class="num">109</td>'
+        self.assertContains(self.client.get(url), under_five, html=False)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        english = self.client.get(url)
+        self.assertContains(english, "How many races fall under each threshold")
+        self.assertContains(english, under_five, html=False)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+        # An import changes the results and touches the election (its results version).
+        closest = AreaResult.objects.filter(is_final=True, level="constituency").order_by(
+            "gap_votes"
+        )
+        AreaResult.objects.filter(pk=closest[0].pk).update(gap_votes=100_000)
+        self.assertContains(self.client.get(url), under_five, html=False)  # still cached
+        election = Election.objects.get(slug="legislatives-2024")
+        Election.objects.filter(pk=election.pk).update(
+            updated_at=election.updated_at + timedelta(seconds=1)
+        )
+        self.assertContains(
+            self.client.get(url), '<td>&lt; 5 %</td><td class="num">108</td>', html=False
+        )
 
     def test_names_from_a_results_file_are_printed_escaped(self) -> None:
         # Result files come from outside: a crafted name must not become markup in the table.
