@@ -8,9 +8,9 @@ beyond, or, for a whole table, the planner's estimate (`table_estimate`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from django.core.cache import cache
 from django.db import connection
@@ -121,3 +121,34 @@ def table_estimate(model: type[Model]) -> int:
         value = model._default_manager.count()
         cache.set(key, value, 300)
     return int(value)
+
+
+# What one user is shown of their own scope's counts is kept this long (#17: "a cached count
+# where one is shown"): what they do themselves clears it at once (`kept_for_user_forget`),
+# others' work shows within this time.
+KEPT_FOR_USER_SECONDS = 60
+
+T = TypeVar("T")
+
+
+def _kept_key(kind: str, user_id: int) -> str:
+    return f"maillage:kept-for-user:{kind}:{user_id}"
+
+
+def kept_for_user(*, kind: str, user_id: int, stamp: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, kept KEPT_FOR_USER_SECONDS per user and `kind` in the cache. `stamp` names
+    what else the value depends on (the user's role, the day): a value kept under another
+    stamp is computed again. For counts shown to one user over their own scope (a volunteer's
+    dashboard, their people list's total), never for what must stay exact (segment counts)."""
+    key = _kept_key(kind, user_id)
+    kept = cache.get(key)
+    if kept is not None and kept[0] == stamp:
+        return cast(T, kept[1])
+    value = compute()
+    cache.set(key, (stamp, value), KEPT_FOR_USER_SECONDS)
+    return value
+
+
+def kept_for_user_forget(*, kind: str, user_id: int) -> None:
+    """Drop what `kept_for_user` keeps for this user and kind (after they change it)."""
+    cache.delete(_kept_key(kind, user_id))

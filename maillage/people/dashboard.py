@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, IntegerField, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from maillage.accounts.models import User
 from maillage.core.compiled import compiled_rows_for_user
 from maillage.core.dashboard import Bar, Tile, bars_from_counts
+from maillage.core.pagination import kept_for_user, kept_for_user_forget
 from maillage.core.roles import Role, has_role, role_of
 from maillage.people.models import DuplicateCandidate, SupportLevel
 from maillage.people.selectors.people import (
@@ -65,36 +65,26 @@ def _counts_in_scope(*, user: User, sees_support: bool) -> dict[str, int]:
     return row
 
 
-# A volunteer's dashboard counts are kept this long per user (#17: "a cached count where one
-# is shown"); their own results clear them at once (dashboard_counts_forget), others' show
-# within this time.
-DASHBOARD_COUNTS_SECONDS = 60
-
-
-def _dashboard_counts_key(user_id: int) -> str:
-    return f"maillage:dashboard-counts:{user_id}"
-
-
 def dashboard_counts_forget(*, user_id: int) -> None:
-    """Drop a user's cached dashboard counts (after they record a result)."""
-    cache.delete(_dashboard_counts_key(user_id))
+    """Drop a user's kept dashboard counts (after they record a result)."""
+    kept_for_user_forget(kind="dashboard-counts", user_id=user_id)
 
 
 def _volunteer_counts(
     user: User, sees_support: bool
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """The scope's counts and the assigned lists' progress, kept DASHBOARD_COUNTS_SECONDS per
-    user below staff (checked against their role, the support rule and the day, kept with
-    the value). Staff's counts cover the whole file and are counted on each view."""
-    key = _dashboard_counts_key(user.pk)
-    stamp = (role_of(user), sees_support, str(timezone.localdate()))
-    cached = cache.get(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1], cached[2]
-    counts = _counts_in_scope(user=user, sees_support=sees_support)
-    lists = assigned_list_counts(user=user)
-    cache.set(key, (stamp, counts, lists), DASHBOARD_COUNTS_SECONDS)
-    return counts, lists
+    """The scope's counts and the assigned lists' progress, kept a minute per user below staff
+    (`kept_for_user`, checked against their role, the support rule and the day). Staff's
+    counts cover the whole file and are counted on each view."""
+    return kept_for_user(
+        kind="dashboard-counts",
+        user_id=user.pk,
+        stamp=(role_of(user), sees_support, str(timezone.localdate())),
+        compute=lambda: (
+            _counts_in_scope(user=user, sees_support=sees_support),
+            assigned_list_counts(user=user),
+        ),
+    )
 
 
 def dashboard_tiles(user: User) -> list[Tile]:
