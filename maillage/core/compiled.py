@@ -211,6 +211,18 @@ def compiled_instances_together(
     queries = {
         name: _instances_query(key, user, build, value) for name, (key, build) in reads.items()
     }
+    if connection.vendor != "postgresql":
+        # Each read run to its end before the insert: on SQLite a read not read to its end
+        # keeps its snapshot open, and the insert that then upgrades it to a write fails at
+        # once ("database is locked") if another process wrote meanwhile.
+        found = {}
+        for name, (compiled, params) in queries.items():
+            with connection.cursor() as cursor:
+                cursor.execute(compiled.sql, params)
+                found[name] = _instances(compiled, cursor.fetchall())
+        if inserting is not None:
+            inserting.save(force_insert=True)
+        return found
     cursors = {name: connection.cursor() for name in queries}
     try:
         with one_round_trip():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from unittest.mock import patch
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from maillage.accounts.models import User
@@ -202,3 +203,40 @@ class CompiledInstancesTogetherTestCase(BaseTestCase):
                 reads=self.reads(), user=self.owner, value=self.owner.pk, inserting=clash
             )
         self.assertEqual(User.objects.filter(email=self.owner.email).count(), 1)
+
+    def test_on_sqlite_every_read_is_finished_before_the_insert(self) -> None:
+        # A read left open keeps its snapshot: the insert that upgrades it to a write fails at
+        # once ("database is locked") when another process wrote meanwhile, as under load.
+        if connection.vendor != "sqlite":
+            self.skipTest("PostgreSQL sends them in one round trip (the test above)")
+        import sqlite3
+
+        opened: list[Any] = []
+        real_cursor = connection.cursor
+
+        def tracked():  # type: ignore[no-untyped-def]
+            cursor = real_cursor()
+            opened.append(cursor)
+            return cursor
+
+        open_at_insert: list[int] = []
+
+        def inserted(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+            still_open = 0
+            for cursor in opened[:2]:
+                try:
+                    cursor.cursor.fetchone()
+                    still_open += 1
+                except sqlite3.ProgrammingError:  # closed
+                    pass
+            open_at_insert.append(still_open)
+
+        pre_save.connect(inserted, sender=AuditLogEntry)
+        self.addCleanup(pre_save.disconnect, inserted, sender=AuditLogEntry)
+        entry = audit_log_entry(actor=self.owner, action="view", target=self.teammate)
+        with patch.object(connection, "cursor", tracked):
+            compiled_instances_together(
+                reads=self.reads(), user=self.owner, value=self.owner.pk, inserting=entry
+            )
+        self.assertGreaterEqual(len(opened), 2)
+        self.assertEqual(open_at_insert, [0])
