@@ -222,8 +222,12 @@ class Person(TimeStampedModel):
         ]
         indexes = [
             # Segment counts "age + polling station + support level" (benchmarked at 1 M people).
+            # The name and the id ride along (#17): a segment page sorted as found takes its
+            # page's ids from this index alone, without reading the rows it does not show
+            # (`segment_page_rows`); SQLite has no INCLUDE and keeps the rowid in every index.
             models.Index(
-                fields=["polling_station_code", "current_support", "birth_year"],
+                fields=["polling_station_code", "current_support", "birth_year", "sort_name"],
+                include=["id"],
                 name="person_station_support_idx",
             ),
             models.Index(fields=["commune_code", "birth_year"], name="person_commune_age_idx"),

@@ -172,19 +172,37 @@ def segment_page_rows(
         )
 
     matches = compiled_count_for_user(key=(*key, "count"), user=user, build=scoped, cap=None)
-    by_index = matches >= SORT_MATCHES_BELOW
+    if matches >= SORT_MATCHES_BELOW:
 
-    def build(placeholder: User) -> QuerySet[Any]:
-        return sort_people(scoped(placeholder), sort, matches=None if by_index else 0).values(
-            *ROW_FIELDS
-        )
+        def by_index(placeholder: User) -> QuerySet[Any]:
+            return sort_people(scoped(placeholder), sort).values(*ROW_FIELDS)
 
-    def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
+        def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
+            return compiled_rows_for_user(
+                key=(*key, sort, "by-index"), user=user, build=by_index, offset=offset, limit=limit
+            )
+
+        return matches, fetch
+
+    def as_found(placeholder: User, offset: int, limit: int) -> QuerySet[Any]:
+        # Sorted as found, in two steps: the page's ids first, sorting only the sort key and
+        # the id (which a segment's index may hold, `person_station_support_idx`: then no row
+        # outside the page is read), then those rows, in the same order. A page's bounds are
+        # part of Django's SQL, so each page is compiled apart (most views are of page one).
+        page_ids = sort_people(scoped(placeholder), sort, matches=0).values("pk")
+        page = Person.objects.filter(pk__in=page_ids[offset : offset + limit])
+        return sort_people(page, sort, matches=0).values(*ROW_FIELDS)
+
+    def fetch_page(offset: int, limit: int) -> list[dict[str, Any]]:
+        if limit <= 0:  # an empty slice compiles to no SQL at all
+            return []
         return compiled_rows_for_user(
-            key=(*key, sort, by_index), user=user, build=build, offset=offset, limit=limit
+            key=(*key, sort, "as-found", offset, limit),
+            user=user,
+            build=lambda placeholder: as_found(placeholder, offset, limit),
         )
 
-    return matches, fetch
+    return matches, fetch_page
 
 
 def segment_people(*, user: User, segment: Segment, sort: str) -> QuerySet[Person]:

@@ -745,14 +745,24 @@ class SegmentPageCompiledTestCase(BaseTestCase):
                 self.assertFalse(segment_compiles_once(definition))
 
     def test_the_compiled_page_is_the_orms(self) -> None:
-        for sort in SORTS:
-            with self.subTest(sort=sort):
-                matches, fetch = segment_page_rows(user=self.owner, segment=self.segment, sort=sort)
-                self.assertTrue(callable(fetch))
-                expected_count, expected = self.orm_rows(sort)
-                self.assertEqual(matches, expected_count)
-                self.assertEqual(matches, 4)
-                self.assertEqual(fetch(0, 2) + fetch(2, 10), expected)  # type: ignore[operator]
+        # Sorted as found in two steps (the page's ids, then its rows), and, for a segment as
+        # large as SORT_MATCHES_BELOW, by walking the sort key's index: the same rows.
+        for below in (20_000, 0):
+            for sort in SORTS:
+                with (
+                    self.subTest(sort=sort, below=below),
+                    mock.patch("maillage.people.selectors.segments.SORT_MATCHES_BELOW", below),
+                ):
+                    matches, fetch = segment_page_rows(
+                        user=self.owner, segment=self.segment, sort=sort
+                    )
+                    self.assertTrue(callable(fetch))
+                    expected_count, expected = self.orm_rows(sort)
+                    self.assertEqual(matches, expected_count)
+                    self.assertEqual(matches, 4)
+                    pages = fetch(0, 2) + fetch(2, 10) + fetch(3, 1)  # type: ignore[operator]
+                    self.assertEqual(pages, expected + expected[3:4])
+                    self.assertEqual(fetch(0, 0), [])  # type: ignore[operator]  # an empty page
 
     def test_a_changed_definition_is_compiled_again(self) -> None:
         matches, _fetch = segment_page_rows(user=self.owner, segment=self.segment, sort="name")
