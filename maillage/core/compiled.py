@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -104,6 +106,40 @@ def _converted(row: Sequence[Any], converters: dict[int, Any]) -> list[Any]:
     return values
 
 
+@dataclass(frozen=True)
+class CompiledRead:
+    """One compiled statement with its bound parameters, and what makes its rows into the
+    caller's result: for `compiled_reads_together`, which sends several in one round trip."""
+
+    sql: str
+    params: list[Any]
+    finish: Callable[[list[Any]], Any]
+
+
+def compiled_rows_read(
+    *,
+    key: tuple[Hashable, ...],
+    user: AbstractBaseUser,
+    build: Callable[[Any], QuerySet[Any]],
+    offset: int = 0,
+    limit: int | None = None,
+) -> CompiledRead:
+    """`compiled_rows_for_user`'s statement, not yet run."""
+    compiled = _compiled_query(key, user, build)
+    sql, params = compiled.sql, compiled.bound(user)
+    if limit is not None:
+        # What Django itself appends to a sliced query, on SQLite and PostgreSQL alike.
+        sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
+    names, converters = compiled.names, compiled.converters
+
+    def finish(rows: list[Any]) -> list[dict[str, Any]]:
+        if converters:
+            rows = [_converted(row, converters) for row in rows]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    return CompiledRead(sql, params, finish)
+
+
 def compiled_rows_for_user(
     *,
     key: tuple[Hashable, ...],
@@ -115,18 +151,10 @@ def compiled_rows_for_user(
     """The rows of `build(user)`, a `.values()` queryset, as `.values()` gives them, compiled as
     `compiled_for_user` is. `offset`/`limit` are bound parameters, not part of the compiled
     SQL (one compilation serves every page): `build` must not slice, and must order."""
-    compiled = _compiled_query(key, user, build)
-    sql, params = compiled.sql, compiled.bound(user)
-    if limit is not None:
-        # What Django itself appends to a sliced query, on SQLite and PostgreSQL alike.
-        sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    names, converters = compiled.names, compiled.converters
-    if converters:
-        rows = [_converted(row, converters) for row in rows]
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    (rows,) = compiled_reads_together(
+        [compiled_rows_read(key=key, user=user, build=build, offset=offset, limit=limit)]
+    )
+    return cast(list[dict[str, Any]], rows)
 
 
 def _instances_query(
@@ -193,6 +221,42 @@ def one_round_trip() -> Iterator[None]:
         yield
 
 
+def compiled_reads_together(
+    reads: Sequence[CompiledRead], *, inserting: Model | None = None
+) -> list[Any]:
+    """Each read's result, in order, the reads sent in one round trip on PostgreSQL
+    (`one_round_trip`). `inserting`, an unsaved row that goes with them (the audit log's line
+    for what is read), is inserted last in the same round trip: its INSERT reads back its id,
+    and that read sends the reads with it.
+
+    Only an insert, not any write: in pipeline mode a statement's row count is known once its
+    result is read, and Django reads an UPDATE's count without a fetch (a `save()` of an
+    existing row would see 0 rows updated and insert a second one)."""
+    if connection.vendor != "postgresql" or len(reads) + (inserting is not None) < 2:
+        # One by one, each read run to its end before the next statement: on SQLite a read
+        # not read to its end keeps its snapshot open, and an insert that then upgrades it to
+        # a write fails at once ("database is locked") if another process wrote meanwhile.
+        found = []
+        for read in reads:
+            with connection.cursor() as cursor:
+                cursor.execute(read.sql, read.params)
+                found.append(read.finish(cursor.fetchall()))
+        if inserting is not None:
+            inserting.save(force_insert=True)
+        return found
+    cursors = [connection.cursor() for _read in reads]
+    try:
+        with one_round_trip():
+            for cursor, read in zip(cursors, reads, strict=True):
+                cursor.execute(read.sql, read.params)
+            if inserting is not None:
+                inserting.save(force_insert=True)
+        return [read.finish(cursor.fetchall()) for cursor, read in zip(cursors, reads, strict=True)]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
 def compiled_instances_together(
     *,
     reads: Mapping[str, tuple[tuple[Hashable, ...], Callable[[Any, int], QuerySet[Any]]]],
@@ -200,43 +264,35 @@ def compiled_instances_together(
     value: int,
     inserting: Model | None = None,
 ) -> dict[str, list[Any]]:
-    """Several `compiled_instances_for_user` reads of one value ({name: (key, build)}), in
-    one round trip on PostgreSQL (`one_round_trip`). `inserting`, an unsaved row that goes
-    with them (the audit log's line for what is read), is inserted last in the same round
-    trip: its INSERT reads back its id, and that read sends the reads with it.
+    """Several `compiled_instances_for_user` reads of one value ({name: (key, build)}), with
+    `inserting`, in one round trip on PostgreSQL (`compiled_reads_together`)."""
+    statements = []
+    for key, build in reads.values():
+        compiled, params = _instances_query(key, user, build, value)
+        statements.append(CompiledRead(compiled.sql, params, partial(_instances, compiled)))
+    found = compiled_reads_together(statements, inserting=inserting)
+    return dict(zip(reads, found, strict=True))
 
-    Only an insert, not any write: in pipeline mode a statement's row count is known once its
-    result is read, and Django reads an UPDATE's count without a fetch (a `save()` of an
-    existing row would see 0 rows updated and insert a second one)."""
-    queries = {
-        name: _instances_query(key, user, build, value) for name, (key, build) in reads.items()
-    }
-    if connection.vendor != "postgresql":
-        # Each read run to its end before the insert: on SQLite a read not read to its end
-        # keeps its snapshot open, and the insert that then upgrades it to a write fails at
-        # once ("database is locked") if another process wrote meanwhile.
-        found = {}
-        for name, (compiled, params) in queries.items():
-            with connection.cursor() as cursor:
-                cursor.execute(compiled.sql, params)
-                found[name] = _instances(compiled, cursor.fetchall())
-        if inserting is not None:
-            inserting.save(force_insert=True)
-        return found
-    cursors = {name: connection.cursor() for name in queries}
-    try:
-        with one_round_trip():
-            for name, (compiled, params) in queries.items():
-                cursors[name].execute(compiled.sql, params)
-            if inserting is not None:
-                inserting.save(force_insert=True)
-        return {
-            name: _instances(compiled, cursors[name].fetchall())
-            for name, (compiled, _params) in queries.items()
-        }
-    finally:
-        for cursor in cursors.values():
-            cursor.close()
+
+def compiled_count_read(
+    *,
+    key: tuple[Hashable, ...],
+    user: AbstractBaseUser,
+    build: Callable[[Any], QuerySet[Any]],
+    cap: int | None,
+) -> CompiledRead:
+    """`compiled_count_for_user`'s statement, not yet run."""
+    compiled = _compiled_query(
+        key, user, lambda placeholder: build(placeholder).order_by().values("pk")
+    )
+    # The inner query's own SQL, wrapped: `queryset[:n].count()`'s form on both databases.
+    params = compiled.bound(user)
+    if cap is None:
+        sql = f"SELECT COUNT(*) FROM ({compiled.sql}) counted"  # noqa: S608 (Django's SQL)
+    else:
+        sql = f"SELECT COUNT(*) FROM ({compiled.sql} LIMIT %s) counted"  # noqa: S608
+        params.append(cap + 1)
+    return CompiledRead(sql, params, lambda rows: int(rows[0][0]))
 
 
 def compiled_count_for_user(
@@ -249,19 +305,10 @@ def compiled_count_for_user(
     """How many rows `build(user)` has, counting at most `cap + 1` (what
     `queryset[:cap + 1].count()` answers; every row when `cap` is None), compiled as
     `compiled_for_user` is."""
-    compiled = _compiled_query(
-        key, user, lambda placeholder: build(placeholder).order_by().values("pk")
+    (count,) = compiled_reads_together(
+        [compiled_count_read(key=key, user=user, build=build, cap=cap)]
     )
-    # The inner query's own SQL, wrapped: `queryset[:n].count()`'s form on both databases.
-    params = compiled.bound(user)
-    if cap is None:
-        sql = f"SELECT COUNT(*) FROM ({compiled.sql}) counted"  # noqa: S608 (Django's SQL)
-    else:
-        sql = f"SELECT COUNT(*) FROM ({compiled.sql} LIMIT %s) counted"  # noqa: S608
-        params.append(cap + 1)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
+    return int(count)
 
 
 _lookups: dict[tuple[Hashable, ...], _CompiledQuery] = {}

@@ -13,14 +13,20 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import User
-from maillage.core.compiled import compiled_count_for_user, compiled_lookup, compiled_rows_for_user
+from maillage.core.compiled import (
+    CompiledRead,
+    compiled_count_read,
+    compiled_lookup,
+    compiled_reads_together,
+    compiled_rows_read,
+)
 from maillage.core.errors import NotFound
 from maillage.core.roles import Role, has_role
 from maillage.people.models import EmailAddress, Person, PhoneNumber, Segment, SupportLevel
@@ -152,14 +158,23 @@ def _definition_key(segment: Segment) -> tuple[Any, ...]:
     return (segment.pk, hashlib.sha256(text.encode()).hexdigest())
 
 
+# Whether each segment's last count in this process chose the sort key's index
+# (SORT_MATCHES_BELOW or more): its next view reads its count and its first rows in one round
+# trip by that plan, and reads the rows again only if the count has crossed the line since.
+_LARGE_LAST_TIME: dict[tuple[Any, ...], bool] = {}
+_LARGE_KEPT = 256
+
+
 def segment_page_rows(
-    *, user: User, segment: Segment, sort: str
+    *, user: User, segment: Segment, sort: str, first_page: tuple[int, int] | None = None
 ) -> tuple[int, QuerySet[Any] | Callable[[int, int], list[dict[str, Any]]]]:
     """A segment page's exact count and its rows (`ROW_FIELDS`, for `RowsByBounds` or a
     Paginator): for staff on a segment whose filters all compile once
     (`segment_compiles_once`), both through SQL compiled once per process, day, role and
-    definition (core.compiled), else through the ORM on each view. Counted first, so a small
-    segment is sorted as found (`sort_people(..., matches=n)`)."""
+    definition (core.compiled), else through the ORM on each view. A small segment is sorted
+    as found (`sort_people(..., matches=n)`). `first_page`, the (offset, limit) the page will
+    most likely ask for: its rows are read with the count, in one round trip on PostgreSQL,
+    by the plan the segment's last count chose."""
     if not (has_role(user, Role.STAFF) and segment_compiles_once(segment.definition)):
         people = segment_people(user=user, segment=segment, sort=sort)
         matches = people.count()
@@ -171,18 +186,8 @@ def segment_page_rows(
             user=placeholder, definition=segment.definition, segment_id=segment.pk
         )
 
-    matches = compiled_count_for_user(key=(*key, "count"), user=user, build=scoped, cap=None)
-    if matches >= SORT_MATCHES_BELOW:
-
-        def by_index(placeholder: User) -> QuerySet[Any]:
-            return sort_people(scoped(placeholder), sort).values(*ROW_FIELDS)
-
-        def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
-            return compiled_rows_for_user(
-                key=(*key, sort, "by-index"), user=user, build=by_index, offset=offset, limit=limit
-            )
-
-        return matches, fetch
+    def by_index(placeholder: User) -> QuerySet[Any]:
+        return sort_people(scoped(placeholder), sort).values(*ROW_FIELDS)
 
     def as_found(placeholder: User, offset: int, limit: int) -> QuerySet[Any]:
         # Sorted as found, in two steps: the page's ids first, sorting only the sort key and
@@ -193,16 +198,42 @@ def segment_page_rows(
         page = Person.objects.filter(pk__in=page_ids[offset : offset + limit])
         return sort_people(page, sort, matches=0).values(*ROW_FIELDS)
 
-    def fetch_page(offset: int, limit: int) -> list[dict[str, Any]]:
-        if limit <= 0:  # an empty slice compiles to no SQL at all
-            return []
-        return compiled_rows_for_user(
+    def page_read(large: bool, offset: int, limit: int) -> CompiledRead:
+        if large:
+            return compiled_rows_read(
+                key=(*key, sort, "by-index"), user=user, build=by_index, offset=offset, limit=limit
+            )
+        return compiled_rows_read(
             key=(*key, sort, "as-found", offset, limit),
             user=user,
             build=lambda placeholder: as_found(placeholder, offset, limit),
         )
 
-    return matches, fetch_page
+    count = compiled_count_read(key=(*key, "count"), user=user, build=scoped, cap=None)
+    guess = _LARGE_LAST_TIME.get(key)
+    prefetched: tuple[bool, int, int, list[dict[str, Any]]] | None = None
+    if guess is None or first_page is None or first_page[1] <= 0:
+        (matches,) = compiled_reads_together([count])
+    else:
+        matches, rows = compiled_reads_together([count, page_read(guess, *first_page)])
+        prefetched = (guess, *first_page, rows)
+    large = matches >= SORT_MATCHES_BELOW
+    _LARGE_LAST_TIME[key] = large
+    if len(_LARGE_LAST_TIME) > _LARGE_KEPT:
+        _LARGE_LAST_TIME.pop(next(iter(_LARGE_LAST_TIME)), None)
+
+    def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
+        if limit <= 0:  # an empty slice compiles to no SQL at all
+            return []
+        if prefetched is not None:
+            plan, first_offset, first_limit, rows = prefetched
+            # The last page asks for what is left, fewer rows than a page: the same rows.
+            if (plan, first_offset) == (large, offset) and limit <= first_limit:
+                return rows[:limit]
+        (rows,) = compiled_reads_together([page_read(large, offset, limit)])
+        return cast(list[dict[str, Any]], rows)
+
+    return matches, fetch
 
 
 def segment_people(*, user: User, segment: Segment, sort: str) -> QuerySet[Person]:

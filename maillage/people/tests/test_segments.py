@@ -36,6 +36,7 @@ from maillage.people.selectors.people import SORTS, sort_people
 from maillage.people.selectors.rows import ROW_FIELDS
 from maillage.people.selectors.segments import (
     SegmentError,
+    _definition_key,
     access_segment,
     segment_compiles_once,
     segment_count,
@@ -792,3 +793,34 @@ class SegmentPageCompiledTestCase(BaseTestCase):
                 access_segment(user=self.owner, segment_id=missing)
         with self.assertRaises(NotFound):  # below organiser
             access_segment(user=self.teammate, segment_id=self.segment.pk)
+
+    def test_the_first_rows_come_with_the_count_by_the_last_plan(self) -> None:
+        from maillage.people.selectors import segments as module
+
+        module._LARGE_LAST_TIME.clear()
+        expected_count, expected = self.orm_rows("name")
+        with self.assertNumQueries(1):  # never counted here: the count alone
+            matches, fetch = segment_page_rows(
+                user=self.owner, segment=self.segment, sort="name", first_page=(0, 2)
+            )
+        self.assertEqual(matches, expected_count)
+        with self.assertNumQueries(1):
+            self.assertEqual(fetch(0, 2), expected[:2])  # type: ignore[operator]
+        with self.assertNumQueries(2):  # the count and the first page, in one round trip
+            matches, fetch = segment_page_rows(
+                user=self.owner, segment=self.segment, sort="name", first_page=(0, 2)
+            )
+        with self.assertNumQueries(0):
+            self.assertEqual(fetch(0, 2), expected[:2])  # type: ignore[operator]
+            self.assertEqual(fetch(0, 1), expected[:1])  # type: ignore[operator]
+        with self.assertNumQueries(1):  # another page
+            self.assertEqual(fetch(2, 2), expected[2:4])  # type: ignore[operator]
+        # The segment has grown past the line since its last count: the rows read with the
+        # count took the other plan, and are read again by the right one.
+        with mock.patch("maillage.people.selectors.segments.SORT_MATCHES_BELOW", 3):
+            matches, fetch = segment_page_rows(
+                user=self.owner, segment=self.segment, sort="name", first_page=(0, 2)
+            )
+            with self.assertNumQueries(1):
+                self.assertEqual(fetch(0, 2), expected[:2])  # type: ignore[operator]
+        self.assertTrue(module._LARGE_LAST_TIME[("segment-page", *_definition_key(self.segment))])

@@ -141,7 +141,12 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
     segment = access_segment(user=request.user, segment_id=segment_id)
     sort = person_sort_for(user=request.user, sort=request.GET.get("sort", "name"))
     # Segment counts stay exact (#17); counted first, so a small segment is sorted as found.
-    matches, rows_source = segment_page_rows(user=request.user, segment=segment, sort=sort)
+    # The rows the page most likely shows are read with the count (one round trip).
+    number = request.GET.get("page", "1")
+    first = (int(number) - 1) * PAGE_SIZE if number.isdigit() and 0 < int(number) < 10**6 else 0
+    matches, rows_source = segment_page_rows(
+        user=request.user, segment=segment, sort=sort, first_page=(first, PAGE_SIZE)
+    )
     listed = (
         rows_source if isinstance(rows_source, QuerySet) else RowsByBounds(rows_source, matches)
     )
