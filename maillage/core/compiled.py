@@ -199,10 +199,10 @@ def compiled_instances_for_user(
     addresses, phones, consents): plain model rows only, no select_related, annotation,
     `.values()` or deferred field."""
     compiled, params = _instances_query(key, user, build, value)
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        rows = cursor.fetchall()
-    return _instances(compiled, rows)
+    (instances,) = compiled_reads_together(
+        [CompiledRead(compiled.sql, params, partial(_instances, compiled))]
+    )
+    return cast(list[Any], instances)
 
 
 @contextmanager
