@@ -221,8 +221,16 @@ def one_round_trip() -> Iterator[None]:
         yield
 
 
+# Sent first in a round trip whose insert need not wait for the disk: `true` makes the setting
+# local to the round trip's implicit transaction, so it ends with it.
+_NO_FLUSH_WAIT = "SELECT set_config('synchronous_commit', 'off', true)"
+
+
 def compiled_reads_together(
-    reads: Sequence[CompiledRead], *, inserting: Model | None = None
+    reads: Sequence[CompiledRead],
+    *,
+    inserting: Model | None = None,
+    wait_for_disk: bool = True,
 ) -> list[Any]:
     """Each read's result, in order, the reads sent in one round trip on PostgreSQL
     (`one_round_trip`). `inserting`, an unsaved row that goes with them (the audit log's line
@@ -231,7 +239,15 @@ def compiled_reads_together(
 
     Only an insert, not any write: in pipeline mode a statement's row count is known once its
     result is read, and Django reads an UPDATE's count without a fetch (a `save()` of an
-    existing row would see 0 rows updated and insert a second one)."""
+    existing row would see 0 rows updated and insert a second one).
+
+    `wait_for_disk=False`: on PostgreSQL the round trip's commit returns before its WAL reaches
+    the disk (`synchronous_commit` off for that transaction only). The row is committed and
+    seen by every other session at once; only a crash of the database server itself, in the
+    fraction of a second before the WAL writer flushes (3 × `wal_writer_delay`, 600 ms by
+    default), can lose it. That is the durability SQLite gives every write here (WAL with
+    `synchronous=NORMAL`, config/env.py). For a contact sheet's audit line, whose flush cost
+    a volunteer's sheet more than its eight reads under load; writes of data keep waiting."""
     if connection.vendor != "postgresql" or len(reads) + (inserting is not None) < 2:
         # One by one, each read run to its end before the next statement: on SQLite a read
         # not read to its end keeps its snapshot open, and an insert that then upgrades it to
@@ -245,13 +261,20 @@ def compiled_reads_together(
             inserting.save(force_insert=True)
         return found
     cursors = [connection.cursor() for _read in reads]
+    no_flush_wait = inserting is not None and not wait_for_disk
+    if no_flush_wait:
+        cursors.append(connection.cursor())
     try:
         with one_round_trip():
-            for cursor, read in zip(cursors, reads, strict=True):
+            if no_flush_wait:
+                cursors[-1].execute(_NO_FLUSH_WAIT)
+            for cursor, read in zip(cursors, reads, strict=False):
                 cursor.execute(read.sql, read.params)
             if inserting is not None:
                 inserting.save(force_insert=True)
-        return [read.finish(cursor.fetchall()) for cursor, read in zip(cursors, reads, strict=True)]
+        return [
+            read.finish(cursor.fetchall()) for cursor, read in zip(cursors, reads, strict=False)
+        ]
     finally:
         for cursor in cursors:
             cursor.close()
@@ -263,14 +286,16 @@ def compiled_instances_together(
     user: AbstractBaseUser,
     value: int,
     inserting: Model | None = None,
+    wait_for_disk: bool = True,
 ) -> dict[str, list[Any]]:
     """Several `compiled_instances_for_user` reads of one value ({name: (key, build)}), with
-    `inserting`, in one round trip on PostgreSQL (`compiled_reads_together`)."""
+    `inserting`, in one round trip on PostgreSQL (`compiled_reads_together`, which says what
+    `wait_for_disk` means)."""
     statements = []
     for key, build in reads.values():
         compiled, params = _instances_query(key, user, build, value)
         statements.append(CompiledRead(compiled.sql, params, partial(_instances, compiled)))
-    found = compiled_reads_together(statements, inserting=inserting)
+    found = compiled_reads_together(statements, inserting=inserting, wait_for_disk=wait_for_disk)
     return dict(zip(reads, found, strict=True))
 
 

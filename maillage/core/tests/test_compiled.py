@@ -8,16 +8,19 @@ from unittest.mock import patch
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save, pre_save
+from django.test import TransactionTestCase
 from django.utils import timezone
 
 from maillage.accounts.models import User
 from maillage.accounts.tests.factories import UserFactory
 from maillage.core import compiled as module
 from maillage.core.compiled import (
+    CompiledRead,
     compiled_for_user,
     compiled_instances_for_user,
     compiled_instances_together,
     compiled_lookup,
+    compiled_reads_together,
 )
 from maillage.core.models import AuditLogEntry
 from maillage.core.roles import Role
@@ -240,3 +243,53 @@ class CompiledInstancesTogetherTestCase(BaseTestCase):
             )
         self.assertGreaterEqual(len(opened), 2)
         self.assertEqual(open_at_insert, [0])
+
+
+class InsertWithoutWaitingForTheDiskTestCase(TransactionTestCase):
+    """`wait_for_disk=False` (the contact sheet's audit line): on PostgreSQL the round trip's
+    commit does not wait for the WAL flush, for that transaction only. Outside a test's
+    transaction, as a request runs, so that "only" can be seen."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.owner = UserFactory(role=Role.STAFF)
+        self.teammate = UserFactory(role=Role.VOLUNTEER)
+
+    def round_trip(self, *, wait_for_disk: bool) -> list[Any]:
+        entry = audit_log_entry(actor=self.owner, action="view", target=self.teammate)
+        setting = (
+            "SELECT current_setting('synchronous_commit')"
+            if connection.vendor == "postgresql"
+            else "SELECT 'not a PostgreSQL setting'"
+        )
+        found = compiled_reads_together(
+            [
+                CompiledRead(setting, [], lambda rows: rows[0][0]),
+                CompiledRead(
+                    'SELECT "email" FROM "accounts_user" WHERE "id" = %s',
+                    [self.teammate.pk],
+                    lambda rows: [row[0] for row in rows],
+                ),
+            ],
+            inserting=entry,
+            wait_for_disk=wait_for_disk,
+        )
+        # The row is committed either way: another connection's view, as the audit page's.
+        self.assertTrue(AuditLogEntry.objects.filter(pk=entry.pk).exists())
+        self.assertEqual(found[1], [self.teammate.email])
+        return found
+
+    def test_the_setting_holds_for_the_round_trip_only(self) -> None:
+        found = self.round_trip(wait_for_disk=False)
+        if connection.vendor == "postgresql":
+            self.assertEqual(found[0], "off")
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('synchronous_commit')")
+                self.assertEqual(cursor.fetchone()[0], "on")
+        else:  # SQLite: one statement after another, the setting is never sent
+            self.assertEqual(found[0], "not a PostgreSQL setting")
+
+    def test_by_default_the_commit_waits(self) -> None:
+        found = self.round_trip(wait_for_disk=True)
+        if connection.vendor == "postgresql":
+            self.assertEqual(found[0], "on")
