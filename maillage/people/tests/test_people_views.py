@@ -122,6 +122,56 @@ class PersonPagesTestCase(BaseTestCase):
         entry = AuditLogEntry.objects.get(action="view", target_id=str(self.assigned.pk))
         self.assertEqual(entry.actor, self.teammate)
 
+    def test_the_contact_sheet_prints_every_value_escaped(self) -> None:
+        # The sheet's body is built in Python (people.selectors.sheet): each value the person,
+        # their addresses, notes and interactions carry must come out as text.
+        hostile = make_person(
+            birth_name="<i>NOM</i>",
+            usage_name='"USAGE"',
+            first_names="<b>Léa</b>",
+            birth_place="Aix & <u>Provence</u>",
+            address_street="<script>rue</script>",
+            notes="ligne <em>une</em>\nligne 'deux'",
+            sources=["<roll>"],
+        )
+        assign([hostile], teams=[self.team])
+        EmailAddress.objects.create(person=hostile, address="lea<x>@example.org")
+        interaction_record(
+            actor=self.owner,
+            person=hostile,
+            channel="door",
+            result="talked",
+            occurred_at=at("2026-03-02T10:00"),
+            note="<img src=x onerror=alert(1)>",
+            question="Et <s>le tram</s> ?",
+        )
+        self.login(self.owner)
+        page = self.client.get(reverse("people:person_detail", args=[hostile.pk])).content.decode()
+        for raw in (
+            "<i>NOM",
+            "<b>Léa",
+            "<u>Provence",
+            "<script>rue",
+            "<em>une",
+            "<roll>",
+            "lea<x>",
+            "<img src=x",
+            "<s>le tram",
+        ):
+            self.assertNotIn(raw, page)
+        for printed in (
+            "&lt;b&gt;Léa&lt;/b&gt; &quot;USAGE&quot;",
+            "(née / né &lt;i&gt;NOM&lt;/i&gt;)",
+            "Aix &amp; &lt;u&gt;Provence&lt;/u&gt;",
+            "&lt;script&gt;rue&lt;/script&gt;",
+            "ligne &lt;em&gt;une&lt;/em&gt;<br>ligne &#x27;deux&#x27;",
+            "Sources : &lt;roll&gt;",
+            'href="mailto:lea&lt;x&gt;@example.org"',
+            "&lt;img src=x onerror=alert(1)&gt;",
+            "Question : Et &lt;s&gt;le tram&lt;/s&gt; ?",
+        ):
+            self.assertIn(printed, page)
+
     def test_a_volunteer_records_a_door_result_once_even_when_posted_twice(self) -> None:
         self.login(self.teammate)
         key = str(uuid.uuid4())

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from maillage.core.models import AuditLogEntry
 from maillage.core.pagination import NextPage
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
-from maillage.people.models import ConsentChannel, Interaction, Person, Sex
+from maillage.people.models import Person, Sex
 from maillage.people.selectors.people import (
     access_person,
     person_list_rows,
@@ -33,6 +32,7 @@ from maillage.people.selectors.people import (
     support_visible_to,
 )
 from maillage.people.selectors.rows import person_rows, person_table_rows
+from maillage.people.selectors.sheet import person_sheet_html
 from maillage.people.services.consent import consent_record
 from maillage.people.services.interactions import interaction_record
 from maillage.people.services.persons import person_sheet_view_entry
@@ -64,38 +64,6 @@ _WORDS: dict[str, dict[str, Any]] = {
         "activist": gettext_lazy("militant·e"),
     },
 }
-
-
-@dataclass
-class SupportStep:
-    value: int | None
-    level: str
-    previous: str | None
-    since: datetime
-    last: datetime
-    repeats: int = 0  # times the same level was said again after `since`
-
-
-def _support_steps(interactions: list[Interaction]) -> list[SupportStep]:
-    """The support history as changes ("Indécis → Plutôt pour"), oldest first: a level said
-    again is counted on its step (`repeats`, `last`), not listed once more."""
-    steps: list[SupportStep] = []
-    said = sorted((i for i in interactions if i.support_level), key=lambda i: (i.occurred_at, i.pk))
-    for interaction in said:
-        if steps and steps[-1].value == interaction.support_level:
-            steps[-1].repeats += 1
-            steps[-1].last = interaction.occurred_at
-            continue
-        steps.append(
-            SupportStep(
-                value=interaction.support_level,
-                level=interaction.get_support_level_display(),
-                previous=steps[-1].level if steps else None,
-                since=interaction.occurred_at,
-                last=interaction.occurred_at,
-            )
-        )
-    return steps
 
 
 def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
@@ -143,35 +111,25 @@ def _sheet(
     audit_entry: AuditLogEntry | None = None,
 ) -> HttpResponse:
     related = person_sheet_rows(user=request.user, person=person, inserting=audit_entry)
-    interactions, consents = related.interactions, related.consents
-    in_force = {c.channel: c for c in reversed(consents)}
+    sheet_html = person_sheet_html(
+        person=person,
+        related=related,
+        words={key: str(word) for key, word in _WORDS.get(person.sex, _WORDS[Sex.UNKNOWN]).items()},
+        age=person.birth_year and (timezone.localdate().year - person.birth_year),
+        is_staff=has_role(request.user, Role.STAFF),
+        csrf_token=get_token(request),
+        # Blank, these forms print the same for everyone: drawn once per language.
+        interaction_form_html=form_html(interaction_form)
+        if interaction_form
+        else blank_form_html(InteractionForm, fresh={"client_uuid": uuid.uuid4}),
+        consent_form_html=form_html(consent_form)
+        if consent_form
+        else blank_form_html(ConsentForm, prefix="consent"),
+    )
     return render(
         request,
         "people/person_detail.html",
-        {
-            "person": person,
-            "emails": related.emails,
-            "phones": related.phones,
-            "tags": related.tags,
-            "household": related.household,
-            "interactions": interactions,
-            "support_steps": _support_steps(interactions),
-            "words": _WORDS.get(person.sex, _WORDS[Sex.UNKNOWN]),
-            "consents": consents,
-            "consent_rows": [
-                (value, label, getattr(person, f"consent_{value}"), in_force.get(value))
-                for value, label in ConsentChannel.choices
-            ],
-            # Blank, these forms print the same for everyone: rendered once per language.
-            "interaction_form_html": form_html(interaction_form)
-            if interaction_form
-            else blank_form_html(InteractionForm, fresh={"client_uuid": uuid.uuid4}),
-            "consent_form_html": form_html(consent_form)
-            if consent_form
-            else blank_form_html(ConsentForm, prefix="consent"),
-            "is_staff": has_role(request.user, Role.STAFF),
-            "age": person.birth_year and (timezone.localdate().year - person.birth_year),
-        },
+        {"person": person, "sheet_html": sheet_html},
         status=status,
     )
 
