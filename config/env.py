@@ -180,7 +180,7 @@ def database_from_url(name: str, default_sqlite_path: Path) -> dict[str, object]
 
 def _sqlite(path: Path) -> dict[str, object]:
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "maillage.core.sqlite3",
         "NAME": str(path),
         # One connection per process, kept across requests: opening one costs a request more
         # CPU than its queries (connect, the three pragmas, Django's SQL functions, close).
@@ -192,7 +192,10 @@ def _sqlite(path: Path) -> dict[str, object]:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         },
-        "TEST": {"NAME": os.environ.get("MAILLAGE_SQLITE_TEST_NAME") or None},
+        # In memory, as Django's own SQLite backend tests by default; named here because
+        # pytest-django recognises that default by Django's engine path only, and would give
+        # each xdist worker a file named after this one otherwise.
+        "TEST": {"NAME": os.environ.get("MAILLAGE_SQLITE_TEST_NAME") or ":memory:"},
     }
 
 
