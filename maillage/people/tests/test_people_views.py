@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 
 from django.core.management import CommandError, call_command
@@ -121,6 +122,28 @@ class PersonPagesTestCase(BaseTestCase):
         self.assertNotContains(response, "Effacer cette personne")
         entry = AuditLogEntry.objects.get(action="view", target_id=str(self.assigned.pk))
         self.assertEqual(entry.actor, self.teammate)
+
+    def test_the_contact_sheet_masks_one_csrf_token_for_its_header_and_forms(self) -> None:
+        self.login(self.teammate)
+        page = self.client.get(reverse("people:person_detail", args=[self.assigned.pk]))
+        html = page.content.decode()
+        tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        tokens += re.findall(r'"X-CSRFToken": "([^"]+)"', html)
+        # The sheet's two forms, the header's (language, sign out) and htmx's header.
+        self.assertEqual(len(tokens), 5)
+        self.assertEqual(len(set(tokens)), 1)
+        # And it is a token the site accepts: a result posted with it is recorded.
+        self.client.handler.enforce_csrf_checks = True
+        response = self.client.post(
+            reverse("people:person_interaction", args=[self.assigned.pk]),
+            {
+                "csrfmiddlewaretoken": tokens[0],
+                "channel": "door",
+                "result": "not_home",
+                "client_uuid": str(uuid.uuid4()),
+            },
+        )
+        self.assertEqual(response.status_code, 302)
 
     def test_the_contact_sheet_prints_every_value_escaped(self) -> None:
         # The sheet's body is built in Python (people.selectors.sheet): each value the person,

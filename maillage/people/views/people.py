@@ -111,13 +111,15 @@ def _sheet(
     audit_entry: AuditLogEntry | None = None,
 ) -> HttpResponse:
     related = person_sheet_rows(user=request.user, person=person, inserting=audit_entry)
+    # One masked token for the page: the header's (through the context) and the two forms'.
+    csrf_token = get_token(request)
     sheet_html = person_sheet_html(
         person=person,
         related=related,
         words={key: str(word) for key, word in _WORDS.get(person.sex, _WORDS[Sex.UNKNOWN]).items()},
         age=person.birth_year and (timezone.localdate().year - person.birth_year),
         is_staff=has_role(request.user, Role.STAFF),
-        csrf_token=get_token(request),
+        csrf_token=csrf_token,
         # Blank, these forms print the same for everyone: drawn once per language.
         interaction_form_html=form_html(interaction_form)
         if interaction_form
@@ -129,7 +131,7 @@ def _sheet(
     return render(
         request,
         "people/person_detail.html",
-        {"person": person, "sheet_html": sheet_html},
+        {"person": person, "sheet_html": sheet_html, "csrf_token": csrf_token},
         status=status,
     )
 
