@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import Any, cast
 
@@ -72,11 +73,20 @@ _compiled: dict[tuple[Hashable, ...], _CompiledQuery] = {}
 KEPT = 256
 
 
+def _database_and_day() -> tuple[str, date]:
+    """What, besides the caller's key and the role, a compiled query is kept by. A page with
+    several reads asks once (each ask costs more than finding the SQL it keys)."""
+    return connection.vendor, timezone.localdate()
+
+
 def _compiled_query(
-    key: tuple[Hashable, ...], user: AbstractBaseUser, build: Callable[[Any], QuerySet[Any]]
+    key: tuple[Hashable, ...],
+    user: AbstractBaseUser,
+    build: Callable[[Any], QuerySet[Any]],
+    database_and_day: tuple[str, date] | None = None,
 ) -> _CompiledQuery:
     role: Any = getattr(user, "role", None)
-    full_key = (*key, connection.vendor, timezone.localdate(), role)
+    full_key = (*key, *(database_and_day or _database_and_day()), role)
     compiled = _compiled.get(full_key)
     if compiled is None:
         placeholder = get_user_model()(pk=PLACEHOLDER_USER_ID, role=role)
@@ -162,9 +172,13 @@ def _instances_query(
     user: AbstractBaseUser,
     build: Callable[[Any, int], QuerySet[Any]],
     value: int,
+    database_and_day: tuple[str, date] | None = None,
 ) -> tuple[_CompiledQuery, list[Any]]:
     compiled = _compiled_query(
-        key, user, lambda placeholder: build(placeholder, PLACEHOLDER_VALUE_ID)
+        key,
+        user,
+        lambda placeholder: build(placeholder, PLACEHOLDER_VALUE_ID),
+        database_and_day,
     )
     if PLACEHOLDER_VALUE_ID not in compiled.params:
         raise ValueError("the queryset must filter on its value placeholder")
@@ -292,8 +306,9 @@ def compiled_instances_together(
     `inserting`, in one round trip on PostgreSQL (`compiled_reads_together`, which says what
     `wait_for_disk` means)."""
     statements = []
+    database_and_day = _database_and_day()
     for key, build in reads.values():
-        compiled, params = _instances_query(key, user, build, value)
+        compiled, params = _instances_query(key, user, build, value, database_and_day)
         statements.append(CompiledRead(compiled.sql, params, partial(_instances, compiled)))
     found = compiled_reads_together(statements, inserting=inserting, wait_for_disk=wait_for_disk)
     return dict(zip(reads, found, strict=True))
