@@ -293,3 +293,65 @@ class InsertWithoutWaitingForTheDiskTestCase(TransactionTestCase):
         found = self.round_trip(wait_for_disk=True)
         if connection.vendor == "postgresql":
             self.assertEqual(found[0], "on")
+
+
+class CompiledInsertTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        module._inserts.clear()
+        self.actor = UserFactory(role=Role.STAFF)
+
+    def entry(self) -> AuditLogEntry:
+        return audit_log_entry(
+            actor=self.actor,
+            action="view",
+            target=self.actor,
+            changes={"champ": ["avant", "après"]},
+            ip_address="192.0.2.7",
+        )
+
+    def test_it_writes_what_save_writes_and_tells_the_signals(self) -> None:
+        heard: list[tuple[str, bool | None]] = []
+
+        def before(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+            heard.append(("pre", instance._state.adding))
+
+        def after(sender, instance, created, **kwargs):  # type: ignore[no-untyped-def]
+            heard.append(("post", created))
+
+        pre_save.connect(before, sender=AuditLogEntry)
+        post_save.connect(after, sender=AuditLogEntry)
+        self.addCleanup(pre_save.disconnect, before, sender=AuditLogEntry)
+        self.addCleanup(post_save.disconnect, after, sender=AuditLogEntry)
+        compiled, saved = self.entry(), self.entry()
+        module.compiled_insert(compiled)
+        saved.save(force_insert=True)
+        self.assertEqual(heard, [("pre", True), ("post", True)] * 2)
+        self.assertIsNotNone(compiled.pk)
+        self.assertNotEqual(compiled.pk, saved.pk)
+        self.assertFalse(compiled._state.adding)
+        self.assertEqual(compiled._state.db, connection.alias)
+        self.assertIsNotNone(compiled.at)  # auto_now_add, as save() sets it
+        columns = ("actor_id", "actor_label", "action", "target_type", "target_id", "changes")
+        self.assertEqual(
+            AuditLogEntry.objects.values(*columns, "ip_address").get(pk=compiled.pk),
+            AuditLogEntry.objects.values(*columns, "ip_address").get(pk=saved.pk),
+        )
+        self.assertEqual(AuditLogEntry.objects.get(pk=compiled.pk).at, compiled.at)
+
+    def test_its_sql_is_compiled_once(self) -> None:
+        from django.db.models.sql.compiler import SQLInsertCompiler
+
+        module.compiled_insert(self.entry())
+        with patch.object(SQLInsertCompiler, "as_sql", side_effect=AssertionError) as as_sql:
+            second = self.entry()
+            module.compiled_insert(second)
+        as_sql.assert_not_called()
+        self.assertTrue(AuditLogEntry.objects.filter(pk=second.pk).exists())
+
+    def test_a_row_with_its_own_id_after_rows_without_is_refused(self) -> None:
+        module.compiled_insert(self.entry())
+        own_id = self.entry()
+        own_id.pk = 10_000_000
+        with self.assertRaises(ValueError):
+            module.compiled_insert(own_id)
