@@ -1,5 +1,6 @@
 """HTML made in Python for the hot tables (#17): the people list's and the close races' rows;
-and template fragments drawn once, then filled per request (the page shell's header).
+and template fragments drawn once, then filled per request (the page shell's header, the
+people list's and a segment's page content, their pagination).
 
 A 50-row table through the template engine costs a variable node, a lookup and an escape per
 cell, which made most of those pages' CPU; their rows are built as one string instead, every
@@ -30,6 +31,12 @@ _SLOT = re.compile("\x00slot:([a-z_]+)\x00")
 FRAGMENTS_KEPT = 512  # a bounded cache, whatever URLconfs and languages tests swap in
 
 
+def slot(name: str) -> str:
+    """What a fragment is drawn with where slot `name` goes: for a slot an included template
+    reads as an attribute (`{{ page.number }}`), set on a stand-in object in `context`."""
+    return f"\x00slot:{name}\x00"
+
+
 def filled_fragment(
     template_name: str,
     *,
@@ -38,19 +45,19 @@ def filled_fragment(
     slots: dict[str, object],
 ) -> SafeString:
     """`template_name` drawn through the template engine once per `key`, each call filling in
-    its `slots` (escaped here).
+    its `slots` (escaped here, but for safe HTML: see `fill_slots`).
 
     For the page shell (#17): its header is the same for every request of one role, language
     and current menu entry, but for a few values (the CSRF token, the user's name, the page's
     path). Drawn once with a marker where each slot goes, it is kept as parts; each request
     joins them with its own values. `key` must name everything in `context` that changes the
-    HTML; a slot must be printed as a plain `{{ name }}` (or by `{% csrf_token %}`), never
-    tested, filtered or looped over.
+    HTML; a slot must be printed as a plain `{{ name }}` (or by `{% csrf_token %}`, or as the
+    attribute of a stand-in whose value is `slot(name)`), never tested, filtered or looped over.
     """
     full_key = (template_name, *key)
     parts = _fragments.get(full_key)
     if parts is None:
-        markers = {name: f"\x00slot:{name}\x00" for name in slots}
+        markers = {name: slot(name) for name in slots}
         drawn = render_to_string(template_name, {**context, **markers})
         parts = _fragments[full_key] = tuple(_SLOT.split(drawn))
         if len(_fragments) > FRAGMENTS_KEPT:
@@ -60,8 +67,13 @@ def filled_fragment(
 
 def fill_slots(parts: tuple[str, ...], values: Mapping[str, object]) -> SafeString:
     """HTML kept as parts (even items HTML, odd items slot names), each slot filled with its
-    value escaped: what `filled_fragment` and `form_html.blank_form_html` print."""
+    value escaped: what `filled_fragment` and `form_html.blank_form_html` print.
+
+    A value that is already HTML (it has `__html__`: a SafeString such as a table's rows or a
+    fragment filled before) goes in as it is, as the template's autoescape (Django's
+    `conditional_escape`) would print it; any other value is escaped."""
     filled = list(parts)
     for position in range(1, len(filled), 2):
-        filled[position] = escape(values[filled[position]])
-    return mark_safe("".join(filled))  # noqa: S308 (HTML drawn once; every slot escaped here)
+        value = values[filled[position]]
+        filled[position] = value.__html__() if hasattr(value, "__html__") else escape(value)
+    return mark_safe("".join(filled))  # noqa: S308 (HTML drawn once; slots escaped or safe)
