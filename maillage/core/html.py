@@ -52,13 +52,15 @@ def filled_fragment(
     path). Drawn once with a marker where each slot goes, it is kept as parts; each request
     joins them with its own values. `key` must name everything in `context` that changes the
     HTML; a slot must be printed as a plain `{{ name }}` (or by `{% csrf_token %}`, or as the
-    attribute of a stand-in whose value is `slot(name)`), never tested, filtered or looped over.
+    attribute of a stand-in whose value is `slot(name)`), never filtered or looped over. A slot
+    the template also tests (`{% if query %}{{ query }}&amp;{% endif %}`) is given in `context`
+    as `slot(name)` or its false value, which wins over the marker, with its truth in `key`.
     """
     full_key = (template_name, *key)
     parts = _fragments.get(full_key)
     if parts is None:
         markers = {name: slot(name) for name in slots}
-        drawn = render_to_string(template_name, {**context, **markers})
+        drawn = render_to_string(template_name, {**markers, **context})
         parts = _fragments[full_key] = tuple(_SLOT.split(drawn))
         if len(_fragments) > FRAGMENTS_KEPT:
             _fragments.pop(next(iter(_fragments)), None)
