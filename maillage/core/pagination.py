@@ -175,8 +175,7 @@ def total_html(total: Total) -> SafeString:
         text = gettext("plus de %(n)s personnes") % {"n": shown}
     else:
         text = ngettext("%(shown)s personne", "%(shown)s personnes", total.value) % {"shown": shown}
-    # With the template file's closing line break, which `{% include %}` printed too.
-    return mark_safe(f"{text}\n")  # noqa: S308 - a translation of ours, its number escaped
+    return mark_safe(text)  # noqa: S308 - a translation of ours, its number escaped
 
 
 def pagination_html(page: NextPage | Page[Any], *, query: str) -> SafeString:
@@ -184,7 +183,6 @@ def pagination_html(page: NextPage | Page[Any], *, query: str) -> SafeString:
     core/_pagination.html ("Page 2 sur 7") for a Paginator's page; drawn once per language
     and shape (which links, whether `query` is kept), filled with the numbers and `query`."""
     has_previous, has_next = page.has_previous(), page.has_next()
-    counted = isinstance(page, Page)
     # What the template reads of `page`, the numbers as slots.
     stand_in = SimpleNamespace(
         has_other_pages=has_previous or has_next,
@@ -196,7 +194,7 @@ def pagination_html(page: NextPage | Page[Any], *, query: str) -> SafeString:
         paginator=SimpleNamespace(num_pages=slot("pages")),
     )
     return filled_fragment(
-        "core/_pagination.html" if counted else "core/_next_pagination.html",
+        "core/_pagination.html" if isinstance(page, Page) else "core/_next_pagination.html",
         key=(get_language(), has_previous, has_next, bool(query)),
         context={"page": stand_in, "query": slot("query") if query else ""},
         slots={
@@ -204,6 +202,6 @@ def pagination_html(page: NextPage | Page[Any], *, query: str) -> SafeString:
             "number": page.number,
             "previous": page.number - 1,
             "next": page.number + 1,
-            "pages": page.paginator.num_pages if counted else "",
+            "pages": page.paginator.num_pages if isinstance(page, Page) else "",
         },
     )
