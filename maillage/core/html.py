@@ -14,8 +14,11 @@ from collections.abc import Hashable, Mapping
 from html import escape as _escape
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 
 def escape(value: object) -> str:
@@ -35,6 +38,12 @@ def slot(name: str) -> str:
     """What a fragment is drawn with where slot `name` goes: for a slot an included template
     reads as an attribute (`{{ page.number }}`), set on a stand-in object in `context`."""
     return f"\x00slot:{name}\x00"
+
+
+def drawn_in() -> tuple[Hashable, ...]:
+    """What every fragment's HTML depends on beyond its own values, for its `key`: the language
+    its text is translated into, the URL prefix and URLconf its `{% url %}` are reversed in."""
+    return (get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 def filled_fragment(
