@@ -1,5 +1,6 @@
 """HTML made in Python for the hot tables (#17): the people list's and the close races' rows;
-and template fragments drawn once, then filled per request (the page shell's header).
+and template fragments drawn once, then filled per request (the page shell's header, the
+people list's and a segment's page content, their pagination).
 
 A 50-row table through the template engine costs a variable node, a lookup and an escape per
 cell, which made most of those pages' CPU; their rows are built as one string instead, every
@@ -13,8 +14,11 @@ from collections.abc import Hashable, Mapping
 from html import escape as _escape
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 
 def escape(value: object) -> str:
@@ -30,6 +34,18 @@ _SLOT = re.compile("\x00slot:([a-z_]+)\x00")
 FRAGMENTS_KEPT = 512  # a bounded cache, whatever URLconfs and languages tests swap in
 
 
+def slot(name: str) -> str:
+    """What a fragment is drawn with where slot `name` goes: for a slot an included template
+    reads as an attribute (`{{ page.number }}`), set on a stand-in object in `context`."""
+    return f"\x00slot:{name}\x00"
+
+
+def drawn_in() -> tuple[Hashable, ...]:
+    """What every fragment's HTML depends on beyond its own values, for its `key`: the language
+    its text is translated into, the URL prefix and URLconf its `{% url %}` are reversed in."""
+    return (get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
 def filled_fragment(
     template_name: str,
     *,
@@ -38,20 +54,22 @@ def filled_fragment(
     slots: dict[str, object],
 ) -> SafeString:
     """`template_name` drawn through the template engine once per `key`, each call filling in
-    its `slots` (escaped here).
+    its `slots` (escaped here, but for safe HTML: see `fill_slots`).
 
     For the page shell (#17): its header is the same for every request of one role, language
     and current menu entry, but for a few values (the CSRF token, the user's name, the page's
     path). Drawn once with a marker where each slot goes, it is kept as parts; each request
     joins them with its own values. `key` must name everything in `context` that changes the
-    HTML; a slot must be printed as a plain `{{ name }}` (or by `{% csrf_token %}`), never
-    tested, filtered or looped over.
+    HTML; a slot must be printed as a plain `{{ name }}` (or by `{% csrf_token %}`, or as the
+    attribute of a stand-in whose value is `slot(name)`), never filtered or looped over. A slot
+    the template also tests (`{% if query %}{{ query }}&amp;{% endif %}`) is given in `context`
+    as `slot(name)` or its false value, which wins over the marker, with its truth in `key`.
     """
     full_key = (template_name, *key)
     parts = _fragments.get(full_key)
     if parts is None:
-        markers = {name: f"\x00slot:{name}\x00" for name in slots}
-        drawn = render_to_string(template_name, {**context, **markers})
+        markers = {name: slot(name) for name in slots}
+        drawn = render_to_string(template_name, {**markers, **context})
         parts = _fragments[full_key] = tuple(_SLOT.split(drawn))
         if len(_fragments) > FRAGMENTS_KEPT:
             _fragments.pop(next(iter(_fragments)), None)
@@ -60,8 +78,13 @@ def filled_fragment(
 
 def fill_slots(parts: tuple[str, ...], values: Mapping[str, object]) -> SafeString:
     """HTML kept as parts (even items HTML, odd items slot names), each slot filled with its
-    value escaped: what `filled_fragment` and `form_html.blank_form_html` print."""
+    value escaped: what `filled_fragment` and `form_html.blank_form_html` print.
+
+    A value that is already HTML (it has `__html__`: a SafeString such as a table's rows or a
+    fragment filled before) goes in as it is, as the template's autoescape (Django's
+    `conditional_escape`) would print it; any other value is escaped."""
     filled = list(parts)
     for position in range(1, len(filled), 2):
-        filled[position] = escape(values[filled[position]])
-    return mark_safe("".join(filled))  # noqa: S308 (HTML drawn once; every slot escaped here)
+        value = values[filled[position]]
+        filled[position] = value.__html__() if hasattr(value, "__html__") else escape(value)
+    return mark_safe("".join(filled))  # noqa: S308 (HTML drawn once; slots escaped or safe)

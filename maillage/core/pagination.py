@@ -3,18 +3,27 @@
 A `NextPage` reads one row more than it shows (LIMIT size + 1): that row says whether a next
 page exists, so no COUNT runs to draw "previous / next". The total a page shows comes from
 `bounded_total`: an exact count up to `COUNT_CAP` rows (a bounded scan), "more than COUNT_CAP"
-beyond, or, for a whole table, the planner's estimate (`table_estimate`).
+beyond, or, for a whole table, the planner's estimate (`table_estimate`). `total_html` and
+`pagination_html` print them as core/_total.html and the pagination templates do, without the
+template engine on each request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Literal, TypeVar, cast
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Model, QuerySet
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
+
+from maillage.core.html import escape, filled_fragment, slot
 
 COUNT_CAP = 10_000
 
@@ -152,3 +161,47 @@ def kept_for_user(*, kind: str, user_id: int, stamp: Hashable, compute: Callable
 def kept_for_user_forget(*, kind: str, user_id: int) -> None:
     """Drop what `kept_for_user` keeps for this user and kind (after they change it)."""
     cache.delete(_kept_key(kind, user_id))
+
+
+def total_html(total: Total) -> SafeString:
+    """What core/_total.html prints for `total` in the current language ("1 234 personnes",
+    "environ …", "plus de …"), made per request: its plural form depends on the number, so it
+    cannot be drawn once. As `{% blocktranslate %}` does, the translation is printed as it is
+    and the number escaped."""
+    shown = escape(intcomma(total.value))
+    if total.kind == "about":
+        text = gettext("environ %(n)s personnes") % {"n": shown}
+    elif total.kind == "more_than":
+        text = gettext("plus de %(n)s personnes") % {"n": shown}
+    else:
+        text = ngettext("%(shown)s personne", "%(shown)s personnes", total.value) % {"shown": shown}
+    return mark_safe(text)  # noqa: S308 - a translation of ours, its number escaped
+
+
+def pagination_html(page: NextPage | Page[Any], *, query: str) -> SafeString:
+    """A page's "previous / next" links: core/_next_pagination.html for a `NextPage`,
+    core/_pagination.html ("Page 2 sur 7") for a Paginator's page; drawn once per language
+    and shape (which links, whether `query` is kept), filled with the numbers and `query`."""
+    has_previous, has_next = page.has_previous(), page.has_next()
+    # What the template reads of `page`, the numbers as slots.
+    stand_in = SimpleNamespace(
+        has_other_pages=has_previous or has_next,
+        has_previous=has_previous,
+        has_next=has_next,
+        number=slot("number"),
+        previous_page_number=slot("previous"),
+        next_page_number=slot("next"),
+        paginator=SimpleNamespace(num_pages=slot("pages")),
+    )
+    return filled_fragment(
+        "core/_pagination.html" if isinstance(page, Page) else "core/_next_pagination.html",
+        key=(get_language(), has_previous, has_next, bool(query)),
+        context={"page": stand_in, "query": slot("query") if query else ""},
+        slots={
+            "query": query,
+            "number": page.number,
+            "previous": page.number - 1,
+            "next": page.number + 1,
+            "pages": page.paginator.num_pages if isinstance(page, Page) else "",
+        },
+    )

@@ -14,6 +14,14 @@ from maillage.people.services.persons import person_keys_refresh
 _numbers = itertools.count(1)
 
 
+def view_context(response: Any) -> Any:
+    """The context a people page's view rendered it with (the people list, a segment's page).
+    Their content is drawn once per shape (core.html.filled_fragment); the request that draws
+    it renders the pagination template first with a stand-in `page`, which
+    `response.context["page"]` (its first context holding the name) would find instead."""
+    return next(context for context in response.context if "content" in context)
+
+
 def make_person(**fields: Any) -> Person:
     """A saved person with derived keys; defaults to a voter of Marseille, polling station 1."""
     n = next(_numbers)

@@ -18,7 +18,7 @@ from maillage.core.tests.base import BaseTestCase
 from maillage.people.dashboard import dashboard_tiles
 from maillage.people.models import DuplicateCandidate, EmailAddress, Interaction, Person, Segment
 from maillage.people.services.interactions import interaction_record
-from maillage.people.tests.helpers import assign, at, make_person
+from maillage.people.tests.helpers import assign, at, make_person, view_context
 
 
 class PersonPagesTestCase(BaseTestCase):
@@ -348,7 +348,7 @@ class SegmentPagesTestCase(BaseTestCase):
         response = self.client.get(
             reverse("people:segment_detail", args=[self.seniors.pk]), {"sort": "support"}
         )
-        self.assertEqual(response.context["page"].paginator.count, 55)  # not the one in Lyon
+        self.assertEqual(view_context(response)["page"].paginator.count, 55)  # not the one in Lyon
         self.assertEqual(response.context["sort"], "name")
         self.assertNotContains(response, "Soutien")
         self.assertNotContains(response, reverse("people:segment_export", args=[self.seniors.pk]))
@@ -367,9 +367,9 @@ class SegmentPagesTestCase(BaseTestCase):
             self.client.get(reverse("people:segment_detail", args=[through.pk])).status_code, 200
         )
         self.assertEqual(
-            self.client.get(reverse("people:segment_detail", args=[self.seniors.pk]))
-            .context["page"]
-            .paginator.count,
+            view_context(self.client.get(reverse("people:segment_detail", args=[self.seniors.pk])))[
+                "page"
+            ].paginator.count,
             56,
         )
 
@@ -403,7 +403,7 @@ class SegmentPagesTestCase(BaseTestCase):
                     reverse("people:segment_detail", args=[self.seniors.pk]),
                     {"sort": sort, "page": 2},
                 )
-        self.assertEqual(response.context["page"].paginator.count, 55)
+        self.assertEqual(view_context(response)["page"].paginator.count, 55)
         self.assertEqual(len(response.context["rows"]), 5)
         self.assertNotContains(response, "JEUNE")
 

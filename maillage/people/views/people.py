@@ -31,7 +31,7 @@ from maillage.people.selectors.people import (
     person_sort_for,
     support_visible_to,
 )
-from maillage.people.selectors.rows import person_rows, person_table_rows
+from maillage.people.selectors.rows import person_list_html, person_rows
 from maillage.people.selectors.sheet import person_sheet_html
 from maillage.people.services.consent import consent_record
 from maillage.people.services.interactions import interaction_record
@@ -82,22 +82,27 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows_source = person_list_rows(user=request.user, query=q, sort=sort, total=total)
     page = NextPage(rows_source, request.GET.get("page"), PAGE_SIZE)
     rows = person_rows(page.object_list)
-    show_support = support_visible_to(user=request.user)
     return render(
         request,
         "people/person_list.html",
         {
+            # Drawn once per language and shape, filled with this request's values (#17).
+            "content": person_list_html(
+                rows=rows,
+                page=page,
+                total=total,
+                q=q,
+                sort=sort,
+                query=_query_without(request, "page"),
+                sort_query=_query_without(request, "page", "sort"),
+                show_support=support_visible_to(user=request.user),
+                can_make_list=has_role(request.user, Role.STAFF),
+            ),
+            # What the page showed, for its tests: the template prints only `content`.
             "page": page,
             "total": total,
-            "q": q,
             "sort": sort,
-            "query": _query_without(request, "page"),
-            "sort_query": _query_without(request, "page", "sort"),
-            "show_support": show_support,
-            # Plain values made into escaped rows: no model instance, filter, reverse() or
-            # template node per row.
             "rows": rows,
-            "rows_html": person_table_rows(rows, show_support=show_support),
         },
     )
 

@@ -24,7 +24,7 @@ from maillage.core.pagination import RowsByBounds
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import SegmentBuilderForm
 from maillage.people.selectors.people import person_sort_for, support_visible_to
-from maillage.people.selectors.rows import person_rows, segment_table_rows
+from maillage.people.selectors.rows import person_rows, segment_page_html
 from maillage.people.selectors.segments import (
     access_segment,
     segment_definition_describe,
@@ -154,7 +154,6 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
     paginator.count = matches  # the count above: Paginator would run the same COUNT again
     page = paginator.get_page(request.GET.get("page"))
     rows = person_rows(page.object_list)
-    show_support = support_visible_to(user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -164,18 +163,23 @@ def segment_detail(request: AuthenticatedHttpRequest, segment_id: int) -> HttpRe
         request,
         "people/segment_detail.html",
         {
-            "segment": segment,
-            "description": segment_definition_describe(segment.definition, segment_names=names),
+            # Drawn once per language and shape, filled with this request's values (#17).
+            "content": segment_page_html(
+                segment=segment,
+                described=segment_definition_describe(segment.definition, segment_names=names),
+                rows=rows,
+                page=page,
+                sort=sort,
+                query=query.urlencode(),
+                sort_query=sort_query.urlencode(),
+                show_support=support_visible_to(user=request.user),
+                can_manage=has_role(request.user, Role.STAFF),
+            ),
+            "segment": segment,  # the page's title
+            # What the page showed, for its tests: the template prints only `content`.
             "page": page,
             "sort": sort,
-            "query": query.urlencode(),
-            "sort_query": sort_query.urlencode(),
-            # Plain values made into escaped rows: no model instance, filter, reverse() or
-            # template node per row.
             "rows": rows,
-            "rows_html": segment_table_rows(rows, show_support=show_support),
-            "show_support": show_support,
-            "can_manage": has_role(request.user, Role.STAFF),
         },
     )
 
