@@ -66,7 +66,10 @@ class _CompiledQuery:
                 getattr(getattr(column, "target", None), "attname", None)
                 for column in columns[self.columns]
             ]
-            self.related = get_related_populators(compiler.klass_info, compiler.select, queryset.db)
+            # django-stubs describe Django 6's signature (a fetch mode); 5.2 takes these three.
+            self.related = get_related_populators(  # type: ignore[call-arg]
+                compiler.klass_info, compiler.select, queryset.db
+            )
 
     def bound(self, user: AbstractBaseUser, value: Any = None) -> list[Any]:
         return [
