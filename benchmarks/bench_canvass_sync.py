@@ -46,9 +46,10 @@ SYNC_PATH = "/canvassing/doorstep/sync/"
 
 
 def _setup() -> dict[str, object]:
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -82,7 +83,8 @@ def _setup() -> dict[str, object]:
             for k, person in enumerate(people, 1)
         )
         TurfAssignment.objects.create(turf=turf, user=user, starts_on=today)
-        session = SessionStore()
+        # Through the engine the server uses: its table, the user's id saved with the row.
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = PASSWORD_BACKEND
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()

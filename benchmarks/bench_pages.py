@@ -90,10 +90,10 @@ def _server_env(database_url: str, var_dir: str) -> dict[str, str]:
 def _setup() -> dict[str, object]:
     """Migrate, load the demo, collect static files, open the two sessions."""
     import io
+    from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db.models import Q
 
@@ -125,7 +125,8 @@ def _setup() -> dict[str, object]:
         ("staff", STAFF),
     ):
         user = User.objects.get(email=email)
-        session = SessionStore()
+        # Through the engine the server uses: its table, the user's id saved with the row.
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = PASSWORD_BACKEND
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()

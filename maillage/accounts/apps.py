@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes")
 
     def ready(self) -> None:
-        from maillage.accounts import signals  # noqa: F401 - connects login/logout audit
+        # signals: the login/logout audit; sessions: empties the user read with a request's
+        # session at each request's start and end (request_started, request_finished).
+        from maillage.accounts import sessions, signals  # noqa: F401

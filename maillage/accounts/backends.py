@@ -3,7 +3,9 @@ once per process (core.compiled.compiled_lookup, #17).
 
 `get_user` runs on every authenticated request. Through the ORM, `User.objects.get(pk=…)` cost
 about half a millisecond of CPU to build and compile, ten times the query itself; this is the
-same SQL, the same row, and the same `is_active` rule (`user_can_authenticate`).
+same SQL, the same row, and the same `is_active` rule (`user_can_authenticate`). In a request
+whose session engine read the user with the session row (accounts.sessions), that row is used
+instead of a second query: the same row, read a moment earlier in the same request.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from maillage.accounts.sessions import NOT_PREFETCHED, prefetched_user
 from maillage.core.compiled import PLACEHOLDER_USER_ID, compiled_lookup
 
 # What `login()` and the tests name as the backend of a session opened by password.
@@ -31,7 +34,9 @@ class AccountBackend(ModelBackend):
             pk = get_user_model()._meta.pk.to_python(user_id)  # type: ignore[union-attr]
         except ValidationError:
             return None
-        user = compiled_lookup(
-            key=("user-by-pk",), build=_user_by_pk, placeholder=PLACEHOLDER_USER_ID, value=pk
-        )
+        user = prefetched_user(pk)
+        if user is NOT_PREFETCHED:
+            user = compiled_lookup(
+                key=("user-by-pk",), build=_user_by_pk, placeholder=PLACEHOLDER_USER_ID, value=pk
+            )
         return user if user is not None and self.user_can_authenticate(user) else None

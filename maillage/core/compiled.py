@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
 from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
@@ -40,7 +41,7 @@ class _CompiledQuery:
     """A queryset's SQL and parameters, and what reading its rows needs: the names a
     `.values()` row has and the ORM's converters for each column."""
 
-    __slots__ = ("sql", "params", "names", "converters", "model", "attnames")
+    __slots__ = ("sql", "params", "names", "converters", "model", "attnames", "columns", "related")
 
     def __init__(self, queryset: QuerySet[Any]) -> None:
         query = queryset.query
@@ -57,6 +58,21 @@ class _CompiledQuery:
             if self.names or query.select_related
             else [getattr(getattr(column, "target", None), "attname", None) for column in columns]
         )
+        # For a lookup with select_related (compiled_lookup): the model's own columns, and
+        # Django's own populators for the joined rows (ModelIterable's way of reading them).
+        self.columns = slice(0, len(columns))
+        self.related: list[Any] = []
+        if query.select_related and not self.names:
+            own = compiler.klass_info["select_fields"]
+            self.columns = slice(own[0], own[-1] + 1)
+            self.attnames = [
+                getattr(getattr(column, "target", None), "attname", None)
+                for column in columns[self.columns]
+            ]
+            # django-stubs describe Django 6's signature (a fetch mode); 5.2 takes these three.
+            self.related = get_related_populators(  # type: ignore[call-arg]
+                compiler.klass_info, compiler.select, queryset.db
+            )
 
     def bound(self, user: AbstractBaseUser, value: Any = None) -> list[Any]:
         return [
@@ -184,7 +200,7 @@ def _instances_query(
     )
     if PLACEHOLDER_VALUE_ID not in compiled.params:
         raise ValueError("the queryset must filter on its value placeholder")
-    if not compiled.attnames or None in compiled.attnames:
+    if not compiled.attnames or None in compiled.attnames or compiled.related:
         raise ValueError("compiled_instances_for_user reads plain model rows only")
     return compiled, compiled.bound(user, value)
 
@@ -427,14 +443,15 @@ def compiled_lookup(
 ) -> Any | None:
     """The one instance `build(value)` selects, or None.
 
-    For the lookups every authenticated request makes (its session, its user): building and
-    compiling `Model.objects.filter(pk=…)` costs the ORM half a millisecond a request, ten times
-    what the database takes to answer. `build(placeholder)` is compiled once per process and
-    database (`placeholder`: a value of the looked-up field's type that no row has); each call
-    binds `value` where the placeholder was, runs the SQL through
-    Django's cursor (query logging and counting included) and makes the instance with
-    `Model.from_db`, after the ORM's converters. `build` must select plain model rows (no
-    select_related, annotation or deferred field), filtered on the placeholder.
+    For the lookups every authenticated request makes (its session and its user, joined):
+    building and compiling `Model.objects.filter(pk=…)` costs the ORM half a millisecond a
+    request, ten times what the database takes to answer. `build(placeholder)` is compiled once
+    per process and database (`placeholder`: a value of the looked-up field's type that no row
+    has); each call binds `value` where the placeholder was, runs the SQL through Django's
+    cursor (query logging and counting included) and makes the instance with `Model.from_db`,
+    after the ORM's converters. `build` must select model rows (no annotation or deferred
+    field), filtered on the placeholder; rows it joins with `select_related` are made and
+    cached on the instance as the ORM does (None for a LEFT JOIN that found nothing).
     """
     full_key = (*key, connection.vendor, connection.alias)
     lookup = _lookups.get(full_key)
@@ -453,6 +470,8 @@ def compiled_lookup(
         rows = cursor.fetchmany(2)
     if len(rows) != 1:
         return None
-    return lookup.model.from_db(
-        connection.alias, lookup.attnames, _converted(rows[0], lookup.converters)
-    )
+    row = _converted(rows[0], lookup.converters)
+    instance = lookup.model.from_db(connection.alias, lookup.attnames, row[lookup.columns])
+    for populator in lookup.related:
+        populator.populate(row, instance)
+    return instance

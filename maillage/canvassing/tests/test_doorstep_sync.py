@@ -185,7 +185,7 @@ class DoorstepScriptTests(BaseTestCase):
     def test_the_download_carries_the_script_and_its_answers_are_stored(self) -> None:
         self.login(self.teammate)
         url = reverse("canvassing:doorstep_turf_data", args=[self.turf.pk])
-        with self.assertNumQueries(9):  # the script: itself, its questions, their choices
+        with self.assertNumQueries(8):  # the script: itself, its questions, their choices
             data = self.client.get(url).json()
         script = data["script"]
         self.assertEqual(

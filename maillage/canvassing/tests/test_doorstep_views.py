@@ -51,7 +51,7 @@ class DoorstepPageTests(BaseTestCase):
         self.login(self.teammate)
         url = reverse("canvassing:doorstep_turf", args=[self.turf.pk])
         self.client.get(url)  # warm the session
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(2):
             response = self.client.get(url)
         self.assertContains(response, 'data-testid="doorstep"')
         self.assertContains(response, "Repasser plus tard")  # the door codes, translated
@@ -59,13 +59,13 @@ class DoorstepPageTests(BaseTestCase):
             [make_person(address_number=str(n), address_street="bd") for n in range(40)],
             users=[self.teammate],
         )
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(2):
             self.client.get(reverse("canvassing:doorstep_turf", args=[big.pk]))
 
     def test_the_download_is_the_walk_list_by_door_and_is_audited(self) -> None:
         self.login(self.teammate)
         url = reverse("canvassing:doorstep_turf_data", args=[self.turf.pk])
-        with self.assertNumQueries(6):  # session, user, turf, walk list, audit, no script
+        with self.assertNumQueries(5):  # session with its user, turf, walk list, audit, no script
             data = self.client.get(url).json()
         self.assertEqual(data["id"], self.turf.pk)
         self.assertEqual([len(door["people"]) for door in data["doors"]], [2, 2, 2])
@@ -78,7 +78,7 @@ class DoorstepPageTests(BaseTestCase):
             [make_person(address_number=str(n), address_street="bd") for n in range(40)],
             users=[self.teammate],
         )
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(5):
             self.client.get(reverse("canvassing:doorstep_turf_data", args=[big.pk]))
 
     def test_the_service_worker_is_served_at_the_apps_scope(self) -> None:
@@ -129,7 +129,7 @@ class ProgressTests(BaseTestCase):
         )
         self.sync(self.second, [door_result(c, self.turf, result="not_home")])
         self.login(self.leader)
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(7):
             response = self.client.get(reverse("canvassing:doorstep_progress"))
         progress = response.context["progress"]
         self.assertEqual([row.turf.name for row in progress.turfs], ["Rue du Port"])

@@ -67,30 +67,30 @@ class TurfPagesTests(BaseTestCase):
             )
             turf_assign(actor=self.owner, turf=turf, users=[self.teammate], teams=[self.team])
         self.login(self.owner)
-        # session, user, the count, the page of turfs, their running assignments (users and
+        # session with its user, the count, the page of turfs, their running assignments (users and
         # teams joined)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(4):
             response = self.client.get(reverse("canvassing:turf_list"))
         self.assertContains(response, "Encore 2")
         self.assertContains(response, "équipe Équipe du 3e")
         self.login(self.teammate)
-        with self.assertNumQueries(5):  # the same, scoped by the volunteer's assignments
+        with self.assertNumQueries(4):  # the same, scoped by the volunteer's assignments
             response = self.client.get(reverse("canvassing:turf_list"))
         self.assertEqual(len(response.context["page"].object_list), 4)
         self.assertNotContains(response, "Bureau 2")
 
     def test_the_turf_page_runs_a_fixed_number_of_queries(self) -> None:
         self.login(self.teammate)
-        # session, user, the turf (scoped), the walk list
-        with self.assertNumQueries(4):
+        # session with its user, the turf (scoped), the walk list
+        with self.assertNumQueries(3):
             response = self.client.get(reverse("canvassing:turf_detail", args=[self.turf.pk]))
         doors = response.context["doors"]
         self.assertEqual([len(d.people) for d in doors], [2, 1])
         self.assertContains(response, "côté impair")
         self.login(self.owner)
-        # session, user, the turf, the walk list, the assignments (users, teams joined), the
+        # session with its user, the turf, the walk list, the assignments (users, teams joined), the
         # assignable users and teams of the form
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(6):
             response = self.client.get(reverse("canvassing:turf_detail", args=[self.turf.pk]))
         self.assertContains(response, "Théo Teammate")
 
@@ -210,7 +210,7 @@ class PaperEntryTests(BaseTestCase):
 
     def test_typed_rows_are_recorded_once_even_when_the_page_is_sent_twice(self) -> None:
         self.login(self.teammate)
-        with self.assertNumQueries(4):  # session, user, the turf (scoped), the walk list
+        with self.assertNumQueries(3):  # session with its user, the turf (scoped), the walk list
             page = self.client.get(reverse("canvassing:paper_entry", args=[self.turf.pk]))
         self.assertContains(page, f'name="p{self.a.pk}-result"')
         rows = {

@@ -229,17 +229,17 @@ class ElectionPagesTests(BaseTestCase):
 
     def test_the_close_race_page_costs_a_fixed_number_of_queries(self) -> None:
         self.login(self.owner)
-        # session + user, elections (form choices), page count, page rows, their
+        # session with its user, elections (form choices), page count, page rows, their
         # top-two candidates, the campaign's people per area (one grouped query in the people
         # app), threshold counts: the same whatever the number of races.
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(7):
             self.client.get(reverse("elections:close_races"), {"max_gap": "5"})
         cache.clear()
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(7):
             self.client.get(reverse("elections:close_races"), {"max_gap": "50"})
         # The same page again: the races, the people per area and the threshold counts come
-        # from the cache (#17); the session, the user and the elections are read.
-        with self.assertNumQueries(3):
+        # from the cache (#17); the session with its user and the elections are read.
+        with self.assertNumQueries(2):
             self.client.get(reverse("elections:close_races"), {"max_gap": "50"})
 
     def test_the_csv_export_says_its_base_and_is_audit_logged(self) -> None:

@@ -94,8 +94,8 @@ class PublicPageTests(BaseTestCase):
         viewer = member()
         self.login(viewer)
         self.client.get(reverse("forum:contribution", args=[self.big.pk]))
-        with self.assertNumQueries(10):
-            # Session and user (2), contribution (1), comments (1), own ratings (1), syntheses
+        with self.assertNumQueries(9):
+            # Session with its user (1), contribution (1), comments (1), own ratings (1), syntheses
             # (1), charter and its clauses (2), can_moderate: profile and moderators (2).
             self.client.get(reverse("forum:contribution", args=[self.big.pk]))
 

@@ -166,7 +166,7 @@ class AuditPageSentencesTests(BaseTestCase):
         for _ in range(5):
             audit_log_record(actor=self.owner, action=AuditLogEntry.Action.VIEW, target=person)
         self.login(self.owner)
-        # session + user, count, page rows (actor joined); the segment names a page's
+        # session with its user, count, page rows (actor joined); the segment names a page's
         # definitions refer to are one more query only when some definition names a segment.
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(3):
             self.client.get(reverse("core:audit_log"))

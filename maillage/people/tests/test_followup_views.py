@@ -53,8 +53,8 @@ class QuestionInboxTestCase(BaseTestCase):
         for n in range(5):
             ask(self.owner, make_person(), f"Question {n}", when=f"2026-05-0{n + 2}T10:00")
         self.login(self.owner)
-        # session, user, count for the paginator, the page (person, actor, answerer joined)
-        with self.assertNumQueries(4):
+        # session with its user, count for the paginator, the page (person, actor, answerer joined)
+        with self.assertNumQueries(3):
             response = self.client.get(reverse("people:question_list"))
         self.assertContains(response, "Où voter ?")
         self.assertContains(response, "secteur #3")
@@ -160,8 +160,8 @@ class PolicyAndConflictsTestCase(BaseTestCase):
         ask(self.owner, person, "", when="2026-05-01T18:00")
         older = ask(self.teammate, person, "", when="2026-05-01T10:00")
         self.login(self.owner)
-        # session, user, paginator count, the page
-        with self.assertNumQueries(4):
+        # session with its user, paginator count, the page
+        with self.assertNumQueries(3):
             response = self.client.get(reverse("people:conflict_list"))
         self.assertContains(response, f'value="{older.pk}"')
         response = self.client.post(reverse("people:conflict_clear"), {"interaction": [older.pk]})
@@ -172,8 +172,8 @@ class PolicyAndConflictsTestCase(BaseTestCase):
 class PersuasionPageTestCase(PersuasionFixture):
     def test_the_page_shows_the_figures_in_constant_queries(self) -> None:
         self.login(self.owner)
-        # session, user, distribution now, the ordered history, doors per hour, actor names
-        with self.assertNumQueries(6):
+        # session with its user, distribution now, the ordered history, doors per hour, actor names
+        with self.assertNumQueries(5):
             response = self.client.get(reverse("people:persuasion"))
         self.assertContains(response, "Contacts par bascule")
         content = response.content.decode()
@@ -182,6 +182,6 @@ class PersuasionPageTestCase(PersuasionFixture):
         self.assertContains(response, "secteur #9")
         self.assertNotIn('style="', content)
         # Again: the history pass is cached (the distribution now and doors per hour are not).
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(4):
             again = self.client.get(reverse("people:persuasion"))
         self.assertEqual(again.context["overall"].flips, 3)

@@ -190,8 +190,8 @@ class GeocodingPageTests(BaseTestCase):
         self.assertEqual(self.client.get(reverse("people:geocoding")).status_code, 403)
         self.assertEqual(self.client.post(reverse("people:geocoding_start")).status_code, 403)
         self.login(self.owner)
-        # session, user, the counts (one aggregate), the last run
-        with self.assertNumQueries(4):
+        # session with its user, the counts (one aggregate), the last run
+        with self.assertNumQueries(3):
             page = self.client.get(reverse("people:geocoding"))
         self.assertContains(page, "1 personne en attente")
         with geocoder():

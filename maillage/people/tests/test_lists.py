@@ -232,9 +232,9 @@ class ListPageTests(ListTestCase):
                 teams=[self.team],
             )
         self.login(self.owner)
-        # 1 session, 1 user, 1 count for the paginator, 1 page of lists with their size and
+        # 1 session with its user, 1 count for the paginator, 1 page of lists with their size and
         # creator, 1 prefetch of the assigned users, 1 of the assigned teams.
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(5):
             response = self.client.get(reverse("people:list_index"))
         self.assertContains(response, "Théo Teammate", count=10)
         self.assertContains(response, '<td class="num">4</td>', count=2)
@@ -249,9 +249,9 @@ class ListPageTests(ListTestCase):
             teams=[self.team, self.other_team],
         )
         self.login(self.owner)
-        # 1 session, 1 user, 1 list with its size, 1 prefetch of its users, 1 of its teams,
+        # 1 session with its user, 1 list with its size, 1 prefetch of its users, 1 of its teams,
         # 1 count and 1 page of its people, 1 query each for the users and teams offered.
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(8):
             response = self.client.get(reverse("people:list_detail", args=[person_list.pk]))
         self.assertContains(response, "Retirer la liste à", count=12)
 

@@ -76,12 +76,12 @@ class PersonPagesTestCase(BaseTestCase):
         for n in range(60):
             make_person(birth_name=f"VOISIN{n}")
         self.login(self.owner)
-        # session, user, count of the page, the page of people (whatever the page size).
-        with self.assertNumQueries(4):
+        # session with its user, count of the page, the page of people (whatever the page size).
+        with self.assertNumQueries(3):
             response = self.client.get(reverse("people:person_list"), {"sort": "age"})
         self.assertEqual(len(response.context["rows"]), 50)
         self.login(self.teammate)
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(3):
             self.client.get(reverse("people:person_list"), {"q": "ass"})
 
     def test_the_list_prints_each_row_escaped_with_its_link_and_labels(self) -> None:
@@ -381,8 +381,8 @@ class SegmentPagesTestCase(BaseTestCase):
                 created_by=self.owner,
             )
         self.login(self.owner)
-        # session, user, count, the page with its creators (joined), the names it refers to
-        with self.assertNumQueries(5):
+        # session with its user, count, the page with its creators (joined), the names it refers to
+        with self.assertNumQueries(4):
             response = self.client.get(reverse("people:segment_list"))
         self.assertContains(response, "Seniors du bureau 3")
         self.assertContains(response, "60 ans et plus ET bureau de vote : 13055_0003")
@@ -396,9 +396,9 @@ class SegmentPagesTestCase(BaseTestCase):
 
     def test_the_people_of_a_segment_page_runs_a_fixed_number_of_queries(self) -> None:
         self.login(self.owner)
-        # session, user, the segment, count, the page of people: the same for any page and sort.
+        # session with its user, the segment, count, the page of people: the same for any page and sort.
         for sort in ("name", "-age", "station", "support"):
-            with self.assertNumQueries(5):
+            with self.assertNumQueries(4):
                 response = self.client.get(
                     reverse("people:segment_detail", args=[self.seniors.pk]),
                     {"sort": sort, "page": 2},
@@ -541,9 +541,9 @@ class SegmentEditTestCase(BaseTestCase):
         )
         make_person(birth_name="AINEE", birth_year=1950)
         self.login(self.owner)
-        # session, user, the segment, the definition of the segment it names (compiling), count,
+        # session with its user, the segment, the definition of the segment it names (compiling), count,
         # the page of people, the names of the segments it names (for the words)
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(6):
             response = self.client.get(reverse("people:segment_detail", args=[segment.pk]))
         self.assertContains(response, "60 ans et plus ET NON dans le segment « Déjà vus »")
         self.assertContains(response, "AINEE")
@@ -567,8 +567,8 @@ class DuplicatePagesTestCase(BaseTestCase):
 
     def test_staff_merge_a_pair_keeping_the_chosen_person(self) -> None:
         self.login(self.owner)
-        # session, user, count, the page of pairs with both people (joined), the last search
-        with self.assertNumQueries(5):
+        # session with its user, count, the page of pairs with both people (joined), the last search
+        with self.assertNumQueries(4):
             self.assertContains(self.client.get(reverse("people:duplicate_list")), "DUPOND")
         self.assertContains(
             self.client.get(reverse("people:duplicate_review", args=[self.pair.pk])), "Arles"

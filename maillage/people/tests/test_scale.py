@@ -135,11 +135,11 @@ class BenchmarkedPagesQueryCountTestCase(BaseTestCase):
 
     def test_the_volunteer_people_list(self) -> None:
         self.login(self.teammate)
-        # session, user, the bounded total, the page of people (one row more than shown)
-        with self.assertNumQueries(4):
-            response = self.client.get(reverse("people:person_list"), {"page": "1"})
-        # The total of one's own scope is kept a minute: session, user, the page.
+        # session with its user, the bounded total, the page of people (one row more than shown)
         with self.assertNumQueries(3):
+            response = self.client.get(reverse("people:person_list"), {"page": "1"})
+        # The total of one's own scope is kept a minute: session with its user, the page.
+        with self.assertNumQueries(2):
             response = self.client.get(reverse("people:person_list"), {"page": "2"})
         self.assertEqual(len(response.context["rows"]), 10)
         self.assertEqual(response.context["total"].value, 60)
@@ -157,35 +157,35 @@ class BenchmarkedPagesQueryCountTestCase(BaseTestCase):
 
     def test_the_staff_people_list_counts_at_most_the_cap_then_estimates(self) -> None:
         self.login(self.owner)
-        with self.assertNumQueries(4):  # session, user, the bounded total (exact), the page
+        with self.assertNumQueries(3):  # session with its user, the bounded total (exact), the page
             response = self.client.get(reverse("people:person_list"))
         self.assertEqual(response.context["total"], Total(120, "exact"))
         with patch("maillage.core.pagination.COUNT_CAP", 50):
-            # session, user, the bounded total, the table's estimate, the page
-            with self.assertNumQueries(5):
+            # session with its user, the bounded total, the table's estimate, the page
+            with self.assertNumQueries(4):
                 response = self.client.get(reverse("people:person_list"))
             self.assertEqual(response.context["total"].kind, "about")
             # The planner's estimate on PostgreSQL (whatever the last ANALYZE saw), a cached
             # count on SQLite: never less than what the bounded count found.
             self.assertGreater(response.context["total"].value, 50)
             self.assertContains(response, "environ ")
-            with self.assertNumQueries(4):  # a search: "more than 50", no estimate
+            with self.assertNumQueries(3):  # a search: "more than 50", no estimate
                 response = self.client.get(reverse("people:person_list"), {"q": "camille"})
             self.assertContains(response, "plus de 50 personnes")
 
     def test_the_volunteer_contact_sheet(self) -> None:
         self.login(self.teammate)
         url = reverse("people:person_detail", args=[self.members[0].pk])
-        # session, user, the person in scope; then interactions, their actors, emails, phones,
-        # consents, tags, the household in scope and the audit entry of the view, which
+        # session with its user, the person in scope; then interactions, their actors, emails,
+        # phones, consents, tags, the household in scope and the audit entry of the view, which
         # PostgreSQL gets in one round trip (core.compiled.compiled_instances_together), with
         # there the setting that lets that trip's commit return before the disk flush
-        with self.assertNumQueries(12 if connection.vendor == "postgresql" else 11):
+        with self.assertNumQueries(11 if connection.vendor == "postgresql" else 10):
             response = self.client.get(url)
         self.assertContains(response, "LISTE00")
 
     def test_the_volunteer_dashboard(self) -> None:
         self.login(self.teammate)
-        # session, user, the people tile (scope counts), the "Mes listes" tile (lists with progress)
-        with self.assertNumQueries(4):
+        # session with its user, the people tile (scope counts), the "Mes listes" tile (lists with progress)
+        with self.assertNumQueries(3):
             self.client.get(reverse("core:dashboard"))

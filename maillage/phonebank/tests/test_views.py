@@ -73,9 +73,9 @@ class CallerScreenTests(BaseTestCase):
         entry = self.claim()
         self.login(self.teammate)
         url = reverse("phonebank:call_page", args=[self.campaign.pk, entry.pk])
-        # session+user (2), campaign access (1), held entry (1), script (3), access_person (1),
+        # session with its user (1), campaign access (1), held entry (1), script (3), access_person (1),
         # audit row (1), interactions (1), navigation reads nothing more.
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(9):
             response = self.client.get(url)
         self.assertContains(response, f'href="tel:{entry.phone}"')
         self.assertContains(response, "Irez-vous voter ?")
@@ -136,9 +136,9 @@ class CallerScreenTests(BaseTestCase):
         )
         self.login(self.owner)
         url = reverse("phonebank:campaign_figures", args=[self.campaign.pk])
-        # session+user (2), campaign (1), queue counts (1), results (1), per caller (1),
+        # session with its user (1), campaign (1), queue counts (1), results (1), per caller (1),
         # holders (1), recent callers (1).
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(7):
             response = self.client.get(url)
         self.assertContains(response, "Pas de réponse")
         self.assertContains(response, 'data-testid="calls-done">1<')

@@ -42,12 +42,12 @@ class ScriptPagesTestCase(BaseTestCase):
 
     def test_the_list_and_the_editor_in_constant_queries(self) -> None:
         self.login(self.owner)
-        with self.assertNumQueries(3):  # session, user, scripts with their question counts
+        with self.assertNumQueries(2):  # session with its user, scripts with their question counts
             response = self.client.get(reverse("surveys:script_list"))
         self.assertContains(response, "Appels du soir")
-        # session, user, access check, script, questions, choices, later questions per choice
+        # session with its user, access check, script, questions, choices, later questions per choice
         # form are read from the prefetched questions (no query per form)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(5):
             response = self.client.get(reverse("surveys:script_detail", args=[self.script.pk]))
         self.assertContains(response, "Plutôt contre")
         self.assertContains(response, "Fin du script")
