@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from maillage.core.html import escape
 from maillage.people.models import Consent, ConsentChannel, Interaction, Person
@@ -79,7 +80,42 @@ def _minute(moment: datetime) -> str:
     return moment.strftime("%d/%m/%Y %H:%M")
 
 
+@lru_cache(maxsize=16)
+def _labels(language: str | None) -> dict[str, str]:
+    """The sheet's fixed words in `language`, the active one (its key here): asked once per
+    language and process, and outside the f-strings that print them, where makemessages
+    would not see them."""
+    return {
+        "current_support": _("Soutien actuel :"),
+        "address": _("Adresse"),
+        "station": _("Bureau"),
+        "constituency": _("circonscription"),
+        "geocoding": _("Géocodage :"),
+        "household": _("Même foyer"),
+        "yes": _("oui"),
+        "no": _("non"),
+        "no_contact": _("Aucune coordonnée."),
+        "contacts": _("Coordonnées et consentements"),
+        "channel": _("Canal"),
+        "consent": _("Consentement"),
+        "basis": _("Base légale, source"),
+        "record_consent": _("Enregistrer un consentement"),
+        "record": _("Enregistrer"),
+        "record_result_title": _("Enregistrer un résultat"),
+        "record_result": _("Enregistrer le résultat"),
+        "support_history": _("Évolution du soutien"),
+        "by": _("par"),
+        "question": _("Question :"),
+        "interactions": _("Historique des échanges"),
+        "notes": _("Notes"),
+        "gdpr": _("Données personnelles (RGPD)"),
+        "sources": _("Sources :"),
+        "erase": _("Effacer cette personne"),
+    }
+
+
 def _heading(person: Person, words: dict[str, Any], tags: list[Any], age: int | None) -> str:
+    labels = _labels(get_language())
     last = person.usage_name or person.birth_name
     born = ""
     if person.usage_name and person.birth_name and person.usage_name != person.birth_name:
@@ -110,13 +146,14 @@ def _heading(person: Person, words: dict[str, Any], tags: list[Any], age: int | 
     if support:
         tone = "ok" if support <= 2 else "bad" if support >= 4 else "warn"
         html += (
-            f'<p data-testid="current-support">{_("Soutien actuel :")} '
+            f'<p data-testid="current-support">{labels["current_support"]} '
             f'<span class="badge {tone}">{escape(person.get_current_support_display())}</span></p>\n'
         )
     return html
 
 
 def _address_panel(person: Person, household: list[Person]) -> str:
+    labels = _labels(get_language())
     lines = f"{escape(person.address_number)} {escape(person.address_street)}"
     if person.address_complement:
         lines += f"<br>{escape(person.address_complement)}"
@@ -141,10 +178,10 @@ def _address_panel(person: Person, household: list[Person]) -> str:
                 }
         geocoding += f" · {escape(_day(person.geocoded_at))}"
     html = (
-        f'<section class="panel">\n  <h2>{_("Adresse")}</h2>\n  <p>{lines}</p>\n'
-        f"  <p><small>{_('Bureau')} {escape(person.polling_station_code or '—')}"
-        f" · {_('circonscription')} {escape(person.constituency_code or '—')}</small></p>\n"
-        f'  <p data-testid="geocoding"><small>{_("Géocodage :")} {geocoding}</small></p>\n'
+        f'<section class="panel">\n  <h2>{labels["address"]}</h2>\n  <p>{lines}</p>\n'
+        f"  <p><small>{labels['station']} {escape(person.polling_station_code or '—')}"
+        f" · {labels['constituency']} {escape(person.constituency_code or '—')}</small></p>\n"
+        f'  <p data-testid="geocoding"><small>{labels["geocoding"]} {geocoding}</small></p>\n'
     )
     if household:
         members = "".join(
@@ -154,17 +191,18 @@ def _address_panel(person: Person, household: list[Person]) -> str:
             + "</li>"
             for member in household
         )
-        html += f"  <h3>{_('Même foyer')}</h3>\n  <ul>{members}</ul>"
+        html += f"  <h3>{labels['household']}</h3>\n  <ul>{members}</ul>"
     return html + "\n</section>\n"
 
 
 def _consent_row(label: str, granted: bool | None, latest: Consent | None) -> str:
+    labels = _labels(get_language())
     if granted is None:
         state = "—"
     elif granted:
-        state = f'<span class="badge ok">{_("oui")}</span>'
+        state = f'<span class="badge ok">{labels["yes"]}</span>'
     else:
-        state = f'<span class="badge bad">{_("non")}</span>'
+        state = f'<span class="badge bad">{labels["no"]}</span>'
     detail = ""
     if latest is not None:
         detail = (
@@ -179,6 +217,7 @@ def _consent_row(label: str, granted: bool | None, latest: Consent | None) -> st
 def _contact_panel(
     person: Person, related: PersonSheetRows, *, csrf_input: str, consent_form_html: str
 ) -> str:
+    labels = _labels(get_language())
     items = [
         f'<li><a href="mailto:{escape(email.address)}">{escape(email.address)}</a>'
         f" <small>{escape(email.get_status_display())}</small></li>"
@@ -189,7 +228,7 @@ def _contact_panel(
         for phone in related.phones
     ]
     if not items:
-        items.append(f"<li>{_('Aucune coordonnée.')}</li>")
+        items.append(f"<li>{labels['no_contact']}</li>")
     in_force = {consent.channel: consent for consent in reversed(related.consents)}
     rows = "".join(
         _consent_row(str(label), getattr(person, f"consent_{value}"), in_force.get(value))
@@ -197,31 +236,33 @@ def _contact_panel(
     )
     action = reverse("people:person_consent", args=[person.pk])
     return (
-        f'<section class="panel">\n  <h2>{_("Coordonnées et consentements")}</h2>\n'
+        f'<section class="panel">\n  <h2>{labels["contacts"]}</h2>\n'
         f"  <ul>\n  {''.join(items)}\n  </ul>\n"
         '  <table class="table compact" data-testid="consents">\n'
-        f"    <thead><tr><th>{_('Canal')}</th><th>{_('Consentement')}</th>"
-        f"<th>{_('Base légale, source')}</th></tr></thead>\n"
+        f"    <thead><tr><th>{labels['channel']}</th><th>{labels['consent']}</th>"
+        f"<th>{labels['basis']}</th></tr></thead>\n"
         f"    <tbody>{rows}</tbody>\n  </table>\n"
-        f"  <details><summary>{_('Enregistrer un consentement')}</summary>\n"
+        f"  <details><summary>{labels['record_consent']}</summary>\n"
         f'  <form method="post" action="{escape(action)}" data-testid="consent-form">'
         f'{csrf_input}{consent_form_html}<button type="submit" class="button secondary">'
-        f"{_('Enregistrer')}</button></form>\n  </details>\n</section>\n"
+        f"{labels['record']}</button></form>\n  </details>\n</section>\n"
     )
 
 
 def _record_panel(person: Person, *, csrf_input: str, interaction_form_html: str) -> str:
+    labels = _labels(get_language())
     action = reverse("people:person_interaction", args=[person.pk])
     return (
-        f'<section class="panel wide" id="record">\n  <h2>{_("Enregistrer un résultat")}</h2>\n'
+        f'<section class="panel wide" id="record">\n  <h2>{labels["record_result_title"]}</h2>\n'
         f'  <form method="post" action="{escape(action)}" data-testid="interaction-form">'
         f"{csrf_input}\n    {interaction_form_html}\n"
-        f'    <button type="submit" class="button">{_("Enregistrer le résultat")}</button>\n'
+        f'    <button type="submit" class="button">{labels["record_result"]}</button>\n'
         "  </form>\n</section>\n"
     )
 
 
 def _support_panel(steps: list[SupportStep]) -> str:
+    labels = _labels(get_language())
     items = []
     for step in steps:
         previous = f"{escape(step.previous)} → " if step.previous else ""
@@ -238,13 +279,14 @@ def _support_panel(steps: list[SupportStep]) -> str:
             f"{repeats}</li>"
         )
     return (
-        f'\n<section class="panel">\n  <h2>{_("Évolution du soutien")}</h2>\n'
+        f'\n<section class="panel">\n  <h2>{labels["support_history"]}</h2>\n'
         f'  <ol class="support-history" data-testid="support-history">{"".join(items)}</ol>\n'
         "</section>\n"
     )
 
 
 def _interaction_item(interaction: Interaction) -> str:
+    labels = _labels(get_language())
     html = (
         f"\n    <li><strong>{escape(_minute(interaction.occurred_at))}</strong>"
         f" · {escape(interaction.get_channel_display())}"
@@ -253,47 +295,50 @@ def _interaction_item(interaction: Interaction) -> str:
     if interaction.support_level:
         html += f' · <span class="badge">{escape(interaction.get_support_level_display())}</span>'
     if interaction.actor:
-        html += f" <small>{_('par')} {escape(interaction.actor.short_name)}</small>"
+        html += f" <small>{labels['by']} {escape(interaction.actor.short_name)}</small>"
     if interaction.note:
         html += f"<br><small>{escape(interaction.note)}</small>"
     if interaction.question:
-        html += f"<br><small>{_('Question :')} {escape(interaction.question)}</small>"
+        html += f"<br><small>{labels['question']} {escape(interaction.question)}</small>"
     return html + "</li>\n  "
 
 
 def _history_panel(interactions: list[Interaction], *, wide: bool) -> str:
+    labels = _labels(get_language())
     none_yet = _("Aucun échange pour l'instant.")
     items = "".join(_interaction_item(interaction) for interaction in interactions) or (
         f"<li>{none_yet}</li>"
     )
     return (
         f'\n<section class="panel{" wide" if wide else ""}">\n'
-        f"  <h2>{_('Historique des échanges')}</h2>\n"
+        f"  <h2>{labels['interactions']}</h2>\n"
         f'  <ul data-testid="interactions">\n  {items}\n  </ul>\n</section>\n'
     )
 
 
 def _notes_panel(person: Person) -> str:
+    labels = _labels(get_language())
     if not person.notes:
         return ""
     # `|linebreaksbr`: the text escaped, each line break a <br>.
     notes = escape(person.notes.replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br>")
-    return f'\n<section class="panel wide"><h2>{_("Notes")}</h2><p>{notes}</p></section>\n'
+    return f'\n<section class="panel wide"><h2>{labels["notes"]}</h2><p>{notes}</p></section>\n'
 
 
 def _gdpr_panel(person: Person) -> str:
+    labels = _labels(get_language())
     sar = reverse("people:person_sar", args=[person.pk])
     erase = reverse("people:person_erase", args=[person.pk])
     sources = ", ".join(escape(source) for source in person.sources or []) or "—"
     as_json, as_text = _("Export d'accès (JSON)"), _("Export d'accès (texte)")
     return (
         '\n<section class="panel wide" data-testid="gdpr-actions">\n'
-        f"  <h2>{_('Données personnelles (RGPD)')}</h2>\n"
-        f"  <p><small>{_('Sources :')} {sources}</small></p>\n"
+        f"  <h2>{labels['gdpr']}</h2>\n"
+        f"  <p><small>{labels['sources']} {sources}</small></p>\n"
         f'  <p><a class="button secondary" href="{escape(sar)}">{as_json}</a>\n'
         f'  <a class="button secondary" href="{escape(sar)}?format=txt">'
         f"{as_text}</a>\n"
-        f'  <a class="button danger" href="{escape(erase)}">{_("Effacer cette personne")}</a></p>\n'
+        f'  <a class="button danger" href="{escape(erase)}">{labels["erase"]}</a></p>\n'
         "</section>\n"
     )
 
