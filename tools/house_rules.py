@@ -26,6 +26,9 @@ HR006  A value cut to a column's length by a literal, `value[:150]` passed as a 
        (`.create(name=…)`, `defaults={…}`) or assigned to an attribute, where 150 is a `max_length`
        declared in the models: the number is copied by hand and drifts when the column changes.
        Cut with `max_length(Model, "field")` (maillage.core.columns) instead.
+HR007  A translation asked for inside an f-string's braces (`f"<h2>{_('Adresse')}</h2>"`):
+       `makemessages` does not read the expressions of an f-string, so the text falls out of the
+       message catalogues and every language shows the French. Ask first, then print the name.
 """
 
 from __future__ import annotations
@@ -127,6 +130,28 @@ def _bare_text(node: ast.expr) -> str | None:
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
             return _bare_text(node.func.value)
     return None
+
+
+def check_gettext_outside_fstrings(trees: dict[str, ast.Module]) -> list[Violation]:
+    found: list[Violation] = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for part in node.values:
+                if not isinstance(part, ast.FormattedValue):
+                    continue
+                for inner in ast.walk(part.value):
+                    if isinstance(inner, ast.expr) and _is_gettext_call(inner):
+                        found.append(
+                            Violation(
+                                path,
+                                inner.lineno,
+                                "HR007",
+                                "a translation inside an f-string: makemessages cannot extract it",
+                            )
+                        )
+    return found
 
 
 def check_translated_messages(trees: dict[str, ast.Module]) -> list[Violation]:
@@ -319,6 +344,7 @@ CHECKS = (
     check_unique_exception_names,
     check_save_names_its_fields,
     check_column_lengths_by_hand,
+    check_gettext_outside_fstrings,
 )
 TEXT_CHECKS = (check_formatter_opt_outs,)
 

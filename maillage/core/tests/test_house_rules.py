@@ -158,3 +158,14 @@ def test_it_flags_a_column_length_copied_by_hand_into_a_model_write() -> None:
         ("maillage/a/services.py", 2, "HR006"),
         ("maillage/a/services.py", 3, "HR006"),
     ]
+
+
+def test_it_flags_a_translation_asked_for_inside_an_f_string() -> None:
+    trees = {
+        "maillage/people/selectors/sheet.py": ast.parse(
+            'label = _("Adresse")\n'
+            'html = f"<h2>{label}</h2>"\n'
+            "other = f\"<h2>{_('Notes')}</h2><p>{escape(ngettext('a', 'b', n))}</p>\"\n"
+        ),
+    }
+    assert [(v.line, v.code) for v in house_rules.check(trees)] == [(3, "HR007"), (3, "HR007")]

@@ -115,8 +115,9 @@ def _message(
             "Message-ID": make_msgid(f"d{delivery_id}", domain=settings.MAILLAGE_MESSAGE_ID_DOMAIN),
         },
     )
+    unsubscribe = _("Se désinscrire")
     message.attach_alternative(
-        f'{html}\n<hr>\n<p><small><a href="{link}">{_("Se désinscrire")}</a></small></p>',
+        f'{html}\n<hr>\n<p><small><a href="{link}">{unsubscribe}</a></small></p>',
         "text/html",
     )
     # django-anymail reads these (ESP backends); the SMTP backend ignores them.
