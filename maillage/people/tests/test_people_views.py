@@ -145,6 +145,15 @@ class PersonPagesTestCase(BaseTestCase):
         )
         self.assertEqual(response.status_code, 302)
 
+    def test_the_contact_sheet_reads_in_english_for_an_english_speaker(self) -> None:
+        # Its body is built in Python: each fixed word must still come from the catalogues.
+        self.login(self.teammate)
+        self.client.cookies["django_language"] = "en"  # what the language switch sets
+        response = self.client.get(reverse("people:person_detail", args=[self.assigned.pk]))
+        for english in ("Contact details and consents", "Interaction history", "Undecided"):
+            self.assertContains(response, english)
+        self.assertNotContains(response, "Historique des échanges")
+
     def test_the_contact_sheet_prints_every_value_escaped(self) -> None:
         # The sheet's body is built in Python (people.selectors.sheet): each value the person,
         # their addresses, notes and interactions carry must come out as text.
