@@ -355,23 +355,22 @@ def compiled_reads_together(
             compiled_insert(inserting)
         return found
     cursors = [connection.cursor() for _read in reads]
-    no_flush_wait = inserting is not None and not wait_for_disk
-    if no_flush_wait:
-        cursors.append(connection.cursor())
+    # Its result is read, and dropped, with the round trip's.
+    setting = connection.cursor() if inserting is not None and not wait_for_disk else None
     try:
         with one_round_trip():
-            if no_flush_wait:
-                cursors[-1].execute(_NO_FLUSH_WAIT)
-            for cursor, read in zip(cursors, reads, strict=False):
+            if setting is not None:
+                setting.execute(_NO_FLUSH_WAIT)
+            for cursor, read in zip(cursors, reads, strict=True):
                 cursor.execute(read.sql, read.params)
             if inserting is not None:
                 compiled_insert(inserting)
-        return [
-            read.finish(cursor.fetchall()) for cursor, read in zip(cursors, reads, strict=False)
-        ]
+        return [read.finish(cursor.fetchall()) for cursor, read in zip(cursors, reads, strict=True)]
     finally:
         for cursor in cursors:
             cursor.close()
+        if setting is not None:
+            setting.close()
 
 
 def compiled_instances_together(

@@ -21,13 +21,38 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from maillage.core.html import escape
-from maillage.people.models import Consent, ConsentChannel, Interaction, Person
+from maillage.people.models import Consent, ConsentChannel, Interaction, Person, Sex
 from maillage.people.selectors.people import PersonSheetRows
 from maillage.people.selectors.rows import truncate
+
+# Words that agree with the person's sex when it is known (the inclusive form otherwise).
+_WORDS: dict[str, dict[str, Any]] = {
+    Sex.FEMALE: {
+        "born": pgettext_lazy("femme", "née"),
+        "born_in": pgettext_lazy("femme", "née à"),
+        "voter": pgettext_lazy("femme", "électrice"),
+        "member": pgettext_lazy("femme", "adhérente"),
+        "activist": pgettext_lazy("femme", "militante"),
+    },
+    Sex.MALE: {
+        "born": pgettext_lazy("homme", "né"),
+        "born_in": pgettext_lazy("homme", "né à"),
+        "voter": pgettext_lazy("homme", "électeur"),
+        "member": pgettext_lazy("homme", "adhérent"),
+        "activist": pgettext_lazy("homme", "militant"),
+    },
+    Sex.UNKNOWN: {
+        "born": gettext_lazy("née / né"),
+        "born_in": gettext_lazy("né·e à"),
+        "voter": gettext_lazy("électeur·rice"),
+        "member": gettext_lazy("adhérent·e"),
+        "activist": gettext_lazy("militant·e"),
+    },
+}
 
 
 @dataclass
@@ -347,8 +372,6 @@ def person_sheet_html(
     *,
     person: Person,
     related: PersonSheetRows,
-    words: dict[str, Any],
-    age: int | None,
     is_staff: bool,
     csrf_token: str,
     interaction_form_html: str,
@@ -356,8 +379,10 @@ def person_sheet_html(
 ) -> SafeString:
     """The sheet's body: the person's heading, then the panels (address and household,
     contacts and consents with the consent form, the result form, the support history, the
-    interactions, notes, and for staff the GDPR actions). `words` agree with the person's sex;
-    the two forms' HTML comes ready (core.form_html)."""
+    interactions, notes, and for staff the GDPR actions), its words agreeing with the person's
+    sex; the two forms' HTML comes ready (core.form_html)."""
+    words = {key: str(word) for key, word in _WORDS.get(person.sex, _WORDS[Sex.UNKNOWN]).items()}
+    age = person.birth_year and (timezone.localdate().year - person.birth_year)
     csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     steps = support_steps(related.interactions)
     html = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -11,7 +10,6 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from maillage.accounts.http import AuthenticatedHttpRequest
@@ -22,7 +20,7 @@ from maillage.core.models import AuditLogEntry
 from maillage.core.pagination import NextPage
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
-from maillage.people.models import Person, Sex
+from maillage.people.models import Person
 from maillage.people.selectors.people import (
     access_person,
     person_list_rows,
@@ -38,32 +36,6 @@ from maillage.people.services.interactions import interaction_record
 from maillage.people.services.persons import person_sheet_view_entry
 
 PAGE_SIZE = 50
-
-
-# Words that agree with the person's sex when it is known (the inclusive form otherwise).
-_WORDS: dict[str, dict[str, Any]] = {
-    Sex.FEMALE: {
-        "born": pgettext_lazy("femme", "née"),
-        "born_in": pgettext_lazy("femme", "née à"),
-        "voter": pgettext_lazy("femme", "électrice"),
-        "member": pgettext_lazy("femme", "adhérente"),
-        "activist": pgettext_lazy("femme", "militante"),
-    },
-    Sex.MALE: {
-        "born": pgettext_lazy("homme", "né"),
-        "born_in": pgettext_lazy("homme", "né à"),
-        "voter": pgettext_lazy("homme", "électeur"),
-        "member": pgettext_lazy("homme", "adhérent"),
-        "activist": pgettext_lazy("homme", "militant"),
-    },
-    Sex.UNKNOWN: {
-        "born": gettext_lazy("née / né"),
-        "born_in": gettext_lazy("né·e à"),
-        "voter": gettext_lazy("électeur·rice"),
-        "member": gettext_lazy("adhérent·e"),
-        "activist": gettext_lazy("militant·e"),
-    },
-}
 
 
 def _query_without(request: AuthenticatedHttpRequest, *keys: str) -> str:
@@ -121,8 +93,6 @@ def _sheet(
     sheet_html = person_sheet_html(
         person=person,
         related=related,
-        words={key: str(word) for key, word in _WORDS.get(person.sex, _WORDS[Sex.UNKNOWN]).items()},
-        age=person.birth_year and (timezone.localdate().year - person.birth_year),
         is_staff=has_role(request.user, Role.STAFF),
         csrf_token=csrf_token,
         # Blank, these forms print the same for everyone: drawn once per language.
