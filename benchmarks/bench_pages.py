@@ -96,6 +96,8 @@ def _setup() -> dict[str, object]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.core.management import call_command
     from django.db.models import Q
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
 
     from maillage.accounts.backends import PASSWORD_BACKEND
     from maillage.accounts.models import User
@@ -131,7 +133,13 @@ def _setup() -> dict[str, object]:
         session[BACKEND_SESSION_KEY] = PASSWORD_BACKEND
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        cookies[who] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+        # And the CSRF cookie a browser holds from its first page: without it each request
+        # would mint a new secret and set it again, which no signed-in browser asks for.
+        csrf_secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+        cookies[who] = (
+            f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
+            f"{settings.CSRF_COOKIE_NAME}={csrf_secret}"
+        )
     person = walk_list.members.order_by("birth_name", "first_names", "pk").first()
     segment = Segment.objects.order_by("pk").first()
     return {

@@ -19,7 +19,9 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.signals import request_finished, request_started
 from django.db.models import QuerySet
@@ -84,9 +86,55 @@ def _session_with_user(session_key: str) -> QuerySet[Session]:
     return Session.objects.filter(session_key=session_key).select_related("user")
 
 
+class _SignedBytes:
+    """A `signing` serializer that hands back the signed payload's bytes as they are: the
+    session's own serializer reads them after (`_verified_payload`)."""
+
+    def dumps(self, obj: bytes) -> bytes:
+        return obj
+
+    def loads(self, data: bytes) -> bytes:
+        return data
+
+
+# Session data whose signature was checked, by (data, salt, secret keys): its payload, before
+# the serializer. The same string signed with the same key always holds the same payload, so
+# the HMAC (and the base64 and zlib work) is done once a session and process, not once a
+# request. Only the bytes are kept: each request parses its own dict from them, so a view that
+# changes a value in its session never changes what another request reads.
+_verified: dict[tuple[str, str, str, tuple[str, ...]], bytes] = {}
+_VERIFIED_KEPT = 4096
+
+
+def _verified_payload(session_data: str, salt: str) -> bytes:
+    """The payload of `session_data`, its signature checked by Django's `signing.loads` (which
+    raises BadSignature as in `SessionBase.decode`)."""
+    key = (session_data, salt, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+    payload = _verified.get(key)
+    if payload is None:
+        payload = signing.loads(session_data, salt=salt, serializer=_SignedBytes)
+        _verified[key] = payload
+        if len(_verified) > _VERIFIED_KEPT:
+            _verified.pop(next(iter(_verified)), None)
+    return payload
+
+
 class CompiledSessionRead:
     """Mixed into a database-backed SessionStore: our session model, its user's id saved with
-    the row, and `_get_session_from_db` as one compiled read of the row and its user."""
+    the row, `_get_session_from_db` as one compiled read of the row and its user, and `decode`
+    checking a given session string's signature once per process (`_verified_payload`)."""
+
+    key_salt: str
+    serializer: Any
+
+    def decode(self, session_data: str) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = self.serializer().loads(
+                _verified_payload(session_data, self.key_salt)
+            )
+        except Exception:  # noqa: BLE001 - Django's own decode logs it and answers {}
+            return super().decode(session_data)  # type: ignore[misc,no-any-return]
+        return data
 
     session_key: str | None
     _session_key: str | None

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from importlib import import_module
+from unittest import mock
 
 from django.apps import apps
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from config import urls as project_urls
 from maillage.accounts.backends import AccountBackend
+from maillage.accounts import sessions
 from maillage.accounts.models import Session
 from maillage.accounts.sessions.db import SessionStore
 from maillage.core.tests.base import BaseTestCase
@@ -119,6 +121,48 @@ class CompiledSessionTestCase(BaseTestCase):
         self.login(self.teammate)
         Session.objects.update(expire_date=timezone.now() - timedelta(minutes=1))
         self.assertEqual(self.client.get("/dashboard/").status_code, 302)
+
+
+class SessionDecodeTestCase(BaseTestCase):
+    """`decode` checks a session string's signature once per process, and answers what Django's
+    decode answers (accounts.sessions._verified_payload)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        # Encoded in the same second, the same data is the same string: checked afresh here.
+        sessions._verified.clear()
+
+    def _encoded(self, data: dict[str, object]) -> str:
+        return SessionStore().encode(data)
+
+    def test_it_answers_what_djangos_decode_answers(self) -> None:
+        encoded = self._encoded({"answer": 42, "nested": {"list": [1, 2]}})
+        django_store = django_db.SessionStore()
+        for _ in range(2):  # checked, then remembered
+            self.assertEqual(SessionStore().decode(encoded), django_store.decode(encoded))
+        tampered = encoded[:-1] + ("A" if encoded[-1] != "A" else "B")
+        with self.assertLogs("django.security.SuspiciousSession", "WARNING"):
+            self.assertEqual(SessionStore().decode(tampered), {})
+        self.assertEqual(SessionStore().decode("not a session"), {})
+
+    def test_the_signature_is_checked_once_per_string_and_key(self) -> None:
+        encoded = self._encoded({"answer": 42})
+        with mock.patch.object(sessions.signing, "loads", wraps=sessions.signing.loads) as loads:
+            SessionStore().decode(encoded)
+            SessionStore().decode(encoded)
+            self.assertEqual(loads.call_count, 1)
+            with override_settings(SECRET_KEY="another-secret-key-" + "y" * 40):
+                # Signed with the old key: Django's decode refuses it, and so does ours.
+                with self.assertLogs("django.security.SuspiciousSession", "WARNING"):
+                    self.assertEqual(SessionStore().decode(encoded), {})
+            self.assertEqual(loads.call_count, 3)  # ours, then Django's fallback that logs
+
+    def test_a_changed_value_never_reaches_the_next_reader(self) -> None:
+        encoded = self._encoded({"nested": {"list": [1, 2]}})
+        first = SessionStore().decode(encoded)
+        first["nested"]["list"].append(3)
+        first["added"] = True
+        self.assertEqual(SessionStore().decode(encoded), {"nested": {"list": [1, 2]}})
 
 
 @override_settings(ROOT_URLCONF="maillage.accounts.tests.test_sessions")
