@@ -24,7 +24,8 @@ from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
@@ -91,10 +92,17 @@ _compiled: dict[tuple[Hashable, ...], _CompiledQuery] = {}
 KEPT = 256
 
 
+def _db() -> BaseDatabaseWrapper:
+    """This thread's connection to the default database, looked up once by each function here:
+    each attribute read through `django.db.connection`, a proxy, is a context-local lookup of
+    about a microsecond, and a contact sheet made some thirty."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def _database_and_day() -> tuple[str, date]:
     """What, besides the caller's key and the role, a compiled query is kept by. A page with
     several reads asks once (each ask costs more than finding the SQL it keys)."""
-    return connection.vendor, timezone.localdate()
+    return _db().vendor, timezone.localdate()
 
 
 def _compiled_query(
@@ -126,11 +134,14 @@ def compiled_for_user(
     return compiled.sql, compiled.bound(user)
 
 
-def _converted(row: Sequence[Any], converters: dict[int, Any]) -> list[Any]:
+def _converted(
+    row: Sequence[Any], converters: dict[int, Any], db: BaseDatabaseWrapper | None = None
+) -> list[Any]:
+    db = db or _db()
     values = list(row)
     for position, (functions, expression) in converters.items():
         for function in functions:
-            values[position] = function(values[position], expression, connection)
+            values[position] = function(values[position], expression, db)
     return values
 
 
@@ -162,7 +173,8 @@ def compiled_rows_read(
 
     def finish(rows: list[Any]) -> list[dict[str, Any]]:
         if converters:
-            rows = [_converted(row, converters) for row in rows]
+            db = _db()
+            rows = [_converted(row, converters, db) for row in rows]
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     return CompiledRead(sql, params, finish)
@@ -206,14 +218,15 @@ def _instances_query(
 
 
 def _instances(compiled: _CompiledQuery, rows: Sequence[Sequence[Any]]) -> list[Any]:
+    db = _db()
     model, converters, alias, attnames = (
         compiled.model,
         compiled.converters,
-        connection.alias,
+        db.alias,
         compiled.attnames,
     )
     return [
-        model.from_db(alias, attnames, _converted(row, converters) if converters else row)
+        model.from_db(alias, attnames, _converted(row, converters, db) if converters else row)
         for row in rows
     ]
 
@@ -256,7 +269,8 @@ def compiled_insert(instance: Model) -> None:
     meta = model._meta
     if meta.parents or meta.order_with_respect_to:
         raise ValueError("compiled_insert writes a plain model's row")
-    key = (model, connection.vendor, connection.alias)
+    db = _db()
+    key = (model, db.vendor, db.alias)
     found = _inserts.get(key)
     if found is None:
         pk_set = instance.pk is not None
@@ -268,24 +282,24 @@ def compiled_insert(instance: Model) -> None:
         returning = list(meta.db_returning_fields)
         query = InsertQuery(model)
         query.insert_values(fields, [instance])
-        compiler = query.get_compiler(connection=connection)
+        compiler = query.get_compiler(connection=db)
         compiler.returning_fields = returning
         ((sql, _params),) = compiler.as_sql()
         found = _inserts[key] = (sql, fields, returning)
     sql, fields, returning = found
     if (instance.pk is not None) != (meta.auto_field in fields):
         raise ValueError("compiled_insert: an id given to some rows of a model and not others")
-    alias = connection.alias
+    alias = db.alias
     pre_save.send(sender=model, instance=instance, raw=False, using=alias, update_fields=None)
     params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection=connection)
+        field.get_db_prep_save(field.pre_save(instance, True), connection=db)
         for field in fields
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         if not returning:
             values: Sequence[Any] = ()
-        elif connection.features.can_return_columns_from_insert:
+        elif db.features.can_return_columns_from_insert:
             # The statement's RETURNING row: what Django's operations read on both databases.
             values = cursor.fetchone()
         else:  # SQLite before 3.35: the id only, as Django reads it there
@@ -307,11 +321,12 @@ def one_round_trip() -> Iterator[None]:
     server spent a third of the CPU on them (its work per statement is mostly the round
     trip's). Up to the first fetch the statements form one implicit transaction: a failing one
     cancels the rest. SQLite runs in the process, with no round trip to save: a no-op there."""
-    if connection.vendor != "postgresql":
+    db = _db()
+    if db.vendor != "postgresql":
         yield
         return
-    connection.ensure_connection()
-    with connection.connection.pipeline():
+    db.ensure_connection()
+    with db.connection.pipeline():
         yield
 
 
@@ -342,21 +357,22 @@ def compiled_reads_together(
     default), can lose it. That is the durability SQLite gives every write here (WAL with
     `synchronous=NORMAL`, config/env.py). For a contact sheet's audit line, whose flush cost
     a volunteer's sheet more than its eight reads under load; writes of data keep waiting."""
-    if connection.vendor != "postgresql" or len(reads) + (inserting is not None) < 2:
+    db = _db()
+    if db.vendor != "postgresql" or len(reads) + (inserting is not None) < 2:
         # One by one, each read run to its end before the next statement: on SQLite a read
         # not read to its end keeps its snapshot open, and an insert that then upgrades it to
         # a write fails at once ("database is locked") if another process wrote meanwhile.
         found = []
         for read in reads:
-            with connection.cursor() as cursor:
+            with db.cursor() as cursor:
                 cursor.execute(read.sql, read.params)
                 found.append(read.finish(cursor.fetchall()))
         if inserting is not None:
             compiled_insert(inserting)
         return found
-    cursors = [connection.cursor() for _read in reads]
+    cursors = [db.cursor() for _read in reads]
     # Its result is read, and dropped, with the round trip's.
-    setting = connection.cursor() if inserting is not None and not wait_for_disk else None
+    setting = db.cursor() if inserting is not None and not wait_for_disk else None
     try:
         with one_round_trip():
             if setting is not None:
@@ -452,7 +468,8 @@ def compiled_lookup(
     field), filtered on the placeholder; rows it joins with `select_related` are made and
     cached on the instance as the ORM does (None for a LEFT JOIN that found nothing).
     """
-    full_key = (*key, connection.vendor, connection.alias)
+    db = _db()
+    full_key = (*key, db.vendor, db.alias)
     lookup = _lookups.get(full_key)
     if lookup is None:
         lookup = _CompiledQuery(build(placeholder))
@@ -464,13 +481,13 @@ def compiled_lookup(
         if len(_lookups) > KEPT:
             _lookups.pop(next(iter(_lookups)), None)
     params = [value if param == placeholder else param for param in lookup.params]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(lookup.sql, params)
         rows = cursor.fetchmany(2)
     if len(rows) != 1:
         return None
-    row = _converted(rows[0], lookup.converters)
-    instance = lookup.model.from_db(connection.alias, lookup.attnames, row[lookup.columns])
+    row = _converted(rows[0], lookup.converters, db)
+    instance = lookup.model.from_db(db.alias, lookup.attnames, row[lookup.columns])
     for populator in lookup.related:
         populator.populate(row, instance)
     return instance
