@@ -292,8 +292,7 @@ def compiled_insert(instance: Model) -> None:
     alias = db.alias
     pre_save.send(sender=model, instance=instance, raw=False, using=alias, update_fields=None)
     params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection=db)
-        for field in fields
+        field.get_db_prep_save(field.pre_save(instance, True), connection=db) for field in fields
     ]
     with db.cursor() as cursor:
         cursor.execute(sql, params)

@@ -102,7 +102,7 @@ class _SignedBytes:
 # the HMAC (and the base64 and zlib work) is done once a session and process, not once a
 # request. Only the bytes are kept: each request parses its own dict from them, so a view that
 # changes a value in its session never changes what another request reads.
-_verified: dict[tuple[str, str, str, tuple[str, ...]], bytes] = {}
+_verified: dict[tuple[Any, ...], bytes] = {}
 _VERIFIED_KEPT = 4096
 
 
@@ -127,7 +127,9 @@ class CompiledSessionRead:
     key_salt: str
     serializer: Any
 
-    def decode(self, session_data: str) -> dict[str, Any]:
+    def decode(self, session_data: bytes | str) -> dict[str, Any]:
+        if not isinstance(session_data, str):  # the database and Redis hold text
+            return super().decode(session_data)  # type: ignore[misc,no-any-return]
         try:
             data: dict[str, Any] = self.serializer().loads(
                 _verified_payload(session_data, self.key_salt)

@@ -23,8 +23,8 @@ from django.urls import path
 from django.utils import timezone
 
 from config import urls as project_urls
-from maillage.accounts.backends import AccountBackend
 from maillage.accounts import sessions
+from maillage.accounts.backends import AccountBackend
 from maillage.accounts.models import Session
 from maillage.accounts.sessions.db import SessionStore
 from maillage.core.tests.base import BaseTestCase
@@ -151,10 +151,12 @@ class SessionDecodeTestCase(BaseTestCase):
             SessionStore().decode(encoded)
             SessionStore().decode(encoded)
             self.assertEqual(loads.call_count, 1)
-            with override_settings(SECRET_KEY="another-secret-key-" + "y" * 40):
-                # Signed with the old key: Django's decode refuses it, and so does ours.
-                with self.assertLogs("django.security.SuspiciousSession", "WARNING"):
-                    self.assertEqual(SessionStore().decode(encoded), {})
+            # Signed with the old key: Django's decode refuses it, and so does ours.
+            with (
+                override_settings(SECRET_KEY="another-secret-key-" + "y" * 40),
+                self.assertLogs("django.security.SuspiciousSession", "WARNING"),
+            ):
+                self.assertEqual(SessionStore().decode(encoded), {})
             self.assertEqual(loads.call_count, 3)  # ours, then Django's fallback that logs
 
     def test_a_changed_value_never_reaches_the_next_reader(self) -> None:

@@ -87,3 +87,29 @@ def test_roll_stations_move_to_territory_and_back() -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+VACUUM_BEFORE = [("people", "0011_person_station_index_covers_the_name")]
+VACUUM_AFTER = [("people", "0012_person_vacuum_cleans_its_indexes")]
+
+
+def _people_table_options() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = 'people_person'::regclass"
+        )
+        return list(cursor.fetchone()[0])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL storage parameter")
+def test_every_vacuum_of_the_people_table_cleans_its_indexes_and_the_migration_reverses() -> None:
+    assert "vacuum_index_cleanup=on" in _people_table_options()
+    executor = MigrationExecutor(connection)
+    executor.migrate(VACUUM_BEFORE)
+    assert "vacuum_index_cleanup=on" not in _people_table_options()
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(VACUUM_AFTER)
+    assert "vacuum_index_cleanup=on" in _people_table_options()
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
