@@ -7,6 +7,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.test import SimpleTestCase
+from django.urls import reverse, set_script_prefix
 from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -75,3 +76,39 @@ class DrawnOnceTestCase(SimpleTestCase):
                     ):
                         direct = render_to_string(template, {"page": page, "query": query})
                         self.assertEqual(pagination_html(page, query=query), direct)
+
+
+class IdUrlTestCase(SimpleTestCase):
+    """`id_url` answers what `reverse(viewname, args=[pk])` answers, under any URL prefix."""
+
+    VIEWS = (
+        "people:person_detail",
+        "people:person_consent",
+        "people:person_interaction",
+        "people:person_sar",
+        "people:person_erase",
+    )
+
+    def test_the_same_url_as_reverse_for_each_view_and_id(self) -> None:
+        for viewname in self.VIEWS:
+            for pk in (1, 42, 10**12):
+                with self.subTest(viewname=viewname, pk=pk):
+                    self.assertEqual(module.id_url(viewname, pk), reverse(viewname, args=[pk]))
+
+    def test_under_another_url_prefix(self) -> None:
+        before = module.id_url("people:person_detail", 7)
+        set_script_prefix("/campagne/")
+        try:
+            self.assertEqual(module.id_url("people:person_detail", 7), f"/campagne{before}")
+            self.assertEqual(
+                module.id_url("people:person_detail", 7), reverse("people:person_detail", args=[7])
+            )
+        finally:
+            set_script_prefix("/")
+        self.assertEqual(module.id_url("people:person_detail", 7), before)
+
+    def test_an_id_is_printed_as_a_number(self) -> None:
+        self.assertEqual(
+            module.id_url("people:person_detail", "0012"),  # type: ignore[arg-type]
+            reverse("people:person_detail", args=[12]),
+        )

@@ -18,13 +18,12 @@ from functools import lru_cache
 from typing import Any
 
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
-from maillage.core.html import escape
+from maillage.core.html import escape, id_url
 from maillage.people.models import Consent, ConsentChannel, Interaction, Person, Sex
 from maillage.people.selectors.people import PersonSheetRows
 from maillage.people.selectors.rows import truncate
@@ -210,7 +209,7 @@ def _address_panel(person: Person, household: list[Person]) -> str:
     )
     if household:
         members = "".join(
-            f'<li><a href="{escape(reverse("people:person_detail", args=[member.pk]))}">'
+            f'<li><a href="{escape(id_url("people:person_detail", member.pk))}">'
             f"{escape(truncate(member.display_name, 80))}</a>"
             + (f" ({escape(member.birth_year)})" if member.birth_year else "")
             + "</li>"
@@ -259,7 +258,7 @@ def _contact_panel(
         _consent_row(str(label), getattr(person, f"consent_{value}"), in_force.get(value))
         for value, label in ConsentChannel.choices
     )
-    action = reverse("people:person_consent", args=[person.pk])
+    action = id_url("people:person_consent", person.pk)
     return (
         f'<section class="panel">\n  <h2>{labels["contacts"]}</h2>\n'
         f"  <ul>\n  {''.join(items)}\n  </ul>\n"
@@ -276,7 +275,7 @@ def _contact_panel(
 
 def _record_panel(person: Person, *, csrf_input: str, interaction_form_html: str) -> str:
     labels = _labels(get_language())
-    action = reverse("people:person_interaction", args=[person.pk])
+    action = id_url("people:person_interaction", person.pk)
     return (
         f'<section class="panel wide" id="record">\n  <h2>{labels["record_result_title"]}</h2>\n'
         f'  <form method="post" action="{escape(action)}" data-testid="interaction-form">'
@@ -352,8 +351,8 @@ def _notes_panel(person: Person) -> str:
 
 def _gdpr_panel(person: Person) -> str:
     labels = _labels(get_language())
-    sar = reverse("people:person_sar", args=[person.pk])
-    erase = reverse("people:person_erase", args=[person.pk])
+    sar = id_url("people:person_sar", person.pk)
+    erase = id_url("people:person_erase", person.pk)
     sources = ", ".join(escape(source) for source in person.sources or []) or "—"
     as_json, as_text = _("Export d'accès (JSON)"), _("Export d'accès (texte)")
     return (
