@@ -37,14 +37,15 @@ def assigned_turf_ids(*, user: User, today: date | None = None) -> QuerySet[Any]
     """Ids of the active turfs handed to the user or to one of the user's teams, today.
 
     Starts from the assignment rows (indexed by user, and by team through the membership
-    table); one IN over a UNION so SQLite searches both indexes rather than scanning."""
+    table); one IN over a UNION so SQLite searches both indexes rather than scanning. Used in
+    an IN only: UNION ALL, the IN keeps each turf once."""
     today = today or timezone.localdate()
     running = running_q(today) & Q(turf__status=Turf.Status.ACTIVE)
     by_user = TurfAssignment.objects.filter(running, user_id=user.pk).order_by().values("turf_id")
     by_team = (
         TurfAssignment.objects.filter(running, team__members=user.pk).order_by().values("turf_id")
     )
-    return by_user.union(by_team)
+    return by_user.union(by_team, all=True)
 
 
 def can_manage_turfs(*, user: User) -> bool:

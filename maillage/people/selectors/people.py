@@ -76,19 +76,26 @@ def person_list_assignments(user: User) -> QuerySet[Any]:
         "personlist_id"
     )
     # One IN over a UNION, not an OR of two INs: SQLite then always searches the (list, person)
-    # index instead of possibly scanning the membership table.
-    return Membership.objects.filter(personlist_id__in=by_user.union(by_team)).values("person_id")
+    # index instead of possibly scanning the membership table. UNION ALL: the IN keeps each
+    # list once anyway, and a UNION's own de-duplication is work for nothing (see below).
+    return Membership.objects.filter(personlist_id__in=by_user.union(by_team, all=True)).values(
+        "person_id"
+    )
 
 
 def assigned_people_ids(*, user: User) -> QuerySet[Any]:
     """Ids of the people assigned to the user: their lists, and whatever other apps assign
     (turfs, phone-bank claims) through `maillage.people.assignment_sources`.
 
-    Used as `pk IN (...)`: SQLite builds the ids once and looks people up by primary key;
-    PostgreSQL plans a semi-join (a person on two lists is still one row)."""
+    Used as `pk IN (...)` only, so a person on two lists may come twice: SQLite builds the ids
+    once and looks people up by primary key; PostgreSQL plans a semi-join (a person on two
+    lists is still one row). Hence UNION ALL: a UNION's de-duplication sized its hash table on
+    the planner's guess for every source (8,168 rows, 409 kB a view for a 150-person list at
+    1 M people), and the IN de-duplicates again; without it a volunteer's page of the list took
+    0.37 ms in PostgreSQL instead of 0.44."""
     ids = person_list_assignments(user)
     others = [source(user) for source in assignment_sources().values()]
-    return ids.union(*others) if others else ids
+    return ids.union(*others, all=True) if others else ids
 
 
 def _sources_key() -> tuple[tuple[str, int], ...]:
