@@ -137,7 +137,8 @@ def compiled_for_user(
 def _converted(
     row: Sequence[Any], converters: dict[int, Any], db: BaseDatabaseWrapper | None = None
 ) -> list[Any]:
-    db = db or _db()
+    if db is None:
+        db = _db()
     values = list(row)
     for position, (functions, expression) in converters.items():
         for function in functions:
