@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -455,3 +455,23 @@ def turf_archive(*, actor: User, turf: Turf) -> Turf:
         changes={"status": [Turf.Status.ACTIVE, Turf.Status.ARCHIVED]},
     )
     return turf
+
+
+def turf_places_merge(*, keep_id: int, merge_id: int) -> int:
+    """A merge of two people (`people.signals.person_merging`): the merged person's places in
+    turfs go to the kept person, at the same door and position. Where both had a place in one
+    turf, the kept person's stays and the turf counts one person fewer. Answers how many moved."""
+    kept_turfs = TurfMember.objects.filter(person_id=keep_id).values("turf_id")
+    doubles = TurfMember.objects.filter(person_id=merge_id, turf_id__in=kept_turfs)
+    turfs = list(doubles.values_list("turf_id", flat=True))
+    doubles.delete()
+    if turfs:
+        Turf.objects.filter(pk__in=turfs, member_count__gt=0).update(
+            member_count=F("member_count") - 1
+        )
+    return TurfMember.objects.filter(person_id=merge_id).update(person_id=keep_id)
+
+
+def person_merging_received(*, keep: Any, merge: Any, **kwargs: Any) -> None:
+    """`people.signals.person_merging`'s receiver (connected in `CanvassingConfig.ready`)."""
+    turf_places_merge(keep_id=keep.pk, merge_id=merge.pk)

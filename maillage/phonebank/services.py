@@ -463,3 +463,32 @@ def call_dial_outcome_record(*, call_id: int, outcome: Any) -> bool:
             dial_error=(outcome.error or "")[: max_length(Call, "dial_error")],
         )
     )
+
+
+@transaction.atomic
+def queue_places_merge(*, keep_id: int, merge_id: int) -> int:
+    """A merge of two people (`people.signals.person_merging`): the merged person's places in
+    call queues go to the kept person, with their calls. Where both were queued in one
+    campaign, the kept person's entry stays and takes the other's calls and attempts, and is
+    done if the other was (the same voter is not called twice). Answers how many moved."""
+    kept_campaigns = QueueEntry.objects.filter(person_id=keep_id).values("campaign_id")
+    # One entry a campaign the two share: a handful for a person, not one a queued voter.
+    for double in QueueEntry.objects.select_for_update().filter(
+        person_id=merge_id, campaign_id__in=kept_campaigns
+    ):
+        kept = QueueEntry.objects.select_for_update().get(
+            campaign_id=double.campaign_id, person_id=keep_id
+        )
+        Call.objects.filter(entry=double).update(entry=kept)
+        kept.attempts += double.attempts
+        if double.state == QueueEntry.State.DONE and kept.state == QueueEntry.State.WAITING:
+            kept.state = QueueEntry.State.DONE
+            kept.done_reason, kept.last_result = double.done_reason, double.last_result
+        kept.save(update_fields=["attempts", "state", "done_reason", "last_result"])
+        double.delete()
+    return QueueEntry.objects.filter(person_id=merge_id).update(person_id=keep_id)
+
+
+def person_merging_received(*, keep: Any, merge: Any, **kwargs: Any) -> None:
+    """`people.signals.person_merging`'s receiver (connected in `PhonebankConfig.ready`)."""
+    queue_places_merge(keep_id=keep.pk, merge_id=merge.pk)

@@ -50,6 +50,7 @@ from maillage.people.services.persons import (
     ROLL_IDENTITY_FIELDS,
     person_keys_refresh,
 )
+from maillage.people.signals import person_merging
 
 # A pair is proposed from this score up (0-100): a name at ~85 % token similarity with the
 # same birth year, lifted by a matching full birth date or a shared household.
@@ -371,8 +372,9 @@ def _move_unique_children(model: Any, field: str, keep: Person, merge: Person) -
 @transaction.atomic
 def person_merge(*, actor: User, keep: Person, merge: Person) -> Person:
     """Fold `merge` into `keep`: every interaction, consent, email, phone, tag, list membership,
-    source and extra column moves; blanks are filled; the denormalised columns are recomputed
-    from the history; `merge` is deleted. Audit-logged as `merge`."""
+    source and extra column moves, and the other apps move theirs (`people.signals.
+    person_merging`); blanks are filled; the denormalised columns are recomputed from the
+    history; `merge` is deleted. Audit-logged as `merge`."""
     if keep.pk == merge.pk:
         raise ApplicationError(_("Une personne ne peut pas être fusionnée avec elle-même."))
     keep = Person.objects.select_for_update().get(pk=keep.pk)
@@ -412,6 +414,8 @@ def person_merge(*, actor: User, keep: Person, merge: Person) -> Person:
     roll = (merge.roll_commune_code, merge.roll_station_code, merge.roll_number)
     take_user = keep.user_id is None and merge.user_id is not None
     user_id = merge.user_id
+    # The apps built on people move their rows (turfs, call queues, deliveries) now.
+    person_merging.send(sender=Person, keep=keep, merge=merge)
     merged_pk = merge.pk
     merge.delete()  # frees its roll identity and user link before the kept person takes them
     if take_roll:
