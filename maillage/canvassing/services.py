@@ -475,3 +475,17 @@ def turf_places_merge(*, keep_id: int, merge_id: int) -> int:
 def person_merging_received(*, keep: Any, merge: Any, **kwargs: Any) -> None:
     """`people.signals.person_merging`'s receiver (connected in `CanvassingConfig.ready`)."""
     turf_places_merge(keep_id=keep.pk, merge_id=merge.pk)
+
+
+def turf_counts_forget_person(*, person_id: int) -> int:
+    """An erasure (`people.signals.person_erasing`): the turfs the person is in count one person
+    fewer; their places go with the person's deletion. Answers how many turfs changed."""
+    turfs = TurfMember.objects.filter(person_id=person_id).values("turf_id")
+    return Turf.objects.filter(pk__in=turfs, member_count__gt=0).update(
+        member_count=F("member_count") - 1
+    )
+
+
+def person_erasing_received(*, person: Any, **kwargs: Any) -> None:
+    """`people.signals.person_erasing`'s receiver (connected in `CanvassingConfig.ready`)."""
+    turf_counts_forget_person(person_id=person.pk)

@@ -18,6 +18,7 @@ from maillage.people.normalise import identity_key
 from maillage.people.services.persons import GEOCODE_RESULT_FIELDS, IDENTITY_FIELDS
 from maillage.people.services.retention import PersonTraces, rejected_rows_erase
 from maillage.people.services.suppression import Kind, Scope, suppression_add
+from maillage.people.signals import person_erasing
 
 PERSON_TYPE = "people.person"
 
@@ -320,6 +321,7 @@ def person_erase(*, actor: User, person: Person, reason: str = "demande d'efface
         "consents": person.consents.count(),
     }
     traces = PersonTraces.of(person)
+    person_erasing.send(sender=Person, person=person)
     person.delete()  # cascades to emails, phones, consents, interactions, tags, list memberships, duplicate pairs
     # Files on disk: the rejected rows of past imports may quote them (uploads are deleted once
     # imported; those never imported expire with the retention, see docs/privacy.md).

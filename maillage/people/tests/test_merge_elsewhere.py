@@ -1,6 +1,7 @@
 """A merge of two people keeps what the other apps hold for the merged person: their places in
 turfs and call queues, their deliveries and inbound messages (`people.signals.person_merging`).
-Before, deleting the merged person took all of these with it."""
+Before, deleting the merged person took all of these with it. And an erasure leaves the turfs
+counting the people they hold (`people.signals.person_erasing`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from maillage.core.tests.base import BaseTestCase
 from maillage.messaging.models import Campaign, Delivery, InboundMessage
 from maillage.people.models import Segment
 from maillage.people.services.dedupe import person_merge
+from maillage.people.services.gdpr import person_erase
 from maillage.people.tests.helpers import make_person
 from maillage.phonebank.models import Call, QueueEntry
 from maillage.phonebank.tests.helpers import make_campaign
@@ -128,3 +130,18 @@ class MergeElsewhereTestCase(BaseTestCase):
         self.assertFalse(Delivery.objects.filter(person_id=self.merge.pk).exists())
         inbound.refresh_from_db()
         self.assertEqual(inbound.person_id, self.keep.pk)
+
+
+class EraseElsewhereTestCase(BaseTestCase):
+    def test_an_erased_person_leaves_their_turfs_and_the_turfs_count_them_no_more(self) -> None:
+        staff = UserFactory(role=Role.STAFF)
+        erased, other = make_person(birth_name="DUPONT"), make_person(birth_name="MARTIN")
+        turf = hand_turf([erased, other])
+        untouched = hand_turf([other])
+        person_erase(actor=staff, person=erased)
+        self.assertEqual(
+            list(TurfMember.objects.filter(turf=turf).values_list("person_id", flat=True)),
+            [other.pk],
+        )
+        self.assertEqual(Turf.objects.get(pk=turf.pk).member_count, 1)
+        self.assertEqual(Turf.objects.get(pk=untouched.pk).member_count, 1)
