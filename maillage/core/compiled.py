@@ -15,6 +15,7 @@ querysets, with no text from a request in it; every value stays a bound paramete
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
+from psycopg.pq import Format
 
 # An id no user has: marks where the user's id goes in the compiled parameters.
 PLACEHOLDER_USER_ID = -7_340_021_977
@@ -42,7 +44,17 @@ class _CompiledQuery:
     """A queryset's SQL and parameters, and what reading its rows needs: the names a
     `.values()` row has and the ORM's converters for each column."""
 
-    __slots__ = ("sql", "params", "names", "converters", "model", "attnames", "columns", "related")
+    __slots__ = (
+        "sql",
+        "params",
+        "names",
+        "converters",
+        "model",
+        "attnames",
+        "columns",
+        "related",
+        "fields",
+    )
 
     def __init__(self, queryset: QuerySet[Any]) -> None:
         query = queryset.query
@@ -53,6 +65,9 @@ class _CompiledQuery:
         columns = [expression for expression, _sql, _alias in compiler.select]
         self.converters = compiler.get_converters(columns)
         self.model = queryset.model
+        # Each column's model field (None for an expression): its database type, for reading
+        # the rows back from PostgreSQL's text of a record (`compiled_instances_together`).
+        self.fields = [getattr(column, "target", None) for column in columns]
         # For a queryset of plain model rows (compiled_instances_for_user): each column's field.
         self.attnames = (
             []
@@ -396,17 +411,107 @@ def compiled_instances_together(
     value: int,
     inserting: Model | None = None,
     wait_for_disk: bool = True,
+    one_statement: bool = True,
 ) -> dict[str, list[Any]]:
     """Several `compiled_instances_for_user` reads of one value ({name: (key, build)}), with
     `inserting`, in one round trip on PostgreSQL (`compiled_reads_together`, which says what
-    `wait_for_disk` means)."""
-    statements = []
+    `wait_for_disk` means). There the reads go as one statement (`_instances_in_one_statement`)
+    unless `one_statement` is False or a column's type is not a plain one."""
+    compiled_reads = []
     database_and_day = _database_and_day()
     for key, build in reads.values():
-        compiled, params = _instances_query(key, user, build, value, database_and_day)
-        statements.append(CompiledRead(compiled.sql, params, partial(_instances, compiled)))
+        compiled_reads.append(_instances_query(key, user, build, value, database_and_day))
+    db = _db()
+    if one_statement and db.vendor == "postgresql" and len(compiled_reads) > 1:
+        db.ensure_connection()
+        loaders = [_record_loaders(compiled, db) for compiled, _params in compiled_reads]
+        if all(read_loaders is not None for read_loaders in loaders):
+            found = _instances_in_one_statement(
+                compiled_reads,
+                cast(list[list[Callable[[bytes], Any]]], loaders),
+                inserting=inserting,
+                wait_for_disk=wait_for_disk,
+            )
+            return dict(zip(reads, found, strict=True))
+    statements = [
+        CompiledRead(compiled.sql, params, partial(_instances, compiled))
+        for compiled, params in compiled_reads
+    ]
     found = compiled_reads_together(statements, inserting=inserting, wait_for_disk=wait_for_disk)
     return dict(zip(reads, found, strict=True))
+
+
+# Text loaders by (read, psycopg connection): (that read, that connection, [loader.load, …]);
+# None where a read's column types are not all known.
+_loaders: dict[tuple[int, int], tuple[Any, Any, list[Callable[[bytes], Any]] | None]] = {}
+
+
+def _record_loaders(
+    compiled: _CompiledQuery, db: BaseDatabaseWrapper
+) -> list[Callable[[bytes], Any]] | None:
+    """For each column of `compiled`, what psycopg does with that column's text on this
+    connection (the loader of the field's database type, as a plain read's cursor would pick
+    it: the same adapters, Django's time zone and JSON loaders included); None when a column
+    is not a model field of a type psycopg knows by name. Looked up once per read and
+    connection."""
+    key = (id(compiled), id(db.connection))
+    kept = _loaders.get(key)
+    if kept is not None and kept[0] is compiled and kept[1] is db.connection:
+        return kept[2]
+    loads: list[Callable[[bytes], Any]] | None = []
+    adapters = db.connection.adapters
+    for field in compiled.fields:
+        db_type: str = (field.db_type(db) if field is not None else None) or ""
+        base = re.sub(r"\(.*?\)", "", db_type.removesuffix("[]")).strip()  # varchar(254) …
+        info = adapters.types.get(base) if base else None
+        oid = (info.array_oid if db_type.endswith("[]") else info.oid) if info else None
+        loader = adapters.get_loader(oid, Format.TEXT) if oid else None
+        if loader is None or loads is None:
+            loads = None
+            break
+        loads.append(loader(oid, db.connection).load)
+    _loaders[key] = (compiled, db.connection, loads)
+    if len(_loaders) > KEPT:
+        _loaders.pop(next(iter(_loaders)), None)
+    return loads
+
+
+def _instances_in_one_statement(
+    compiled_reads: list[tuple[_CompiledQuery, list[Any]]],
+    loaders: list[list[Callable[[bytes], Any]]],
+    *,
+    inserting: Model | None,
+    wait_for_disk: bool,
+) -> list[list[Any]]:
+    """The reads' instances from one statement on PostgreSQL: each read's rows as an array of
+    records (`ARRAY(SELECT t FROM (read) t)`, in the read's order), each record's fields as
+    PostgreSQL prints them, made into values by the loaders a plain read would use, then into
+    instances as `_instances` does. A contact sheet's seven reads took 0.40 ms of the process's
+    CPU and 0.21 ms of the server's as seven statements in one pipeline, 0.32 and 0.17 ms as one
+    (1 M people, PostgreSQL 15); the same rows, to the last field's type (a test compares).
+    `ARRAY(subquery)` keeps the subquery's order, as the reads give it."""
+    arrays_sql = ", ".join(
+        f"ARRAY(SELECT t FROM ({compiled.sql}) t)"  # noqa: S608 - Django's compiled SQL
+        for compiled, _params in compiled_reads
+    )
+    sql = f"SELECT {arrays_sql}"  # noqa: S608 - the same, its values bound
+    params = [param for _compiled, read_params in compiled_reads for param in read_params]
+    (arrays,) = compiled_reads_together(
+        [CompiledRead(sql, params, lambda rows: rows[0])],
+        inserting=inserting,
+        wait_for_disk=wait_for_disk,
+    )
+    found = []
+    for (compiled, _params), records, loads in zip(compiled_reads, arrays, loaders, strict=True):
+        rows = [
+            [
+                None if text is None else load(text.encode())
+                for text, load in zip(record, loads, strict=True)
+            ]
+            for record in records
+        ]
+        found.append(_instances(compiled, rows))
+    return found
 
 
 def compiled_count_read(
