@@ -111,6 +111,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "maillage.core.context_processors.navigation",
                 "maillage.core.context_processors.csp_nonce",
+                # After Django's own CSRF processor: the same token, masked faster (core.csrf).
+                "maillage.core.context_processors.csrf",
             ],
         },
     },

@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from maillage.core.csrf import csrf_token
 from maillage.core.navigation import navigation_for, navigation_menu
 from maillage.core.roles import Role, role_of
 
@@ -76,6 +77,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         # What the page header ({% page_header %}, core/templatetags/shell.py) is drawn for.
         "shell_key": key,
     }
+
+
+def csrf(request: HttpRequest) -> dict[str, object]:
+    """`{{ csrf_token }}` (and `{% csrf_token %}`) masked by `core.csrf.csrf_token`: listed after
+    Django's own processor, whose lazy token it replaces unread."""
+    return {"csrf_token": SimpleLazyObject(lambda: csrf_token(request))}
 
 
 def csp_nonce(request: HttpRequest) -> dict[str, object]:

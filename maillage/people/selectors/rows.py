@@ -13,7 +13,7 @@ of their time.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +22,7 @@ from django.template.defaultfilters import pprint
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from maillage.core.html import drawn_in, escape, filled_fragment
@@ -62,13 +63,19 @@ def truncate(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+@lru_cache(maxsize=16)
+def _support_labels(language: str | None) -> dict[int, str]:
+    """Each support level's label in `language` (the current one, passed to key the cache)."""
+    return {level.value: str(level.label) for level in SupportLevel}
+
+
 def person_rows(people: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each person (a dict of ROW_FIELDS) as the strings a table row prints: `url`, `name`
     (usage or birth name, first names), `age` in the calendar year (as segments count it),
     `address`, `station`, `support` (its label, "" when unknown) and `support_class`."""
     year = timezone.localdate().year
     prefix = person_url_prefix()
-    labels = {level.value: str(level.label) for level in SupportLevel}
+    labels = _support_labels(get_language())
     rows = []
     for person in people:
         street, commune = person["address_street"], person["commune_name"]

@@ -6,13 +6,13 @@ import uuid
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from maillage.accounts.http import AuthenticatedHttpRequest
+from maillage.core.csrf import csrf_token as masked_csrf_token
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.form_html import blank_form_html, form_html
@@ -89,7 +89,7 @@ def _sheet(
 ) -> HttpResponse:
     related = person_sheet_rows(user=request.user, person=person, inserting=audit_entry)
     # One masked token for the page: the header's (through the context) and the two forms'.
-    csrf_token = get_token(request)
+    csrf_token = masked_csrf_token(request)
     sheet_html = person_sheet_html(
         person=person,
         related=related,
