@@ -35,7 +35,12 @@ def whoami(request: HttpRequest) -> HttpResponse:
     return HttpResponse(request.user.get_username() if request.user.is_authenticated else "-")
 
 
-urlpatterns = [path("whoami/", whoami), *project_urls.urlpatterns]
+def whatami(request: HttpRequest) -> HttpResponse:
+    """What a view finds in `request.user`: its class, and django-otp's verdict on it."""
+    return HttpResponse(f"{type(request.user).__name__} {request.user.is_verified()}")
+
+
+urlpatterns = [path("whoami/", whoami), path("whatami/", whatami), *project_urls.urlpatterns]
 
 
 @contextmanager
@@ -221,6 +226,13 @@ class SessionWithUserTestCase(BaseTestCase):
         store.load()
         with self.assertNumQueries(1):
             self.assertEqual(AccountBackend().get_user(self.teammate.pk), self.teammate)
+
+    def test_views_get_the_user_itself_with_its_second_factor_verdict(self) -> None:
+        # Not the lazy proxies of the authentication and OTP middlewares: the user, or the
+        # anonymous user, with django-otp's `is_verified` still on it.
+        self.assertEqual(self.client.get("/whatami/").content.decode(), "AnonymousUser False")
+        self.login(self.teammate)
+        self.assertEqual(self.client.get("/whatami/").content.decode(), "User False")
 
     def test_two_sessions_in_turn_each_get_their_own_user(self) -> None:
         other = self.client_class()
