@@ -50,13 +50,15 @@ def _gate_urls(script_prefix: str, urlconf: str | None) -> tuple[str, str, str]:
     )
 
 
-def concrete_user(user: Any) -> Any:
-    """The user object behind `request.user`'s lazy proxies (evaluated if need be)."""
-    while isinstance(user, LazyObject):
-        if user._wrapped is empty:
-            user._setup()
-        user = user._wrapped
-    return user
+def concrete_user(request_user: Any) -> Any:
+    """The user (or anonymous user) behind `request.user`'s lazy proxies, evaluated if need
+    be."""
+    found = request_user
+    while isinstance(found, LazyObject):
+        if found._wrapped is empty:
+            found._setup()
+        found = found._wrapped
+    return found
 
 
 class RequireTwoFactorMiddleware:
