@@ -34,6 +34,8 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from psycopg.pq import Format
 
+from maillage.core.memo import remember
+
 # An id no user has: marks where the user's id goes in the compiled parameters.
 PLACEHOLDER_USER_ID = -7_340_021_977
 # An id no row has: marks where a looked-up id goes (compiled_instances_for_user).
@@ -131,9 +133,7 @@ def _compiled_query(
     compiled = _compiled.get(full_key)
     if compiled is None:
         placeholder = get_user_model()(pk=PLACEHOLDER_USER_ID, role=role)
-        compiled = _compiled[full_key] = _CompiledQuery(build(placeholder))
-        if len(_compiled) > KEPT:
-            _compiled.pop(next(iter(_compiled)), None)
+        compiled = remember(_compiled, full_key, _CompiledQuery(build(placeholder)), limit=KEPT)
     return compiled
 
 
@@ -470,9 +470,7 @@ def _record_loaders(
             loads = None
             break
         loads.append(loader(oid, db.connection).load)
-    _loaders[key] = (compiled, db.connection, loads)
-    if len(_loaders) > KEPT:
-        _loaders.pop(next(iter(_loaders)), None)
+    remember(_loaders, key, (compiled, db.connection, loads), limit=KEPT)
     return loads
 
 
@@ -582,9 +580,7 @@ def compiled_lookup(
             raise ValueError("the lookup's queryset must filter once on its placeholder")
         if not lookup.attnames or None in lookup.attnames:
             raise ValueError("compiled_lookup reads plain model rows only")
-        _lookups[full_key] = lookup
-        if len(_lookups) > KEPT:
-            _lookups.pop(next(iter(_lookups)), None)
+        remember(_lookups, full_key, lookup, limit=KEPT)
     params = [value if param == placeholder else param for param in lookup.params]
     with db.cursor() as cursor:
         cursor.execute(lookup.sql, params)

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from maillage.core.csrf import csrf_token
+from maillage.core.memo import remember
 from maillage.core.navigation import navigation_for, navigation_menu
 from maillage.core.roles import Role, role_of
 
@@ -51,9 +52,9 @@ _nav_html: dict[tuple[object, ...], str] = {}
 def _menu_html(menu: list[dict[str, object]], key: tuple[object, ...]) -> str:
     html = _nav_html.get(key)
     if html is None:
-        html = _nav_html[key] = render_to_string("core/_nav.html", {"nav_menu": menu})
-        if len(_nav_html) > 512:  # a bounded cache, whatever URLconfs tests swap in
-            _nav_html.pop(next(iter(_nav_html)), None)
+        html = remember(
+            _nav_html, key, render_to_string("core/_nav.html", {"nav_menu": menu}), limit=512
+        )
     return html
 
 

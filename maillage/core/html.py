@@ -21,6 +21,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from maillage.core.memo import remember
+
 
 def escape(value: object) -> str:
     """`value` as text safe in an element or a quoted attribute: what Django's `escape` (and
@@ -94,9 +96,7 @@ def filled_fragment(
     if parts is None:
         markers = {name: slot(name) for name in slots}
         drawn = render_to_string(template_name, {**markers, **context})
-        parts = _fragments[full_key] = tuple(_SLOT.split(drawn))
-        if len(_fragments) > FRAGMENTS_KEPT:
-            _fragments.pop(next(iter(_fragments)), None)
+        parts = remember(_fragments, full_key, tuple(_SLOT.split(drawn)), limit=FRAGMENTS_KEPT)
     return fill_slots(parts, slots)
 
 

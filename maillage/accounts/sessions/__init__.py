@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from maillage.accounts.models import Session
 from maillage.core.compiled import compiled_lookup
+from maillage.core.memo import remember
 
 # No session key has this form (Django's keys are 32 lowercase letters and digits).
 _PLACEHOLDER_KEY = "\x00no-session\x00"
@@ -112,10 +113,12 @@ def _verified_payload(session_data: str, salt: str) -> bytes:
     key = (session_data, salt, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
     payload = _verified.get(key)
     if payload is None:
-        payload = signing.loads(session_data, salt=salt, serializer=_SignedBytes)
-        _verified[key] = payload
-        if len(_verified) > _VERIFIED_KEPT:
-            _verified.pop(next(iter(_verified)), None)
+        payload = remember(
+            _verified,
+            key,
+            signing.loads(session_data, salt=salt, serializer=_SignedBytes),
+            limit=_VERIFIED_KEPT,
+        )
     return payload
 
 

@@ -28,6 +28,7 @@ from maillage.core.compiled import (
     compiled_rows_read,
 )
 from maillage.core.errors import NotFound
+from maillage.core.memo import remember
 from maillage.core.roles import Role, has_role
 from maillage.people.models import EmailAddress, Person, PhoneNumber, Segment, SupportLevel
 from maillage.people.segment_filters.base import (
@@ -218,9 +219,7 @@ def segment_page_rows(
         matches, rows = compiled_reads_together([count, page_read(guess, *first_page)])
         prefetched = (guess, *first_page, rows)
     large = matches >= SORT_MATCHES_BELOW
-    _LARGE_LAST_TIME[key] = large
-    if len(_LARGE_LAST_TIME) > _LARGE_KEPT:
-        _LARGE_LAST_TIME.pop(next(iter(_LARGE_LAST_TIME)), None)
+    remember(_LARGE_LAST_TIME, key, large, limit=_LARGE_KEPT)
 
     def fetch(offset: int, limit: int) -> list[dict[str, Any]]:
         if limit <= 0:  # an empty slice compiles to no SQL at all
