@@ -13,19 +13,18 @@ of their time.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 from django.core.paginator import Page
 from django.template.defaultfilters import pprint
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from maillage.core.html import drawn_in, escape, filled_fragment
+from maillage.core.html import drawn_in, escape, filled_fragment, id_url, id_urls
 from maillage.core.pagination import NextPage, Total, pagination_html, total_html
 from maillage.people.models import Segment, SupportLevel
 
@@ -52,12 +51,6 @@ _BADGE_CLASS = {
 }
 
 
-@cache
-def person_url_prefix() -> str:
-    """/people/<id>/ is this prefix + id + "/": one reverse() per process, not one per row."""
-    return reverse("people:person_detail", args=[1]).removesuffix("1/")
-
-
 def truncate(text: str, length: int) -> str:
     """What `|truncatechars:length` prints: at most `length` characters, the last one "…"."""
     return text if len(text) <= length else text[: length - 1] + "…"
@@ -74,7 +67,7 @@ def person_rows(people: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     (usage or birth name, first names), `age` in the calendar year (as segments count it),
     `address`, `station`, `support` (its label, "" when unknown) and `support_class`."""
     year = timezone.localdate().year
-    prefix = person_url_prefix()
+    person_url = id_urls("people:person_detail")
     labels = _support_labels(get_language())
     rows = []
     for person in people:
@@ -88,7 +81,7 @@ def person_rows(people: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "pk": person["pk"],
-                "url": f"{prefix}{person['pk']}/",
+                "url": person_url(person["pk"]),
                 "name": f"{truncate(person['usage_name'] or person['birth_name'], 60)} "
                 f"{truncate(person['first_names'], 60)}",
                 "birth_name": person["birth_name"],
@@ -217,8 +210,8 @@ def segment_page_html(
             "segment_name": segment.name,
             "segment_description": segment.description,
             "segment_id": segment.pk,
-            "export_url": reverse("people:segment_export", args=[segment.pk]) if can_manage else "",
-            "edit_url": reverse("people:segment_edit", args=[segment.pk]) if can_manage else "",
+            "export_url": id_url("people:segment_export", segment.pk) if can_manage else "",
+            "edit_url": id_url("people:segment_edit", segment.pk) if can_manage else "",
             "definition_described": described,
             "definition": pprint(segment.definition),
             "total_text": total_html(Total(page.paginator.count, "exact")),
