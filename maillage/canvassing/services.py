@@ -457,6 +457,13 @@ def turf_archive(*, actor: User, turf: Turf) -> Turf:
     return turf
 
 
+def _turfs_count_one_fewer(turfs: Any) -> int:
+    """One person fewer in each of these turfs (ids, or a subquery of them)."""
+    return Turf.objects.filter(pk__in=turfs, member_count__gt=0).update(
+        member_count=F("member_count") - 1
+    )
+
+
 def turf_places_merge(*, keep_id: int, merge_id: int) -> int:
     """A merge of two people (`people.signals.person_merging`): the merged person's places in
     turfs go to the kept person, at the same door and position. Where both had a place in one
@@ -466,9 +473,7 @@ def turf_places_merge(*, keep_id: int, merge_id: int) -> int:
     turfs = list(doubles.values_list("turf_id", flat=True))
     doubles.delete()
     if turfs:
-        Turf.objects.filter(pk__in=turfs, member_count__gt=0).update(
-            member_count=F("member_count") - 1
-        )
+        _turfs_count_one_fewer(turfs)
     return TurfMember.objects.filter(person_id=merge_id).update(person_id=keep_id)
 
 
@@ -480,10 +485,7 @@ def person_merging_received(*, keep: Any, merge: Any, **kwargs: Any) -> None:
 def turf_counts_forget_person(*, person_id: int) -> int:
     """An erasure (`people.signals.person_erasing`): the turfs the person is in count one person
     fewer; their places go with the person's deletion. Answers how many turfs changed."""
-    turfs = TurfMember.objects.filter(person_id=person_id).values("turf_id")
-    return Turf.objects.filter(pk__in=turfs, member_count__gt=0).update(
-        member_count=F("member_count") - 1
-    )
+    return _turfs_count_one_fewer(TurfMember.objects.filter(person_id=person_id).values("turf_id"))
 
 
 def person_erasing_received(*, person: Any, **kwargs: Any) -> None:
