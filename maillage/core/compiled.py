@@ -271,21 +271,13 @@ def compiled_instances_for_user(
 _inserts: dict[tuple[type[Model], str, str], tuple[str, list[Any], list[Any]]] = {}
 
 
-def compiled_insert(instance: Model) -> None:
-    """`instance.save(force_insert=True)` for a new row of a plain model (no parent model, no
-    `order_with_respect_to`), with the INSERT's SQL compiled by Django once per process, model
-    and database rather than on each call: a contact sheet's audit line spent more of the
-    page's CPU in the ORM's save machinery than in SQLite (#17).
-
-    What `save()` does is kept: each field's `pre_save` (an `auto_now_add` date) and
-    `get_db_prep_save`, the columns the database gives back (the id, read with the statement's
-    RETURNING where the database has it), the instance's state, and the `pre_save` and
-    `post_save` signals."""
+def _insert_compiled(instance: Model, db: BaseDatabaseWrapper) -> tuple[str, list[Any], list[Any]]:
+    """The INSERT of `instance`'s model, compiled by Django once per process, model and
+    database: its SQL, its fields in the order of its placeholders, the columns it reads back."""
     model = type(instance)
     meta = model._meta
     if meta.parents or meta.order_with_respect_to:
         raise ValueError("compiled_insert writes a plain model's row")
-    db = _db()
     key = (model, db.vendor, db.alias)
     found = _inserts.get(key)
     if found is None:
@@ -302,14 +294,54 @@ def compiled_insert(instance: Model) -> None:
         compiler.returning_fields = returning
         ((sql, _params),) = compiler.as_sql()
         found = _inserts[key] = (sql, fields, returning)
-    sql, fields, returning = found
-    if (instance.pk is not None) != (meta.auto_field in fields):
+    if (instance.pk is not None) != (meta.auto_field in found[1]):
         raise ValueError("compiled_insert: an id given to some rows of a model and not others")
-    alias = db.alias
-    pre_save.send(sender=model, instance=instance, raw=False, using=alias, update_fields=None)
-    params = [
+    return found
+
+
+def _insert_params(instance: Model, fields: list[Any], db: BaseDatabaseWrapper) -> list[Any]:
+    """What `save()` does before its INSERT: the `pre_save` signal, then each field's
+    `pre_save` (an `auto_now_add` date) and `get_db_prep_save`."""
+    pre_save.send(
+        sender=type(instance), instance=instance, raw=False, using=db.alias, update_fields=None
+    )
+    return [
         field.get_db_prep_save(field.pre_save(instance, True), connection=db) for field in fields
     ]
+
+
+def _inserted(
+    instance: Model, values: Sequence[Any], returning: list[Any], db: BaseDatabaseWrapper
+) -> None:
+    """What `save()` does after its INSERT: the columns read back set on the instance, its
+    state, the `post_save` signal."""
+    for value, field in zip(values, returning, strict=False):
+        setattr(instance, field.attname, value)
+    instance._state.adding = False
+    instance._state.db = db.alias
+    post_save.send(
+        sender=type(instance),
+        instance=instance,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=db.alias,
+    )
+
+
+def compiled_insert(instance: Model) -> None:
+    """`instance.save(force_insert=True)` for a new row of a plain model (no parent model, no
+    `order_with_respect_to`), with the INSERT's SQL compiled by Django once per process, model
+    and database rather than on each call: a contact sheet's audit line spent more of the
+    page's CPU in the ORM's save machinery than in SQLite (#17).
+
+    What `save()` does is kept: each field's `pre_save` (an `auto_now_add` date) and
+    `get_db_prep_save`, the columns the database gives back (the id, read with the statement's
+    RETURNING where the database has it), the instance's state, and the `pre_save` and
+    `post_save` signals."""
+    db = _db()
+    sql, fields, returning = _insert_compiled(instance, db)
+    params = _insert_params(instance, fields, db)
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         if not returning:
@@ -319,13 +351,7 @@ def compiled_insert(instance: Model) -> None:
             values = cursor.fetchone()
         else:  # SQLite before 3.35: the id only, as Django reads it there
             values = (cursor.lastrowid,)
-    for value, field in zip(values, returning, strict=False):
-        setattr(instance, field.attname, value)
-    instance._state.adding = False
-    instance._state.db = alias
-    post_save.send(
-        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=alias
-    )
+    _inserted(instance, values, returning, db)
 
 
 @contextmanager
@@ -499,6 +525,16 @@ def _instances_in_one_statement(
         inserting=inserting,
         wait_for_disk=wait_for_disk,
     )
+    return _instances_from_records(compiled_reads, arrays, loaders)
+
+
+def _instances_from_records(
+    compiled_reads: list[tuple[_CompiledQuery, list[Any]]],
+    arrays: Sequence[Sequence[Sequence[str | None]]],
+    loaders: list[list[Callable[[bytes], Any]]],
+) -> list[list[Any]]:
+    """Each read's array of records (each record's fields as PostgreSQL prints them) made into
+    values by the read's loaders, then into instances as `_instances` does."""
     found = []
     for (compiled, _params), records, loads in zip(compiled_reads, arrays, loaders, strict=True):
         rows = [
@@ -510,6 +546,130 @@ def _instances_in_one_statement(
         ]
         found.append(_instances(compiled, rows))
     return found
+
+
+# The INSERT … SELECT … FROM gate of a model, by (model, database): its SQL, the fields of its
+# placeholders and the columns it reads back (`compiled_instances_behind`).
+_gated_inserts: dict[tuple[type[Model], str, str], tuple[str, list[Any], list[Any]]] = {}
+
+
+def _gated_insert(instance: Model, db: BaseDatabaseWrapper) -> tuple[str, list[Any], list[Any]]:
+    """`instance`'s INSERT as a data-modifying part of a statement whose first part, `gate`,
+    selects at most one row: one row is inserted if the gate found one, none otherwise. Each
+    value is cast to its column's type (in `INSERT … SELECT` PostgreSQL reads an untyped
+    parameter as text, which it will not assign to an inet or a timestamp)."""
+    _sql, fields, returning = _insert_compiled(instance, db)
+    key = (type(instance), db.vendor, db.alias)
+    found = _gated_inserts.get(key)
+    if found is None:
+        quote = db.ops.quote_name
+        casts = []
+        for field in fields:
+            db_type = field.db_type(db)
+            if not db_type:
+                raise ValueError(f"compiled_instances_behind: {field.name} has no column type")
+            casts.append(f"CAST(%s AS {db_type})")
+        sql = (
+            f"INSERT INTO {quote(type(instance)._meta.db_table)} "  # noqa: S608 - names quoted
+            f"({', '.join(quote(field.column) for field in fields)}) "
+            f"SELECT {', '.join(casts)} FROM gate LIMIT 1"
+            + (
+                f" RETURNING {', '.join(quote(field.column) for field in returning)}"
+                if returning
+                else ""
+            )
+        )
+        found = remember(_gated_inserts, key, (sql, fields, returning), limit=KEPT)
+    return found
+
+
+def compiled_instances_behind(
+    *,
+    gate: tuple[tuple[Hashable, ...], Callable[[Any, int], QuerySet[Any]]],
+    reads: Mapping[str, tuple[tuple[Hashable, ...], Callable[[Any, int], QuerySet[Any]]]],
+    user: AbstractBaseUser,
+    value: int,
+    inserting: Model | None = None,
+    wait_for_disk: bool = True,
+) -> tuple[Any, dict[str, list[Any]]] | None:
+    """The instance `gate` selects (`(key, build)` as for `compiled_instances_for_user`: one row
+    at most, say a person by id within the user's scope) and, only if it finds one, the
+    `reads` of the same value with `inserting` inserted, as `compiled_instances_together` does
+    (which says what `wait_for_disk` means). None when the gate finds no row: then nothing else
+    is read and nothing is inserted (its `pre_save` signal has been sent, as by a save that
+    fails; `post_save` is not).
+
+    On PostgreSQL it is all one statement, in one round trip:
+    `WITH gate AS MATERIALIZED (…), inserted AS (INSERT … SELECT … FROM gate LIMIT 1 RETURNING id)
+    SELECT gate.*, (SELECT id FROM inserted), ARRAY(SELECT t FROM (read) t), … FROM gate`.
+    With no row in the gate the statement returns no row, and its arrays are never computed.
+    A contact sheet sent the person's read, then the reads with the audit line's INSERT (and the
+    setting that spares it the wait for the disk) in a pipeline: two round trips and four
+    statements, each with its cost to both processes. Elsewhere (SQLite; a read whose columns
+    are not plain typed fields) the gate is read first, then the rest as
+    `compiled_instances_together` does."""
+    database_and_day = _database_and_day()
+    gate_key, gate_build = gate
+    gate_compiled, gate_params = _instances_query(
+        gate_key, user, gate_build, value, database_and_day
+    )
+    compiled_reads = [
+        _instances_query(key, user, build, value, database_and_day) for key, build in reads.values()
+    ]
+    db = _db()
+    loaders: list[list[Callable[[bytes], Any]] | None] = []
+    if db.vendor == "postgresql":
+        db.ensure_connection()
+        loaders = [_record_loaders(compiled, db) for compiled, _params in compiled_reads]
+    if db.vendor != "postgresql" or not all(read_loaders is not None for read_loaders in loaders):
+        (gated,) = compiled_reads_together(
+            [CompiledRead(gate_compiled.sql, gate_params, partial(_instances, gate_compiled))]
+        )
+        if not gated:
+            return None
+        found = compiled_instances_together(
+            reads=reads, user=user, value=value, inserting=inserting, wait_for_disk=wait_for_disk
+        )
+        return gated[0], found
+    params = list(gate_params)
+    sql = f"WITH gate AS MATERIALIZED ({gate_compiled.sql})"
+    columns = ["gate.*"]
+    returning: list[Any] = []
+    if inserting is not None:
+        insert_sql, fields, returning = _gated_insert(inserting, db)
+        sql += f", inserted AS ({insert_sql})"
+        params += _insert_params(inserting, fields, db)
+        quote = db.ops.quote_name
+        columns += [
+            f"(SELECT {quote(field.column)} FROM inserted)"  # noqa: S608 - a quoted column name
+            for field in returning
+        ]
+        if not wait_for_disk:
+            # Local to the statement's transaction, so it is in force when that commits.
+            columns.append("set_config('synchronous_commit', 'off', true)")
+    columns += [
+        f"ARRAY(SELECT t FROM ({compiled.sql}) t)"  # noqa: S608 - Django's compiled SQL
+        for compiled, _params in compiled_reads
+    ]
+    params += [param for _compiled, read_params in compiled_reads for param in read_params]
+    sql += f" SELECT {', '.join(columns)} FROM gate"  # noqa: S608 - the same, values bound
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    if len(rows) > 1:
+        raise ValueError("compiled_instances_behind: the gate selects one row at most")
+    (row,) = rows
+    width = len(gate_compiled.fields)
+    (gated_instance,) = _instances(gate_compiled, [row[:width]])
+    if inserting is not None:
+        _inserted(inserting, row[width : width + len(returning)], returning, db)
+    arrays = row[len(row) - len(compiled_reads) :] if compiled_reads else []
+    instances = _instances_from_records(
+        compiled_reads, arrays, cast(list[list[Callable[[bytes], Any]]], loaders)
+    )
+    return gated_instance, dict(zip(reads, instances, strict=True))
 
 
 def compiled_count_read(

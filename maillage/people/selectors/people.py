@@ -21,6 +21,7 @@ from maillage.accounts.models import User, Zone
 from maillage.core.compiled import (
     compiled_count_for_user,
     compiled_for_user,
+    compiled_instances_behind,
     compiled_instances_for_user,
     compiled_instances_together,
     compiled_rows_for_user,
@@ -153,6 +154,10 @@ def people_visible_to(*, user: User) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=ids)
 
 
+def _person_by_pk(user: User, person_pk: int) -> QuerySet[Person]:
+    return people_visible_to(user=user).filter(pk=person_pk)
+
+
 def access_person(*, user: User, person_id: int | str) -> Person:
     """Load one person the user may see; NotFound otherwise (the user may not know it exists)."""
     try:
@@ -161,12 +166,7 @@ def access_person(*, user: User, person_id: int | str) -> Person:
         raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible.")) from None
     if _scope_compiles(user):
         found = compiled_instances_for_user(
-            key=("person-by-pk", _sources_key()),
-            user=user,
-            build=lambda placeholder, person_pk: people_visible_to(user=placeholder).filter(
-                pk=person_pk
-            ),
-            value=pk,
+            key=("person-by-pk", _sources_key()), user=user, build=_person_by_pk, value=pk
         )
         person = found[0] if found else None
     else:
@@ -191,7 +191,9 @@ class PersonSheetRows:
 
 
 def _household_of(user: User, person_pk: int) -> QuerySet[Person]:
-    key = Person.objects.filter(pk=person_pk).values("household_key")[:1]
+    # No key when the person has none: `household_key = NULL` finds nobody, where "" would
+    # find everyone without a household.
+    key = Person.objects.filter(pk=person_pk).exclude(household_key="").values("household_key")[:1]
     return (
         people_visible_to(user=user)
         .filter(household_key=Subquery(key))
@@ -248,16 +250,57 @@ def person_sheet_rows(
             tags=list(person.tags.all()),
             household=list(household_members(user=user, person=person)[:20]),
         )
-    reads: dict[str, tuple[tuple[Hashable, ...], Callable[[User, int], QuerySet[Any]]]] = {
-        name: (("person-sheet", name), build) for name, build in _SHEET_READS.items()
-    }
-    if person.household_key:
-        reads["household"] = (("person-sheet-household", _sources_key()), _household_of)
     # The audit line's commit does not wait for the disk on PostgreSQL (what SQLite's WAL mode
     # gives every write here): under load that wait cost a sheet more than its eight reads.
     found = compiled_instances_together(
-        reads=reads, user=user, value=person.pk, inserting=inserting, wait_for_disk=False
+        reads=_sheet_reads(household=bool(person.household_key)),
+        user=user,
+        value=person.pk,
+        inserting=inserting,
+        wait_for_disk=False,
     )
+    return _sheet_rows(found)
+
+
+def person_sheet(
+    *, user: User, person_id: int, inserting: AuditLogEntry | None = None
+) -> tuple[Person, PersonSheetRows]:
+    """`access_person` and `person_sheet_rows` together, for opening a contact sheet: the
+    person, in the user's scope (NotFound otherwise), and their related rows, with `inserting`
+    (the audit line of the opening) inserted only if the person is in scope. For the roles
+    whose scope compiles it is one statement on PostgreSQL (`compiled_instances_behind`): the
+    person's read had a round trip of its own, then the reads and the audit line another."""
+    if not _scope_compiles(user):
+        person = access_person(user=user, person_id=person_id)
+        return person, person_sheet_rows(user=user, person=person, inserting=inserting)
+    found = compiled_instances_behind(
+        gate=(("person-by-pk", _sources_key()), _person_by_pk),
+        # Whether the person has a household is not known before the statement: the
+        # household's read finds nobody when they have none.
+        reads=_sheet_reads(household=True),
+        user=user,
+        value=int(person_id),
+        inserting=inserting,
+        wait_for_disk=False,
+    )
+    if found is None:
+        raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible."))
+    person, related = found
+    return person, _sheet_rows(related)
+
+
+def _sheet_reads(
+    *, household: bool
+) -> dict[str, tuple[tuple[Hashable, ...], Callable[[User, int], QuerySet[Any]]]]:
+    reads: dict[str, tuple[tuple[Hashable, ...], Callable[[User, int], QuerySet[Any]]]] = {
+        name: (("person-sheet", name), build) for name, build in _SHEET_READS.items()
+    }
+    if household:
+        reads["household"] = (("person-sheet-household", _sources_key()), _household_of)
+    return reads
+
+
+def _sheet_rows(found: dict[str, list[Any]]) -> PersonSheetRows:
     actors = {actor.pk: actor for actor in found.pop("actors")}
     for interaction in found["interactions"]:
         # Sets the relation's cache, as select_related would: no query per row.

@@ -274,21 +274,22 @@ def person_tags_add(*, person: Person, names: list[str]) -> list[Tag]:
 
 def person_sheet_view(*, actor: User, person: Person, ip_address: str | None = None) -> None:
     """Every opening of a contact sheet goes to the audit log (support level is art. 9 data)."""
-    person_sheet_view_entry(actor=actor, person=person, ip_address=ip_address).save(
+    person_sheet_view_entry(actor=actor, person_id=person.pk, ip_address=ip_address).save(
         force_insert=True
     )
 
 
 def person_sheet_view_entry(
-    *, actor: User, person: Person, ip_address: str | None = None
+    *, actor: User, person_id: int, ip_address: str | None = None
 ) -> AuditLogEntry:
     """`person_sheet_view`'s audit line, not yet saved: the contact sheet inserts it with its
-    reads, in their round trip (`person_sheet_rows`)."""
+    reads, in their statement, if the person is in the user's scope (`person_sheet`)."""
     return audit_log_entry(
         actor=actor,
         action=AuditLogEntry.Action.VIEW,
-        target=person,
-        target_label=f"#{person.pk}",
+        target_type=Person._meta.label_lower,
+        target_id=person_id,
+        target_label=f"#{person_id}",
         ip_address=ip_address,
     )
 

@@ -48,6 +48,7 @@ from maillage.people.selectors.people import (
     person_list_rows,
     person_list_total,
     person_search,
+    person_sheet,
     person_sheet_rows,
     sort_people,
 )
@@ -585,12 +586,52 @@ class PersonSheetRowsTestCase(BaseTestCase):
         organiser = UserFactory(role=Role.ORGANISER)  # their scope does not compile
         for user in (self.teammate, self.owner, organiser):
             with self.subTest(user=user.email):
-                entry = person_sheet_view_entry(actor=user, person=self.person)
+                entry = person_sheet_view_entry(actor=user, person_id=self.person.pk)
                 rows = person_sheet_rows(user=user, person=self.person, inserting=entry)
                 self.assertEqual(len(rows.emails), 2)
                 line = AuditLogEntry.objects.get(pk=entry.pk)
                 self.assertEqual((line.actor_id, line.action), (user.pk, "view"))
                 self.assertEqual(line.target_id, str(self.person.pk))
+
+    def test_person_sheet_is_access_person_and_its_rows_in_one(self) -> None:
+        """`person_sheet`: on PostgreSQL one statement (the person in scope, the reads, the
+        audit line inserted if and only if the person is in scope)."""
+
+        def values(person: Person) -> dict[str, object]:
+            return {f.attname: getattr(person, f.attname) for f in Person._meta.concrete_fields}
+
+        # Another person without a household on the teammate's list: "" is no household.
+        assign([make_person(birth_name="SEULE AUSSI")], users=[self.teammate])
+        for user, person in (
+            (self.teammate, self.person),
+            (self.teammate, self.alone),  # no household: the household read finds nobody
+            (self.owner, self.child),
+            (self.owner, self.alone),
+        ):
+            with self.subTest(user=user.email, person=person.first_names):
+                before = AuditLogEntry.objects.count()
+                entry = person_sheet_view_entry(actor=user, person_id=person.pk, ip_address="::1")
+                with self.assertNumQueries(1 if connection.vendor == "postgresql" else 9):
+                    found, rows = person_sheet(user=user, person_id=person.pk, inserting=entry)
+                self.assertEqual(values(found), values(Person.objects.get(pk=person.pk)))
+                self.assertEqual(rows, self.expected(user, person))
+                if not person.household_key:
+                    self.assertEqual(rows.household, [])
+                self.assertEqual(AuditLogEntry.objects.count(), before + 1)
+                line = AuditLogEntry.objects.get(pk=entry.pk)
+                self.assertEqual(
+                    (line.actor_id, line.action, line.target_type, line.target_id),
+                    (user.pk, "view", "people.person", str(person.pk)),
+                )
+                self.assertEqual((line.at, line.ip_address), (entry.at, "::1"))
+        before = AuditLogEntry.objects.count()
+        for user, person in ((self.teammate, self.child), (self.outsider, self.person)):
+            with self.subTest(user=user.email, person=person.first_names, in_scope=False):
+                entry = person_sheet_view_entry(actor=user, person_id=person.pk)
+                with self.assertRaises(NotFound):
+                    person_sheet(user=user, person_id=person.pk, inserting=entry)
+                self.assertIsNone(entry.pk)
+        self.assertEqual(AuditLogEntry.objects.count(), before)
 
     def test_access_person_keeps_the_scope(self) -> None:
         found = access_person(user=self.teammate, person_id=str(self.person.pk))

@@ -16,15 +16,16 @@ from maillage.core.csrf import csrf_token as masked_csrf_token
 from maillage.core.decorators import role_required
 from maillage.core.errors import ApplicationError
 from maillage.core.form_html import blank_form_html, form_html
-from maillage.core.models import AuditLogEntry
 from maillage.core.pagination import NextPage
 from maillage.core.roles import Role, has_role
 from maillage.people.forms import ConsentForm, InteractionForm
 from maillage.people.models import Person
 from maillage.people.selectors.people import (
+    PersonSheetRows,
     access_person,
     person_list_rows,
     person_list_total,
+    person_sheet,
     person_sheet_rows,
     person_sort_for,
     support_visible_to,
@@ -85,9 +86,10 @@ def _sheet(
     interaction_form: InteractionForm | None = None,
     consent_form: ConsentForm | None = None,
     status: int = 200,
-    audit_entry: AuditLogEntry | None = None,
+    related: PersonSheetRows | None = None,
 ) -> HttpResponse:
-    related = person_sheet_rows(user=request.user, person=person, inserting=audit_entry)
+    if related is None:
+        related = person_sheet_rows(user=request.user, person=person)
     # One masked token for the page: the header's (through the context) and the two forms'.
     csrf_token = masked_csrf_token(request)
     sheet_html = person_sheet_html(
@@ -113,12 +115,12 @@ def _sheet(
 
 @role_required(Role.VOLUNTEER)
 def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
-    person = access_person(user=request.user, person_id=person_id)
-    # The audit log's line is inserted with the sheet's reads, in their round trip.
+    # The audit log's line is inserted with the sheet's reads, if the person is in scope.
     entry = person_sheet_view_entry(
-        actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR")
+        actor=request.user, person_id=person_id, ip_address=request.META.get("REMOTE_ADDR")
     )
-    return _sheet(request, person, audit_entry=entry)
+    person, related = person_sheet(user=request.user, person_id=person_id, inserting=entry)
+    return _sheet(request, person, related=related)
 
 
 @require_POST
