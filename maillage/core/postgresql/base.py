@@ -1,5 +1,6 @@
 """Django's PostgreSQL backend, with one change: the health check (`CONN_HEALTH_CHECKS`) is
-skipped by a connection that served a request without error less than a second ago.
+skipped by a connection that served a request without error less than a second ago. And
+psycopg keeps the placeholders' conversion of longer statements (`LONGEST_KEPT_STATEMENT`).
 
 Django checks a kept connection at the start of each request with `SELECT 1`, so that a
 connection the server dropped (a restart, an idle timeout) is replaced instead of failing the
@@ -15,9 +16,21 @@ from __future__ import annotations
 import time
 
 from django.db.backends.postgresql import base
+from psycopg import _queries
 
 # How recent an answer stands in for the health check, in seconds.
 ANSWERED_RECENTLY = 1.0
+
+# psycopg converts a statement's `%s` placeholders to `$1`… by scanning its text, and keeps the
+# result (an LRU of 128 statements) only for statements of up to 4,096 characters. A contact
+# sheet's one statement (`core.compiled.compiled_instances_behind`) is about 9,000: it was
+# scanned again on every view. The statements here are Django's compiled SQL, a bounded set, so
+# longer ones are kept too (128 × 32 kB at most). `_queries` is psycopg's private module: a test
+# (core/tests/test_postgresql_backend.py) fails if this stops having an effect.
+LONGEST_KEPT_STATEMENT = 32 * 1024
+_queries.MAX_CACHED_STATEMENT_LENGTH = max(
+    _queries.MAX_CACHED_STATEMENT_LENGTH, LONGEST_KEPT_STATEMENT
+)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -10,7 +10,7 @@ from unittest.mock import patch
 from django.db import OperationalError, connection, connections
 from django.test import TransactionTestCase
 
-from maillage.core.postgresql.base import ANSWERED_RECENTLY
+from maillage.core.postgresql.base import ANSWERED_RECENTLY, LONGEST_KEPT_STATEMENT
 
 
 @skipUnless(connection.vendor == "postgresql", "a PostgreSQL connection's health check")
@@ -93,3 +93,23 @@ class HealthCheckTestCase(TransactionTestCase):
             self.assertEqual(len(calls), 1)  # Django's check after an error, not skipped
             self.assertEqual(self.request(), pid)  # alive, kept, and just checked
         self.assertEqual(len(calls), 1)
+
+
+@skipUnless(connection.vendor == "postgresql", "psycopg's conversion of placeholders")
+class LongStatementsKeptTestCase(TransactionTestCase):
+    def test_a_long_statement_is_converted_once(self) -> None:
+        from psycopg import _queries
+
+        # Longer than psycopg's own limit (4,096), as a contact sheet's one statement is.
+        padding = " + ".join(["0"] * 2_500)
+        sql = f"SELECT %s + {padding}, %s"
+        self.assertGreater(len(sql), 4_096)
+        self.assertLessEqual(len(sql), LONGEST_KEPT_STATEMENT)
+        before = _queries._query2pg.cache_info()
+        for _ in range(3):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [1, "deux"])
+                self.assertEqual(cursor.fetchone(), (1, "deux"))
+        after = _queries._query2pg.cache_info()
+        self.assertEqual(after.misses - before.misses, 1)
+        self.assertGreaterEqual(after.hits - before.hits, 2)
