@@ -6,8 +6,9 @@ import uuid
 from datetime import timedelta
 from unittest.mock import patch
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Exists
+from django.test import TransactionTestCase
 from django.utils import timezone
 
 from maillage.accounts.models import User, Zone
@@ -643,3 +644,32 @@ class PersonSheetRowsTestCase(BaseTestCase):
         with self.assertRaises(NotFound):
             access_person(user=self.outsider, person_id=self.person.pk)
         self.assertEqual(access_person(user=self.owner, person_id=self.child.pk), self.child)
+
+
+class PersonSheetCommitTestCase(TransactionTestCase):
+    """Outside a test's transaction, as a request runs: the sheet's one statement commits its
+    audit line by itself, and its setting (`synchronous_commit` off) ends with that statement's
+    transaction rather than staying on the connection for the writes that follow."""
+
+    def test_the_line_is_committed_and_the_setting_does_not_stay(self) -> None:
+        teammate = UserFactory(role=Role.VOLUNTEER)
+        person = make_person(birth_name="MARTIN")
+        assign([person], users=[teammate])
+        entry = person_sheet_view_entry(actor=teammate, person_id=person.pk)
+        found, _rows = person_sheet(user=teammate, person_id=person.pk, inserting=entry)
+        self.assertEqual(found.pk, person.pk)
+        # Seen from another connection, as the audit page's: committed.
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {AuditLogEntry._meta.db_table} WHERE id = %s",  # noqa: S608 - the model's table
+                    [entry.pk],
+                )
+                self.assertEqual(cursor.fetchone()[0], 1)
+        finally:
+            other.close()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('synchronous_commit')")
+                self.assertEqual(cursor.fetchone()[0], "on")
