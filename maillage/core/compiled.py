@@ -443,28 +443,54 @@ def compiled_instances_together(
     `inserting`, in one round trip on PostgreSQL (`compiled_reads_together`, which says what
     `wait_for_disk` means). There the reads go as one statement (`_instances_in_one_statement`)
     unless `one_statement` is False or a column's type is not a plain one."""
-    compiled_reads = []
-    database_and_day = _database_and_day()
-    for key, build in reads.values():
-        compiled_reads.append(_instances_query(key, user, build, value, database_and_day))
+    found = _instances_together(
+        _compiled_reads(reads, user, value, _database_and_day()),
+        inserting=inserting,
+        wait_for_disk=wait_for_disk,
+        one_statement=one_statement,
+    )
+    return dict(zip(reads, found, strict=True))
+
+
+def _compiled_reads(
+    reads: Mapping[str, tuple[tuple[Hashable, ...], Callable[[Any, int], QuerySet[Any]]]],
+    user: AbstractBaseUser,
+    value: int,
+    database_and_day: tuple[str, date],
+) -> list[tuple[_CompiledQuery, list[Any]]]:
+    return [
+        _instances_query(key, user, build, value, database_and_day) for key, build in reads.values()
+    ]
+
+
+def _instances_together(
+    compiled_reads: list[tuple[_CompiledQuery, list[Any]]],
+    *,
+    inserting: Model | None,
+    wait_for_disk: bool,
+    one_statement: bool,
+) -> list[list[Any]]:
+    """`compiled_instances_together`'s work once its reads are compiled: each read's instances,
+    in order."""
     db = _db()
     if one_statement and db.vendor == "postgresql" and len(compiled_reads) > 1:
         db.ensure_connection()
         loaders = [_record_loaders(compiled, db) for compiled, _params in compiled_reads]
         if all(read_loaders is not None for read_loaders in loaders):
-            found = _instances_in_one_statement(
+            return _instances_in_one_statement(
                 compiled_reads,
                 cast(list[list[Callable[[bytes], Any]]], loaders),
                 inserting=inserting,
                 wait_for_disk=wait_for_disk,
             )
-            return dict(zip(reads, found, strict=True))
     statements = [
         CompiledRead(compiled.sql, params, partial(_instances, compiled))
         for compiled, params in compiled_reads
     ]
-    found = compiled_reads_together(statements, inserting=inserting, wait_for_disk=wait_for_disk)
-    return dict(zip(reads, found, strict=True))
+    return cast(
+        list[list[Any]],
+        compiled_reads_together(statements, inserting=inserting, wait_for_disk=wait_for_disk),
+    )
 
 
 # Text loaders by (read, psycopg connection): (that read, that connection, [loader.load, …]);
@@ -514,18 +540,26 @@ def _instances_in_one_statement(
     CPU and 0.21 ms of the server's as seven statements in one pipeline, 0.32 and 0.17 ms as one
     (1 M people, PostgreSQL 15); the same rows, to the last field's type (a test compares).
     `ARRAY(subquery)` keeps the subquery's order, as the reads give it."""
-    arrays_sql = ", ".join(
-        f"ARRAY(SELECT t FROM ({compiled.sql}) t)"  # noqa: S608 - Django's compiled SQL
-        for compiled, _params in compiled_reads
-    )
-    sql = f"SELECT {arrays_sql}"  # noqa: S608 - the same, its values bound
-    params = [param for _compiled, read_params in compiled_reads for param in read_params]
-    (arrays,) = compiled_reads_together(
+    arrays, params = _arrays_of(compiled_reads)
+    sql = f"SELECT {', '.join(arrays)}"  # noqa: S608 - Django's compiled SQL, its values bound
+    (records,) = compiled_reads_together(
         [CompiledRead(sql, params, lambda rows: rows[0])],
         inserting=inserting,
         wait_for_disk=wait_for_disk,
     )
-    return _instances_from_records(compiled_reads, arrays, loaders)
+    return _instances_from_records(compiled_reads, records, loaders)
+
+
+def _arrays_of(
+    compiled_reads: list[tuple[_CompiledQuery, list[Any]]],
+) -> tuple[list[str], list[Any]]:
+    """Each read as a column of one statement, its rows an array of records in the read's
+    order, and the reads' parameters in the order of those columns."""
+    arrays = [
+        f"ARRAY(SELECT t FROM ({compiled.sql}) t)"  # noqa: S608 - Django's compiled SQL
+        for compiled, _params in compiled_reads
+    ]
+    return arrays, [param for _compiled, read_params in compiled_reads for param in read_params]
 
 
 def _instances_from_records(
@@ -613,9 +647,7 @@ def compiled_instances_behind(
     gate_compiled, gate_params = _instances_query(
         gate_key, user, gate_build, value, database_and_day
     )
-    compiled_reads = [
-        _instances_query(key, user, build, value, database_and_day) for key, build in reads.values()
-    ]
+    compiled_reads = _compiled_reads(reads, user, value, database_and_day)
     db = _db()
     loaders: list[list[Callable[[bytes], Any]] | None] = []
     if db.vendor == "postgresql":
@@ -627,10 +659,12 @@ def compiled_instances_behind(
         )
         if not gated:
             return None
-        found = compiled_instances_together(
-            reads=reads, user=user, value=value, inserting=inserting, wait_for_disk=wait_for_disk
+        # The reads as compiled above, sent as compiled_instances_together would send them here
+        # (on PostgreSQL a column's type is not a plain one: a pipeline).
+        found = _instances_together(
+            compiled_reads, inserting=inserting, wait_for_disk=wait_for_disk, one_statement=False
         )
-        return gated[0], found
+        return gated[0], dict(zip(reads, found, strict=True))
     params = list(gate_params)
     sql = f"WITH gate AS MATERIALIZED ({gate_compiled.sql})"
     columns = ["gate.*"]
@@ -647,11 +681,9 @@ def compiled_instances_behind(
         if not wait_for_disk:
             # Local to the statement's transaction, so it is in force when that commits.
             columns.append("set_config('synchronous_commit', 'off', true)")
-    columns += [
-        f"ARRAY(SELECT t FROM ({compiled.sql}) t)"  # noqa: S608 - Django's compiled SQL
-        for compiled, _params in compiled_reads
-    ]
-    params += [param for _compiled, read_params in compiled_reads for param in read_params]
+    arrays, read_params = _arrays_of(compiled_reads)
+    columns += arrays
+    params += read_params
     sql += f" SELECT {', '.join(columns)} FROM gate"  # noqa: S608 - the same, values bound
     with db.cursor() as cursor:
         cursor.execute(sql, params)
@@ -665,9 +697,9 @@ def compiled_instances_behind(
     (gated_instance,) = _instances(gate_compiled, [row[:width]])
     if inserting is not None:
         _inserted(inserting, row[width : width + len(returning)], returning, db)
-    arrays = row[len(row) - len(compiled_reads) :] if compiled_reads else []
+    records = row[len(row) - len(compiled_reads) :] if compiled_reads else []
     instances = _instances_from_records(
-        compiled_reads, arrays, cast(list[list[Callable[[bytes], Any]]], loaders)
+        compiled_reads, records, cast(list[list[Callable[[bytes], Any]]], loaders)
     )
     return gated_instance, dict(zip(reads, instances, strict=True))
 

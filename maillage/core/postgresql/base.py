@@ -1,4 +1,4 @@
-"""Django's PostgreSQL backend, with one change: the health check (`CONN_HEALTH_CHECKS`) is
+"""Django's PostgreSQL backend, with two changes. The health check (`CONN_HEALTH_CHECKS`) is
 skipped by a connection that served a request without error less than a second ago. And
 psycopg keeps the placeholders' conversion of longer statements (`LONGEST_KEPT_STATEMENT`).
 
@@ -23,7 +23,7 @@ ANSWERED_RECENTLY = 1.0
 
 # psycopg converts a statement's `%s` placeholders to `$1`… by scanning its text, and keeps the
 # result (an LRU of 128 statements) only for statements of up to 4,096 characters. A contact
-# sheet's one statement (`core.compiled.compiled_instances_behind`) is about 9,000: it was
+# sheet's one statement (`core.compiled.compiled_instances_behind`) is about 11,000: it was
 # scanned again on every view. The statements here are Django's compiled SQL, a bounded set, so
 # longer ones are kept too (128 × 32 kB at most). `_queries` is psycopg's private module: a test
 # (core/tests/test_postgresql_backend.py) fails if this stops having an effect.
