@@ -343,7 +343,7 @@ def _scale(small_env: dict[str, str], large_env: dict[str, str], setup: dict) ->
     print(
         "    scale check, alternate slices: "
         + ", ".join(f"{a['rps']:.0f} / {b['rps']:.0f}" for a, b in zip(small, large, strict=True))
-        + " req/s (20,012 / 1 M people)",
+        + f" req/s ({setup['people']:,} / {TOTAL:,} people)",
         flush=True,
     )
     return figures
