@@ -274,6 +274,18 @@ def _warm(url: str, cookie: str | None) -> None:
             list(pool.map(_check, [url, url], [cookie, cookie]))
 
 
+def _alternate(
+    first: tuple[str, str | None], second: tuple[str, str | None]
+) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """PAIRS slices of each of two (url, cookie), alternately, each of `first` just before one of
+    `second`: both measured at the same moments of the machine."""
+    firsts, seconds = [], []
+    for _ in range(PAIRS):
+        firsts.append(_wrk(*first))
+        seconds.append(_wrk(*second))
+    return firsts, seconds
+
+
 def _slices(figures: list[dict[str, float]]) -> dict[str, float]:
     """Slices of equal length as one figure: the mean rate, the median p50, the worst p99."""
     p50s = sorted(figure["p50"] for figure in figures)
@@ -298,10 +310,7 @@ def _load(env: dict[str, str], setup: dict) -> dict[str, dict[str, float]]:  # t
             url = base + path.format(person=setup["person"], segment=setup["segment"])
             cookie = setup["cookies"][who] if who else None
             _warm(url, cookie)
-            page, paired = [], []
-            for _ in range(PAIRS):
-                paired.append(_wrk(bare_url, None))
-                page.append(_wrk(url, cookie))
+            paired, page = _alternate((bare_url, None), (url, cookie))
             bare_slices += paired
             figures[label] = {**_slices(page), "bare_rps": _slices(paired)["rps"]}
             each_bare = ", ".join(f"{figure['rps']:.0f}" for figure in paired)
@@ -331,10 +340,7 @@ def _scale(small_env: dict[str, str], large_env: dict[str, str], setup: dict) ->
         try:
             _warm(small_base + path, cookie)
             _warm(large_base + path, cookie)
-            small, large = [], []
-            for _ in range(PAIRS):
-                small.append(_wrk(small_base + path, cookie))
-                large.append(_wrk(large_base + path, cookie))
+            small, large = _alternate((small_base + path, cookie), (large_base + path, cookie))
         finally:
             _stop_server(large_server)
     finally:

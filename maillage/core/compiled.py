@@ -630,8 +630,8 @@ def compiled_instances_behind(
     at most, say a person by id within the user's scope) and, only if it finds one, the
     `reads` of the same value with `inserting` inserted, as `compiled_instances_together` does
     (which says what `wait_for_disk` means). None when the gate finds no row: then nothing else
-    is read and nothing is inserted (its `pre_save` signal has been sent, as by a save that
-    fails; `post_save` is not).
+    is read and nothing is inserted (on PostgreSQL its `pre_save` signal has been sent, as by a
+    save that fails; `post_save` is not).
 
     On PostgreSQL it is all one statement, in one round trip:
     `WITH gate AS MATERIALIZED (…), inserted AS (INSERT … SELECT … FROM gate LIMIT 1 RETURNING id)

@@ -154,6 +154,12 @@ def people_visible_to(*, user: User) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=ids)
 
 
+def _person_not_found() -> NotFound:
+    # The same answer whether the person does not exist or is outside the user's scope: the user
+    # may not learn that they exist.
+    return NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible."))
+
+
 def _person_by_pk(user: User, person_pk: int) -> QuerySet[Person]:
     return people_visible_to(user=user).filter(pk=person_pk)
 
@@ -163,7 +169,7 @@ def access_person(*, user: User, person_id: int | str) -> Person:
     try:
         pk = int(person_id)
     except (TypeError, ValueError):
-        raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible.")) from None
+        raise _person_not_found() from None
     if _scope_compiles(user):
         found = compiled_instances_for_user(
             key=("person-by-pk", _sources_key()), user=user, build=_person_by_pk, value=pk
@@ -172,7 +178,7 @@ def access_person(*, user: User, person_id: int | str) -> Person:
     else:
         person = people_visible_to(user=user).filter(pk=pk).first()
     if person is None:
-        raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible."))
+        raise _person_not_found()
     return person
 
 
@@ -284,7 +290,7 @@ def person_sheet(
         wait_for_disk=False,
     )
     if found is None:
-        raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible."))
+        raise _person_not_found()
     person, related = found
     return person, _sheet_rows(related)
 
@@ -323,7 +329,7 @@ class PeopleInScope:
             raise ValueError("a scope is read by the user it was loaded for")
         person = self.people.get(person_id)
         if person is None:
-            raise NotFound(_("Cette personne n'existe pas ou ne vous est pas accessible."))
+            raise _person_not_found()
         return person
 
 
